@@ -1,0 +1,279 @@
+//! The site bundle: everything `petition-fn` needs to know about the site, written by
+//! `site-gen build` and read by the function.
+//!
+//! Content front matter is the single source of truth for petitions and the letter campaign;
+//! the generator resolves it (paths, data files, the themed page shell) into this one JSON
+//! file, which is bundled with the Lambda and read from the output folder locally.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// Where the bundle sits, relative to the site's output folder. The deploy step keeps it out
+/// of the public bucket.
+pub const BUNDLE_PATH: &str = "_app/bundle.json";
+
+/// Marker in [`AppPages::shell`] replaced by the page's `<title>` text.
+pub const SHELL_TITLE_MARKER: &str = "<!--app:title-->";
+/// Marker in [`AppPages::shell`] replaced by the page's main content.
+pub const SHELL_CONTENT_MARKER: &str = "<!--app:content-->";
+
+/// The whole bundle.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SiteBundle {
+    /// Site title, used in page titles rendered by the function.
+    pub site_title: String,
+    /// The site's base URL, without a trailing slash (`https://example.org`).
+    pub base_url: String,
+    /// The default language code (`en`).
+    pub language: String,
+    /// The petitions declared in content front matter.
+    pub petitions: Vec<Petition>,
+    /// The senator-letter campaign, when a page declares one.
+    pub letter: Option<LetterCampaign>,
+    /// ISO 3166-1 alpha-2 countries a signer may choose from.
+    pub countries: Vec<Country>,
+    /// U.S. states, DC and territories, for the letter form.
+    pub states: Vec<UsState>,
+    /// The sitting senators.
+    pub senators: Vec<Senator>,
+    /// The date the senator data was taken from its source (`YYYY-MM-DD`).
+    pub senators_as_of: String,
+    /// The themed page shell and components the function renders its pages with.
+    pub pages: AppPages,
+}
+
+/// One petition, as declared in a page's `[petition]` front matter table.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Petition {
+    /// Stable identifier used in API paths (`[a-z0-9-]`, 1 to 64 characters).
+    pub id: String,
+    /// The petition's title.
+    pub title: String,
+    /// To whom it is addressed.
+    pub addressee: String,
+    /// The number of signatures it aims for.
+    pub goal: u64,
+    /// First day it accepts signatures (`YYYY-MM-DD`, inclusive).
+    pub opens: String,
+    /// Last day it accepts signatures (`YYYY-MM-DD`, inclusive); open-ended when absent.
+    pub closes: Option<String>,
+    /// URL path of the page carrying the form (`/petition/`).
+    pub page: String,
+    /// URL path of the thank-you page a plain form post is redirected to.
+    pub thank_you: String,
+}
+
+impl Petition {
+    /// Whether the petition accepts signatures on `today` (`YYYY-MM-DD`).
+    pub fn is_open_on(&self, today: &str) -> bool {
+        // ISO dates compare correctly as strings.
+        self.opens.as_str() <= today && self.closes.as_deref().is_none_or(|c| today <= c)
+    }
+}
+
+/// The letter campaign: which resolution the letter supports and where its pages are.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LetterCampaign {
+    /// URL path of the page carrying the letter form.
+    pub page: String,
+    /// The bill the letter supports.
+    pub bill: Bill,
+    /// The letter's default text (plain text, already filled in with the bill).
+    pub default_letter: String,
+}
+
+/// A bill or resolution in Congress.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Bill {
+    /// Its number as Congress writes it (`S.Res.220`).
+    pub number: String,
+    /// The Congress it was introduced in (`115`).
+    pub congress: u32,
+    /// Its short title.
+    pub title: String,
+    /// Optional link to its page on congress.gov.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Optional note for visitors (for example that it expired with its Congress).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A country a signer may choose.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Country {
+    /// ISO 3166-1 alpha-2 code, upper case.
+    pub code: String,
+    /// English short name.
+    pub name: String,
+}
+
+/// A U.S. state, district or territory.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UsState {
+    /// USPS code (`CA`).
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// Whether it elects senators (false for DC and the territories).
+    pub senators: bool,
+    /// The first three digits of the ZIP codes it uses, as inclusive ranges (`["900", "961"]`).
+    pub zip3: Vec<[String; 2]>,
+}
+
+impl UsState {
+    /// Whether a 5-digit ZIP code belongs to this state by its first three digits.
+    pub fn has_zip(&self, zip5: &str) -> bool {
+        let Some(prefix) = zip5.get(..3) else {
+            return false;
+        };
+        self.zip3
+            .iter()
+            .any(|[lo, hi]| lo.as_str() <= prefix && prefix <= hi.as_str())
+    }
+}
+
+/// A sitting senator, as in `content/data/senators.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Senator {
+    /// USPS state code.
+    pub state: String,
+    /// Full name.
+    pub name: String,
+    /// Party.
+    pub party: String,
+    /// Senate class (1, 2 or 3).
+    pub senate_class: u8,
+    /// `senior` or `junior`.
+    pub rank: String,
+    /// End of the current term (`YYYY-MM-DD`).
+    pub term_end: String,
+    /// Office phone.
+    pub phone: String,
+    /// Office address.
+    pub address: String,
+    /// Official website.
+    pub url: String,
+    /// Official web contact form, where the data has one.
+    #[serde(default)]
+    pub contact_form: Option<String>,
+    /// Biographical directory id (stable).
+    pub bioguide: String,
+}
+
+/// The theme's pieces the function renders its own pages with, so that they look like the site.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AppPages {
+    /// A whole HTML page of the site with [`SHELL_TITLE_MARKER`] and [`SHELL_CONTENT_MARKER`].
+    pub shell: String,
+    /// The Tera source of the theme's `components.html` (the forms and answer pages).
+    pub components: String,
+}
+
+/// Why a bundle could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    /// The file could not be read.
+    #[error("cannot read the site bundle {path}: {source}. Run `site-gen build` first, or point --site at the build output")]
+    Read {
+        /// The path tried.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not a bundle this version understands.
+    #[error("the site bundle {path} is not valid: {source}. Rebuild it with the same version of site-gen")]
+    Parse {
+        /// The path tried.
+        path: String,
+        /// The cause.
+        source: serde_json::Error,
+    },
+}
+
+impl SiteBundle {
+    /// Reads the bundle from a site output folder.
+    pub fn load_from_site(site_dir: &Path) -> Result<Self, BundleError> {
+        let path = site_dir.join(BUNDLE_PATH);
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(&path).map_err(|source| BundleError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        Self::from_json(&bytes).map_err(|source| BundleError::Parse {
+            path: shown,
+            source,
+        })
+    }
+
+    /// Parses a bundle from JSON bytes.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(bytes)
+    }
+
+    /// The petition with this id.
+    pub fn petition(&self, id: &str) -> Option<&Petition> {
+        self.petitions.iter().find(|p| p.id == id)
+    }
+
+    /// The state with this USPS code.
+    pub fn state(&self, code: &str) -> Option<&UsState> {
+        self.states.iter().find(|s| s.code == code)
+    }
+
+    /// The senators of a state, senior first.
+    pub fn senators_of(&self, state: &str) -> Vec<&Senator> {
+        let mut found: Vec<&Senator> = self.senators.iter().filter(|s| s.state == state).collect();
+        found.sort_by_key(|s| s.rank != "senior");
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn petition(opens: &str, closes: Option<&str>) -> Petition {
+        Petition {
+            id: "p".into(),
+            title: "t".into(),
+            addressee: "a".into(),
+            goal: 1,
+            opens: opens.into(),
+            closes: closes.map(Into::into),
+            page: "/p/".into(),
+            thank_you: "/p/thanks/".into(),
+        }
+    }
+
+    #[test]
+    fn open_window_is_inclusive() {
+        let p = petition("2026-01-01", Some("2026-12-31"));
+        assert!(!p.is_open_on("2025-12-31"));
+        assert!(p.is_open_on("2026-01-01"));
+        assert!(p.is_open_on("2026-12-31"));
+        assert!(!p.is_open_on("2027-01-01"));
+        assert!(petition("2026-01-01", None).is_open_on("2099-01-01"));
+    }
+
+    #[test]
+    fn zip_prefix_ranges() {
+        let ca = UsState {
+            code: "CA".into(),
+            name: "California".into(),
+            senators: true,
+            zip3: vec![["900".into(), "961".into()]],
+        };
+        assert!(ca.has_zip("94103"));
+        assert!(!ca.has_zip("10001"));
+        assert!(!ca.has_zip("9"));
+    }
+}

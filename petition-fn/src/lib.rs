@@ -1,0 +1,7 @@
+//! `petition-fn`: records petition signatures and senator letters.
+//!
+//! The library holds the domain (validation, signer-data protection), the store trait with its
+//! embedded and DynamoDB implementations, and the axum router; the binary only wires them to
+//! AWS Lambda or a local server.
+
+pub mod bundle;

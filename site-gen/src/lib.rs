@@ -1,0 +1,1 @@
+//! `site-gen`: builds the campaign site.
