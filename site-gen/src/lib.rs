@@ -1,1 +1,15 @@
-//! `site-gen`: builds the campaign site.
+//! `site-gen`: builds the campaign site from Markdown in `content/` and Tera templates in
+//! `themes/`, checks it, and previews it live with the petition API mounted.
+//!
+//! The build runs in stages, each a plain function: [`content::load`] reads the sources,
+//! [`markdown::render`] turns bodies into HTML, [`render`] applies the theme, [`site::build`]
+//! ties them together in memory, and [`output::write`] writes only what changed.
+
+pub mod assets;
+pub mod config;
+pub mod content;
+pub mod error;
+pub mod markdown;
+pub mod output;
+pub mod render;
+pub mod site;

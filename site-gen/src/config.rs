@@ -1,0 +1,181 @@
+//! Site settings from `site.toml`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Diagnostic, line_col};
+
+/// The file name of the settings at the site root.
+pub const CONFIG_FILE: &str = "site.toml";
+
+/// Everything `site.toml` may hold. Unknown keys are errors, so a typo never goes unnoticed.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    /// The site's title.
+    pub title: String,
+    /// The default description, used where a page has none.
+    #[serde(default)]
+    pub description: String,
+    /// The absolute URL the site is published at.
+    pub base_url: String,
+    /// The language of pages without a language suffix.
+    #[serde(default = "default_language")]
+    pub default_language: String,
+    /// The languages the site is written in, by code.
+    #[serde(default)]
+    pub languages: BTreeMap<String, Language>,
+    /// The theme folder under `themes/`.
+    #[serde(default = "default_theme")]
+    pub theme: String,
+    /// Where the petition API is mounted on the site's origin.
+    #[serde(default = "default_api_base")]
+    pub api_base: String,
+    /// The main menu.
+    #[serde(default)]
+    pub menu: Vec<MenuItem>,
+    /// The bill the senator letter supports.
+    #[serde(default)]
+    pub letter: Option<petition_fn::bundle::Bill>,
+    /// The documentary.
+    #[serde(default)]
+    pub documentary: Documentary,
+    /// Free settings for templates.
+    #[serde(default)]
+    pub extra: toml::Table,
+}
+
+/// A language the site is written in.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Language {
+    /// Its name in that language (`Français`).
+    pub name: String,
+}
+
+/// An entry of the main menu.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MenuItem {
+    /// The link text.
+    pub name: String,
+    /// An `@/` content path or a site path.
+    pub url: String,
+}
+
+/// The documentary's settings.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Documentary {
+    /// Its title.
+    #[serde(default)]
+    pub title: String,
+    /// Where to watch it; empty until an editor sets it.
+    #[serde(default)]
+    pub url: String,
+    /// The year it was released, when known.
+    #[serde(default)]
+    pub year: Option<u16>,
+}
+
+fn default_language() -> String {
+    "en".into()
+}
+fn default_theme() -> String {
+    "default".into()
+}
+fn default_api_base() -> String {
+    "/api".into()
+}
+
+impl SiteConfig {
+    /// Parses `site.toml` text; `file` names it in errors.
+    pub fn parse(text: &str, file: &Path) -> Result<Self, Diagnostic> {
+        let mut config: SiteConfig = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map_or((0, 0), |s| line_col(text, s.start));
+            Diagnostic::at(
+                file,
+                line,
+                column,
+                e.message().trim().to_string(),
+                "fix this setting; the settings are described in content/README.md",
+            )
+        })?;
+        config.base_url = config.base_url.trim_end_matches('/').to_string();
+        config.validate(file)?;
+        Ok(config)
+    }
+
+    fn validate(&self, file: &Path) -> Result<(), Diagnostic> {
+        if !(self.base_url.starts_with("https://") || self.base_url.starts_with("http://")) {
+            return Err(Diagnostic::file(
+                file,
+                format!("base_url `{}` is not an absolute URL", self.base_url),
+                "write it with its scheme, like base_url = \"https://example.org\"",
+            ));
+        }
+        if !self.api_base.starts_with('/') || self.api_base.ends_with('/') {
+            return Err(Diagnostic::file(
+                file,
+                format!("api_base `{}` must be a path like \"/api\"", self.api_base),
+                "the petition API is served on the site's own origin; write api_base = \"/api\"",
+            ));
+        }
+        if !self.languages.is_empty() && !self.languages.contains_key(&self.default_language) {
+            return Err(Diagnostic::file(
+                file,
+                format!(
+                    "default_language `{}` is not among [languages]",
+                    self.default_language
+                ),
+                format!("add a [languages.{}] table", self.default_language),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether `code` is a language of the site.
+    pub fn has_language(&self, code: &str) -> bool {
+        code == self.default_language || self.languages.contains_key(code)
+    }
+
+    /// The absolute URL of a site path (`/petition/`).
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_settings_get_defaults() {
+        let c = SiteConfig::parse("title = \"T\"\nbase_url = \"https://e.org/\"\n", Path::new("site.toml"))
+            .expect("valid");
+        assert_eq!(c.base_url, "https://e.org");
+        assert_eq!(c.default_language, "en");
+        assert_eq!(c.api_base, "/api");
+        assert_eq!(c.absolute("/a/"), "https://e.org/a/");
+    }
+
+    #[test]
+    fn unknown_key_is_located() {
+        let err = SiteConfig::parse(
+            "title = \"T\"\nbase_url = \"https://e.org\"\ntheem = \"x\"\n",
+            Path::new("site.toml"),
+        )
+        .expect_err("unknown key");
+        assert_eq!((err.line, err.column), (3, 1));
+        assert!(err.message.contains("theem"), "{}", err.message);
+    }
+
+    #[test]
+    fn relative_base_url_is_refused() {
+        let err = SiteConfig::parse("title = \"T\"\nbase_url = \"example.org\"\n", Path::new("site.toml"))
+            .expect_err("relative");
+        assert!(err.help.contains("https://"));
+    }
+}

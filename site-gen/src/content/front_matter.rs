@@ -1,0 +1,219 @@
+//! TOML front matter between `+++` lines, validated: unknown keys and wrong types are errors.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Diagnostic, line_col};
+
+/// How a section orders its pages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortBy {
+    /// By `weight`, lightest first (the default).
+    #[default]
+    Weight,
+    /// By `date`, newest first.
+    Date,
+    /// By title, alphabetically.
+    Title,
+}
+
+/// A petition declared by a page: the single source of truth the function loads.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PetitionMeta {
+    /// Stable identifier used in API paths.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// To whom it is addressed.
+    pub addressee: String,
+    /// How many signatures it aims for.
+    pub goal: u64,
+    /// First day it accepts signatures.
+    pub opens: toml::value::Datetime,
+    /// Last day it accepts signatures; open-ended when absent.
+    #[serde(default)]
+    pub closes: Option<toml::value::Datetime>,
+    /// The `@/` path of the thank-you page.
+    pub thank_you: String,
+}
+
+/// The keys a page or section may set.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrontMatter {
+    /// The title (required).
+    pub title: Option<String>,
+    /// A one-sentence description for search engines and link previews.
+    pub description: Option<String>,
+    /// Publication date.
+    pub date: Option<toml::value::Datetime>,
+    /// Last significant update.
+    pub updated: Option<toml::value::Datetime>,
+    /// Left out of the build unless `--drafts`.
+    #[serde(default)]
+    pub draft: bool,
+    /// Position in its section when sorted by weight.
+    #[serde(default)]
+    pub weight: i64,
+    /// A template other than the default one.
+    pub template: Option<String>,
+    /// The last part of the URL, instead of the file name.
+    pub slug: Option<String>,
+    /// Old URL paths that redirect here.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Free values for templates.
+    #[serde(default)]
+    pub extra: toml::Table,
+    /// A petition this page carries.
+    pub petition: Option<PetitionMeta>,
+    /// Sections only: how pages are ordered.
+    pub sort_by: Option<SortBy>,
+    /// Sections only: how many pages a listing page shows.
+    pub paginate_by: Option<usize>,
+    /// Sections only: publish an Atom feed of the section.
+    pub feed: Option<bool>,
+}
+
+/// A file split into its front matter and body.
+#[derive(Debug)]
+pub struct Split<'a> {
+    /// The parsed front matter.
+    pub meta: FrontMatter,
+    /// The Markdown after the closing `+++`.
+    pub body: &'a str,
+    /// Lines before the body (to report body positions as file positions).
+    pub body_line_offset: usize,
+}
+
+/// Splits and parses a content file. `file` names it in errors.
+pub fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
+    let text_no_bom = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Some(rest) = text_no_bom
+        .strip_prefix("+++\n")
+        .or_else(|| text_no_bom.strip_prefix("+++\r\n"))
+    else {
+        return Err(Diagnostic::at(
+            file,
+            1,
+            1,
+            "the file does not start with front matter",
+            "begin the file with a `+++` line, then `title = \"…\"`, then another `+++` line",
+        ));
+    };
+    let close = find_closing(rest).ok_or_else(|| {
+        Diagnostic::at(
+            file,
+            1,
+            1,
+            "the front matter is never closed",
+            "add a line with only `+++` after the front matter",
+        )
+    })?;
+    let toml_text = &rest[..close.start];
+    let body = &rest[close.end..];
+    let meta: FrontMatter = toml::from_str(toml_text).map_err(|e| {
+        let (line, column) = e.span().map_or((0, 0), |s| line_col(toml_text, s.start));
+        Diagnostic::at(file, line + 1, column, describe(e.message()), help_for(e.message()))
+    })?;
+    if meta.title.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        return Err(Diagnostic::at(
+            file,
+            1,
+            1,
+            "the page has no title",
+            "add `title = \"…\"` to the front matter",
+        ));
+    }
+    let body_line_offset = 1 + toml_text.matches('\n').count() + 1;
+    Ok(Split {
+        meta,
+        body,
+        body_line_offset,
+    })
+}
+
+struct Close {
+    start: usize,
+    end: usize,
+}
+
+fn find_closing(rest: &str) -> Option<Close> {
+    let mut pos = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end_matches(['\n', '\r']) == "+++" {
+            return Some(Close {
+                start: pos,
+                end: pos + line.len(),
+            });
+        }
+        pos += line.len();
+    }
+    None
+}
+
+fn describe(message: &str) -> String {
+    message.trim().replace('\n', " ")
+}
+
+fn help_for(message: &str) -> String {
+    if message.contains("unknown field") {
+        "remove or rename this key; the allowed keys are listed in content/README.md (put your own values under [extra])".into()
+    } else if message.contains("invalid type") {
+        "give this key a value of the expected type (see content/README.md)".into()
+    } else {
+        "fix the TOML syntax: strings in double quotes, dates like 2026-11-28, lists in [ ]".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Split<'_>, Diagnostic> {
+        split(text, Path::new("content/a.md"))
+    }
+
+    #[test]
+    fn splits_and_counts_body_lines() {
+        let s = parse("+++\ntitle = \"A\"\nweight = 2\n+++\nHello\n").expect("valid");
+        assert_eq!(s.meta.title.as_deref(), Some("A"));
+        assert_eq!(s.meta.weight, 2);
+        assert_eq!(s.body, "Hello\n");
+        assert_eq!(s.body_line_offset, 4);
+    }
+
+    #[test]
+    fn unknown_key_names_its_line() {
+        let e = parse("+++\ntitle = \"A\"\ntitel = \"B\"\n+++\n").expect_err("unknown");
+        assert_eq!((e.line, e.column), (3, 1));
+        assert!(e.message.contains("titel"));
+        assert!(e.help.contains("[extra]"));
+    }
+
+    #[test]
+    fn wrong_type_names_its_line() {
+        let e = parse("+++\ntitle = \"A\"\nweight = \"heavy\"\n+++\n").expect_err("type");
+        assert_eq!(e.line, 3);
+        assert!(e.help.contains("expected type"));
+    }
+
+    #[test]
+    fn bad_toml_names_its_line() {
+        let e = parse("+++\ntitle = \"A\ndate = 1\n+++\n").expect_err("syntax");
+        assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn missing_title_and_missing_fences_are_explained() {
+        assert!(parse("+++\ndraft = true\n+++\n").expect_err("title").help.contains("title"));
+        assert!(parse("# Hello\n").expect_err("fence").help.contains("+++"));
+        assert!(parse("+++\ntitle = \"A\"\n").expect_err("open").message.contains("never closed"));
+    }
+}

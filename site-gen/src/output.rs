@@ -1,0 +1,121 @@
+//! The built site in memory, and writing it: only files whose bytes changed, and stale files
+//! removed, but only inside a folder that site-gen made.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::error::BuildError;
+
+/// Marks an output folder as ours, so that removing stale files never touches anything else.
+pub const MARKER: &str = ".site-gen";
+
+/// The whole site: output-relative path (`petition/index.html`) to bytes.
+pub type Files = BTreeMap<String, Vec<u8>>;
+
+/// What writing did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Files written because they were new or different.
+    pub written: usize,
+    /// Files left alone because their bytes were the same.
+    pub unchanged: usize,
+    /// Stale files removed.
+    pub removed: usize,
+}
+
+/// Writes `files` under `dir`.
+pub fn write(dir: &Path, files: &Files) -> Result<WriteStats, BuildError> {
+    let marker = dir.join(MARKER);
+    if dir.exists() && !marker.exists() && !is_empty_dir(dir)? {
+        return Err(BuildError::io(
+            "refusing to write into",
+            dir,
+            std::io::Error::other(
+                "the folder is not empty and was not made by site-gen; choose another --output or empty it",
+            ),
+        ));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| BuildError::io("cannot create", dir, e))?;
+    std::fs::write(&marker, b"site-gen output; stale files here are removed on build\n")
+        .map_err(|e| BuildError::io("cannot write", &marker, e))?;
+    let mut stats = WriteStats::default();
+    for (rel, bytes) in files {
+        let path = dir.join(rel);
+        let same = std::fs::metadata(&path).is_ok_and(|m| m.len() == bytes.len() as u64)
+            && std::fs::read(&path).is_ok_and(|old| old == *bytes);
+        if same {
+            stats.unchanged += 1;
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| BuildError::io("cannot create", parent, e))?;
+        }
+        std::fs::write(&path, bytes).map_err(|e| BuildError::io("cannot write", &path, e))?;
+        stats.written += 1;
+    }
+    stats.removed = remove_stale(dir, files)?;
+    Ok(stats)
+}
+
+fn is_empty_dir(dir: &Path) -> Result<bool, BuildError> {
+    let mut it = std::fs::read_dir(dir).map_err(|e| BuildError::io("cannot read", dir, e))?;
+    Ok(it.next().is_none())
+}
+
+fn remove_stale(dir: &Path, files: &Files) -> Result<usize, BuildError> {
+    let mut removed = 0;
+    let mut dirs = Vec::new();
+    for item in walkdir::WalkDir::new(dir).min_depth(1) {
+        let item = item.map_err(|e| BuildError::io("cannot read", dir, e.into()))?;
+        let rel = item
+            .path()
+            .strip_prefix(dir)
+            .unwrap_or(item.path())
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        if item.file_type().is_dir() {
+            dirs.push(item.path().to_path_buf());
+        } else if rel != MARKER && !files.contains_key(&rel) {
+            std::fs::remove_file(item.path()).map_err(|e| BuildError::io("cannot remove", item.path(), e))?;
+            removed += 1;
+        }
+    }
+    // Deepest first, so that emptied parents go too; a folder still holding files stays.
+    for d in dirs.iter().rev() {
+        let _ = std::fs::remove_dir(d);
+    }
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_changes_only_and_removes_stale_files() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let out = tmp.path().join("public");
+        let mut files = Files::new();
+        files.insert("index.html".into(), b"a".to_vec());
+        files.insert("old/index.html".into(), b"b".to_vec());
+        assert_eq!(write(&out, &files).expect("write").written, 2);
+        let again = write(&out, &files).expect("write");
+        assert_eq!((again.written, again.unchanged), (0, 2));
+        files.remove("old/index.html");
+        files.insert("index.html".into(), b"c".to_vec());
+        let third = write(&out, &files).expect("write");
+        assert_eq!((third.written, third.removed), (1, 1));
+        assert!(!out.join("old").exists());
+    }
+
+    #[test]
+    fn refuses_a_foreign_folder() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        std::fs::write(tmp.path().join("precious.txt"), "keep").expect("write");
+        let err = write(tmp.path(), &Files::new()).expect_err("foreign");
+        assert!(err.to_string().contains("not made by site-gen"));
+        assert!(tmp.path().join("precious.txt").exists());
+    }
+}

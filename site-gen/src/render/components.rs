@@ -1,0 +1,202 @@
+//! Editors' components: the arguments editors give, completed with what the site knows
+//! (petitions, countries, states, senators, the letter), rendered with the theme's components.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use petition_fn::bundle::{Bill, Country, Petition, Senator, UsState};
+use serde::Serialize;
+use serde_json::{Value as Json, json};
+use tera::{Context, Tera};
+
+use crate::markdown::{self, Call};
+
+/// Counts known at build time (the preview's store); none in a plain build.
+pub trait CountSource: Send + Sync {
+    /// The number of signatures of a petition, when known.
+    fn count(&self, petition: &str) -> Option<u64>;
+}
+
+/// What the site knows that components need.
+#[derive(Debug, Default, Clone)]
+pub struct SiteFacts {
+    /// Declared petitions.
+    pub petitions: Vec<Petition>,
+    /// Countries a signer may choose.
+    pub countries: Vec<Country>,
+    /// U.S. states, DC and territories.
+    pub states: Vec<UsState>,
+    /// Sitting senators.
+    pub senators: Vec<Senator>,
+    /// Date of the senator data.
+    pub senators_as_of: String,
+    /// The bill the letter supports.
+    pub bill: Option<Bill>,
+    /// The letter's default text.
+    pub letter: Option<String>,
+    /// The documentary's address (empty while unset) and title.
+    pub documentary_url: String,
+    /// The documentary's title from the settings.
+    pub documentary_title: String,
+    /// Where the API is mounted (`/api`).
+    pub api_base: String,
+    /// Today (`YYYY-MM-DD`, UTC), to tell whether a petition is open.
+    pub today: String,
+}
+
+/// A petition as templates see it: the bundle's fields plus whether it is open today.
+#[derive(Debug, Serialize)]
+pub struct PetitionView<'a> {
+    #[serde(flatten)]
+    petition: &'a Petition,
+    open: bool,
+}
+
+impl SiteFacts {
+    /// The template view of a petition.
+    pub fn petition_view<'a>(&self, p: &'a Petition) -> PetitionView<'a> {
+        PetitionView {
+            petition: p,
+            open: p.is_open_on(&self.today),
+        }
+    }
+}
+
+/// Renders components inside Markdown bodies.
+pub struct Components<'a> {
+    /// The compiled theme.
+    pub tera: &'a Tera,
+    /// Site facts.
+    pub facts: &'a SiteFacts,
+    /// Counts for counters, when known.
+    pub counts: Option<Arc<dyn CountSource>>,
+    /// Content `rel` → URL path.
+    pub urls: &'a BTreeMap<String, String>,
+}
+
+impl markdown::Context for Components<'_> {
+    fn link(&self, rel: &str) -> Option<String> {
+        self.urls.get(rel).cloned()
+    }
+
+    fn component(&self, call: &Call, body: Option<&str>) -> Result<String, (String, String)> {
+        let Some(info) = self.tera.get_component_definition(&call.name) else {
+            let mut names: Vec<&str> = self.tera.get_component_names().collect();
+            names.sort_unstable();
+            return Err((
+                format!("there is no component called `{}`", call.name),
+                format!("use one of: {} (see content/README.md)", names.join(", ")),
+            ));
+        };
+        let mut args: BTreeMap<String, Json> = call.args.clone();
+        let site_args = self.complete(call, &mut args)?;
+        let accepted: Vec<&str> = info.args().iter().map(|a| a.name()).collect();
+        for key in call.args.keys() {
+            if !accepted.contains(&key.as_str()) || (site_args.contains(&key.as_str()) && key != "petition") {
+                let editable: Vec<&str> = accepted.iter().copied().filter(|a| !site_args.contains(a)).collect();
+                return Err((
+                    format!("`{}` does not take an argument `{key}`", call.name),
+                    if editable.is_empty() {
+                        format!("write it without arguments: {{{{ {}() }}}}", call.name)
+                    } else {
+                        format!("its arguments are: {}", editable.join(", "))
+                    },
+                ));
+            }
+        }
+        for arg in info.args() {
+            if arg.is_required() && !args.contains_key(arg.name()) && !(arg.name() == "body" && body.is_some()) {
+                return Err((
+                    format!("`{}` needs the argument `{}`", call.name, arg.name()),
+                    format!("write it like {{{{ {}({}=\"…\") }}}}", call.name, arg.name()),
+                ));
+            }
+        }
+        let mut ctx = Context::new();
+        for (k, v) in &args {
+            ctx.insert(k.clone(), v);
+        }
+        self.tera
+            .render_component(&call.name, &ctx, body, true)
+            .map_err(|e| {
+                let d = crate::render::templates::diagnose(std::path::Path::new("themes"), &e, "");
+                (
+                    format!("the component `{}` failed to render: {}", call.name, d.message),
+                    format!("check its arguments, or its definition in {}", d.file.display()),
+                )
+            })
+    }
+}
+
+impl Components<'_> {
+    /// Fills in the site's arguments; returns their names.
+    fn complete(&self, call: &Call, args: &mut BTreeMap<String, Json>) -> Result<Vec<&'static str>, (String, String)> {
+        let f = self.facts;
+        let api = &f.api_base;
+        Ok(match call.name.as_str() {
+            "petition_form" | "signature_counter" => {
+                let petition = self.petition_arg(call)?;
+                let view = serde_json::to_value(f.petition_view(petition)).unwrap_or_default();
+                args.insert("petition".into(), view);
+                if call.name == "petition_form" {
+                    args.insert("countries".into(), json!(f.countries));
+                    args.insert("action".into(), json!(format!("{api}/petitions/{}/signatures", petition.id)));
+                    vec!["petition", "countries", "action"]
+                } else {
+                    let count = self.counts.as_ref().and_then(|c| c.count(&petition.id)).unwrap_or(0);
+                    args.insert("count".into(), json!(count));
+                    args.insert("api".into(), json!(format!("{api}/petitions/{}", petition.id)));
+                    vec!["petition", "count", "api"]
+                }
+            }
+            "letter_form" => {
+                let (Some(bill), Some(letter)) = (&f.bill, &f.letter) else {
+                    return Err((
+                        "the letter form needs the bill and the letter's text".into(),
+                        "set [letter] (number, congress, title) in site.toml and write the letter in a `_letter.md` partial".into(),
+                    ));
+                };
+                let mut by_state: BTreeMap<&str, Vec<&Senator>> = BTreeMap::new();
+                for s in &f.senators {
+                    by_state.entry(s.state.as_str()).or_default().push(s);
+                }
+                args.insert("action".into(), json!(format!("{api}/letters")));
+                args.insert("states".into(), json!(f.states));
+                args.insert("senators".into(), json!(by_state));
+                args.insert("letter".into(), json!(letter));
+                args.insert("bill".into(), json!(bill));
+                args.insert("as_of".into(), json!(f.senators_as_of));
+                vec!["action", "states", "senators", "letter", "bill", "as_of"]
+            }
+            "documentary" => {
+                let url = (!f.documentary_url.is_empty()).then(|| f.documentary_url.clone());
+                args.insert("url".into(), json!(url));
+                if !args.contains_key("title") {
+                    args.insert("title".into(), json!(f.documentary_title));
+                }
+                vec!["url"]
+            }
+            _ => Vec::new(),
+        })
+    }
+
+    fn petition_arg(&self, call: &Call) -> Result<&Petition, (String, String)> {
+        let Some(id) = call.args.get("petition").and_then(Json::as_str) else {
+            return Err((
+                format!("`{}` needs the petition's id", call.name),
+                format!("write it like {{{{ {}(petition=\"un-high-commissioner\") }}}}", call.name),
+            ));
+        };
+        self.facts.petitions.iter().find(|p| p.id == id).ok_or_else(|| {
+            let known: Vec<&str> = self.facts.petitions.iter().map(|p| p.id.as_str()).collect();
+            (
+                format!("no page declares a petition with id `{id}`"),
+                if known.is_empty() {
+                    "declare it with a [petition] table in a page's front matter".to_string()
+                } else {
+                    format!("the declared petitions are: {}", known.join(", "))
+                },
+            )
+        })
+    }
+}

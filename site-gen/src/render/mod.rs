@@ -1,0 +1,492 @@
+//! Applying the theme: page, section, taxonomy, alias and error pages, in parallel.
+
+pub mod components;
+pub mod feeds;
+pub mod templates;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::{Context, Tera, Value};
+
+use crate::config::SiteConfig;
+use crate::content::{Content, Entry, Kind, SortBy, slugify};
+use crate::error::Diagnostic;
+use crate::markdown::{Heading, Rendered};
+use components::SiteFacts;
+
+/// A tag as templates see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TagRef {
+    /// As written.
+    pub name: String,
+    /// In URLs.
+    pub slug: String,
+    /// URL path of its page.
+    pub permalink: String,
+}
+
+/// A page or section as templates see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageView {
+    /// Title.
+    pub title: String,
+    /// Description (the site's when the page has none).
+    pub description: String,
+    /// `YYYY-MM-DD`.
+    pub date: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub updated: Option<String>,
+    /// Rendered HTML.
+    pub content: String,
+    /// Table of contents.
+    pub toc: Vec<Heading>,
+    /// URL path.
+    pub permalink: String,
+    /// Same as `permalink` (a path on the site).
+    pub path: String,
+    /// Absolute URL.
+    pub url: String,
+    /// Last URL segment.
+    pub slug: String,
+    /// Tags.
+    pub tags: Vec<TagRef>,
+    /// Free values from front matter.
+    pub extra: toml::Table,
+    /// First paragraph.
+    pub summary: String,
+    /// Words.
+    pub word_count: usize,
+    /// Minutes to read, at 200 words a minute.
+    pub reading_minutes: usize,
+    /// Language.
+    pub lang: String,
+    /// The petition the page declares, with `open`.
+    pub petition: Option<serde_json::Value>,
+    /// Weight, for templates that sort.
+    pub weight: i64,
+}
+
+/// One HTML file to render.
+struct Job {
+    out: String,
+    template: String,
+    file: std::path::PathBuf,
+    context: Context,
+}
+
+/// Everything the page stage needs.
+pub struct PageStage<'a> {
+    /// Settings.
+    pub config: &'a SiteConfig,
+    /// Loaded content.
+    pub content: &'a Content,
+    /// Rendered bodies by `rel`.
+    pub rendered: &'a BTreeMap<String, Rendered>,
+    /// Compiled theme.
+    pub tera: &'a Tera,
+    /// Theme folder, for errors.
+    pub theme_dir: &'a Path,
+    /// Site facts.
+    pub facts: &'a SiteFacts,
+}
+
+/// What the page stage produced.
+#[derive(Debug, Default)]
+pub struct Pages {
+    /// Output path → HTML or XML.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// The function's page shell.
+    pub shell: String,
+    /// (from, to) for the redirects file.
+    pub redirects: Vec<(String, String)>,
+    /// Absolute URLs and last-modified dates for the sitemap.
+    pub sitemap: Vec<(String, Option<String>)>,
+}
+
+/// The output file of a URL path: `/a/` → `a/index.html`.
+pub fn output_file(path: &str) -> String {
+    let p = path.trim_start_matches('/');
+    if p.is_empty() || p.ends_with('/') {
+        format!("{p}index.html")
+    } else {
+        p.to_string()
+    }
+}
+
+impl PageStage<'_> {
+    fn view(&self, e: &Entry) -> PageView {
+        let r = self.rendered.get(&e.rel).cloned().unwrap_or_default();
+        let petition = e.meta.petition.as_ref().and_then(|pm| {
+            self.facts
+                .petitions
+                .iter()
+                .find(|p| p.id == pm.id)
+                .and_then(|p| serde_json::to_value(self.facts.petition_view(p)).ok())
+        });
+        PageView {
+            title: e.title().to_string(),
+            description: e.meta.description.clone().unwrap_or_else(|| self.config.description.clone()),
+            date: e.meta.date.as_ref().map(ToString::to_string),
+            updated: e.meta.updated.as_ref().map(ToString::to_string),
+            content: r.html,
+            toc: r.toc,
+            permalink: e.path.clone(),
+            path: e.path.clone(),
+            url: self.config.absolute(&e.path),
+            slug: e.path.trim_end_matches('/').rsplit('/').next().unwrap_or_default().to_string(),
+            tags: e.meta.tags.iter().map(|t| self.tag_ref(t, &e.lang)).collect(),
+            extra: e.meta.extra.clone(),
+            summary: r.summary,
+            word_count: r.word_count,
+            reading_minutes: r.word_count.div_ceil(200).max(1),
+            lang: e.lang.clone(),
+            petition,
+            weight: e.meta.weight,
+        }
+    }
+
+    fn lang_prefix(&self, lang: &str) -> String {
+        if lang == self.config.default_language {
+            String::new()
+        } else {
+            format!("/{lang}")
+        }
+    }
+
+    fn tag_ref(&self, name: &str, lang: &str) -> TagRef {
+        let slug = slugify(name);
+        TagRef {
+            name: name.to_string(),
+            permalink: format!("{}/tags/{slug}/", self.lang_prefix(lang)),
+            slug,
+        }
+    }
+
+    fn base_context(&self, lang: &str, path: &str) -> Context {
+        let mut ctx = Context::new();
+        ctx.insert_value("config", self.config_value());
+        ctx.insert_value("data", Value::from_serializable(&self.content.data));
+        ctx.insert("lang", lang);
+        ctx.insert("current_path", path);
+        ctx.insert("current_url", &self.config.absolute(path));
+        ctx
+    }
+
+    fn config_value(&self) -> Value {
+        let c = self.config;
+        let menu: Vec<serde_json::Value> = c
+            .menu
+            .iter()
+            .map(|m| {
+                let url = m
+                    .url
+                    .strip_prefix("@/")
+                    .and_then(|rel| self.content.entries.get(rel.split('#').next().unwrap_or(rel)))
+                    .map_or_else(|| m.url.clone(), |e| e.path.clone());
+                serde_json::json!({"name": m.name, "url": url})
+            })
+            .collect();
+        let documentary = serde_json::json!({
+            "title": c.documentary.title,
+            "url": (!c.documentary.url.is_empty()).then_some(&c.documentary.url),
+            "year": c.documentary.year,
+        });
+        Value::from_serializable(&serde_json::json!({
+            "title": c.title,
+            "description": c.description,
+            "base_url": c.base_url,
+            "language": c.default_language,
+            "languages": c.languages,
+            "api_base": c.api_base,
+            "menu": menu,
+            "letter": c.letter,
+            "documentary": documentary,
+            "extra": c.extra,
+        }))
+    }
+
+    fn sorted_pages<'s>(&'s self, section: &'s Entry) -> Vec<&'s Entry> {
+        let mut pages: Vec<&Entry> = self
+            .content
+            .children_of(&section.rel)
+            .filter(|e| e.kind == Kind::Page)
+            .collect();
+        match section.meta.sort_by.unwrap_or_default() {
+            SortBy::Weight => pages.sort_by(|a, b| a.meta.weight.cmp(&b.meta.weight).then_with(|| a.title().cmp(b.title()))),
+            SortBy::Date => pages.sort_by(|a, b| {
+                let da = a.meta.date.as_ref().map(ToString::to_string);
+                let db = b.meta.date.as_ref().map(ToString::to_string);
+                db.cmp(&da).then_with(|| a.title().cmp(b.title()))
+            }),
+            SortBy::Title => pages.sort_by(|a, b| a.title().to_lowercase().cmp(&b.title().to_lowercase())),
+        }
+        pages
+    }
+
+    /// Renders every page; all template errors are collected.
+    pub fn run(&self) -> Result<Pages, Vec<Diagnostic>> {
+        let mut jobs = Vec::new();
+        let mut out = Pages::default();
+        let mut problems = Vec::new();
+        let mut tags: BTreeMap<(String, String), (String, Vec<&Entry>)> = BTreeMap::new();
+
+        for e in self.content.entries.values() {
+            let view = self.view(e);
+            let lastmod = view.updated.clone().or_else(|| view.date.clone());
+            out.sitemap.push((view.url.clone(), lastmod));
+            for alias in &e.meta.aliases {
+                let from = normalise_alias(alias);
+                out.redirects.push((from.clone(), e.path.clone()));
+                let mut ctx = self.base_context(&e.lang, &from);
+                ctx.insert("target", &self.config.absolute(&e.path));
+                jobs.push(Job {
+                    out: output_file(&from),
+                    template: "alias.html".into(),
+                    file: e.file.clone(),
+                    context: ctx,
+                });
+            }
+            match e.kind {
+                Kind::Page => {
+                    for t in &e.meta.tags {
+                        tags.entry((e.lang.clone(), slugify(t)))
+                            .or_insert_with(|| (t.clone(), Vec::new()))
+                            .1
+                            .push(e);
+                    }
+                    let mut ctx = self.base_context(&e.lang, &e.path);
+                    ctx.insert("page", &view);
+                    jobs.push(Job {
+                        out: output_file(&e.path),
+                        template: e.meta.template.clone().unwrap_or_else(|| "page.html".into()),
+                        file: e.file.clone(),
+                        context: ctx,
+                    });
+                }
+                Kind::Section => self.section_jobs(e, view, &mut jobs, &mut out),
+            }
+        }
+        self.taxonomy_jobs(&tags, &mut jobs, &mut out);
+        let lang = self.config.default_language.clone();
+        jobs.push(Job {
+            out: "404.html".into(),
+            template: "404.html".into(),
+            file: self.theme_dir.join("templates/404.html"),
+            context: self.base_context(&lang, "/404.html"),
+        });
+
+        for job in &jobs {
+            if !self.tera.contains_template(&job.template) {
+                problems.push(Diagnostic::file(
+                    &job.file,
+                    format!("the template `{}` does not exist in the theme", job.template),
+                    format!(
+                        "create {} or set `template` to one of: {}",
+                        templates::template_file(self.theme_dir, &job.template).display(),
+                        self.tera.get_template_names().filter(|n| !n.starts_with("components")).collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let results: Vec<Result<(String, Vec<u8>), Diagnostic>> = jobs
+            .par_iter()
+            .map(|job| {
+                self.tera
+                    .render(&job.template, &job.context)
+                    .map(|html| (job.out.clone(), html.into_bytes()))
+                    .map_err(|e| {
+                        templates::diagnose(
+                            self.theme_dir,
+                            &e,
+                            &format!("fix the template (it failed while rendering {})", job.file.display()),
+                        )
+                    })
+            })
+            .collect();
+        for r in results {
+            match r {
+                Ok((path, bytes)) => {
+                    out.files.insert(path, bytes);
+                }
+                Err(d) => {
+                    if !problems.contains(&d) {
+                        problems.push(d);
+                    }
+                }
+            }
+        }
+        match self.tera.render("app.html", &self.base_context(&lang, "/")) {
+            Ok(shell) => out.shell = shell,
+            Err(e) => problems.push(templates::diagnose(self.theme_dir, &e, "fix the template petition-fn renders its pages in")),
+        }
+        if problems.is_empty() { Ok(out) } else { Err(problems) }
+    }
+
+    fn section_jobs(&self, e: &Entry, view: PageView, jobs: &mut Vec<Job>, out: &mut Pages) {
+        let pages: Vec<PageView> = self.sorted_pages(e).into_iter().map(|p| self.view(p)).collect();
+        let subsections: Vec<serde_json::Value> = self
+            .content
+            .children_of(&e.rel)
+            .filter(|c| c.kind == Kind::Section)
+            .map(|c| {
+                serde_json::json!({
+                    "title": c.title(),
+                    "description": c.meta.description,
+                    "permalink": c.path,
+                })
+            })
+            .collect();
+        let template = e.meta.template.clone().unwrap_or_else(|| {
+            if e.rel == "_index.md" || e.parent.is_none() && e.path == self.lang_prefix(&e.lang) + "/" {
+                "index.html".into()
+            } else {
+                "section.html".into()
+            }
+        });
+        if e.meta.feed == Some(true) {
+            let entries: Vec<feeds::FeedEntry> = pages
+                .iter()
+                .filter_map(|p| {
+                    Some(feeds::FeedEntry {
+                        title: p.title.clone(),
+                        url: p.url.clone(),
+                        date: p.date.clone()?,
+                        updated: p.updated.clone(),
+                        summary: p.summary.clone(),
+                    })
+                })
+                .take(20)
+                .collect();
+            let feed_path = format!("{}atom.xml", e.path);
+            let xml = feeds::atom(
+                &format!("{} — {}", view.title, self.config.title),
+                &self.config.absolute(&feed_path),
+                &view.url,
+                &entries,
+            );
+            out.files.insert(feed_path.trim_start_matches('/').to_string(), xml.into_bytes());
+        }
+        let chunks: Vec<Vec<PageView>> = match e.meta.paginate_by {
+            Some(n) if n > 0 && !pages.is_empty() => pages.chunks(n).map(<[PageView]>::to_vec).collect(),
+            _ => vec![pages],
+        };
+        let paginate = e.meta.paginate_by.is_some_and(|n| n > 0);
+        let pager_path = |i: usize| {
+            if i == 0 {
+                e.path.clone()
+            } else {
+                format!("{}page/{}/", e.path, i + 1)
+            }
+        };
+        let total = chunks.len();
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            let path = pager_path(i);
+            let mut ctx = self.base_context(&e.lang, &path);
+            let mut section = serde_json::to_value(&view).unwrap_or_default();
+            section["pages"] = serde_json::to_value(&chunk).unwrap_or_default();
+            section["subsections"] = serde_json::Value::Array(subsections.clone());
+            ctx.insert("section", &section);
+            if paginate {
+                ctx.insert(
+                    "paginator",
+                    &serde_json::json!({
+                        "pages": chunk,
+                        "current_index": i + 1,
+                        "number_pagers": total,
+                        "previous": (i > 0).then(|| pager_path(i - 1)),
+                        "next": (i + 1 < total).then(|| pager_path(i + 1)),
+                        "first": pager_path(0),
+                        "last": pager_path(total - 1),
+                    }),
+                );
+            } else {
+                ctx.insert_value("paginator", Value::none());
+            }
+            jobs.push(Job {
+                out: output_file(&path),
+                template: template.clone(),
+                file: e.file.clone(),
+                context: ctx,
+            });
+        }
+    }
+
+    fn taxonomy_jobs(
+        &self,
+        tags: &BTreeMap<(String, String), (String, Vec<&Entry>)>,
+        jobs: &mut Vec<Job>,
+        out: &mut Pages,
+    ) {
+        let mut by_lang: BTreeMap<&str, Vec<serde_json::Value>> = BTreeMap::new();
+        for ((lang, slug), (name, pages)) in tags {
+            let tag = self.tag_ref(name, lang);
+            let mut sorted = pages.clone();
+            sorted.sort_by(|a, b| {
+                let da = a.meta.date.as_ref().map(ToString::to_string);
+                let db = b.meta.date.as_ref().map(ToString::to_string);
+                db.cmp(&da).then_with(|| a.title().cmp(b.title()))
+            });
+            let views: Vec<PageView> = sorted.iter().map(|p| self.view(p)).collect();
+            by_lang.entry(lang).or_default().push(serde_json::json!({
+                "name": name, "slug": slug, "permalink": tag.permalink, "count": views.len(),
+            }));
+            let mut ctx = self.base_context(lang, &tag.permalink);
+            ctx.insert(
+                "term",
+                &serde_json::json!({"name": name, "slug": slug, "permalink": tag.permalink, "pages": views}),
+            );
+            ctx.insert_value("paginator", Value::none());
+            out.sitemap.push((self.config.absolute(&tag.permalink), None));
+            jobs.push(Job {
+                out: output_file(&tag.permalink),
+                template: "taxonomy_term.html".into(),
+                file: self.theme_dir.join("templates/taxonomy_term.html"),
+                context: ctx,
+            });
+        }
+        for (lang, terms) in by_lang {
+            let path = format!("{}/tags/", self.lang_prefix(lang));
+            let mut ctx = self.base_context(lang, &path);
+            ctx.insert("terms", &terms);
+            out.sitemap.push((self.config.absolute(&path), None));
+            jobs.push(Job {
+                out: output_file(&path),
+                template: "taxonomy_list.html".into(),
+                file: self.theme_dir.join("templates/taxonomy_list.html"),
+                context: ctx,
+            });
+        }
+    }
+}
+
+fn normalise_alias(alias: &str) -> String {
+    let mut a = alias.trim().to_string();
+    if !a.starts_with('/') {
+        a.insert(0, '/');
+    }
+    let last = a.rsplit('/').next().unwrap_or_default();
+    if !a.ends_with('/') && !last.contains('.') {
+        a.push('/');
+    }
+    a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_files_and_aliases() {
+        assert_eq!(output_file("/"), "index.html");
+        assert_eq!(output_file("/a/b/"), "a/b/index.html");
+        assert_eq!(output_file("/old.html"), "old.html");
+        assert_eq!(normalise_alias("old/path"), "/old/path/");
+        assert_eq!(normalise_alias("/x.html"), "/x.html");
+    }
+}

@@ -1,0 +1,187 @@
+//! The theme: Tera templates, interface strings and the template functions.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tera::{Kwargs, State, Tera, Value};
+
+use crate::assets::AssetRef;
+use crate::error::{BuildError, Diagnostic};
+
+/// Interface strings: language → key → text.
+pub type Strings = BTreeMap<String, BTreeMap<String, String>>;
+
+/// A theme read from disk.
+#[derive(Debug, Clone)]
+pub struct Theme {
+    /// The theme folder.
+    pub dir: PathBuf,
+    /// Template name (`page.html`) → source.
+    pub templates: BTreeMap<String, String>,
+    /// Interface strings.
+    pub strings: Strings,
+}
+
+/// Where a template name lives, for error messages.
+pub fn template_file(theme_dir: &Path, name: &str) -> PathBuf {
+    theme_dir.join("templates").join(name)
+}
+
+impl Theme {
+    /// Reads `themes/<name>/` under `root`.
+    pub fn load(root: &Path, name: &str) -> Result<Self, BuildError> {
+        let dir = root.join("themes").join(name);
+        let shown = dir.strip_prefix(root).unwrap_or(&dir).to_path_buf();
+        if !dir.is_dir() {
+            return Err(Diagnostic::file(
+                "site.toml",
+                format!("the theme `{name}` does not exist (no folder {})", shown.display()),
+                "set `theme` in site.toml to a folder under themes/",
+            )
+            .into());
+        }
+        let mut templates = BTreeMap::new();
+        for (rel, path) in crate::assets::list(&dir.join("templates"))? {
+            let text = std::fs::read_to_string(&path).map_err(|e| BuildError::io("cannot read", &path, e))?;
+            templates.insert(rel, text);
+        }
+        let mut strings = Strings::new();
+        let mut problems = Vec::new();
+        for (rel, path) in crate::assets::list(&dir.join("i18n"))? {
+            let Some(lang) = rel.strip_suffix(".toml") else { continue };
+            let text = std::fs::read_to_string(&path).map_err(|e| BuildError::io("cannot read", &path, e))?;
+            match toml::from_str::<BTreeMap<String, String>>(&text) {
+                Ok(map) => {
+                    strings.insert(lang.to_string(), map);
+                }
+                Err(e) => {
+                    let (line, col) = e.span().map_or((0, 0), |s| crate::error::line_col(&text, s.start));
+                    problems.push(Diagnostic::at(
+                        shown.join("i18n").join(&rel),
+                        line,
+                        col,
+                        e.message().trim().to_string(),
+                        "each line is key = \"text\"",
+                    ));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(BuildError::Content(problems));
+        }
+        Ok(Self {
+            dir: shown,
+            templates,
+            strings,
+        })
+    }
+}
+
+/// What the template functions look things up in.
+#[derive(Debug, Default)]
+pub struct Lookups {
+    /// Static files by source path.
+    pub assets: BTreeMap<String, AssetRef>,
+    /// Content `rel` (`a/b.md`) → URL path, and site paths that exist.
+    pub urls: BTreeMap<String, String>,
+    /// Interface strings.
+    pub strings: Strings,
+    /// The default language.
+    pub default_language: String,
+}
+
+/// Compiles the theme's templates and registers `asset`, `url` and `t`.
+pub fn compile(theme: &Theme, lookups: Arc<Lookups>) -> Result<Tera, BuildError> {
+    let mut tera = Tera::new();
+    tera.autoescape_on(vec![".html", ".xml"]);
+    let l = lookups.clone();
+    tera.register_function("asset", move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
+        let path: &str = kwargs.must_get("path")?;
+        let path = path.trim_start_matches('/');
+        l.assets
+            .get(path)
+            .map(Value::from_serializable)
+            .ok_or_else(|| tera::Error::message(format!(
+                "asset(path=\"{path}\"): no such static file; put it in the theme's static/ folder or fix the path"
+            )))
+    });
+    let l = lookups.clone();
+    tera.register_function("url", move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+        let path: &str = kwargs.must_get("path")?;
+        resolve_url(&l, path).ok_or_else(|| tera::Error::message(format!(
+            "url(path=\"{path}\"): no such page; use an @/ path of a file in content/, like @/privacy.md"
+        )))
+    });
+    let l = lookups;
+    tera.register_function("t", move |kwargs: Kwargs, state: &State| -> tera::TeraResult<String> {
+        let key: &str = kwargs.must_get("key")?;
+        let lang: Option<String> = state.get("lang")?;
+        let lang = lang.unwrap_or_else(|| l.default_language.clone());
+        [lang.as_str(), l.default_language.as_str()]
+            .iter()
+            .find_map(|code| l.strings.get(*code).and_then(|m| m.get(key)))
+            .cloned()
+            .ok_or_else(|| tera::Error::message(format!(
+                "t(key=\"{key}\"): no such interface string; add `{key} = \"…\"` to the theme's i18n/{lang}.toml"
+            )))
+    });
+    let sources: Vec<(&str, &str)> = theme
+        .templates
+        .iter()
+        .filter(|(name, _)| name.ends_with(".html") || name.ends_with(".xml") || name.ends_with(".txt"))
+        .map(|(n, s)| (n.as_str(), s.as_str()))
+        .collect();
+    tera.add_raw_templates(sources)
+        .map_err(|e| BuildError::from(diagnose(&theme.dir, &e, "fix the template syntax")))?;
+    Ok(tera)
+}
+
+/// Resolves `@/a.md` or a site path (`/tags/`) to a URL path.
+pub fn resolve_url(l: &Lookups, path: &str) -> Option<String> {
+    if let Some(rel) = path.strip_prefix("@/") {
+        let (rel, anchor) = match rel.split_once('#') {
+            Some((r, a)) => (r, Some(a)),
+            None => (rel, None),
+        };
+        let base = l.urls.get(rel)?;
+        return Some(match anchor {
+            Some(a) => format!("{base}#{a}"),
+            None => base.clone(),
+        });
+    }
+    path.starts_with('/').then(|| path.to_string())
+}
+
+/// Turns a Tera error into a diagnostic naming the template file, line and column.
+pub fn diagnose(theme_dir: &Path, err: &tera::Error, help: &str) -> Diagnostic {
+    use std::error::Error as _;
+    match err.kind() {
+        tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
+            let span = report.span();
+            let mut message = report.message().to_string();
+            if let Some(src) = err.source() {
+                message.push_str(&format!(": {src}"));
+            }
+            Diagnostic::at(
+                template_file(theme_dir, report.filename()),
+                span.start_line,
+                span.start_col + 1,
+                message,
+                help,
+            )
+        }
+        tera::ErrorKind::TemplateNotFound(name) => Diagnostic::file(
+            template_file(theme_dir, name),
+            format!("the template `{name}` does not exist"),
+            "create it in the theme's templates/ folder, or name an existing template",
+        ),
+        other => {
+            let mut message = other.to_string();
+            if let Some(src) = err.source() {
+                message.push_str(&format!(": {src}"));
+            }
+            Diagnostic::file(theme_dir.join("templates"), message, help)
+        }
+    }
+}
