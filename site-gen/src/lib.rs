@@ -13,3 +13,9 @@ pub mod markdown;
 pub mod output;
 pub mod render;
 pub mod site;
+pub mod check;
+pub mod serve;
+
+/// The Content-Security-Policy the published site is served with (by the CDN) and the preview
+/// enforces too, so that a violation shows while editing.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'";

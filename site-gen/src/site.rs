@@ -46,6 +46,8 @@ pub struct Built {
     pub warnings: Vec<String>,
     /// How long it took.
     pub millis: u128,
+    /// The settings it was built with.
+    pub config: SiteConfig,
 }
 
 /// Builds the whole site in memory.
@@ -179,6 +181,7 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
         pages: content.entries.len(),
         warnings,
         millis: started.elapsed().as_millis(),
+        config,
     })
 }
 

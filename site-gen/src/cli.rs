@@ -1,0 +1,76 @@
+//! The commands' edges: run a stage, print what an editor needs, choose the exit code.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use site_gen::error::BuildError;
+use site_gen::site::{self, BuildOptions};
+
+/// `site-gen build`.
+pub fn build(root: &Path, output: &Path, base_url: Option<String>, drafts: bool) -> anyhow::Result<ExitCode> {
+    let opts = BuildOptions {
+        root: root.to_path_buf(),
+        base_url,
+        drafts,
+        ..BuildOptions::default()
+    };
+    let built = match site::build(&opts) {
+        Ok(b) => b,
+        Err(e) => return report(e),
+    };
+    let stats = site_gen::output::write(output, &built.files)
+        .with_context(|| format!("cannot write the site to {}", output.display()))?;
+    for w in &built.warnings {
+        eprintln!("warning: {w}");
+    }
+    println!(
+        "Built {} pages, {} files ({} written, {} unchanged, {} removed) in {} ms",
+        built.pages,
+        built.files.len(),
+        stats.written,
+        stats.unchanged,
+        stats.removed,
+        built.millis
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `site-gen check`.
+pub fn check(root: &Path) -> anyhow::Result<ExitCode> {
+    let opts = BuildOptions {
+        root: root.to_path_buf(),
+        ..BuildOptions::default()
+    };
+    let built = match site::build(&opts) {
+        Ok(b) => b,
+        Err(e) => return report(e),
+    };
+    let problems = site_gen::check::check(&built.files, &built.bundle, &built.config.api_base);
+    for w in &built.warnings {
+        eprintln!("warning: {w}");
+    }
+    for p in &problems {
+        eprintln!("error: {p}");
+    }
+    if problems.is_empty() {
+        println!("Checked {} pages, {} files: no problems", built.pages, built.files.len());
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("{} problem(s) found", problems.len());
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+fn report(e: BuildError) -> anyhow::Result<ExitCode> {
+    match e {
+        BuildError::Content(list) => {
+            for d in &list {
+                eprintln!("{d}");
+            }
+            eprintln!("The build stopped: {} problem(s) to fix.", list.len());
+            Ok(ExitCode::FAILURE)
+        }
+        other => Err(other.into()),
+    }
+}
