@@ -90,12 +90,27 @@ impl CountSource for StoreCounts {
     }
 }
 
-/// Runs the preview until interrupted.
+/// Runs the preview until interrupted (Ctrl+C).
 pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     let addr = SocketAddr::new(opts.bind, opts.port);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServeError::Bind { addr, source })?;
+    run(listener, opts, None, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+/// Runs the preview on a listener until `shutdown` completes. With `state`, the API runs on
+/// that state (tests pass one on DynamoDB); otherwise on the embedded store in the data dir.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    opts: ServeOptions,
+    state: Option<AppState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let addr = listener.local_addr().map_err(ServeError::Server)?;
     let base_url = format!("http://{addr}");
     let build_opts = BuildOptions {
         root: opts.root.clone(),
@@ -107,12 +122,18 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     // the first successful rebuild.
     let first = site::build(&build_opts);
     let bundle = first.as_ref().map(|b| b.bundle.clone()).unwrap_or_default();
-    let state = petition_fn::local_state(&opts.data_dir, bundle)
-        .await
-        .map_err(|source| ServeError::Store {
-            dir: opts.data_dir.clone(),
-            source,
-        })?;
+    let state = match state {
+        Some(s) => {
+            s.replace_bundle(bundle);
+            s
+        }
+        None => petition_fn::local_state(&opts.data_dir, bundle)
+            .await
+            .map_err(|source| ServeError::Store {
+                dir: opts.data_dir.clone(),
+                source,
+            })?,
+    };
     let counts: Arc<dyn CountSource> = Arc::new(StoreCounts {
         state: state.clone(),
         runtime: tokio::runtime::Handle::current(),
@@ -150,9 +171,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     let app = router(preview, state);
     println!("Previewing {} at {base_url}/ (Ctrl+C to stop)", opts.root.display());
     axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(shutdown)
         .await
         .map_err(ServeError::Server)?;
     drop(watcher);

@@ -88,6 +88,7 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
         urls: urls.clone(),
         strings: theme.strings.clone(),
         default_language: config.default_language.clone(),
+        sections: section_summaries(&content),
     });
     let tera = templates::compile(&theme, lookups)?;
     let today = opts.today.clone().unwrap_or_else(today_utc);
@@ -183,6 +184,36 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
         millis: started.elapsed().as_millis(),
         config,
     })
+}
+
+/// What the `section()` template function returns, computed once per build.
+fn section_summaries(content: &Content) -> BTreeMap<String, serde_json::Value> {
+    content
+        .entries
+        .values()
+        .filter(|e| e.kind == content::Kind::Section)
+        .map(|s| {
+            let pages: Vec<serde_json::Value> = content
+                .sorted_pages(s)
+                .into_iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "title": p.title(),
+                        "description": p.meta.description,
+                        "date": p.meta.date.as_ref().map(ToString::to_string),
+                        "permalink": p.path,
+                    })
+                })
+                .collect();
+            let value = serde_json::json!({
+                "title": s.title(),
+                "description": s.meta.description,
+                "permalink": s.path,
+                "pages": pages,
+            });
+            (s.rel.clone(), value)
+        })
+        .collect()
 }
 
 fn check_anchors(content: &Content, rendered: &BTreeMap<String, Rendered>) -> Result<(), BuildError> {

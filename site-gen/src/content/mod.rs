@@ -78,6 +78,31 @@ impl Content {
     }
 }
 
+impl Content {
+    /// The pages of a section, in the order its `sort_by` asks for.
+    pub fn sorted_pages<'a>(&'a self, section: &'a Entry) -> Vec<&'a Entry> {
+        let mut pages: Vec<&Entry> = self
+            .children_of(&section.rel)
+            .filter(|e| e.kind == Kind::Page)
+            .collect();
+        sort_entries(&mut pages, section.meta.sort_by.unwrap_or_default());
+        pages
+    }
+}
+
+/// Sorts pages: by weight (then title), by date (newest first, then title) or by title.
+pub fn sort_entries(pages: &mut [&Entry], by: SortBy) {
+    match by {
+        SortBy::Weight => pages.sort_by(|a, b| a.meta.weight.cmp(&b.meta.weight).then_with(|| a.title().cmp(b.title()))),
+        SortBy::Date => pages.sort_by(|a, b| {
+            let da = a.meta.date.as_ref().map(ToString::to_string);
+            let db = b.meta.date.as_ref().map(ToString::to_string);
+            db.cmp(&da).then_with(|| a.title().cmp(b.title()))
+        }),
+        SortBy::Title => pages.sort_by_key(|p| p.title().to_lowercase()),
+    }
+}
+
 /// Reads every file under `content_dir`. `root` is the site root, for file names in errors.
 pub fn load(
     root: &Path,

@@ -208,24 +208,6 @@ impl PageStage<'_> {
         }))
     }
 
-    fn sorted_pages<'s>(&'s self, section: &'s Entry) -> Vec<&'s Entry> {
-        let mut pages: Vec<&Entry> = self
-            .content
-            .children_of(&section.rel)
-            .filter(|e| e.kind == Kind::Page)
-            .collect();
-        match section.meta.sort_by.unwrap_or_default() {
-            SortBy::Weight => pages.sort_by(|a, b| a.meta.weight.cmp(&b.meta.weight).then_with(|| a.title().cmp(b.title()))),
-            SortBy::Date => pages.sort_by(|a, b| {
-                let da = a.meta.date.as_ref().map(ToString::to_string);
-                let db = b.meta.date.as_ref().map(ToString::to_string);
-                db.cmp(&da).then_with(|| a.title().cmp(b.title()))
-            }),
-            SortBy::Title => pages.sort_by(|a, b| a.title().to_lowercase().cmp(&b.title().to_lowercase())),
-        }
-        pages
-    }
-
     /// Renders every page; all template errors are collected.
     pub fn run(&self) -> Result<Pages, Vec<Diagnostic>> {
         let mut jobs = Vec::new();
@@ -329,7 +311,7 @@ impl PageStage<'_> {
     }
 
     fn section_jobs(&self, e: &Entry, view: PageView, jobs: &mut Vec<Job>, out: &mut Pages) {
-        let pages: Vec<PageView> = self.sorted_pages(e).into_iter().map(|p| self.view(p)).collect();
+        let pages: Vec<PageView> = self.content.sorted_pages(e).into_iter().map(|p| self.view(p)).collect();
         let subsections: Vec<serde_json::Value> = self
             .content
             .children_of(&e.rel)
@@ -427,11 +409,7 @@ impl PageStage<'_> {
         for ((lang, slug), (name, pages)) in tags {
             let tag = self.tag_ref(name, lang);
             let mut sorted = pages.clone();
-            sorted.sort_by(|a, b| {
-                let da = a.meta.date.as_ref().map(ToString::to_string);
-                let db = b.meta.date.as_ref().map(ToString::to_string);
-                db.cmp(&da).then_with(|| a.title().cmp(b.title()))
-            });
+            crate::content::sort_entries(&mut sorted, SortBy::Date);
             let views: Vec<PageView> = sorted.iter().map(|p| self.view(p)).collect();
             by_lang.entry(lang).or_default().push(serde_json::json!({
                 "name": name, "slug": slug, "permalink": tag.permalink, "count": views.len(),

@@ -89,6 +89,8 @@ pub struct Lookups {
     pub strings: Strings,
     /// The default language.
     pub default_language: String,
+    /// Sections by content `rel`: title, description, permalink and their pages' summaries.
+    pub sections: BTreeMap<String, serde_json::Value>,
 }
 
 /// Compiles the theme's templates and registers `asset`, `url` and `t`.
@@ -112,6 +114,16 @@ pub fn compile(theme: &Theme, lookups: Arc<Lookups>) -> Result<Tera, BuildError>
         resolve_url(&l, path).ok_or_else(|| tera::Error::message(format!(
             "url(path=\"{path}\"): no such page; use an @/ path of a file in content/, like @/privacy.md"
         )))
+    });
+    let l = lookups.clone();
+    tera.register_function("section", move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
+        let path: &str = kwargs.must_get("path")?;
+        l.sections
+            .get(path.trim_start_matches("@/"))
+            .map(Value::from_serializable)
+            .ok_or_else(|| tera::Error::message(format!(
+                "section(path=\"{path}\"): no such section; use the @/ path of an _index.md, like @/updates/_index.md"
+            )))
     });
     let l = lookups;
     tera.register_function("t", move |kwargs: Kwargs, state: &State| -> tera::TeraResult<String> {
@@ -181,7 +193,44 @@ pub fn diagnose(theme_dir: &Path, err: &tera::Error, help: &str) -> Diagnostic {
             if let Some(src) = err.source() {
                 message.push_str(&format!(": {src}"));
             }
-            Diagnostic::file(theme_dir.join("templates"), message, help)
+            // Some compile errors carry their position only in the report text (` --> a.html:2:3`).
+            match located(&message) {
+                Some((name, line, col, first)) => {
+                    Diagnostic::at(template_file(theme_dir, &name), line, col + 1, first, help)
+                }
+                None => Diagnostic::file(theme_dir.join("templates"), message, help),
+            }
         }
+    }
+}
+
+/// Finds ` --> name:line:col` in a report; returns it with the report's first message line.
+fn located(report: &str) -> Option<(String, usize, usize, String)> {
+    let pos = report.lines().find_map(|l| l.trim_start().strip_prefix("--> "))?;
+    let mut parts = pos.rsplitn(3, ':');
+    let col = parts.next()?.trim().parse().ok()?;
+    let line = parts.next()?.trim().parse().ok()?;
+    let name = parts.next()?.to_string();
+    let first = report
+        .lines()
+        .next()
+        .unwrap_or(report)
+        .trim_start_matches("error: ")
+        .to_string();
+    Some((name, line, col, first))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_read_from_reports() {
+        let r = "error: Unknown filter `x`\n --> page.html:2:33\n  |";
+        assert_eq!(
+            located(r),
+            Some(("page.html".into(), 2, 33, "Unknown filter `x`".into()))
+        );
+        assert_eq!(located("no position"), None);
     }
 }

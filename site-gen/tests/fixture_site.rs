@@ -1,0 +1,240 @@
+//! A small fixture site, built into a temp dir with the real `site-gen` binary and the project's
+//! theme: what a build produces, and how each kind of editor error is reported.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for item in walkdir::WalkDir::new(from) {
+        let item = item.expect("walk");
+        let rel = item.path().strip_prefix(from).expect("prefix");
+        let dest = to.join(rel);
+        if item.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).expect("mkdir");
+        } else {
+            std::fs::copy(item.path(), &dest).expect("copy");
+        }
+    }
+}
+
+struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        copy_dir(&repo().join("themes"), &dir.path().join("themes"));
+        copy_dir(&repo().join("content/data"), &dir.path().join("content/data"));
+        let f = Self { dir };
+        f.write(
+            "site.toml",
+            "title = \"Fixture\"\ndescription = \"A fixture site for tests.\"\nbase_url = \"https://fixture.example\"\n\n[[menu]]\nname = \"Home\"\nurl = \"@/_index.md\"\n\n[letter]\nnumber = \"S.Res.1\"\ncongress = 119\ntitle = \"A test resolution\"\n\n[documentary]\ntitle = \"Film\"\nurl = \"\"\n",
+        );
+        f.write("content/_index.md", "+++\ntitle = \"Home\"\ndescription = \"The home page of the fixture.\"\n+++\nWelcome. See [the news](@/updates/_index.md) and [a post](@/updates/b.md#details).\n");
+        f.write("content/updates/_index.md", "+++\ntitle = \"News\"\ndescription = \"All the news.\"\nsort_by = \"date\"\npaginate_by = 2\nfeed = true\n+++\n");
+        f.write("content/updates/a.md", "+++\ntitle = \"Alpha\"\ndescription = \"The first post.\"\ndate = 2026-01-01\ntags = [\"History\"]\naliases = [\"/old-alpha/\"]\n+++\nFirst.\n");
+        f.write("content/updates/b.md", "+++\ntitle = \"Beta\"\ndescription = \"The second post.\"\ndate = 2026-02-01\ntags = [\"History\", \"Petition\"]\n+++\nSecond.\n\n## Details\n\nMore.\n");
+        f.write("content/updates/c.md", "+++\ntitle = \"Gamma\"\ndescription = \"The third post.\"\ndate = 2026-03-01\n+++\nThird.\n");
+        f.write("content/updates/draft.md", "+++\ntitle = \"Unfinished\"\ndescription = \"Not yet.\"\ndraft = true\ndate = 2026-04-01\n+++\nSoon.\n");
+        f.write(
+            "content/sign.md",
+            "+++\ntitle = \"Sign\"\ndescription = \"Sign the petition.\"\n[petition]\nid = \"test-petition\"\ntitle = \"Test petition\"\naddressee = \"Someone\"\ngoal = 1000\nopens = 2026-01-01\nthank_you = \"@/thanks.md\"\n+++\n{{ signature_counter(petition=\"test-petition\") }}\n\n{{ petition_form(petition=\"test-petition\") }}\n\n{% callout(kind=\"warning\", title=\"Careful\") %}\nSome **bold** advice.\n{% end %}\n",
+        );
+        f.write("content/thanks.md", "+++\ntitle = \"Thanks\"\ndescription = \"Thank you for signing.\"\n+++\nThank you.\n");
+        f.write("content/privacy.md", "+++\ntitle = \"Privacy\"\ndescription = \"What we keep.\"\n+++\nLittle.\n");
+        f
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let p = self.path().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+
+    fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path().join("public").join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    fn run(&self, args: &[&str]) -> (bool, String, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_site-gen"))
+            .args(args)
+            .arg("--root")
+            .arg(self.path())
+            .output()
+            .expect("run site-gen");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn build(&self) -> (bool, String, String) {
+        self.run(&["build"])
+    }
+}
+
+#[test]
+fn builds_every_kind_of_output() {
+    let f = Fixture::new();
+    let (ok, out, err) = f.build();
+    assert!(ok, "{out}{err}");
+    assert!(out.starts_with("Built "), "one summary line: {out}");
+
+    let home = f.read("index.html");
+    assert!(home.contains("href=\"/updates/\""), "@/ link resolved");
+    assert!(home.contains("href=\"/updates/b/#details\""), "@/ link with anchor resolved");
+    let css = regex_like(&home, "/css/site.", ".css\"");
+    assert!(home.contains("integrity=\"sha384-"), "SRI on assets");
+    assert!(f.path().join("public").join(css.trim_start_matches('/')).exists(), "fingerprinted file written");
+
+    let updates = f.read("updates/index.html");
+    let gamma = updates.find("Gamma").expect("newest first");
+    let beta = updates.find("Beta").expect("second");
+    assert!(gamma < beta, "sorted by date, newest first");
+    assert!(!updates.contains("Alpha"), "paginated: two per page");
+    assert!(f.read("updates/page/2/index.html").contains("Alpha"));
+    assert!(!f.path().join("public/updates/draft/index.html").exists(), "drafts left out");
+
+    assert!(f.read("tags/index.html").contains("/tags/history/"));
+    assert!(f.read("tags/history/index.html").contains("Beta"));
+    let alias = f.read("old-alpha/index.html");
+    assert!(alias.contains("url=https://fixture.example/updates/a/"));
+    assert!(!alias.contains("<script"), "redirect page without script");
+    assert_eq!(f.read("_redirects"), "/old-alpha/ /updates/a/ 301\n");
+    assert!(f.read("sitemap.xml").contains("<loc>https://fixture.example/updates/b/</loc><lastmod>2026-02-01</lastmod>"));
+    assert!(f.read("robots.txt").contains("Sitemap: https://fixture.example/sitemap.xml"));
+    assert!(f.read("updates/atom.xml").contains("<title>Gamma</title>"));
+    assert!(f.read("404.html").contains("<h1"));
+
+    let sign = f.read("sign/index.html");
+    assert!(sign.contains("action=\"/api/petitions/test-petition/signatures\""));
+    assert!(sign.contains("data-counter=\"test-petition\""));
+    assert!(sign.contains("<strong>Some <strong>bold</strong> advice.") || sign.contains("Some <strong>bold</strong> advice."));
+    let bundle: serde_json::Value = serde_json::from_str(&f.read("_app/bundle.json")).expect("bundle");
+    assert_eq!(bundle["petitions"][0]["thank_you"], "/thanks/");
+    assert_eq!(bundle["petitions"][0]["page"], "/sign/");
+
+    let (ok, out, err) = f.run(&["check"]);
+    assert!(ok, "check passes: {out}{err}");
+    assert!(err.contains("[documentary] url is not set"), "check warns about the documentary: {err}");
+}
+
+#[test]
+fn drafts_are_built_on_request() {
+    let f = Fixture::new();
+    let (ok, out, err) = f.run(&["build", "--drafts"]);
+    assert!(ok, "{out}{err}");
+    assert!(f.read("updates/draft/index.html").contains("Unfinished"));
+}
+
+#[test]
+fn rebuild_writes_only_changes_and_removes_stale_outputs() {
+    let f = Fixture::new();
+    assert!(f.build().0);
+    let (_, out, _) = f.build();
+    assert!(out.contains("(0 written"), "nothing changed: {out}");
+    std::fs::remove_file(f.path().join("content/updates/c.md")).expect("remove");
+    let (ok, out, err) = f.build();
+    assert!(ok, "{err}");
+    assert!(!f.path().join("public/updates/c/index.html").exists(), "stale page removed: {out}");
+}
+
+#[test]
+fn refuses_to_write_into_a_folder_it_did_not_make() {
+    let f = Fixture::new();
+    f.write("public/keep.txt", "mine");
+    let (ok, _, err) = f.build();
+    assert!(!ok);
+    assert!(err.contains("not made by site-gen"), "{err}");
+    assert!(f.path().join("public/keep.txt").exists());
+}
+
+fn regex_like(text: &str, start: &str, end: &str) -> String {
+    let i = text.find(start).expect("start");
+    let j = text[i..].find(end).expect("end");
+    text[i..i + j + end.len() - 1].to_string()
+}
+
+/// Each editor error: exit 1, the file, line and column, and how to fix it.
+fn assert_error(f: &Fixture, file_line_col: &str, message: &str, help: &str) {
+    let (ok, out, err) = f.build();
+    assert!(!ok, "the build must fail: {out}");
+    assert!(err.contains(file_line_col), "names {file_line_col}:\n{err}");
+    assert!(err.contains(message), "says `{message}`:\n{err}");
+    assert!(err.contains(&format!("help: {help}")) || err.contains(help), "says how to fix (`{help}`):\n{err}");
+}
+
+#[test]
+fn bad_toml_is_located() {
+    let f = Fixture::new();
+    f.write("content/thanks.md", "+++\ntitle = \"Thanks\ndescription = \"x\"\n+++\n");
+    assert_error(&f, "content/thanks.md:2:", "", "fix the TOML syntax");
+}
+
+#[test]
+fn unknown_key_is_located() {
+    let f = Fixture::new();
+    f.write("content/thanks.md", "+++\ntitle = \"Thanks\"\ntemplte = \"x.html\"\n+++\n");
+    assert_error(&f, "content/thanks.md:3:1", "templte", "allowed keys are listed in content/README.md");
+}
+
+#[test]
+fn missing_title_is_reported() {
+    let f = Fixture::new();
+    f.write("content/thanks.md", "+++\ndescription = \"x\"\n+++\n");
+    assert_error(&f, "content/thanks.md:1:1", "no title", "add `title = \"…\"`");
+}
+
+#[test]
+fn unknown_template_is_reported() {
+    let f = Fixture::new();
+    f.write("content/thanks.md", "+++\ntitle = \"Thanks\"\ntemplate = \"fancy.html\"\n+++\n");
+    assert_error(&f, "content/thanks.md", "`fancy.html` does not exist", "set `template` to one of");
+}
+
+#[test]
+fn unknown_component_is_located() {
+    let f = Fixture::new();
+    f.write("content/thanks.md", "+++\ntitle = \"Thanks\"\n+++\nText\n\n{{ petition_from(petition=\"test-petition\") }}\n");
+    assert_error(&f, "content/thanks.md:6:4", "no component called `petition_from`", "use one of:");
+}
+
+#[test]
+fn broken_internal_link_is_located() {
+    let f = Fixture::new();
+    f.write("content/thanks.md", "+++\ntitle = \"Thanks\"\n+++\nSee\n[the thing](@/nowhere.md).\n");
+    assert_error(&f, "content/thanks.md:5:1", "content/nowhere.md, which does not exist", "relative to content/");
+}
+
+#[test]
+fn broken_anchor_is_located() {
+    let f = Fixture::new();
+    f.write("content/thanks.md", "+++\ntitle = \"Thanks\"\n+++\nSee [details](@/updates/b.md#detail).\n");
+    assert_error(&f, "content/thanks.md:4:5", "`#detail` does not exist", "use one of its heading ids: details");
+}
+
+#[test]
+fn template_error_is_located() {
+    let f = Fixture::new();
+    let page = f.path().join("themes/default/templates/page.html");
+    let text = std::fs::read_to_string(&page).expect("read");
+    std::fs::write(&page, text.replacen("{% block main %}", "{% block main %}{{ page.title | nosuchfilter }}", 1)).expect("write");
+    assert_error(&f, "themes/default/templates/page.html:", "nosuchfilter", "fix the template");
+}
+
+#[test]
+fn bad_settings_are_located() {
+    let f = Fixture::new();
+    f.write("site.toml", "title = \"Fixture\"\nbase_url = \"https://fixture.example\"\ntheem = \"default\"\n");
+    assert_error(&f, "site.toml:3:1", "theem", "content/README.md");
+}
