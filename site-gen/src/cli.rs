@@ -15,12 +15,18 @@ pub fn build(root: &Path, output: &Path, base_url: Option<String>, drafts: bool)
         drafts,
         ..BuildOptions::default()
     };
-    let built = match site::build(&opts) {
-        Ok(b) => b,
+    let (built, stats) = match site::build_to(&opts, output) {
+        Ok(site::Rebuild::Built { built, stats }) => (built, stats),
+        Ok(site::Rebuild::Unchanged { files }) => {
+            println!("Nothing changed since the last build: {files} files in {} are current", output.display());
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(BuildError::Io { action, path, source }) => {
+            return Err(anyhow::anyhow!("{action} {}: {source}", path.display()))
+                .with_context(|| format!("cannot write the site to {}", output.display()));
+        }
         Err(e) => return report(e),
     };
-    let stats = site_gen::output::write(output, &built.files)
-        .with_context(|| format!("cannot write the site to {}", output.display()))?;
     for w in &built.warnings {
         eprintln!("warning: {w}");
     }

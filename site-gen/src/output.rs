@@ -23,8 +23,27 @@ pub struct WriteStats {
     pub removed: usize,
 }
 
-/// Writes `files` under `dir`.
-pub fn write(dir: &Path, files: &Files) -> Result<WriteStats, BuildError> {
+/// Whether `dir` holds the output of a build whose inputs had this `stamp`, every file intact
+/// (same size as written). A stamp of an unfinished write never matches.
+pub fn is_current(dir: &Path, stamp: &str) -> bool {
+    let Ok(marker) = std::fs::read_to_string(dir.join(MARKER)) else {
+        return false;
+    };
+    let mut lines = marker.lines();
+    if lines.next() != Some(MARKER_HEADER) || lines.next() != Some(stamp) {
+        return false;
+    }
+    lines.all(|line| {
+        line.split_once(' ').is_some_and(|(len, rel)| {
+            std::fs::metadata(dir.join(rel)).is_ok_and(|m| m.len().to_string() == len)
+        })
+    })
+}
+
+const MARKER_HEADER: &str = "site-gen output: files here that the build does not produce are removed";
+
+/// Writes `files` under `dir`, then records `stamp` (the fingerprint of the build's inputs).
+pub fn write(dir: &Path, files: &Files, stamp: &str) -> Result<WriteStats, BuildError> {
     let marker = dir.join(MARKER);
     if dir.exists() && !marker.exists() && !is_empty_dir(dir)? {
         return Err(BuildError::io(
@@ -36,7 +55,8 @@ pub fn write(dir: &Path, files: &Files) -> Result<WriteStats, BuildError> {
         ));
     }
     std::fs::create_dir_all(dir).map_err(|e| BuildError::io("cannot create", dir, e))?;
-    std::fs::write(&marker, b"site-gen output; stale files here are removed on build\n")
+    // Claim the folder first; the stamp goes in only once every file is written.
+    std::fs::write(&marker, format!("{MARKER_HEADER}\n"))
         .map_err(|e| BuildError::io("cannot write", &marker, e))?;
     let mut stats = WriteStats::default();
     for (rel, bytes) in files {
@@ -54,6 +74,11 @@ pub fn write(dir: &Path, files: &Files) -> Result<WriteStats, BuildError> {
         stats.written += 1;
     }
     stats.removed = remove_stale(dir, files)?;
+    let mut record = format!("{MARKER_HEADER}\n{stamp}\n");
+    for (rel, bytes) in files {
+        record.push_str(&format!("{} {rel}\n", bytes.len()));
+    }
+    std::fs::write(&marker, record).map_err(|e| BuildError::io("cannot write", &marker, e))?;
     Ok(stats)
 }
 
@@ -100,21 +125,25 @@ mod tests {
         let mut files = Files::new();
         files.insert("index.html".into(), b"a".to_vec());
         files.insert("old/index.html".into(), b"b".to_vec());
-        assert_eq!(write(&out, &files).expect("write").written, 2);
-        let again = write(&out, &files).expect("write");
+        assert_eq!(write(&out, &files, "s1").expect("write").written, 2);
+        assert!(is_current(&out, "s1"));
+        assert!(!is_current(&out, "s2"));
+        let again = write(&out, &files, "s1").expect("write");
         assert_eq!((again.written, again.unchanged), (0, 2));
         files.remove("old/index.html");
         files.insert("index.html".into(), b"c".to_vec());
-        let third = write(&out, &files).expect("write");
+        let third = write(&out, &files, "s2").expect("write");
         assert_eq!((third.written, third.removed), (1, 1));
         assert!(!out.join("old").exists());
+        std::fs::write(out.join("index.html"), "tampered").expect("write");
+        assert!(!is_current(&out, "s2"), "a changed output is noticed");
     }
 
     #[test]
     fn refuses_a_foreign_folder() {
         let tmp = tempfile::tempdir().expect("tempdir");
         std::fs::write(tmp.path().join("precious.txt"), "keep").expect("write");
-        let err = write(tmp.path(), &Files::new()).expect_err("foreign");
+        let err = write(tmp.path(), &Files::new(), "s").expect_err("foreign");
         assert!(err.to_string().contains("not made by site-gen"));
         assert!(tmp.path().join("precious.txt").exists());
     }

@@ -50,6 +50,65 @@ pub struct Built {
     pub config: SiteConfig,
 }
 
+/// What [`build_to`] did.
+#[derive(Debug)]
+pub enum Rebuild {
+    /// No input changed since the output folder was written: nothing was done.
+    Unchanged {
+        /// Files in the output.
+        files: usize,
+    },
+    /// The site was built and written.
+    Built {
+        /// The build.
+        built: Box<Built>,
+        /// What writing did.
+        stats: crate::output::WriteStats,
+    },
+}
+
+/// Builds into `out`, unless the output there came from exactly these inputs.
+pub fn build_to(opts: &BuildOptions, out: &Path) -> Result<Rebuild, BuildError> {
+    let stamp = fingerprint(opts)?;
+    if crate::output::is_current(out, &stamp) {
+        let files = std::fs::read_to_string(out.join(crate::output::MARKER)).map_or(0, |m| m.lines().count().saturating_sub(2));
+        return Ok(Rebuild::Unchanged { files });
+    }
+    let built = build(opts)?;
+    let stats = crate::output::write(out, &built.files, &stamp)?;
+    Ok(Rebuild::Built {
+        built: Box::new(built),
+        stats,
+    })
+}
+
+/// A fingerprint of every input of a build: the files' paths, sizes and modification times,
+/// the options, the date, and this program's version.
+pub fn fingerprint(opts: &BuildOptions) -> Result<String, BuildError> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    env!("CARGO_PKG_VERSION").hash(&mut h);
+    opts.base_url.hash(&mut h);
+    opts.drafts.hash(&mut h);
+    opts.today.clone().unwrap_or_else(today_utc).hash(&mut h);
+    for top in [CONFIG_FILE, "content", "themes", "static"] {
+        let path = opts.root.join(top);
+        if !path.exists() {
+            continue;
+        }
+        for item in walkdir::WalkDir::new(&path).sort_by_file_name() {
+            let item = item.map_err(|e| BuildError::io("cannot read", &path, e.into()))?;
+            let meta = item.metadata().map_err(|e| BuildError::io("cannot read", item.path(), e.into()))?;
+            item.path().hash(&mut h);
+            meta.len().hash(&mut h);
+            if let Ok(m) = meta.modified() {
+                m.hash(&mut h);
+            }
+        }
+    }
+    Ok(format!("inputs {:016x}", h.finish()))
+}
+
 /// Builds the whole site in memory.
 pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
     let started = Instant::now();
