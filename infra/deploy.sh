@@ -1,0 +1,521 @@
+#!/usr/bin/env bash
+# Deploys the campaign: builds the site and petition-fn, deploys the SAM stack, uploads the site
+# and invalidates CloudFront. One command; infra/README.md explains it.
+#
+#   infra/deploy.sh --stack campaign --region eu-west-1 [--domain www.example.org
+#                   --certificate-arn arn:aws:acm:us-east-1:...] [--alarm-email ops@example.org]
+#   infra/deploy.sh --dry-run ...   # prints every step and command, runs none of them
+#
+# Written for bash 3.2 and later (macOS included).
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+Usage: infra/deploy.sh [options]
+
+Builds the site (site-gen) and the function (cargo lambda), deploys infra/template.yaml with
+sam deploy, uploads public/ to the site bucket and invalidates the CloudFront cache.
+Every prerequisite is checked first; nothing is built or changed until all of them are met.
+
+Options (each also read from the environment variable in brackets):
+  --stack NAME             CloudFormation stack name (STACK_NAME). Required.
+  --region REGION          AWS region of the stack (AWS_REGION, AWS_DEFAULT_REGION, or the
+                           AWS CLI profile's region). Required.
+  --domain HOST            custom domain, e.g. www.example.org (DOMAIN_NAME). Needs
+                           --certificate-arn; without both, the *.cloudfront.net name is used.
+  --certificate-arn ARN    ACM certificate for --domain, issued in us-east-1 (CERTIFICATE_ARN).
+  --alarm-email ADDRESS    send CloudWatch alarms to this address (ALARM_EMAIL). The address
+                           must confirm the SNS subscription mail once.
+  --price-class CLASS      PriceClass_100 (default), PriceClass_200 or PriceClass_All (PRICE_CLASS).
+  --base-url URL           base URL the site is built with (BASE_URL). Default: https://DOMAIN,
+                           else the existing stack's CloudFront address, else site.toml's.
+  --dry-run                print every step and the exact commands; build nothing, call no AWS
+                           API, change nothing.
+  -h, --help               this help.
+
+Also read from the environment: RESERVED_CONCURRENCY (20), LOG_RETENTION_DAYS (30),
+PETITION_RUST_LOG (info), AWS_PROFILE (the AWS CLI's own).
+EOF
+}
+
+# --- where things are ----------------------------------------------------------------------
+script_path="${BASH_SOURCE[0]}"
+case "$script_path" in
+  */*) script_dir="${script_path%/*}" ;;
+  *) script_dir="." ;;
+esac
+ROOT="$(cd -P "$script_dir/.." && pwd)"
+readonly ROOT
+readonly TEMPLATE="infra/template.yaml"
+readonly SITE_DIR="public"
+readonly BUNDLE="$SITE_DIR/_app/bundle.json"
+readonly REDIRECTS_FILE="$SITE_DIR/_redirects"
+readonly LAMBDA_DIR="target/lambda/petition-fn"
+readonly LAMBDA_FEATURES="dynamodb,lambda"
+readonly ASSET_CACHE_CONTROL="public, max-age=31536000, immutable"
+readonly PAGE_CACHE_CONTROL="public, max-age=60, must-revalidate"
+# A fingerprinted file, as site-gen names them: css/site.<hex hash>.css, js/site.<hex hash>.js
+# (any folder, at least 8 hex digits right before the extension).
+readonly FINGERPRINT_RE='^([A-Za-z0-9_-]+/)*[A-Za-z0-9_.-]+\.[0-9a-f]{8,}\.(css|js)$'
+# Globs that keep earlier deploys' fingerprinted files in the bucket (see upload_site).
+readonly HEX8='[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]'
+readonly OLD_ASSET_GLOBS=("*.${HEX8}*.css" "*.${HEX8}*.js")
+
+# --- settings --------------------------------------------------------------------------------
+STACK="${STACK_NAME:-}"
+REGION="${AWS_REGION:-${AWS_DEFAULT_REGION:-}}"
+DOMAIN="${DOMAIN_NAME:-}"
+CERT_ARN="${CERTIFICATE_ARN:-}"
+ALARM="${ALARM_EMAIL:-}"
+PRICE="${PRICE_CLASS:-PriceClass_100}"
+SITE_BASE_URL="${BASE_URL:-}"
+CONCURRENCY="${RESERVED_CONCURRENCY:-20}"
+RETENTION="${LOG_RETENTION_DAYS:-30}"
+FN_RUST_LOG="${PETITION_RUST_LOG:-info}"
+DRY_RUN=0
+
+die() {
+  printf 'deploy: %s\n' "$*" >&2
+  exit 2
+}
+
+need_value() {
+  # $1 option, $2 number of arguments left
+  if [ "$2" -lt 2 ]; then
+    die "$1 needs a value (see --help)"
+  fi
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --stack) need_value "$1" $#; STACK="$2"; shift 2 ;;
+    --stack=*) STACK="${1#*=}"; shift ;;
+    --region) need_value "$1" $#; REGION="$2"; shift 2 ;;
+    --region=*) REGION="${1#*=}"; shift ;;
+    --domain) need_value "$1" $#; DOMAIN="$2"; shift 2 ;;
+    --domain=*) DOMAIN="${1#*=}"; shift ;;
+    --certificate-arn) need_value "$1" $#; CERT_ARN="$2"; shift 2 ;;
+    --certificate-arn=*) CERT_ARN="${1#*=}"; shift ;;
+    --alarm-email) need_value "$1" $#; ALARM="$2"; shift 2 ;;
+    --alarm-email=*) ALARM="${1#*=}"; shift ;;
+    --price-class) need_value "$1" $#; PRICE="$2"; shift 2 ;;
+    --price-class=*) PRICE="${1#*=}"; shift ;;
+    --base-url) need_value "$1" $#; SITE_BASE_URL="$2"; shift 2 ;;
+    --base-url=*) SITE_BASE_URL="${1#*=}"; shift ;;
+    --dry-run) DRY_RUN=1; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) die "unknown option '$1' (see --help)" ;;
+  esac
+done
+
+cd "$ROOT"
+
+# --- output helpers -------------------------------------------------------------------------
+STEP=0
+step() {
+  STEP=$((STEP + 1))
+  printf '\n==> Step %d: %s\n' "$STEP" "$*"
+}
+
+note() {
+  printf '    %s\n' "$*"
+}
+
+# Prints a command the way a shell would read it back (copy-pastable).
+show() {
+  local out="" arg q="'"
+  for arg in "$@"; do
+    if [[ "$arg" =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then
+      out="$out $arg"
+    else
+      out="$out $q${arg//$q/$q\\$q$q}$q"
+    fi
+  done
+  printf '    $%s\n' "$out"
+}
+
+# Runs a command (or only shows it in a dry run).
+run() {
+  show "$@"
+  if [ "$DRY_RUN" -eq 0 ]; then
+    "$@"
+  fi
+}
+
+have() {
+  command -v "$1" > /dev/null 2>&1
+}
+
+# --- step 1: prerequisites ------------------------------------------------------------------
+PROBLEMS=()
+problem() {
+  PROBLEMS+=("$*")
+}
+
+check_settings() {
+  if [ -z "$STACK" ]; then
+    problem "no stack name: pass --stack NAME (or set STACK_NAME), e.g. --stack campaign"
+  elif ! [[ "$STACK" =~ ^[A-Za-z][A-Za-z0-9-]{0,63}$ ]]; then
+    problem "stack name '$STACK' is not valid: letters, digits and '-', starting with a letter, at most 64 characters"
+  fi
+  if [ -z "$REGION" ] && [ "$DRY_RUN" -eq 0 ] && have aws; then
+    # The CLI profile's region (a local file read, not an API call).
+    REGION="$(aws configure get region 2> /dev/null || true)"
+  fi
+  if [ -z "$REGION" ]; then
+    problem "no AWS region: pass --region REGION (or set AWS_REGION), e.g. --region eu-west-1"
+  elif ! [[ "$REGION" =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]]; then
+    problem "region '$REGION' does not look like an AWS region (e.g. eu-west-1)"
+  fi
+  if [ -n "$DOMAIN" ] && [ -z "$CERT_ARN" ]; then
+    problem "--domain $DOMAIN needs --certificate-arn: request a certificate for it in ACM in us-east-1 (CloudFront only uses that region)"
+  fi
+  if [ -z "$DOMAIN" ] && [ -n "$CERT_ARN" ]; then
+    problem "--certificate-arn is only used with --domain HOST"
+  fi
+  if [ -n "$DOMAIN" ] && ! [[ "$DOMAIN" =~ ^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$ ]]; then
+    problem "--domain '$DOMAIN' is not a lower-case host name"
+  fi
+  if [ -n "$CERT_ARN" ] && ! [[ "$CERT_ARN" =~ ^arn:aws:acm:us-east-1:[0-9]{12}:certificate/[0-9a-f-]{36}$ ]]; then
+    problem "--certificate-arn must be an ACM certificate ARN in us-east-1 (arn:aws:acm:us-east-1:ACCOUNT:certificate/ID)"
+  fi
+  if [ -n "$ALARM" ] && ! [[ "$ALARM" =~ ^[^@[:space:]\"]+@[^@[:space:]\"]+\.[^@[:space:]\"]+$ ]]; then
+    problem "--alarm-email '$ALARM' is not an e-mail address"
+  fi
+  case "$PRICE" in
+    PriceClass_100 | PriceClass_200 | PriceClass_All) ;;
+    *) problem "--price-class must be PriceClass_100, PriceClass_200 or PriceClass_All" ;;
+  esac
+  if ! [[ "$CONCURRENCY" =~ ^[0-9]+$ ]] || [ "$CONCURRENCY" -lt 1 ]; then
+    problem "RESERVED_CONCURRENCY must be a positive number"
+  fi
+  if ! [[ "$RETENTION" =~ ^(1|3|5|7|14|30|60|90|120|150|180|365)$ ]]; then
+    problem "LOG_RETENTION_DAYS must be one of 1 3 5 7 14 30 60 90 120 150 180 365"
+  fi
+  if ! [[ "$FN_RUST_LOG" =~ ^[A-Za-z0-9_,=:.-]+$ ]]; then
+    problem "PETITION_RUST_LOG may only hold letters, digits and _ , = : . -"
+  fi
+  if [ -n "$SITE_BASE_URL" ] && ! [[ "$SITE_BASE_URL" =~ ^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~/-]*)?$ ]]; then
+    problem "--base-url '$SITE_BASE_URL' is not an http(s) URL"
+  fi
+  if [ ! -f "$TEMPLATE" ]; then
+    problem "$TEMPLATE is missing: run this script from a checkout of the repository"
+  fi
+}
+
+# name, how to install
+check_tool() {
+  if have "$1"; then
+    note "found $1"
+  else
+    problem "$1 is not installed (or not on PATH): $2"
+  fi
+}
+
+check_tools() {
+  check_tool cargo "install Rust with rustup: https://rustup.rs"
+  check_tool cargo-lambda "pip install cargo-lambda   (brings Zig, the cross-linker, with it)"
+  check_tool sam "pip install aws-sam-cli   (AWS SAM CLI)"
+  check_tool aws "install the AWS CLI v2: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html"
+  if have aws && [ "$DRY_RUN" -eq 0 ]; then
+    local version
+    version="$(aws --version 2>&1 || true)"
+    case "$version" in
+      aws-cli/2.*) ;;
+      *) problem "the AWS CLI is '${version%% *}', version 2 is needed: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html" ;;
+    esac
+  fi
+}
+
+check_credentials() {
+  if [ "$DRY_RUN" -eq 1 ]; then
+    note "would check the AWS credentials with:"
+    show aws sts get-caller-identity --region "${REGION:-<region>}" --query Account --output text
+    return
+  fi
+  if ! have aws || [ -z "$REGION" ]; then
+    return # already reported
+  fi
+  local account
+  if account="$(aws sts get-caller-identity --region "$REGION" --query Account --output text 2>&1)"; then
+    note "AWS credentials valid for account $account"
+  else
+    problem "no valid AWS credentials (aws sts get-caller-identity failed: ${account##*$'\n'}): run 'aws configure', or 'aws sso login --profile NAME' and export AWS_PROFILE=NAME"
+  fi
+}
+
+prerequisites() {
+  step "Check prerequisites (tools, settings, AWS credentials)"
+  check_settings
+  check_tools
+  if [ "${#PROBLEMS[@]}" -eq 0 ]; then
+    check_credentials
+  elif [ "$DRY_RUN" -eq 1 ]; then
+    check_credentials
+  fi
+  if [ "${#PROBLEMS[@]}" -gt 0 ]; then
+    local p
+    if [ "$DRY_RUN" -eq 1 ]; then
+      printf '    A real run would stop here, before changing anything:\n'
+      for p in "${PROBLEMS[@]}"; do
+        printf '      - %s\n' "$p"
+      done
+      # Placeholders, so the rest of the plan can still be shown.
+      STACK="${STACK:-<stack>}"
+      REGION="${REGION:-<region>}"
+    else
+      printf '\ndeploy: cannot deploy, nothing was built or changed:\n' >&2
+      for p in "${PROBLEMS[@]}"; do
+        printf '  - %s\n' "$p" >&2
+      done
+      exit 2
+    fi
+  fi
+  note "stack $STACK in $REGION${DOMAIN:+, domain $DOMAIN}${ALARM:+, alarms to $ALARM}"
+}
+
+# --- stack outputs --------------------------------------------------------------------------
+OUT_BUCKET=""
+OUT_DISTRIBUTION=""
+OUT_SITE_URL=""
+
+# Reads the stack's outputs; returns non-zero when the stack does not exist (yet).
+read_outputs() {
+  local text key value
+  show aws cloudformation describe-stacks --stack-name "$STACK" --region "$REGION" \
+    --query "Stacks[0].Outputs[].[OutputKey,OutputValue]" --output text
+  if [ "$DRY_RUN" -eq 1 ]; then
+    OUT_BUCKET="<SiteBucketName>"
+    OUT_DISTRIBUTION="<DistributionId>"
+    OUT_SITE_URL="<SiteUrl>"
+    return 0
+  fi
+  text="$(aws cloudformation describe-stacks --stack-name "$STACK" --region "$REGION" \
+    --query "Stacks[0].Outputs[].[OutputKey,OutputValue]" --output text 2> /dev/null)" || return 1
+  while IFS=$'\t' read -r key value; do
+    case "$key" in
+      SiteBucketName) OUT_BUCKET="$value" ;;
+      DistributionId) OUT_DISTRIBUTION="$value" ;;
+      SiteUrl) OUT_SITE_URL="$value" ;;
+    esac
+  done <<< "$text"
+  [ -n "$OUT_BUCKET" ] && [ -n "$OUT_DISTRIBUTION" ]
+}
+
+# --- step 2: the site -------------------------------------------------------------------------
+NEEDS_SECOND_DEPLOY=0
+build_site() {
+  step "Build the site into $SITE_DIR/"
+  if [ -z "$SITE_BASE_URL" ] && [ -n "$DOMAIN" ]; then
+    SITE_BASE_URL="https://$DOMAIN"
+  fi
+  if [ -z "$SITE_BASE_URL" ]; then
+    note "base URL: the existing stack's address, if there is a stack already:"
+    if read_outputs && [ "$DRY_RUN" -eq 0 ] && [ -n "$OUT_SITE_URL" ]; then
+      SITE_BASE_URL="$OUT_SITE_URL"
+    elif [ "$DRY_RUN" -eq 0 ]; then
+      NEEDS_SECOND_DEPLOY=1
+      note "no stack yet: building with site.toml's base_url"
+    fi
+  fi
+  local args=(cargo run --release -p site-gen -- build)
+  if [ -n "$SITE_BASE_URL" ] && [[ "$SITE_BASE_URL" != "<"* ]]; then
+    args+=(--base-url "$SITE_BASE_URL")
+  fi
+  run "${args[@]}"
+  if [ "$DRY_RUN" -eq 0 ] && [ ! -f "$BUNDLE" ]; then
+    die "site-gen build did not write $BUNDLE (the function's site bundle); see its output above"
+  fi
+}
+
+# --- step 3: the function ---------------------------------------------------------------------
+build_function() {
+  step "Build petition-fn for Lambda (arm64) and bundle the site data with it"
+  run cargo lambda build --release --arm64 -p petition-fn --features "$LAMBDA_FEATURES"
+  if [ "$DRY_RUN" -eq 0 ] && [ ! -x "$LAMBDA_DIR/bootstrap" ]; then
+    die "cargo lambda did not write $LAMBDA_DIR/bootstrap; see its output above"
+  fi
+  # The function reads the bundle beside its binary; it never goes to the public bucket.
+  run cp "$BUNDLE" "$LAMBDA_DIR/bundle.json"
+}
+
+# --- step 4: redirects ----------------------------------------------------------------------
+# public/_redirects has lines "FROM TO [301|302]" (# comments, blank lines). They become the
+# RedirectMap parameter "FROM>TO|FROM>TO>302", which the CloudFront Function answers with real
+# 301/302 responses (the alias pages site-gen writes at FROM stay as a fallback).
+REDIRECT_MAP=""
+build_redirect_map() {
+  step "Turn $REDIRECTS_FILE into the CloudFront Function's redirect map"
+  if [ "$DRY_RUN" -eq 1 ]; then
+    note "would read $REDIRECTS_FILE once the site is built (lines 'FROM TO [301|302]') and pass"
+    note "RedirectMap=\"FROM>TO|FROM>TO>302...\" to sam deploy (at most 4096 characters)"
+    REDIRECT_MAP="<redirects from $REDIRECTS_FILE>"
+    return
+  fi
+  if [ ! -f "$REDIRECTS_FILE" ]; then
+    note "no $REDIRECTS_FILE: no redirects"
+    return
+  fi
+  local line from to status extra n=0 entry lineno=0
+  while IFS= read -r line || [ -n "$line" ]; do
+    lineno=$((lineno + 1))
+    line="${line%%#*}"
+    from="" to="" status="" extra=""
+    read -r from to status extra <<< "$line" || true
+    [ -z "$from" ] && continue
+    if [ -z "$to" ] || [ -n "$extra" ]; then
+      die "$REDIRECTS_FILE:$lineno: expected 'FROM TO [301|302]', got '$line'"
+    fi
+    if ! [[ "$from" =~ ^/[A-Za-z0-9._~%/:=+@!,\;*()-]*$ ]]; then
+      die "$REDIRECTS_FILE:$lineno: '$from' is not a site path (it must start with / and hold only URL path characters)"
+    fi
+    if ! [[ "$to" =~ ^(/|https?://)[A-Za-z0-9._~%/:?#=\&+@!,\;*()-]*$ ]]; then
+      die "$REDIRECTS_FILE:$lineno: '$to' is not a path or an http(s) URL made of plain URL characters"
+    fi
+    case "$status" in
+      "" | 301) entry="$from>$to" ;;
+      302) entry="$from>$to>302" ;;
+      *) die "$REDIRECTS_FILE:$lineno: status '$status' is not supported (301 or 302)" ;;
+    esac
+    REDIRECT_MAP="${REDIRECT_MAP:+$REDIRECT_MAP|}$entry"
+    n=$((n + 1))
+  done < "$REDIRECTS_FILE"
+  if [ "${#REDIRECT_MAP}" -gt 4096 ]; then
+    die "$REDIRECTS_FILE gives a redirect map of ${#REDIRECT_MAP} characters; CloudFormation takes at most 4096. Drop old redirects (the alias pages still catch them)."
+  fi
+  note "$n redirect(s)"
+}
+
+# --- step 5: the stack ----------------------------------------------------------------------
+deploy_stack() {
+  step "Deploy the stack with SAM (bucket, CloudFront, API, function, table, secret, alarms)"
+  # The parameters this script owns, every time (sam deploy keeps the previous value of one
+  # left out), quoted so that an empty value really clears the previous one. The throttling
+  # parameters are left to the template's defaults or to what an operator set on the stack.
+  local overrides
+  overrides="DomainName=\"$DOMAIN\""
+  overrides="$overrides CertificateArn=\"$CERT_ARN\""
+  overrides="$overrides AlarmEmail=\"$ALARM\""
+  overrides="$overrides PriceClass=\"$PRICE\""
+  overrides="$overrides ReservedConcurrency=\"$CONCURRENCY\""
+  overrides="$overrides LogRetentionDays=\"$RETENTION\""
+  overrides="$overrides LogLevel=\"$FN_RUST_LOG\""
+  overrides="$overrides RedirectMap=\"$REDIRECT_MAP\""
+  run sam deploy \
+    --template-file "$TEMPLATE" \
+    --stack-name "$STACK" \
+    --region "$REGION" \
+    --capabilities CAPABILITY_IAM \
+    --resolve-s3 \
+    --s3-prefix "$STACK" \
+    --no-confirm-changeset \
+    --no-fail-on-empty-changeset \
+    --parameter-overrides "$overrides"
+  note "reading the stack's outputs:"
+  if ! read_outputs; then
+    die "the stack $STACK has no SiteBucketName/DistributionId outputs after sam deploy"
+  fi
+  note "bucket $OUT_BUCKET, distribution $OUT_DISTRIBUTION"
+}
+
+# --- step 6: upload -------------------------------------------------------------------------
+# Splits the built files: fingerprinted assets (FINGERPRINT_RE) and the rest.
+ASSETS=()
+NOT_ASSETS_LIKE_ASSETS=()
+classify_files() {
+  local path rel
+  while IFS= read -r -d '' path; do
+    rel="${path#"$SITE_DIR"/}"
+    case "$rel" in
+      _app/* | _redirects) continue ;;
+    esac
+    if [[ "$rel" =~ $FINGERPRINT_RE ]]; then
+      ASSETS+=("$rel")
+    elif [[ "$rel" == *.${HEX8}*.css || "$rel" == *.${HEX8}*.js ]]; then
+      # Looks like an asset to the keep-old-assets globs but is not fingerprinted: upload it
+      # with the pages, explicitly.
+      NOT_ASSETS_LIKE_ASSETS+=("$rel")
+    fi
+  done < <(find "$SITE_DIR" -type f -print0)
+}
+
+upload_site() {
+  step "Upload $SITE_DIR/ to the site bucket"
+  local dest="s3://$OUT_BUCKET/"
+  local common=(--region "$REGION" --only-show-errors)
+  local f
+
+  # (a) Fingerprinted assets first, so that no page uploaded after them points at a missing
+  #     file. A new content means a new name: --size-only skips re-uploading identical ones.
+  local asset_filters=(--exclude "*")
+  if [ "$DRY_RUN" -eq 1 ]; then
+    asset_filters+=(--include "<each fingerprinted file, e.g. css/site.0123abcd.css>")
+  else
+    classify_files
+    for f in ${ASSETS[@]+"${ASSETS[@]}"}; do
+      asset_filters+=(--include "$f")
+    done
+  fi
+  note "(a) fingerprinted assets (*.<8+ hex>.css|js), cached for a year:"
+  if [ "$DRY_RUN" -eq 1 ] || [ "${#ASSETS[@]}" -gt 0 ]; then
+    run aws s3 sync "$SITE_DIR/" "$dest" "${asset_filters[@]}" --size-only \
+      --cache-control "$ASSET_CACHE_CONTROL" "${common[@]}"
+  else
+    note "none found"
+  fi
+
+  # (b) Everything else, with --delete. Never _app/ (the function's bundle) nor _redirects.
+  #     Later filters win in aws s3 sync, so those exclusions come after the includes.
+  local private=(--exclude "_app/*" --exclude "_redirects")
+  note "(b) pages as text/html; charset=utf-8, short cache:"
+  run aws s3 sync "$SITE_DIR/" "$dest" --delete \
+    --exclude "*" --include "*.html" "${private[@]}" \
+    --content-type "text/html; charset=utf-8" --cache-control "$PAGE_CACHE_CONTROL" "${common[@]}"
+  note "(b) Atom feeds as application/atom+xml, short cache:"
+  run aws s3 sync "$SITE_DIR/" "$dest" --delete \
+    --exclude "*" --include "atom.xml" --include "*/atom.xml" "${private[@]}" \
+    --content-type "application/atom+xml; charset=utf-8" --cache-control "$PAGE_CACHE_CONTROL" "${common[@]}"
+  # Earlier deploys' fingerprinted files stay in the bucket (OLD_ASSET_GLOBS keeps them out of
+  # --delete), so a page still cached in a browser keeps its stylesheet and script. Files that
+  # only look like assets to those globs are put back by name.
+  note "(b) everything else (sitemap, robots.txt, images, ...), short cache:"
+  local rest=(--delete --exclude "*.html" --exclude "atom.xml" --exclude "*/atom.xml" "${private[@]}")
+  for f in "${OLD_ASSET_GLOBS[@]}"; do
+    rest+=(--exclude "$f")
+  done
+  for f in ${NOT_ASSETS_LIKE_ASSETS[@]+"${NOT_ASSETS_LIKE_ASSETS[@]}"}; do
+    rest+=(--include "$f")
+  done
+  run aws s3 sync "$SITE_DIR/" "$dest" "${rest[@]}" \
+    --cache-control "$PAGE_CACHE_CONTROL" "${common[@]}"
+}
+
+# --- step 7: invalidate ---------------------------------------------------------------------
+invalidate() {
+  step "Invalidate the CloudFront cache (one wildcard path: free)"
+  run aws cloudfront create-invalidation --distribution-id "$OUT_DISTRIBUTION" \
+    --paths "/*" --query Invalidation.Id --output text
+}
+
+# --- main -----------------------------------------------------------------------------------
+if [ "$DRY_RUN" -eq 1 ]; then
+  printf 'Dry run: every step and command is printed; nothing is built, called or changed.\n'
+fi
+prerequisites
+build_site
+build_function
+build_redirect_map
+deploy_stack
+upload_site
+invalidate
+
+step "Done"
+if [ "$DRY_RUN" -eq 1 ]; then
+  note "dry run: nothing was done"
+else
+  note "site: $OUT_SITE_URL"
+  if [ "$NEEDS_SECOND_DEPLOY" -eq 1 ] && [ -z "$DOMAIN" ]; then
+    note "first deploy: the pages were built with the base_url of site.toml. Run this command"
+    note "once more so that canonical links, feeds and the sitemap use $OUT_SITE_URL."
+  fi
+fi

@@ -1,0 +1,438 @@
+"""infra/deploy.sh, run offline.
+
+Each test runs a copy of the script in a scratch checkout with a PATH it controls: without the
+tools (prerequisite errors), or with stand-ins for cargo, sam and aws that log their calls and
+play their part (a built site, a deployed stack). The `aws s3 sync` calls are then replayed with
+the CLI's filter rules to see which file each pass uploads, with which headers, and what its
+--delete would remove."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import DEPLOY_SCRIPT, TEMPLATE_PATH, only
+from test_site_function import run_function
+
+BASH = shutil.which("bash")
+# What the script and the stand-ins use besides the tools under test.
+BASE_TOOLS = ["bash", "cat", "cp", "find", "mkdir", "chmod", "touch", "env", "rm", "ls"]
+STAND_INS = ("aws", "sam", "cargo", "cargo-lambda")
+SEP = "\x1f"
+
+LOG_CALL = r"""
+{ printf '%s' "${0##*/}"; for a in "$@"; do printf '\037%s' "$a"; done; printf '\n'; } >> "$STUB_LOG"
+"""
+
+STUBS = {
+    "cargo": LOG_CALL
+    + r"""
+case "$1" in
+  run) mkdir -p public && cp -R "$STUB_SITE/." public/ ;;
+  lambda)
+    if [ "$2" = "--version" ]; then echo "cargo-lambda 1.9.2"; exit 0; fi
+    mkdir -p target/lambda/petition-fn
+    printf 'ELF' > target/lambda/petition-fn/bootstrap
+    chmod +x target/lambda/petition-fn/bootstrap ;;
+esac
+""",
+    "cargo-lambda": LOG_CALL,
+    "sam": LOG_CALL
+    + r"""
+if [ "$1" = deploy ]; then touch "$STUB_STATE/deployed"; fi
+""",
+    "aws": LOG_CALL
+    + r"""
+case "$1 ${2:-}" in
+  "--version "*) echo "aws-cli/2.17.0 Python/3.12.6 Linux/6.1 exe/x86_64" ;;
+  "sts get-caller-identity")
+    if [ -n "${STUB_STS_FAIL:-}" ]; then
+      echo "Unable to locate credentials. You can configure credentials by running \"aws configure\"." >&2
+      exit 255
+    fi
+    echo 123456789012 ;;
+  "cloudformation describe-stacks")
+    if [ -f "$STUB_STATE/deployed" ]; then
+      printf 'SiteBucketName\tcampaign-sitebucket-1a2b3c\nDistributionId\tE2EXAMPLE\nSiteUrl\thttps://d111111abcdef8.cloudfront.net\n'
+    else
+      echo "An error occurred (ValidationError): Stack with id campaign does not exist" >&2
+      exit 254
+    fi ;;
+  "configure get") exit 1 ;;
+esac
+""",
+}
+
+SITE_FILES = {
+    "index.html": "<!doctype html><title>home</title>",
+    "404.html": "<!doctype html><title>not found</title>",
+    "petition/index.html": "<!doctype html><title>petition</title>",
+    "petition/thanks/index.html": "<!doctype html><title>thanks</title>",
+    "old-petition/index.html": "<!doctype html><meta http-equiv=refresh content='0; url=/petition/'>",
+    "css/site.0123abcd.css": "body{}",
+    "js/site.89abcdef01.js": "void 0;",
+    "css/print.css": "@media print{}",
+    "css/vendor.deadbeef00.min.css": "a{}",
+    "img/logo.png": "PNG",
+    "atom.xml": "<feed/>",
+    "tags/human-rights/atom.xml": "<feed/>",
+    "sitemap.xml": "<urlset/>",
+    "robots.txt": "User-agent: *",
+    "_app/bundle.json": '{"site_title":"t"}',
+    "_redirects": "# from to status\n/old-petition/ /petition/ 301\n\n/press /news/ 302\n/2017/ /news/\n",
+}
+FINGERPRINTED = {"css/site.0123abcd.css", "js/site.89abcdef01.js"}
+PRIVATE = {"_app/bundle.json", "_redirects"}
+
+
+class Sandbox:
+    """A scratch checkout (infra/ only) and the PATH and environment to run the script with."""
+
+    def __init__(self, root: Path, with_tools: bool, site_files: dict[str, str] | None = None):
+        self.root = root
+        self.repo = root / "repo"
+        (self.repo / "infra").mkdir(parents=True)
+        shutil.copy2(DEPLOY_SCRIPT, self.repo / "infra" / "deploy.sh")
+        shutil.copy2(TEMPLATE_PATH, self.repo / "infra" / "template.yaml")
+        self.base_bin = root / "bin"
+        self.base_bin.mkdir()
+        for tool in BASE_TOOLS:
+            found = shutil.which(tool)
+            assert found, f"{tool} is needed by the test sandbox"
+            (self.base_bin / tool).symlink_to(found)
+        self.stub_bin = root / "stubs"
+        self.stub_bin.mkdir()
+        self.log = root / "calls.log"
+        self.log.touch()
+        self.state = root / "state"
+        self.state.mkdir()
+        self.site = root / "site"
+        for rel, text in (site_files or SITE_FILES).items():
+            path = self.site / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        if with_tools:
+            for name in STAND_INS:
+                stub = self.stub_bin / name
+                stub.write_text(f"#!{BASH}\n" + STUBS[name], encoding="utf-8")
+                stub.chmod(0o755)
+        self.path = f"{self.stub_bin}{os.pathsep}{self.base_bin}"
+
+    def run(self, *args: str, **env: str) -> subprocess.CompletedProcess:
+        environment = {
+            "PATH": self.path,
+            "HOME": str(self.root),
+            "LANG": "C.UTF-8",
+            "STUB_LOG": str(self.log),
+            "STUB_STATE": str(self.state),
+            "STUB_SITE": str(self.site),
+            **env,
+        }
+        return subprocess.run(
+            [BASH, str(self.repo / "infra" / "deploy.sh"), *args],
+            cwd=self.root,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def calls(self) -> list[list[str]]:
+        text = self.log.read_text(encoding="utf-8")
+        return [line.split(SEP) for line in text.splitlines() if line]
+
+    def snapshot(self) -> dict[str, tuple[int, int]]:
+        return {
+            str(p.relative_to(self.repo)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in self.repo.rglob("*")
+        }
+
+
+def for_tool(calls, tool, *prefix):
+    return [c for c in calls if c[0] == tool and c[1 : 1 + len(prefix)] == list(prefix)]
+
+
+def index_of(calls, tool, *prefix):
+    for i, c in enumerate(calls):
+        if c[0] == tool and c[1 : 1 + len(prefix)] == list(prefix):
+            return i
+    raise AssertionError(f"no call {tool} {' '.join(prefix)} in {calls}")
+
+
+def option(args, name):
+    return args[args.index(name) + 1] if name in args else None
+
+
+# --- aws s3 sync, replayed -------------------------------------------------------------------
+
+
+def sync_filters(args):
+    filters = []
+    for i, a in enumerate(args):
+        if a in ("--exclude", "--include"):
+            filters.append((a[2:], args[i + 1]))
+    return filters
+
+
+def passes_filters(rel: str, filters) -> bool:
+    # The AWS CLI's rule: every file starts included; each matching filter, in order, sets
+    # include or exclude (fnmatch, where * also matches /), so the last match wins.
+    included = True
+    for kind, pattern in filters:
+        if fnmatch.fnmatchcase(rel, pattern):
+            included = kind == "include"
+    return included
+
+
+def local_files(site: Path) -> set[str]:
+    return {str(p.relative_to(site)) for p in site.rglob("*") if p.is_file()}
+
+
+def parse_overrides(value: str) -> dict[str, str]:
+    # SAM CLI's form: space-separated Key="value" (double quotes, no escapes needed here).
+    pairs = re.findall(r'(?:^| )([A-Za-z0-9]+)="([^"\\]*)"', value)
+    assert " ".join(f'{k}="{v}"' for k, v in pairs) == value, value
+    return dict(pairs)
+
+
+# --- tests -----------------------------------------------------------------------------------
+
+
+def test_help(tmp_path):
+    box = Sandbox(tmp_path, with_tools=False)
+    result = box.run("--help")
+    assert result.returncode == 0
+    for opt in ("--stack", "--region", "--domain", "--certificate-arn", "--alarm-email", "--dry-run"):
+        assert opt in result.stdout
+
+
+def test_dry_run_without_aws_or_sam_prints_every_step_and_touches_nothing(tmp_path):
+    box = Sandbox(tmp_path, with_tools=False)
+    before = box.snapshot()
+    result = box.run("--dry-run", "--stack", "campaign", "--region", "eu-west-1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    steps = re.findall(r"^==> Step \d+: (.*)$", out, re.M)
+    assert len(steps) == 8, steps
+    # The tools it would need are named, as a real run would stop on them.
+    for tool in ("cargo-lambda", "sam", "aws"):
+        assert f"{tool} is not installed" in out
+    expected_in_order = [
+        "$ aws sts get-caller-identity",
+        "$ cargo run --release -p site-gen -- build",
+        "$ cargo lambda build --release --arm64 -p petition-fn --features dynamodb,lambda",
+        "$ cp public/_app/bundle.json target/lambda/petition-fn/bundle.json",
+        "$ sam deploy --template-file infra/template.yaml --stack-name campaign --region eu-west-1"
+        " --capabilities CAPABILITY_IAM --resolve-s3",
+        "$ aws cloudformation describe-stacks --stack-name campaign",
+        "--cache-control 'public, max-age=31536000, immutable'",
+        "$ aws s3 sync public/ 's3://<SiteBucketName>/' --delete",
+        "$ aws cloudfront create-invalidation --distribution-id '<DistributionId>' --paths '/*'",
+    ]
+    position = 0
+    for fragment in expected_in_order:
+        found = out.find(fragment, position)
+        assert found >= 0, f"missing or out of order: {fragment}\n{out}"
+        position = found
+    assert "--no-fail-on-empty-changeset" in out and "--exclude '_app/*'" in out
+    assert "RedirectMap=" in out
+    assert "nothing was done" in out
+    assert box.snapshot() == before, "a dry run changed files"
+
+
+def test_dry_run_calls_no_tool_even_when_installed(tmp_path):
+    box = Sandbox(tmp_path, with_tools=True)
+    before = box.snapshot()
+    result = box.run("--dry-run", "--stack", "campaign", "--region", "eu-west-1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert box.calls() == [], "a dry run ran aws, sam or cargo"
+    assert box.snapshot() == before
+    assert "A real run would stop here" not in result.stdout
+
+
+def test_missing_tools_stop_before_anything(tmp_path):
+    box = Sandbox(tmp_path, with_tools=False)
+    before = box.snapshot()
+    result = box.run("--stack", "campaign", "--region", "eu-west-1")
+    assert result.returncode != 0
+    err = result.stderr
+    assert "nothing was built or changed" in err
+    assert "cargo is not installed" in err and "rustup" in err
+    assert "cargo-lambda is not installed" in err and "pip install cargo-lambda" in err
+    assert "sam is not installed" in err and "pip install aws-sam-cli" in err
+    assert "aws is not installed" in err and "AWS CLI v2" in err
+    assert "Step 2" not in result.stdout
+    assert box.snapshot() == before
+    assert not (box.repo / "public").exists() and not (box.repo / "target").exists()
+
+
+def test_missing_settings_are_named(tmp_path):
+    box = Sandbox(tmp_path, with_tools=True)
+    result = box.run()
+    assert result.returncode != 0
+    assert "--stack" in result.stderr and "--region" in result.stderr
+    result = box.run("--stack", "campaign", "--region", "eu-west-1", "--domain", "www.example.org")
+    assert result.returncode != 0 and "--certificate-arn" in result.stderr
+    result = box.run(
+        "--stack", "campaign", "--region", "eu-west-1", "--domain", "www.example.org",
+        "--certificate-arn", "arn:aws:acm:eu-west-1:123456789012:certificate/" + "0" * 36,
+    )
+    assert result.returncode != 0 and "us-east-1" in result.stderr
+    assert not any(c[0] in ("cargo", "sam") for c in box.calls())
+
+
+def test_invalid_credentials_stop_before_the_build(tmp_path):
+    box = Sandbox(tmp_path, with_tools=True)
+    result = box.run("--stack", "campaign", "--region", "eu-west-1", STUB_STS_FAIL="1")
+    assert result.returncode != 0
+    assert "no valid AWS credentials" in result.stderr and "aws configure" in result.stderr
+    calls = box.calls()
+    assert [c[:3] for c in calls] == [["aws", "--version"], ["aws", "sts", "get-caller-identity"]]
+    assert not (box.repo / "public").exists()
+
+
+def test_full_run_in_order(tmp_path, template, resources):
+    box = Sandbox(tmp_path, with_tools=True)
+    result = box.run("--stack", "campaign", "--region", "eu-west-1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    calls = box.calls()
+
+    # Checks, then the site, the function, the stack, the upload, the invalidation.
+    i_sts = index_of(calls, "aws", "sts", "get-caller-identity")
+    i_site = index_of(calls, "cargo", "run", "--release", "-p", "site-gen", "--", "build")
+    i_fn = index_of(calls, "cargo", "lambda", "build", "--release", "--arm64", "-p", "petition-fn")
+    i_sam = index_of(calls, "sam", "deploy")
+    syncs = [i for i, c in enumerate(calls) if c[:3] == ["aws", "s3", "sync"]]
+    i_inv = index_of(calls, "aws", "cloudfront", "create-invalidation")
+    assert i_sts < i_site < i_fn < i_sam < min(syncs) and max(syncs) < i_inv
+    assert i_inv == len(calls) - 1
+
+    # First deploy: no stack yet, so no base URL from it, and a hint to deploy once more.
+    assert "--base-url" not in calls[i_site]
+    assert "Run this command" in result.stdout
+
+    fn_args = calls[i_fn]
+    assert option(fn_args, "--features") == "dynamodb,lambda"
+    bundle = box.repo / "target/lambda/petition-fn/bundle.json"
+    assert bundle.read_text() == (box.repo / "public/_app/bundle.json").read_text()
+
+    sam = calls[i_sam][1:]
+    assert option(sam, "--template-file") == "infra/template.yaml"
+    assert option(sam, "--stack-name") == "campaign"
+    assert option(sam, "--region") == "eu-west-1"
+    assert option(sam, "--capabilities") == "CAPABILITY_IAM"
+    assert "--resolve-s3" in sam and "--no-fail-on-empty-changeset" in sam
+    params = parse_overrides(option(sam, "--parameter-overrides"))
+    assert params["DomainName"] == "" and params["CertificateArn"] == "" and params["AlarmEmail"] == ""
+    assert params["PriceClass"] == "PriceClass_100"
+    assert params["ReservedConcurrency"] == "20" and params["LogRetentionDays"] == "30"
+    assert set(params) <= set(template["Parameters"]), "only parameters the template declares"
+    assert params["RedirectMap"] == "/old-petition/>/petition/|/press>/news/>302|/2017/>/news/"
+    assert re.fullmatch(template["Parameters"]["RedirectMap"]["AllowedPattern"], params["RedirectMap"])
+
+    # The redirects reach the CloudFront Function as real redirects.
+    _, cf_function = only(resources, "AWS::CloudFront::Function")
+    got = run_function(
+        tmp_path, cf_function["Properties"]["FunctionCode"]["Fn::Sub"], params["RedirectMap"],
+        ["/old-petition/", "/press", "/2017/", "/petition/"],
+    )
+    assert got["/old-petition/"]["status"] == 301 and got["/old-petition/"]["location"] == "/petition/"
+    assert got["/press"]["status"] == 302
+    assert got["/2017/"]["location"] == "/news/"
+    assert got["/petition/"] == {"uri": "/petition/index.html"}
+
+    # The uploads, replayed.
+    site = local_files(box.repo / "public")
+    uploaded: dict[str, tuple[str | None, str | None]] = {}
+    old_remote = {"css/site.0badc0de.css", "js/site.0badc0de11.js"}  # an earlier deploy's assets
+    stale_remote = {"gone/index.html", "gone.png", "tags/gone/atom.xml"}
+    deleted: set[str] = set()
+    for n, i in enumerate(syncs):
+        args = calls[i][3:]
+        assert args[0] == "public/" and args[1] == "s3://campaign-sitebucket-1a2b3c/"
+        assert option(args, "--region") == "eu-west-1"
+        filters = sync_filters(args)
+        chosen = {f for f in site if passes_filters(f, filters)}
+        if n == 0:
+            # (a) the fingerprinted assets, first, immutable, nothing deleted.
+            assert chosen == FINGERPRINTED
+            assert option(args, "--cache-control") == "public, max-age=31536000, immutable"
+            assert "--delete" not in args
+        else:
+            assert option(args, "--cache-control") == "public, max-age=60, must-revalidate"
+            assert "--delete" in args
+            deleted |= {f for f in old_remote | stale_remote | PRIVATE if passes_filters(f, filters)}
+        for f in chosen:
+            assert f not in uploaded, f"{f} uploaded twice"
+            uploaded[f] = (option(args, "--cache-control"), option(args, "--content-type"))
+
+    assert set(uploaded) == site - PRIVATE, "every public file once, never _app/ or _redirects"
+    for f, (cache, ctype) in uploaded.items():
+        if f in FINGERPRINTED:
+            assert "immutable" in cache
+        else:
+            assert cache == "public, max-age=60, must-revalidate", f
+        if f.endswith(".html"):
+            assert ctype == "text/html; charset=utf-8", f
+        elif f.endswith("atom.xml"):
+            assert ctype == "application/atom+xml; charset=utf-8", f
+        else:
+            assert ctype is None, f  # left to the CLI's guess (text/css, image/png, ...)
+    assert deleted == stale_remote, "old assets and private files are never deleted, stale pages are"
+
+    inv = calls[i_inv][1:]
+    assert option(inv, "--distribution-id") == "E2EXAMPLE" and option(inv, "--paths") == "/*"
+
+
+def test_custom_domain_and_alarm_email_reach_the_stack(tmp_path):
+    box = Sandbox(tmp_path, with_tools=True)
+    cert = "arn:aws:acm:us-east-1:123456789012:certificate/" + "1" * 8 + "-2222-3333-4444-" + "5" * 12
+    result = box.run(
+        "--stack", "campaign", "--region", "us-east-1", "--domain", "www.example.org",
+        "--certificate-arn", cert, "--alarm-email", "ops@example.org",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    calls = box.calls()
+    site = calls[index_of(calls, "cargo", "run")]
+    assert option(site, "--base-url") == "https://www.example.org"
+    sam = calls[index_of(calls, "sam", "deploy")]
+    params = parse_overrides(option(sam, "--parameter-overrides"))
+    assert params["DomainName"] == "www.example.org"
+    assert params["CertificateArn"] == cert
+    assert params["AlarmEmail"] == "ops@example.org"
+
+
+def test_redeploy_builds_with_the_stack_address(tmp_path):
+    box = Sandbox(tmp_path, with_tools=True)
+    (box.state / "deployed").touch()
+    result = box.run("--stack", "campaign", "--region", "eu-west-1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    calls = box.calls()
+    site = calls[index_of(calls, "cargo", "run")]
+    assert option(site, "--base-url") == "https://d111111abcdef8.cloudfront.net"
+    assert "Run this command" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("/a /b 307", "status '307'"),
+        ("/a", "expected 'FROM TO"),
+        ("a /b", "is not a site path"),
+        ("/a /b'c", "is not a path or an http(s) URL"),
+    ],
+)
+def test_bad_redirects_stop_before_the_stack_changes(tmp_path, line, message):
+    files = dict(SITE_FILES)
+    files["_redirects"] = f"/ok/ /fine/\n{line}\n"
+    box = Sandbox(tmp_path, with_tools=True, site_files=files)
+    result = box.run("--stack", "campaign", "--region", "eu-west-1")
+    assert result.returncode != 0
+    assert "public/_redirects:2" in result.stderr and message in result.stderr
+    assert not for_tool(box.calls(), "sam") and not for_tool(box.calls(), "aws", "s3")

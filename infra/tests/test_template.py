@@ -1,0 +1,515 @@
+"""The template's properties, one by one (infra/template.yaml, issue 5)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import of_type, only
+
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+EXPECTED_CSP = (
+    "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+TABLE_ACTIONS = {
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+}
+CONTRACT_ROUTES = {
+    ("POST", "/api/petitions/{id}/signatures"),
+    ("GET", "/api/petitions/{id}"),
+    ("POST", "/api/letters"),
+    ("GET", "/api/health"),
+}
+
+
+def ref(name):
+    return {"Ref": name}
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+# --- helpers over the distribution -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dist_config(resources):
+    _, dist = only(resources, "AWS::CloudFront::Distribution")
+    return dist["Properties"]["DistributionConfig"]
+
+
+@pytest.fixture(scope="module")
+def behaviours(dist_config):
+    return {b["PathPattern"]: b for b in dist_config["CacheBehaviors"]}
+
+
+def origin(dist_config, origin_id):
+    return next(o for o in dist_config["Origins"] if o["Id"] == origin_id)
+
+
+def cache_policy(resources, policy_id):
+    """The CachePolicyConfig a behaviour's CachePolicyId points at (a Ref in this template)."""
+    assert isinstance(policy_id, dict) and "Ref" in policy_id, policy_id
+    res = resources[policy_id["Ref"]]
+    assert res["Type"] == "AWS::CloudFront::CachePolicy"
+    return res["Properties"]["CachePolicyConfig"]
+
+
+def all_behaviours(dist_config):
+    return [dist_config["DefaultCacheBehavior"], *dist_config["CacheBehaviors"]]
+
+
+# --- the site bucket -------------------------------------------------------------------------
+
+
+def test_site_bucket_is_private_encrypted_versioned_owner_enforced(resources):
+    name, bucket = only(resources, "AWS::S3::Bucket")
+    props = bucket["Properties"]
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    rules = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rules and all(
+        r["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms", "aws:kms:dsse")
+        for r in rules
+    )
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    # Served only through CloudFront: no website endpoint, no ACL.
+    assert "WebsiteConfiguration" not in props and "AccessControl" not in props
+
+
+def test_bucket_policy_allows_only_this_distribution_and_only_tls(resources):
+    _, policy = only(resources, "AWS::S3::BucketPolicy")
+    bucket_name, _ = only(resources, "AWS::S3::Bucket")
+    dist_name, _ = only(resources, "AWS::CloudFront::Distribution")
+    assert policy["Properties"]["Bucket"] == ref(bucket_name)
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+
+    allows = [s for s in statements if s["Effect"] == "Allow"]
+    assert len(allows) == 1, "one Allow only: CloudFront reading objects"
+    allow = allows[0]
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    # GetObject only: no ListBucket, so a missing key answers 403 (mapped to the 404 page).
+    assert as_list(allow["Action"]) == ["s3:GetObject"]
+    source_arn = allow["Condition"]["StringEquals"]["AWS:SourceArn"]
+    assert "Fn::Sub" in source_arn and f"distribution/${{{dist_name}}}" in source_arn["Fn::Sub"]
+
+    tls = [
+        s
+        for s in statements
+        if s["Effect"] == "Deny"
+        and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+    ]
+    assert len(tls) == 1
+    assert tls[0]["Principal"] == "*" and as_list(tls[0]["Action"]) == ["s3:*"]
+    covered = json.dumps(tls[0]["Resource"])
+    assert f'"{bucket_name}", "Arn"' in covered and f"${{{bucket_name}.Arn}}/*" in covered
+
+
+def test_s3_origin_uses_origin_access_control_not_oai(resources, dist_config):
+    _, oac = only(resources, "AWS::CloudFront::OriginAccessControl")
+    cfg = oac["Properties"]["OriginAccessControlConfig"]
+    assert cfg["OriginAccessControlOriginType"] == "s3"
+    assert cfg["SigningProtocol"] == "sigv4"
+    assert cfg["SigningBehavior"] == "always"
+    assert not of_type(resources, "AWS::CloudFront::CloudFrontOriginAccessIdentity")
+    bucket_name, _ = only(resources, "AWS::S3::Bucket")
+    s3 = origin(dist_config, dist_config["DefaultCacheBehavior"]["TargetOriginId"])
+    assert s3["DomainName"] == {"Fn::GetAtt": [bucket_name, "RegionalDomainName"]}
+    oac_name, _ = only(resources, "AWS::CloudFront::OriginAccessControl")
+    assert s3["OriginAccessControlId"] in ({"Fn::GetAtt": [oac_name, "Id"]}, ref(oac_name))
+    assert s3["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+
+
+# --- the distribution ------------------------------------------------------------------------
+
+
+def test_distribution_protocols_and_price_class(template, dist_config):
+    assert dist_config["Enabled"] is True
+    assert dist_config["HttpVersion"] == "http2and3"
+    assert dist_config["IPV6Enabled"] is True
+    assert dist_config["PriceClass"] == ref("PriceClass")
+    assert template["Parameters"]["PriceClass"]["AllowedValues"] == [
+        "PriceClass_100",
+        "PriceClass_200",
+        "PriceClass_All",
+    ]
+    for b in all_behaviours(dist_config):
+        assert b["Compress"] is True, b.get("PathPattern", "default")
+        assert b["ViewerProtocolPolicy"] in ("redirect-to-https", "https-only")
+    # No access logs: they would hold visitors' IP addresses.
+    assert "Logging" not in dist_config
+
+
+def test_behaviour_order_signatures_then_count_then_api(dist_config):
+    patterns = [b["PathPattern"] for b in dist_config["CacheBehaviors"]]
+    api = [p for p in patterns if p.startswith("/api/")]
+    assert api == ["/api/petitions/*/signatures", "/api/petitions/*", "/api/*"]
+    # The first match wins, so each more specific pattern must come before the broader one.
+    assert patterns.index("/api/petitions/*/signatures") < patterns.index("/api/petitions/*")
+    assert patterns.index("/api/petitions/*") < patterns.index("/api/*")
+    assert {"/css/*", "/js/*"} <= set(patterns)
+
+
+def test_api_behaviours_target_the_http_api_over_https_without_cookies(
+    resources, dist_config, behaviours
+):
+    api_name, _ = only(resources, "AWS::Serverless::HttpApi")
+    for pattern in ("/api/petitions/*/signatures", "/api/petitions/*", "/api/*"):
+        b = behaviours[pattern]
+        o = origin(dist_config, b["TargetOriginId"])
+        assert o["DomainName"] == {
+            "Fn::Sub": f"${{{api_name}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}"
+        }
+        assert o["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+        assert o["CustomOriginConfig"]["OriginSSLProtocols"] == ["TLSv1.2"]
+        # Every method reaches the function (POST for forms; others get its own 405).
+        assert {"GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"} == set(
+            b["AllowedMethods"]
+        )
+        assert "FunctionAssociations" not in b, "the directory-index function is for S3 only"
+
+        orp_id = b["OriginRequestPolicyId"]
+        orp = resources[orp_id["Ref"]]["Properties"]["OriginRequestPolicyConfig"]
+        assert orp["CookiesConfig"]["CookieBehavior"] == "none"
+        headers = orp["HeadersConfig"]
+        assert headers["HeaderBehavior"] == "whitelist"
+        names = {h.lower() for h in headers["Headers"]}
+        assert {"content-type", "accept"} <= names
+        assert "host" not in names and "cookie" not in names
+        assert not any(n.startswith("cloudfront-viewer") for n in names), "no viewer address"
+
+
+def test_api_cache_policies(resources, behaviours):
+    assert behaviours["/api/petitions/*/signatures"]["CachePolicyId"] == CACHING_DISABLED
+    assert behaviours["/api/*"]["CachePolicyId"] == CACHING_DISABLED
+    count = cache_policy(resources, behaviours["/api/petitions/*"]["CachePolicyId"])
+    assert (count["MinTTL"], count["DefaultTTL"], count["MaxTTL"]) == (0, 5, 10)
+    key = count["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert key["CookiesConfig"]["CookieBehavior"] == "none"
+
+
+def test_site_cache_policies(resources, dist_config, behaviours):
+    html = cache_policy(resources, dist_config["DefaultCacheBehavior"]["CachePolicyId"])
+    assert html["MinTTL"] == 0 and html["DefaultTTL"] <= 60 and html["MaxTTL"] <= 300
+    for pattern in ("/css/*", "/js/*"):
+        b = behaviours[pattern]
+        assert origin(dist_config, b["TargetOriginId"]).get("S3OriginConfig") is not None
+        assets = cache_policy(resources, b["CachePolicyId"])
+        # Honours the origin's `max-age=31536000, immutable` (MinTTL 0 lets shorter ones win).
+        assert assets["MinTTL"] == 0 and assets["MaxTTL"] >= 31536000
+    for cfg in (html, cache_policy(resources, behaviours["/css/*"]["CachePolicyId"])):
+        key = cfg["ParametersInCacheKeyAndForwardedToOrigin"]
+        assert key["EnableAcceptEncodingGzip"] and key["EnableAcceptEncodingBrotli"]
+        assert key["CookiesConfig"]["CookieBehavior"] == "none"
+
+
+def test_directory_index_function_is_on_the_site_behaviour_only(resources, dist_config):
+    fn_name, fn = only(resources, "AWS::CloudFront::Function")
+    assert fn["Properties"]["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
+    assert fn["Properties"]["AutoPublish"] is True
+    default = dist_config["DefaultCacheBehavior"]
+    assert default["FunctionAssociations"] == [
+        {
+            "EventType": "viewer-request",
+            "FunctionARN": {"Fn::GetAtt": [fn_name, "FunctionMetadata.FunctionARN"]},
+        }
+    ]
+    for b in dist_config["CacheBehaviors"]:
+        assert "FunctionAssociations" not in b or b["TargetOriginId"] == default["TargetOriginId"]
+
+
+def test_only_s3_403_becomes_the_404_page(dist_config):
+    errors = dist_config["CustomErrorResponses"]
+    with_page = [e for e in errors if "ResponsePagePath" in e]
+    assert with_page == [
+        {"ErrorCode": 403, "ResponseCode": 404, "ResponsePagePath": "/404.html", "ErrorCachingMinTTL": 60}
+    ]
+    # The API's 404 (unknown petition) and its other errors keep their own bodies.
+    assert all(e["ErrorCode"] != 404 for e in errors)
+    assert all("ResponseCode" not in e for e in errors if e["ErrorCode"] != 403)
+
+
+def test_security_headers_on_every_behaviour(resources, dist_config):
+    name, policy = only(resources, "AWS::CloudFront::ResponseHeadersPolicy")
+    cfg = policy["Properties"]["ResponseHeadersPolicyConfig"]
+    sec = cfg["SecurityHeadersConfig"]
+    assert sec["ContentSecurityPolicy"]["ContentSecurityPolicy"] == EXPECTED_CSP
+    assert sec["StrictTransportSecurity"] == {
+        "AccessControlMaxAgeSec": 63072000,
+        "IncludeSubdomains": True,
+        "Preload": True,
+        "Override": True,
+    }
+    assert sec["ContentTypeOptions"]["Override"] is True  # X-Content-Type-Options: nosniff
+    assert sec["FrameOptions"]["FrameOption"] == "DENY"
+    assert sec["ReferrerPolicy"]["ReferrerPolicy"] in ("strict-origin-when-cross-origin", "no-referrer")
+    custom = {i["Header"]: i for i in cfg["CustomHeadersConfig"]["Items"]}
+    assert "Permissions-Policy" in custom and "camera=()" in custom["Permissions-Policy"]["Value"]
+    for b in all_behaviours(dist_config):
+        assert b["ResponseHeadersPolicyId"] == ref(name), b.get("PathPattern", "default")
+
+
+def test_custom_domain_only_with_both_parameters(template, dist_config):
+    params = template["Parameters"]
+    assert params["DomainName"]["Default"] == "" and params["CertificateArn"]["Default"] == ""
+    assert "us-east-1" in params["CertificateArn"]["AllowedPattern"]
+    cond = template["Conditions"]["HasCustomDomain"]
+    assert cond == {
+        "Fn::And": [
+            {"Fn::Not": [{"Fn::Equals": [ref("DomainName"), ""]}]},
+            {"Fn::Not": [{"Fn::Equals": [ref("CertificateArn"), ""]}]},
+        ]
+    }
+    assert dist_config["Aliases"] == {
+        "Fn::If": ["HasCustomDomain", [ref("DomainName")], ref("AWS::NoValue")]
+    }
+    cond_name, with_cert, without = dist_config["ViewerCertificate"]["Fn::If"]
+    assert cond_name == "HasCustomDomain"
+    assert with_cert == {
+        "AcmCertificateArn": ref("CertificateArn"),
+        "SslSupportMethod": "sni-only",
+        "MinimumProtocolVersion": "TLSv1.2_2021",
+    }
+    assert without == {"CloudFrontDefaultCertificate": True}
+
+
+# --- the function ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def function(resources):
+    return only(resources, "AWS::Serverless::Function")
+
+
+def test_function_runtime_and_sizing(template, function):
+    _, fn = function
+    p = fn["Properties"]
+    assert p["Runtime"] == "provided.al2023"
+    assert p["Architectures"] == ["arm64"]
+    assert p["Handler"] == "bootstrap"
+    assert p["CodeUri"].rstrip("/") == "../target/lambda/petition-fn"
+    assert p["MemorySize"] == 256
+    assert p["Timeout"] == 10
+    conc = p["ReservedConcurrentExecutions"]
+    assert conc == ref("ReservedConcurrency")
+    assert template["Parameters"]["ReservedConcurrency"]["Default"] == 20
+
+
+def test_function_environment(resources, function):
+    _, fn = function
+    env = fn["Properties"]["Environment"]["Variables"]
+    table, _ = only(resources, "AWS::DynamoDB::Table")
+    secret, _ = only(resources, "AWS::SecretsManager::Secret")
+    assert env["TABLE_NAME"] == ref(table)
+    assert env["SIGNER_HMAC_KEY_SECRET_ARN"] == ref(secret)
+    assert "RUST_LOG" in env
+    # The key's value itself never sits in the function's configuration.
+    assert "SIGNER_HMAC_KEY" not in env
+    assert "resolve:secretsmanager" not in json.dumps(fn)
+
+
+def test_function_iam_is_least_privilege(resources, function):
+    _, fn = function
+    table, _ = only(resources, "AWS::DynamoDB::Table")
+    secret, _ = only(resources, "AWS::SecretsManager::Secret")
+    policies = fn["Properties"]["Policies"]
+    assert all(isinstance(p, dict) and "Statement" in p for p in policies), (
+        "inline statements only (no SAM policy templates such as DynamoDBCrudPolicy)"
+    )
+    statements = [s for p in policies for s in p["Statement"]]
+    assert all(s["Effect"] == "Allow" for s in statements)
+    dynamo = [s for s in statements if any(a.startswith("dynamodb:") for a in as_list(s["Action"]))]
+    actions = {a for s in dynamo for a in as_list(s["Action"])}
+    assert actions == TABLE_ACTIONS
+    assert not {"dynamodb:Query", "dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:*"} & actions
+    for s in dynamo:
+        assert as_list(s["Resource"]) == [{"Fn::GetAtt": [table, "Arn"]}]
+    others = [s for s in statements if s not in dynamo]
+    assert others == [
+        {
+            "Sid": others[0].get("Sid"),
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": ref(secret),
+        }
+    ]
+    assert '"*"' not in json.dumps([s["Resource"] for s in statements])
+
+
+# --- the HTTP API ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def http_api(resources):
+    return only(resources, "AWS::Serverless::HttpApi")
+
+
+def routes(function, api_name):
+    _, fn = function
+    found = {}
+    for name, ev in fn["Properties"]["Events"].items():
+        assert ev["Type"] == "HttpApi", name
+        p = ev["Properties"]
+        assert p["ApiId"] == ref(api_name), f"{name} must be on the one HttpApi"
+        assert p["PayloadFormatVersion"] == "2.0"
+        found[(p["Method"].upper(), p["Path"])] = name
+    return found
+
+
+def test_api_routes_are_the_contract(function, http_api):
+    api_name, _ = http_api
+    found = routes(function, api_name)
+    assert CONTRACT_ROUTES <= set(found)
+    # Besides them: only ANY on the same paths (so the function answers 405), no $default and
+    # no catch-all path.
+    extra = set(found) - CONTRACT_ROUTES
+    assert extra == {("ANY", path) for _, path in CONTRACT_ROUTES}
+    assert all("$default" not in path and "proxy+" not in path for _, path in found)
+
+
+def test_api_throttling(template, http_api):
+    _, api = http_api
+    p = api["Properties"]
+    params = template["Parameters"]
+
+    def value(v):
+        return params[v["Ref"]]["Default"] if isinstance(v, dict) else v
+
+    default = p["DefaultRouteSettings"]
+    assert value(default["ThrottlingBurstLimit"]) == 100
+    assert value(default["ThrottlingRateLimit"]) == 50
+    sign = p["RouteSettings"]["POST /api/petitions/{id}/signatures"]
+    assert value(sign["ThrottlingRateLimit"]) < value(default["ThrottlingRateLimit"])
+    assert value(sign["ThrottlingBurstLimit"]) < value(default["ThrottlingBurstLimit"])
+
+
+def test_api_access_log_has_no_ip_address(resources, http_api):
+    _, api = http_api
+    settings = api["Properties"]["AccessLogSettings"]
+    log_group = settings["DestinationArn"]["Fn::GetAtt"][0]
+    assert resources[log_group]["Type"] == "AWS::Logs::LogGroup"
+    fmt = settings["Format"]
+    fields = json.loads(fmt)  # a JSON line per request
+    values = set(fields.values())
+    for needed in ("requestId", "routeKey", "status", "responseLatency", "integrationLatency"):
+        assert f"$context.{needed}" in values
+    assert "sourceIp" not in fmt and "$context.identity" not in fmt and "userAgent" not in fmt
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+def test_table_schema_is_petition_fn_table_json(resources, table_schema):
+    _, table = only(resources, "AWS::DynamoDB::Table")
+    props = table["Properties"]
+    assert set(table_schema) == {
+        "AttributeDefinitions",
+        "KeySchema",
+        "BillingMode",
+        "TimeToLiveSpecification",
+    }
+    for key, expected in table_schema.items():
+        assert props[key] == expected, f"{key} differs from petition-fn/table.json"
+    # No index or key the single source does not declare.
+    assert not {"GlobalSecondaryIndexes", "LocalSecondaryIndexes", "TableName"} & set(props)
+
+
+def test_table_protection(resources):
+    _, table = only(resources, "AWS::DynamoDB::Table")
+    props = table["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["UpdateReplacePolicy"] == "Retain"
+
+
+def test_hmac_secret(resources):
+    _, secret = only(resources, "AWS::SecretsManager::Secret")
+    gen = secret["Properties"]["GenerateSecretString"]
+    assert gen["PasswordLength"] == 64
+    assert gen["ExcludePunctuation"] is True
+    # Letters and digits, a multiple of 4 long: valid base64 of 48 bytes, and petition-fn takes
+    # a key as base64 (or hex) of at least 32 bytes.
+    assert gen["PasswordLength"] % 4 == 0 and gen["PasswordLength"] * 3 // 4 >= 32
+    assert gen.get("IncludeSpace", False) is False
+    assert "SecretString" not in secret["Properties"], "generated, never written in the template"
+    assert secret["DeletionPolicy"] == "Retain"
+    assert secret["UpdateReplacePolicy"] == "Retain"
+
+
+# --- logs and alarms -------------------------------------------------------------------------
+
+
+def test_log_groups_have_retention(template, resources, function, http_api):
+    groups = of_type(resources, "AWS::Logs::LogGroup")
+    assert len(groups) == 2
+    for g in groups.values():
+        assert g["Properties"]["RetentionInDays"] == ref("LogRetentionDays")
+    assert template["Parameters"]["LogRetentionDays"]["Default"] == 30
+    _, fn = function
+    fn_group = fn["Properties"]["LoggingConfig"]["LogGroup"]
+    assert fn_group["Ref"] in groups
+    _, api = http_api
+    assert api["Properties"]["AccessLogSettings"]["DestinationArn"]["Fn::GetAtt"][0] in groups
+
+
+def alarm_metrics(alarm):
+    """(namespace, metric name, dimensions) of a plain or a metric-math alarm."""
+    p = alarm["Properties"]
+    if "MetricName" in p:
+        return [(p["Namespace"], p["MetricName"], p["Dimensions"])]
+    return [
+        (m["MetricStat"]["Metric"]["Namespace"], m["MetricStat"]["Metric"]["MetricName"],
+         m["MetricStat"]["Metric"]["Dimensions"])
+        for m in p["Metrics"]
+        if "MetricStat" in m
+    ]
+
+
+def test_alarms(resources, function, http_api):
+    alarms = of_type(resources, "AWS::CloudWatch::Alarm")
+    metrics = {(ns, name): dims for a in alarms.values() for ns, name, dims in alarm_metrics(a)}
+    api_name, _ = http_api
+    fn_name, _ = function
+    table, _ = only(resources, "AWS::DynamoDB::Table")
+    assert metrics[("AWS/ApiGateway", "5xx")] == [{"Name": "ApiId", "Value": ref(api_name)}]
+    assert metrics[("AWS/Lambda", "Errors")] == [{"Name": "FunctionName", "Value": ref(fn_name)}]
+    assert metrics[("AWS/Lambda", "Throttles")] == [{"Name": "FunctionName", "Value": ref(fn_name)}]
+    dynamo = {name: dims for (ns, name), dims in metrics.items() if ns == "AWS/DynamoDB"}
+    assert dynamo, "an alarm on DynamoDB throttling"
+    assert all({"Name": "TableName", "Value": ref(table)} in dims for dims in dynamo.values())
+    assert set(dynamo) & {"ThrottledRequests", "ReadThrottleEvents", "WriteThrottleEvents"}
+
+    topic_name, topic = only(resources, "AWS::SNS::Topic")
+    assert topic["Condition"] == "HasAlarmEmail"
+    assert topic["Properties"]["Subscription"] == [{"Protocol": "email", "Endpoint": ref("AlarmEmail")}]
+    for a in alarms.values():
+        assert a["Properties"]["AlarmActions"] == {
+            "Fn::If": ["HasAlarmEmail", [ref(topic_name)], ref("AWS::NoValue")]
+        }
+
+
+def test_outputs(template):
+    assert {
+        "SiteBucketName",
+        "DistributionId",
+        "DistributionDomainName",
+        "ApiEndpoint",
+        "TableName",
+        "FunctionName",
+    } <= set(template["Outputs"])
