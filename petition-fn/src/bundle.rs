@@ -182,7 +182,9 @@ pub struct AppPages {
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
     /// The file could not be read.
-    #[error("cannot read the site bundle {path}: {source}. Run `site-gen build` first, or point --site at the build output")]
+    #[error(
+        "cannot read the site bundle {path}: {source}. Run `site-gen build` first, or point --site at the build output"
+    )]
     Read {
         /// The path tried.
         path: String,
@@ -190,7 +192,9 @@ pub enum BundleError {
         source: std::io::Error,
     },
     /// The file is not a bundle this version understands.
-    #[error("the site bundle {path} is not valid: {source}. Rebuild it with the same version of site-gen")]
+    #[error(
+        "the site bundle {path} is not valid: {source}. Rebuild it with the same version of site-gen"
+    )]
     Parse {
         /// The path tried.
         path: String,

@@ -2,7 +2,8 @@
 //! the theme's forms agree on.
 
 /// Fields of `POST /api/petitions/{id}/signatures`.
-pub const SIGNATURE_FIELDS: &[&str] = &["name", "email", "country", "consent", "updates", "website"];
+pub const SIGNATURE_FIELDS: &[&str] =
+    &["name", "email", "country", "consent", "updates", "website"];
 
 /// Fields of `POST /api/letters`.
 pub const LETTER_FIELDS: &[&str] = &[

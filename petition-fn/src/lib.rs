@@ -5,3 +5,12 @@
 //! AWS Lambda or a local server.
 
 pub mod bundle;
+pub mod contract;
+pub mod domain;
+pub mod http;
+pub mod protect;
+#[cfg(feature = "dynamodb")]
+pub mod runtime;
+pub mod store;
+
+pub use http::{AppState, Clock, StateError, app, local_state, standalone_app};

@@ -1,0 +1,265 @@
+//! Email addresses: a syntax check for the signature form, and the normal form used to
+//! recognise the same person signing twice.
+//!
+//! The check accepts what people really type (dot-atom local parts, internationalised domains
+//! such as `bücher.example`) and rejects what cannot be delivered. Quoted local parts
+//! (`"john doe"@example.org`) and address literals (`user@[192.0.2.1]`) are refused: no one signs
+//! petitions with them, and bots do.
+
+/// Longest address accepted, in characters of its ASCII (IDNA) form (RFC 5321 path limit).
+pub const MAX_EMAIL_LEN: usize = 254;
+/// Longest local part (RFC 5321).
+const MAX_LOCAL_LEN: usize = 64;
+/// Longest domain in its ASCII form.
+const MAX_DOMAIN_LEN: usize = 253;
+/// Longest domain label.
+const MAX_LABEL_LEN: usize = 63;
+
+/// Why an address was refused. Each variant's message says what is wrong and how to fix it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum EmailError {
+    /// Nothing was entered.
+    #[error("Enter your email address in the form name@example.org.")]
+    Empty,
+    /// Longer than [`MAX_EMAIL_LEN`].
+    #[error(
+        "Your email address is longer than 254 characters: check it and enter it again, in the form name@example.org."
+    )]
+    TooLong,
+    /// No `@`, or more than one.
+    #[error(
+        "Your email address needs exactly one @ between your name and the domain, in the form name@example.org."
+    )]
+    At,
+    /// The part before `@` is empty, too long or has characters addresses cannot have.
+    #[error(
+        "The part before the @ is not valid: use letters, digits and . _ - + only, with no space and no dot at the start, the end or twice in a row (for example name@example.org)."
+    )]
+    Local,
+    /// The part after `@` is not a domain name.
+    #[error(
+        "The part after the @ must be a domain name such as example.org: check it for typing mistakes."
+    )]
+    Domain,
+}
+
+/// An address that passed the syntax check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedEmail {
+    /// The address as typed, trimmed (what the person will recognise).
+    pub display: String,
+    /// The local part as typed.
+    pub local: String,
+    /// The domain in its ASCII (punycode, lower-case) form.
+    pub ascii_domain: String,
+}
+
+/// Checks the syntax of an address.
+pub fn check_email(input: &str) -> Result<CheckedEmail, EmailError> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(EmailError::Empty);
+    }
+    if trimmed.chars().count() > MAX_EMAIL_LEN {
+        return Err(EmailError::TooLong);
+    }
+    let mut parts = trimmed.split('@');
+    let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(EmailError::At);
+    };
+    check_local(local)?;
+    let ascii_domain = domain_to_ascii(domain)?;
+    if local.len() + 1 + ascii_domain.len() > MAX_EMAIL_LEN {
+        return Err(EmailError::TooLong);
+    }
+    Ok(CheckedEmail {
+        display: trimmed.to_owned(),
+        local: local.to_owned(),
+        ascii_domain,
+    })
+}
+
+/// RFC 5322 dot-atom, extended to non-ASCII letters and digits as RFC 6531 allows.
+fn check_local(local: &str) -> Result<(), EmailError> {
+    if local.is_empty() || local.len() > MAX_LOCAL_LEN {
+        return Err(EmailError::Local);
+    }
+    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return Err(EmailError::Local);
+    }
+    let atext = |c: char| {
+        c.is_ascii_alphanumeric()
+            || "!#$%&'*+/=?^_`{|}~-.".contains(c)
+            || (!c.is_ascii() && c.is_alphanumeric())
+    };
+    if local.chars().all(atext) {
+        Ok(())
+    } else {
+        Err(EmailError::Local)
+    }
+}
+
+/// Converts a domain to its ASCII form with IDNA (UTS #46) and checks it is a host name with
+/// at least two labels.
+fn domain_to_ascii(domain: &str) -> Result<String, EmailError> {
+    if domain.is_empty() || domain.starts_with('[') {
+        return Err(EmailError::Domain);
+    }
+    let ascii = idna::domain_to_ascii(domain).map_err(|_| EmailError::Domain)?;
+    if ascii.is_empty() || ascii.len() > MAX_DOMAIN_LEN {
+        return Err(EmailError::Domain);
+    }
+    let labels: Vec<&str> = ascii.split('.').collect();
+    if labels.len() < 2 {
+        return Err(EmailError::Domain);
+    }
+    for label in &labels {
+        let ok = !label.is_empty()
+            && label.len() <= MAX_LABEL_LEN
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !ok {
+            return Err(EmailError::Domain);
+        }
+    }
+    // A top-level domain is never all digits: refuses `user@192.168.0.1`.
+    if labels
+        .last()
+        .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(EmailError::Domain);
+    }
+    Ok(ascii)
+}
+
+/// The normal form of an address, used only to recognise the same person signing twice (it is
+/// hashed, never stored or shown).
+///
+/// - surrounding spaces are dropped, and the domain is converted to ASCII (IDNA) lower case;
+/// - the local part is lower-cased too: RFC 5321 lets a server treat `John` and `john` as two
+///   mailboxes, but practically every provider delivers both to the same person, and a
+///   petition must not count one person twice because of a capital letter;
+/// - a `+tag` suffix is dropped (`name+petition@…` reaches `name@…` at every major provider);
+/// - at Gmail, dots in the local part are ignored and `googlemail.com` is `gmail.com`.
+///
+/// Returns an error when the address does not pass [`check_email`].
+pub fn normalise_email(input: &str) -> Result<String, EmailError> {
+    let checked = check_email(input)?;
+    Ok(normalise_checked(&checked))
+}
+
+/// [`normalise_email`] for an address already checked.
+pub fn normalise_checked(email: &CheckedEmail) -> String {
+    let mut local = email.local.to_lowercase();
+    if let Some(plus) = local.find('+') {
+        // Keep the address usable when it *starts* with `+` (then it has no tag to drop).
+        if plus > 0 {
+            local.truncate(plus);
+        }
+    }
+    let mut domain = email.ascii_domain.as_str();
+    if domain == "googlemail.com" {
+        domain = "gmail.com";
+    }
+    if domain == "gmail.com" {
+        local.retain(|c| c != '.');
+    }
+    format!("{local}@{domain}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_ordinary_addresses() {
+        for ok in [
+            "name@example.org",
+            "  first.last@example.co.uk ",
+            "a+tag@sub.example.com",
+            "o'brien@example.ie",
+            "x@a.io",
+            "user_name-1@xn--bcher-kva.example",
+        ] {
+            assert!(check_email(ok).is_ok(), "{ok} should be accepted");
+        }
+    }
+
+    #[test]
+    fn accepts_internationalised_domains() {
+        let checked = check_email("anna@bücher.example").expect("IDN accepted");
+        assert_eq!(checked.ascii_domain, "xn--bcher-kva.example");
+        assert_eq!(checked.display, "anna@bücher.example");
+        let checked = check_email("li@例子.测试").expect("IDN accepted");
+        assert!(checked.ascii_domain.starts_with("xn--"));
+        // Upper case IDN domains are mapped to lower case.
+        assert_eq!(
+            check_email("a@BÜCHER.Example").map(|c| c.ascii_domain),
+            Ok("xn--bcher-kva.example".into())
+        );
+    }
+
+    #[test]
+    fn refuses_each_broken_part() {
+        assert_eq!(check_email("   "), Err(EmailError::Empty));
+        assert_eq!(check_email("name.example.org"), Err(EmailError::At));
+        assert_eq!(check_email("a@b@example.org"), Err(EmailError::At));
+        assert_eq!(check_email("@example.org"), Err(EmailError::Local));
+        assert_eq!(check_email(".a@example.org"), Err(EmailError::Local));
+        assert_eq!(check_email("a.@example.org"), Err(EmailError::Local));
+        assert_eq!(check_email("a..b@example.org"), Err(EmailError::Local));
+        assert_eq!(check_email("a b@example.org"), Err(EmailError::Local));
+        assert_eq!(check_email("\"ab\"@example.org"), Err(EmailError::Local));
+        assert_eq!(
+            check_email(&format!("{}@example.org", "a".repeat(65))),
+            Err(EmailError::Local)
+        );
+        assert_eq!(check_email("a@"), Err(EmailError::Domain));
+        assert_eq!(check_email("a@localhost"), Err(EmailError::Domain));
+        assert_eq!(check_email("a@-example.org"), Err(EmailError::Domain));
+        assert_eq!(check_email("a@example-.org"), Err(EmailError::Domain));
+        assert_eq!(check_email("a@exa mple.org"), Err(EmailError::Domain));
+        assert_eq!(check_email("a@example..org"), Err(EmailError::Domain));
+        assert_eq!(check_email("a@192.168.0.1"), Err(EmailError::Domain));
+        assert_eq!(check_email("a@[192.168.0.1]"), Err(EmailError::Domain));
+        assert_eq!(check_email("a@exam_ple.org"), Err(EmailError::Domain));
+        let long_label = format!("a@{}.org", "b".repeat(64));
+        assert_eq!(check_email(&long_label), Err(EmailError::Domain));
+    }
+
+    #[test]
+    fn refuses_too_long_addresses() {
+        let long = format!("{}@{}.org", "a".repeat(60), "b.".repeat(100));
+        assert_eq!(check_email(&long), Err(EmailError::TooLong));
+        let labels = vec!["c".repeat(60); 4].join(".");
+        let just_over = format!("{}@{labels}.org", "a".repeat(9));
+        assert!(just_over.len() > MAX_EMAIL_LEN);
+        assert_eq!(check_email(&just_over), Err(EmailError::TooLong));
+    }
+
+    #[test]
+    fn messages_say_how_to_fix() {
+        assert!(EmailError::Empty.to_string().contains("name@example.org"));
+        assert!(EmailError::At.to_string().contains('@'));
+    }
+
+    #[test]
+    fn normalises_for_matching() {
+        let n = |s: &str| normalise_email(s).expect("valid");
+        assert_eq!(n("  Jane.Doe@Example.ORG "), "jane.doe@example.org");
+        assert_eq!(n("jane+petitions@example.org"), "jane@example.org");
+        assert_eq!(n("j.a.n.e+x@gmail.com"), "jane@gmail.com");
+        assert_eq!(n("J.A.N.E@GoogleMail.com"), "jane@gmail.com");
+        assert_eq!(n("jane@googlemail.com"), n("jane@gmail.com"));
+        // Dots matter elsewhere.
+        assert_eq!(n("j.ane@example.org"), "j.ane@example.org");
+        assert_eq!(n("anna@BÜCHER.example"), "anna@xn--bcher-kva.example");
+        assert_eq!(n("anna@bücher.example"), n("ANNA@xn--bcher-kva.example"));
+        // A leading + is not a tag.
+        assert_eq!(n("+x@example.org"), "+x@example.org");
+        assert!(normalise_email("nope").is_err());
+    }
+}

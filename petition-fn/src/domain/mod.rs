@@ -1,0 +1,10 @@
+//! The domain: what a valid signature is, how an address is recognised, and dates.
+//!
+//! Everything here is pure (no I/O), so it is tested without a store or a server.
+
+pub mod email;
+pub mod time;
+pub mod validate;
+
+pub use email::{CheckedEmail, EmailError, check_email, normalise_email};
+pub use validate::{FieldError, RawSubmission, Signature, Verdict};

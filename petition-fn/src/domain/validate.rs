@@ -1,0 +1,348 @@
+//! Validation of a signature submission: pure functions, no I/O.
+
+use serde::Serialize;
+
+use super::email::{CheckedEmail, check_email};
+use crate::bundle::Country;
+
+/// Longest name accepted, in characters after trimming.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// A submission as received, every field as text (absent fields are `None`).
+///
+/// Both the form and the JSON body are reduced to this shape before validation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RawSubmission {
+    /// The signer's name.
+    pub name: Option<String>,
+    /// The signer's email address.
+    pub email: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: Option<String>,
+    /// Agreement to sign (`true`, `on`, `1` or `yes`).
+    pub consent: Option<String>,
+    /// Optional opt-in to campaign updates.
+    pub updates: Option<String>,
+    /// The honeypot: people never see it, so it must stay empty.
+    pub website: Option<String>,
+}
+
+/// A submission that passed every rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    /// The name, trimmed.
+    pub name: String,
+    /// The checked email address.
+    pub email: CheckedEmail,
+    /// The country code, upper case.
+    pub country: String,
+    /// Whether the signer wants campaign updates by email.
+    pub updates: bool,
+}
+
+/// One problem with one field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The field's name as in the API (`name`, `email`, …).
+    pub field: &'static str,
+    /// What is wrong and how to fix it, for the person filling in the form.
+    pub message: String,
+}
+
+impl FieldError {
+    fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// What to do with a submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Valid: record it.
+    Valid(Signature),
+    /// Invalid: show these errors, in the order of the form's fields.
+    Invalid(Vec<FieldError>),
+    /// The honeypot is filled in: a bot. Answer as if it succeeded and store nothing.
+    Bot,
+}
+
+impl RawSubmission {
+    /// Whether the honeypot field was filled in.
+    pub fn is_bot(&self) -> bool {
+        self.website
+            .as_deref()
+            .is_some_and(|w| !w.trim().is_empty())
+    }
+
+    /// Applies every rule. `countries` is the list a signer may choose from.
+    pub fn validate(&self, countries: &[Country]) -> Verdict {
+        if self.is_bot() {
+            return Verdict::Bot;
+        }
+        let mut errors = Vec::new();
+        let name = check_name(self.name.as_deref().unwrap_or(""))
+            .map_err(|m| errors.push(FieldError::new("name", m)))
+            .ok();
+        let email = check_email(self.email.as_deref().unwrap_or(""))
+            .map_err(|e| errors.push(FieldError::new("email", e.to_string())))
+            .ok();
+        let country = check_country(self.country.as_deref().unwrap_or(""), countries)
+            .map_err(|m| errors.push(FieldError::new("country", m)))
+            .ok();
+        match parse_bool(self.consent.as_deref()) {
+            Some(true) => {}
+            _ => errors.push(FieldError::new(
+                "consent",
+                "Tick the box to confirm that you agree to sign this petition.",
+            )),
+        }
+        let updates = match parse_bool(self.updates.as_deref()) {
+            Some(b) => b,
+            None => {
+                errors.push(FieldError::new(
+                    "updates",
+                    "Tick the updates box to receive news by email, or leave it empty.",
+                ));
+                false
+            }
+        };
+        match (name, email, country) {
+            (Some(name), Some(email), Some(country)) if errors.is_empty() => {
+                Verdict::Valid(Signature {
+                    name,
+                    email,
+                    country,
+                    updates,
+                })
+            }
+            _ => Verdict::Invalid(errors),
+        }
+    }
+}
+
+/// Reads a checkbox or boolean: absent or empty is `false`; `None` when unrecognised.
+pub fn parse_bool(value: Option<&str>) -> Option<bool> {
+    let Some(v) = value else {
+        return Some(false);
+    };
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "on" | "1" | "yes" => Some(true),
+        "" | "false" | "off" | "0" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// Checks a name; returns it trimmed, or a message saying how to fix it.
+pub fn check_name(input: &str) -> Result<String, &'static str> {
+    let name = input.trim();
+    if name.is_empty() {
+        return Err("Enter your name, as you would like it to appear on the petition.");
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(
+            "Your name is longer than 100 characters: shorten it to 100 characters or fewer.",
+        );
+    }
+    if name.chars().any(is_invisible_control) {
+        return Err(
+            "Your name contains invisible control characters: type it again, without copying and pasting.",
+        );
+    }
+    if looks_like_url(name) {
+        return Err("Enter your name only, without a web address or link.");
+    }
+    Ok(name.to_owned())
+}
+
+/// Control characters, and the bidirectional overrides that can disguise a name.
+fn is_invisible_control(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether the text contains a web address: a scheme, `www.`, or a `domain.tld/` path.
+fn looks_like_url(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    if lower.contains("http://") || lower.contains("https://") || lower.contains("www.") {
+        return true;
+    }
+    lower.split_whitespace().any(|word| {
+        word.contains("://")
+            || word.split_once('/').is_some_and(|(host, _)| {
+                host.rsplit_once('.').is_some_and(|(before, tld)| {
+                    !before.is_empty()
+                        && tld.len() >= 2
+                        && tld.chars().all(|c| c.is_alphabetic() || c == '-')
+                })
+            })
+    })
+}
+
+/// Checks a country code against the list; returns it upper case.
+pub fn check_country(input: &str, countries: &[Country]) -> Result<String, String> {
+    let code = input.trim().to_ascii_uppercase();
+    if code.is_empty() {
+        return Err("Choose your country from the list.".into());
+    }
+    if countries.iter().any(|c| c.code.eq_ignore_ascii_case(&code)) {
+        Ok(code)
+    } else {
+        Err(format!(
+            "Choose your country from the list: “{}” is not one of its codes.",
+            input.trim().chars().take(10).collect::<String>()
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn countries() -> Vec<Country> {
+        ["FR", "US", "CN"]
+            .into_iter()
+            .map(|c| Country {
+                code: c.into(),
+                name: c.into(),
+            })
+            .collect()
+    }
+
+    fn good() -> RawSubmission {
+        RawSubmission {
+            name: Some("  Ada Lovelace ".into()),
+            email: Some("ada@example.org".into()),
+            country: Some("fr".into()),
+            consent: Some("on".into()),
+            updates: None,
+            website: None,
+        }
+    }
+
+    fn errors(raw: &RawSubmission) -> Vec<&'static str> {
+        match raw.validate(&countries()) {
+            Verdict::Invalid(errs) => errs.iter().map(|e| e.field).collect(),
+            other => panic!("expected errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn valid_submission_is_normalised() {
+        let Verdict::Valid(sig) = good().validate(&countries()) else {
+            panic!("valid");
+        };
+        assert_eq!(sig.name, "Ada Lovelace");
+        assert_eq!(sig.country, "FR");
+        assert!(!sig.updates);
+        assert_eq!(sig.email.display, "ada@example.org");
+    }
+
+    #[test]
+    fn consent_and_updates_accept_checkbox_values() {
+        for yes in ["true", "on", "1", "yes", "TRUE", " Yes "] {
+            let raw = RawSubmission {
+                consent: Some(yes.into()),
+                updates: Some(yes.into()),
+                ..good()
+            };
+            let Verdict::Valid(sig) = raw.validate(&countries()) else {
+                panic!("{yes} is consent");
+            };
+            assert!(sig.updates);
+        }
+        for no in [
+            None,
+            Some(""),
+            Some("false"),
+            Some("off"),
+            Some("0"),
+            Some("no"),
+        ] {
+            let raw = RawSubmission {
+                consent: no.map(Into::into),
+                ..good()
+            };
+            assert_eq!(errors(&raw), ["consent"]);
+        }
+        let raw = RawSubmission {
+            consent: Some("maybe".into()),
+            updates: Some("perhaps".into()),
+            ..good()
+        };
+        assert_eq!(errors(&raw), ["consent", "updates"]);
+    }
+
+    #[test]
+    fn name_rules() {
+        assert!(check_name("Zoë O'Brien-Smith").is_ok());
+        assert!(check_name("J.R.R. Tolkien").is_ok());
+        assert!(check_name("李小龙").is_ok());
+        assert!(check_name(&"a".repeat(100)).is_ok());
+        assert!(check_name(&format!("  {}  ", "é".repeat(100))).is_ok());
+        assert!(check_name(&"a".repeat(101)).is_err());
+        assert!(check_name("   ").is_err());
+        assert!(check_name("Ada\u{0007}").is_err());
+        assert!(check_name("Ada\nLovelace").is_err());
+        assert!(check_name("Ada \u{202E}ecalevoL").is_err());
+        for url in [
+            "http://spam.example",
+            "Visit HTTPS://spam.example now",
+            "www.spam.example",
+            "cheap pills example.com/buy",
+            "ftp://x",
+        ] {
+            assert!(check_name(url).is_err(), "{url} is a link");
+        }
+        // Slashes and dots alone are fine.
+        assert!(check_name("Anne-Marie / Jean").is_ok());
+    }
+
+    #[test]
+    fn every_field_is_reported_in_form_order() {
+        let raw = RawSubmission::default();
+        assert_eq!(errors(&raw), ["name", "email", "country", "consent"]);
+        let raw = RawSubmission {
+            email: Some("nope".into()),
+            country: Some("XX".into()),
+            ..good()
+        };
+        assert_eq!(errors(&raw), ["email", "country"]);
+    }
+
+    #[test]
+    fn messages_say_how_to_fix() {
+        let Verdict::Invalid(errs) = RawSubmission::default().validate(&countries()) else {
+            panic!("invalid");
+        };
+        let email = errs.iter().find(|e| e.field == "email").map(|e| &e.message);
+        assert_eq!(
+            email.map(String::as_str),
+            Some("Enter your email address in the form name@example.org.")
+        );
+        let country = check_country("zz", &countries()).expect_err("unknown");
+        assert!(country.contains("ZZ") || country.contains("zz"));
+    }
+
+    #[test]
+    fn country_is_case_insensitive_and_upper_cased() {
+        assert_eq!(check_country(" us ", &countries()), Ok("US".into()));
+        assert!(check_country("", &countries()).is_err());
+        assert!(check_country("USA", &countries()).is_err());
+    }
+
+    #[test]
+    fn honeypot_wins_over_everything() {
+        let raw = RawSubmission {
+            website: Some("http://spam.example".into()),
+            ..RawSubmission::default()
+        };
+        assert_eq!(raw.validate(&countries()), Verdict::Bot);
+        let raw = RawSubmission {
+            website: Some("   ".into()),
+            ..good()
+        };
+        assert!(matches!(raw.validate(&countries()), Verdict::Valid(_)));
+    }
+}

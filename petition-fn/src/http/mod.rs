@@ -1,0 +1,206 @@
+//! The HTTP API: one axum router holding every route under `/api`.
+//!
+//! | route | method | answer |
+//! | --- | --- | --- |
+//! | `/api/petitions/{id}/signatures` | POST | form: 303 to the thank-you page, or 422 page; JSON: 201 `{count, message}` or 422 `{errors}` |
+//! | `/api/petitions/{id}` | GET | `{id, count, by_country, goal, open}`, cacheable 5 s at the CDN |
+//! | `/api/health` | GET | `{status, store}` |
+//!
+//! Mount it in another server with [`app`] and `Router::merge` (it sets no fallback, so the
+//! host keeps its own); run it alone with [`standalone_app`], which adds a JSON 404.
+
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::bundle::SiteBundle;
+use crate::protect::{KeyError, SignerKeys};
+use crate::store::local::LocalStore;
+use crate::store::{Store, StoreError};
+
+mod layers;
+mod pages;
+mod petitions;
+mod reply;
+mod signatures;
+#[cfg(test)]
+mod tests;
+
+/// Largest request body accepted (a signature is far smaller); larger ones get 413.
+pub const BODY_LIMIT: usize = 8 * 1024;
+
+/// Where "now" comes from: the system clock, or a fixed time in tests.
+pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+
+/// Everything the handlers share. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Shared>,
+}
+
+struct Shared {
+    store: Arc<dyn Store>,
+    keys: SignerKeys,
+    site: RwLock<Arc<Site>>,
+    clock: Clock,
+}
+
+/// A bundle with its compiled pages, swapped as one.
+pub(crate) struct Site {
+    pub(crate) bundle: Arc<SiteBundle>,
+    pub(crate) pages: pages::Pages,
+}
+
+impl Site {
+    fn new(bundle: SiteBundle) -> Self {
+        let pages = pages::Pages::compile(&bundle);
+        Self {
+            bundle: Arc::new(bundle),
+            pages,
+        }
+    }
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("store", &self.inner.store.kind())
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// State over a store, the signer keys and a site bundle, on the system clock.
+    pub fn new(store: Arc<dyn Store>, keys: SignerKeys, bundle: SiteBundle) -> Self {
+        Self {
+            inner: Arc::new(Shared {
+                store,
+                keys,
+                site: RwLock::new(Arc::new(Site::new(bundle))),
+                clock: Arc::new(SystemTime::now),
+            }),
+        }
+    }
+
+    /// The same state on another clock (tests fix "today" with it).
+    pub fn with_clock(self, clock: Clock) -> Self {
+        let site = self.site();
+        Self {
+            inner: Arc::new(Shared {
+                store: Arc::clone(&self.inner.store),
+                keys: self.inner.keys.clone(),
+                site: RwLock::new(site),
+                clock,
+            }),
+        }
+    }
+
+    /// Replaces the site bundle (and recompiles its pages) while the server runs: `site-gen
+    /// serve` calls it after each rebuild. Requests in flight finish with the old one.
+    pub fn replace_bundle(&self, bundle: SiteBundle) {
+        let site = Arc::new(Site::new(bundle));
+        let mut guard = self
+            .inner
+            .site
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *guard = site;
+    }
+
+    /// The current site bundle.
+    pub fn bundle(&self) -> Arc<SiteBundle> {
+        Arc::clone(&self.site().bundle)
+    }
+
+    /// The store.
+    pub fn store(&self) -> Arc<dyn Store> {
+        Arc::clone(&self.inner.store)
+    }
+
+    /// The signer keys (the operator's export decrypts with them).
+    pub fn keys(&self) -> &SignerKeys {
+        &self.inner.keys
+    }
+
+    /// The current time on this state's clock.
+    pub fn now(&self) -> SystemTime {
+        (self.inner.clock)()
+    }
+
+    pub(crate) fn site(&self) -> Arc<Site> {
+        let guard = self
+            .inner
+            .site
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(&guard)
+    }
+}
+
+/// Why a state could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The signer keys.
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+    /// The store.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The setup task failed.
+    #[error("setting up the local store failed: {0}")]
+    Task(String),
+}
+
+/// State on the embedded store in `data_dir` (`petitions.redb`), with the signer secret from
+/// `SIGNER_HMAC_KEY` when set, else `data_dir/signer.key` (generated on first use).
+///
+/// `site-gen serve` calls this, then merges [`app`] into its router.
+pub async fn local_state(data_dir: &Path, bundle: SiteBundle) -> Result<AppState, StateError> {
+    let dir = data_dir.to_owned();
+    let (store, keys) = tokio::task::spawn_blocking(move || {
+        let store = LocalStore::open_in(&dir)?;
+        let keys = SignerKeys::from_env_or_file(&dir)?;
+        Ok::<_, StateError>((store, keys))
+    })
+    .await
+    .map_err(|e| StateError::Task(e.to_string()))??;
+    Ok(AppState::new(Arc::new(store), keys, bundle))
+}
+
+fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/petitions/{id}/signatures",
+            post(signatures::sign).fallback(reply::method_not_allowed),
+        )
+        .route(
+            "/api/petitions/{id}",
+            get(petitions::status).fallback(reply::method_not_allowed),
+        )
+        .route(
+            "/api/health",
+            get(petitions::health).fallback(reply::method_not_allowed),
+        )
+}
+
+/// The API router, every route under `/api`, with the body limit, security headers and the
+/// request log. No fallback: merge it into a host router (`site-gen serve`).
+pub fn app(state: AppState) -> Router {
+    routes()
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(layers::observe))
+        .with_state(state)
+}
+
+/// [`app`] plus a JSON 404 for every other path: for `petition-fn serve` and Lambda.
+pub fn standalone_app(state: AppState) -> Router {
+    routes()
+        .fallback(reply::not_found_route)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(layers::observe))
+        .with_state(state)
+}

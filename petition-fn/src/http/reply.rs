@@ -1,0 +1,119 @@
+//! Building answers: JSON for scripts, themed pages for plain form posts.
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::Site;
+use super::pages::Notice;
+
+/// How the client wants its answer, decided by the request's content type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Style {
+    /// `application/x-www-form-urlencoded`: a browser without script; answer with pages and
+    /// redirects.
+    Form,
+    /// `application/json` (or `+json`): answer JSON.
+    Json,
+}
+
+impl Style {
+    /// The style of a request body; `None` for any other content type (415).
+    pub(crate) fn of(headers: &HeaderMap) -> Option<Self> {
+        let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+        let essence = value.split(';').next()?.trim().to_ascii_lowercase();
+        match essence.as_str() {
+            "application/x-www-form-urlencoded" => Some(Self::Form),
+            "application/json" => Some(Self::Json),
+            e if e.starts_with("application/") && e.ends_with("+json") => Some(Self::Json),
+            _ => None,
+        }
+    }
+}
+
+/// A JSON answer.
+pub(crate) fn json(status: StatusCode, body: &Value) -> Response {
+    (status, axum::Json(body)).into_response()
+}
+
+/// A JSON `{"message"}` answer.
+pub(crate) fn message(status: StatusCode, text: &str) -> Response {
+    json(status, &json!({ "message": text }))
+}
+
+/// A refusal in the client's style: `{"message"}` for JSON, a themed notice page for forms.
+pub(crate) fn refusal(
+    style: Style,
+    site: &Site,
+    status: StatusCode,
+    notice: &Notice<'_>,
+) -> Response {
+    match style {
+        Style::Json => message(status, notice.message),
+        Style::Form => (status, Html(site.pages.notice_page(&site.bundle, notice))).into_response(),
+    }
+}
+
+/// Asks the client to come back in a few seconds (503).
+pub(crate) fn retry_later(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    response
+}
+
+/// 405 for a known path with another method (axum adds the `Allow` header).
+pub(crate) async fn method_not_allowed() -> Response {
+    message(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "This address does not accept that method: see the Allow header for the ones it accepts.",
+    )
+}
+
+/// 404 for any other path (standalone server and Lambda only).
+pub(crate) async fn not_found_route() -> Response {
+    message(
+        StatusCode::NOT_FOUND,
+        "There is nothing at this address. The API's routes are /api/petitions/{id}, /api/petitions/{id}/signatures and /api/health.",
+    )
+}
+
+/// Logs a server-side failure (no personal data: store errors carry none) for the operator.
+pub(crate) fn log_failure(event: &str, detail: &str) {
+    eprintln!(
+        "{}",
+        json!({"level": "error", "event": event, "detail": detail})
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(ct: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Ok(v) = HeaderValue::from_str(ct) {
+            h.insert(header::CONTENT_TYPE, v);
+        }
+        h
+    }
+
+    #[test]
+    fn style_follows_content_type() {
+        assert_eq!(
+            Style::of(&headers("application/x-www-form-urlencoded")),
+            Some(Style::Form)
+        );
+        assert_eq!(
+            Style::of(&headers("Application/JSON; charset=utf-8")),
+            Some(Style::Json)
+        );
+        assert_eq!(
+            Style::of(&headers("application/merge-patch+json")),
+            Some(Style::Json)
+        );
+        assert_eq!(Style::of(&headers("multipart/form-data; boundary=x")), None);
+        assert_eq!(Style::of(&headers("text/plain")), None);
+        assert_eq!(Style::of(&HeaderMap::new()), None);
+    }
+}

@@ -1,0 +1,334 @@
+//! Signer-data protection: the keyed hash that recognises a returning signer, and the
+//! encryption of the personal fields the campaign keeps.
+//!
+//! One secret, given as `SIGNER_HMAC_KEY` (base64 or hex of at least 32 bytes; on Lambda it
+//! comes from the deployment's secret), is stretched with HKDF-SHA256 into two independent
+//! subkeys:
+//!
+//! - the *dedup* key: HMAC-SHA256 of the normalised email address, written as base64url
+//!   without padding (43 characters). It is the only trace of the address in keys and
+//!   indexes; without the secret it cannot be reversed by hashing candidate addresses.
+//! - the *data* key: AES-256-GCM with a random 96-bit nonce per value, for the name and (only
+//!   when the signer asked for updates) the address. Stored as base64 of `nonce ‖ ciphertext ‖
+//!   tag`. [`SignerKeys::decrypt`] serves the operator's export.
+//!
+//! Locally the secret is generated once with the operating system's random source and kept in
+//! `<data-dir>/signer.key` (mode 0600). Losing it makes stored names unreadable and lets a
+//! person sign again, so back it up with the data.
+
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::{Aead, KeyInit};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// Environment variable holding the secret.
+pub const KEY_ENV: &str = "SIGNER_HMAC_KEY";
+/// File name of the locally generated secret inside the data folder.
+pub const KEY_FILE: &str = "signer.key";
+/// Fewest secret bytes accepted.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+const HKDF_SALT: &[u8] = b"petition-fn/signer-keys/v1";
+const DEDUP_INFO: &[u8] = b"dedup-hmac-sha256";
+const DATA_INFO: &[u8] = b"personal-data-aes-256-gcm";
+const NONCE_LEN: usize = 12;
+
+/// Why the keys could not be set up, or a value not be decrypted.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// `SIGNER_HMAC_KEY` is not set where it is required.
+    #[error(
+        "{KEY_ENV} is not set: give it base64 or hex of at least 32 random bytes (for example the output of `openssl rand -base64 32`)"
+    )]
+    Missing,
+    /// The secret is neither hex nor base64.
+    #[error(
+        "{KEY_ENV} is neither hex nor base64: give it base64 or hex of at least 32 random bytes"
+    )]
+    Encoding,
+    /// The secret is too short.
+    #[error("{KEY_ENV} holds {0} bytes; it needs at least 32 random bytes")]
+    TooShort(usize),
+    /// The key file could not be read or written.
+    #[error("cannot use the signer key file {path}: {source}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The operating system's random source failed.
+    #[error("the operating system's random source failed: {0}")]
+    Random(String),
+    /// A stored value is not valid base64 or was not encrypted with these keys.
+    #[error("cannot decrypt a stored value: it is damaged or was encrypted with another key")]
+    Decrypt,
+    /// Encryption failed (not expected with valid keys).
+    #[error("cannot encrypt a value")]
+    Encrypt,
+}
+
+/// The two subkeys derived from the signer secret. Cheap to clone; never printed.
+#[derive(Clone)]
+pub struct SignerKeys {
+    dedup: [u8; 32],
+    data: [u8; 32],
+}
+
+impl fmt::Debug for SignerKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SignerKeys { .. }")
+    }
+}
+
+impl SignerKeys {
+    /// Derives the subkeys from secret bytes (at least [`MIN_SECRET_BYTES`]).
+    pub fn from_secret(secret: &[u8]) -> Result<Self, KeyError> {
+        if secret.len() < MIN_SECRET_BYTES {
+            return Err(KeyError::TooShort(secret.len()));
+        }
+        let hk = Hkdf::<Sha256>::new(Some(HKDF_SALT), secret);
+        let mut dedup = [0u8; 32];
+        let mut data = [0u8; 32];
+        // 32 bytes is far below HKDF-SHA256's 8160-byte limit, so expand cannot fail.
+        hk.expand(DEDUP_INFO, &mut dedup)
+            .map_err(|_| KeyError::TooShort(secret.len()))?;
+        hk.expand(DATA_INFO, &mut data)
+            .map_err(|_| KeyError::TooShort(secret.len()))?;
+        Ok(Self { dedup, data })
+    }
+
+    /// Parses a secret written as hex or base64 (standard or URL alphabet, padded or not).
+    pub fn from_encoded(text: &str) -> Result<Self, KeyError> {
+        let bytes = decode_secret(text.trim())?;
+        Self::from_secret(&bytes)
+    }
+
+    /// Reads the secret from `SIGNER_HMAC_KEY`; `Ok(None)` when unset or empty.
+    pub fn from_env() -> Result<Option<Self>, KeyError> {
+        match std::env::var(KEY_ENV) {
+            Ok(v) if !v.trim().is_empty() => Self::from_encoded(&v).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// `SIGNER_HMAC_KEY` when set, else the secret in `<data_dir>/signer.key`, generated on
+    /// first use.
+    pub fn from_env_or_file(data_dir: &Path) -> Result<Self, KeyError> {
+        match Self::from_env()? {
+            Some(keys) => Ok(keys),
+            None => Self::load_or_create(data_dir),
+        }
+    }
+
+    /// The secret in `<data_dir>/signer.key`; generates 32 random bytes and writes them there
+    /// (hex, mode 0600, created exclusively so two processes starting together agree) when the
+    /// file does not exist yet.
+    pub fn load_or_create(data_dir: &Path) -> Result<Self, KeyError> {
+        let path = data_dir.join(KEY_FILE);
+        let file_err = |source| KeyError::File {
+            path: path.clone(),
+            source,
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => return Self::from_encoded(&text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(file_err(e)),
+        }
+        std::fs::create_dir_all(data_dir).map_err(file_err)?;
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret).map_err(|e| KeyError::Random(e.to_string()))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        match options.open(&path) {
+            Ok(mut file) => {
+                writeln!(file, "{}", hex(&secret)).map_err(file_err)?;
+                file.sync_all().map_err(file_err)?;
+                Self::from_secret(&secret)
+            }
+            // Another process created it first: use theirs.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let text = std::fs::read_to_string(&path).map_err(file_err)?;
+                Self::from_encoded(&text)
+            }
+            Err(e) => Err(file_err(e)),
+        }
+    }
+
+    /// The dedup hash of a *normalised* address: HMAC-SHA256, base64url without padding.
+    pub fn dedup_hash(&self, normalised_email: &str) -> String {
+        // HMAC accepts keys of any length, so this cannot fail with a 32-byte key.
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.dedup) else {
+            unreachable!("HMAC takes keys of any length")
+        };
+        mac.update(normalised_email.as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    fn cipher(&self) -> Result<Aes256Gcm, KeyError> {
+        Aes256Gcm::new_from_slice(&self.data).map_err(|_| KeyError::Encrypt)
+    }
+
+    /// Encrypts a personal field: base64 of a fresh random nonce, the ciphertext and its tag.
+    pub fn encrypt(&self, plaintext: &str) -> Result<String, KeyError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        getrandom::fill(&mut nonce).map_err(|e| KeyError::Random(e.to_string()))?;
+        let sealed = self
+            .cipher()?
+            .encrypt(&nonce.into(), plaintext.as_bytes())
+            .map_err(|_| KeyError::Encrypt)?;
+        let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        Ok(STANDARD.encode(out))
+    }
+
+    /// Decrypts a value written by [`SignerKeys::encrypt`] with the same secret.
+    pub fn decrypt(&self, encoded: &str) -> Result<String, KeyError> {
+        let bytes = STANDARD.decode(encoded).map_err(|_| KeyError::Decrypt)?;
+        if bytes.len() < NONCE_LEN {
+            return Err(KeyError::Decrypt);
+        }
+        let (nonce, sealed) = bytes.split_at(NONCE_LEN);
+        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| KeyError::Decrypt)?;
+        let plain = self
+            .cipher()?
+            .decrypt(&nonce.into(), sealed)
+            .map_err(|_| KeyError::Decrypt)?;
+        String::from_utf8(plain).map_err(|_| KeyError::Decrypt)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn decode_secret(text: &str) -> Result<Vec<u8>, KeyError> {
+    if let Some(bytes) = decode_hex(text) {
+        return Ok(bytes);
+    }
+    [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
+        .iter()
+        .find_map(|engine| engine.decode(text).ok())
+        .ok_or(KeyError::Encoding)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(byte: u8) -> SignerKeys {
+        SignerKeys::from_secret(&[byte; 32]).expect("32 bytes")
+    }
+
+    #[test]
+    fn hash_is_stable_and_keyed() {
+        let a = keys(1);
+        let h = a.dedup_hash("jane@example.org");
+        assert_eq!(h, keys(1).dedup_hash("jane@example.org"));
+        assert_eq!(h.len(), 43);
+        assert!(!h.contains('=') && !h.contains('+') && !h.contains('/'));
+        assert_ne!(h, a.dedup_hash("john@example.org"));
+        assert_ne!(h, keys(2).dedup_hash("jane@example.org"));
+        assert!(!h.contains("jane"));
+    }
+
+    #[test]
+    fn encryption_round_trips_with_fresh_nonces() {
+        let k = keys(7);
+        let one = k.encrypt("Zoë O'Brien").expect("encrypts");
+        let two = k.encrypt("Zoë O'Brien").expect("encrypts");
+        assert_ne!(one, two, "a fresh nonce each time");
+        assert_eq!(k.decrypt(&one).expect("decrypts"), "Zoë O'Brien");
+        assert_eq!(k.decrypt(&two).expect("decrypts"), "Zoë O'Brien");
+        assert!(matches!(keys(8).decrypt(&one), Err(KeyError::Decrypt)));
+        assert!(matches!(k.decrypt("not base64!"), Err(KeyError::Decrypt)));
+        assert!(matches!(k.decrypt("AAAA"), Err(KeyError::Decrypt)));
+        // Tampering is detected.
+        let mut raw = STANDARD.decode(&one).expect("base64");
+        if let Some(last) = raw.last_mut() {
+            *last ^= 1;
+        }
+        assert!(k.decrypt(&STANDARD.encode(raw)).is_err());
+    }
+
+    #[test]
+    fn subkeys_are_independent() {
+        let k = keys(3);
+        assert_ne!(k.dedup, k.data);
+    }
+
+    #[test]
+    fn secrets_parse_as_hex_or_base64() {
+        let secret = [0xabu8; 32];
+        let from_hex = SignerKeys::from_encoded(&hex(&secret)).expect("hex");
+        let from_b64 = SignerKeys::from_encoded(&STANDARD.encode(secret)).expect("b64");
+        let from_url = SignerKeys::from_encoded(&URL_SAFE_NO_PAD.encode(secret)).expect("b64url");
+        let h = keys(0xab).dedup_hash("x@example.org");
+        for k in [from_hex, from_b64, from_url] {
+            assert_eq!(k.dedup_hash("x@example.org"), h);
+        }
+        assert!(matches!(
+            SignerKeys::from_encoded(&hex(&[1u8; 16])),
+            Err(KeyError::TooShort(16))
+        ));
+        assert!(matches!(
+            SignerKeys::from_encoded("not a key at all!"),
+            Err(KeyError::Encoding)
+        ));
+        assert_eq!(format!("{:?}", keys(1)), "SignerKeys { .. }");
+    }
+
+    #[test]
+    fn key_file_is_created_once_with_private_mode() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = SignerKeys::load_or_create(dir.path()).expect("created");
+        let again = SignerKeys::load_or_create(dir.path()).expect("read back");
+        assert_eq!(
+            first.dedup_hash("a@example.org"),
+            again.dedup_hash("a@example.org")
+        );
+        let other_dir = tempfile::tempdir().expect("tempdir");
+        let other = SignerKeys::load_or_create(other_dir.path()).expect("created");
+        assert_ne!(
+            first.dedup_hash("a@example.org"),
+            other.dedup_hash("a@example.org"),
+            "each data folder gets its own random secret"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(KEY_FILE))
+                .expect("exists")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+}

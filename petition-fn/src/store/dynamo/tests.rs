@@ -1,0 +1,286 @@
+//! DynamoDB store tests, against DynamoDB Local at `DYNAMODB_ENDPOINT`
+//! (e.g. `http://127.0.0.1:8000`).
+//!
+//! Without `DYNAMODB_ENDPOINT` each test prints that it was skipped and passes, unless
+//! `REQUIRE_DYNAMODB=1`, when it fails: the test run of record must not skip them silently.
+//! Each test creates its own uniquely named table with [`init_table`].
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+
+use super::*;
+use crate::store::conformance;
+
+/// The endpoint of DynamoDB Local, or `None` (after printing why) when the test is skipped.
+pub(crate) fn endpoint(test: &str) -> Option<String> {
+    match std::env::var("DYNAMODB_ENDPOINT") {
+        Ok(ep) if !ep.trim().is_empty() => Some(ep),
+        _ => {
+            assert!(
+                std::env::var("REQUIRE_DYNAMODB").as_deref() != Ok("1"),
+                "REQUIRE_DYNAMODB=1 but DYNAMODB_ENDPOINT is not set: start DynamoDB Local and set DYNAMODB_ENDPOINT (e.g. http://127.0.0.1:8000) to run {test}"
+            );
+            println!(
+                "SKIPPED {test}: DYNAMODB_ENDPOINT is not set (set it to DynamoDB Local's URL)"
+            );
+            None
+        }
+    }
+}
+
+/// A client for DynamoDB Local with dummy credentials.
+pub(crate) fn local_client(endpoint: &str) -> Client {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "dynamodb-local",
+        ))
+        .build();
+    Client::from_conf(config)
+}
+
+/// A store on a fresh table, or `None` when skipped.
+async fn fresh_store(test: &str) -> Option<DynamoStore> {
+    let endpoint = endpoint(test)?;
+    let client = local_client(&endpoint);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let table = format!("petitions-test-{test}-{}-{nanos}", std::process::id());
+    init_table(&client, &table)
+        .await
+        .expect("creates the table");
+    Some(DynamoStore::new(client, table))
+}
+
+macro_rules! conformance_tests {
+    ($($case:ident),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $case() {
+            let Some(store) = fresh_store(stringify!($case)).await else { return };
+            conformance::$case(Arc::new(store)).await;
+        }
+    )*};
+}
+conformance::for_each_case!(conformance_tests);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signature_writes_two_items_of_one_write_unit_each() {
+    let Some(store) = fresh_store("wcu").await else {
+        return;
+    };
+    let rec = conformance::record("p1", "hash-wcu", "FR");
+    let (out, units) = store.sign_measured(&rec).await.expect("signs");
+    assert!(out.new);
+    println!("consumed capacity of a new signature: {units:?} WCU");
+    // The service bills a transactional write 2 WCU per item of up to 1 KB: 2 items = 4 WCU.
+    // DynamoDB Local reports 1 WCU per item (it does not model the transactional factor), so
+    // it reports 2.0. Either way: two items, each within the 1 KB unit.
+    let per_item = units.expect("ReturnConsumedCapacity::TOTAL reports units") / 2.0;
+    assert!(
+        (per_item - 2.0).abs() < f64::EPSILON || (per_item - 1.0).abs() < f64::EPSILON,
+        "each item fits one 1 KB write unit: {units:?}"
+    );
+    // A repeat from another request (other nonce) is cancelled and counted nowhere.
+    let mut repeat = rec.clone();
+    repeat.name_enc = conformance::fake_enc("other");
+    let (out, _) = store.sign_measured(&repeat).await.expect("repeat");
+    assert!(!out.new);
+    assert_eq!(store.count("p1").await.expect("counts").total, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exact_replay_is_applied_once() {
+    let Some(store) = fresh_store("replay").await else {
+        return;
+    };
+    let rec = conformance::record("p1", "hash-replay", "US");
+    store.sign(rec.clone()).await.expect("signs");
+    let (_, units) = store.sign_measured(&rec).await.expect("replay succeeds");
+    println!("consumed capacity of an exact replay: {units:?}");
+    let counts = store.count("p1").await.expect("counts");
+    assert_eq!(counts.total, 1);
+    assert_eq!(counts.by_country.get("US"), Some(&1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_follow_the_documented_layout() {
+    let Some(store) = fresh_store("layout").await else {
+        return;
+    };
+    let mut rec = conformance::record("p1", "abcHASH_-", "FR");
+    rec.email_enc = Some(conformance::fake_enc("email"));
+    store.sign(rec.clone()).await.expect("signs");
+    let item = store
+        .client()
+        .get_item()
+        .table_name(store.table())
+        .key("pk", s("SIG#p1#abcHASH_-"))
+        .key("sk", s("SIG"))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("get")
+        .item()
+        .cloned()
+        .expect("signature item");
+    assert_eq!(record_from_item(&item).expect("parses"), rec);
+    assert_eq!(item.get("expires_at"), Some(&n(rec.expires_at)));
+    let shard = store
+        .client()
+        .get_item()
+        .table_name(store.table())
+        .key("pk", s(shard_pk("p1", shard_of("abcHASH_-"))))
+        .key("sk", s("CNT"))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("get")
+        .item()
+        .cloned()
+        .expect("shard item");
+    assert_eq!(shard.get("total"), Some(&n(1)));
+    assert_eq!(shard.get("c_FR"), Some(&n(1)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn init_table_is_idempotent_and_enables_ttl() {
+    let Some(store) = fresh_store("init").await else {
+        return;
+    };
+    init_table(store.client(), store.table())
+        .await
+        .expect("second run is fine");
+    let ttl = store
+        .client()
+        .describe_time_to_live()
+        .table_name(store.table())
+        .send()
+        .await
+        .expect("describe ttl");
+    let d = ttl.time_to_live_description().expect("ttl description");
+    assert_eq!(d.attribute_name(), Some("expires_at"));
+    let table = store
+        .client()
+        .describe_table()
+        .table_name(store.table())
+        .send()
+        .await
+        .expect("describe");
+    let t = table.table().expect("table");
+    let keys: Vec<(&str, String)> = t
+        .key_schema()
+        .iter()
+        .map(|k| (k.attribute_name(), k.key_type().as_str().to_owned()))
+        .collect();
+    assert_eq!(
+        keys,
+        [("pk", "HASH".to_owned()), ("sk", "RANGE".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn unreachable_endpoint_is_unavailable() {
+    // Nothing listens on port 9 (discard) of the loopback.
+    let store = DynamoStore::new(local_client("http://127.0.0.1:9"), "none");
+    let err = store
+        .sign(conformance::record("p", "h", "FR"))
+        .await
+        .expect_err("cannot connect");
+    assert!(err.is_transient(), "{err}");
+    let err = store.count("p").await.expect_err("cannot connect");
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
+}
+
+#[test]
+fn shards_are_stable_and_spread() {
+    assert_eq!(shard_of("abc"), shard_of("abc"));
+    let used: std::collections::BTreeSet<u32> =
+        (0..500).map(|i| shard_of(&format!("hash{i}"))).collect();
+    assert_eq!(used.len(), 16);
+    assert!(used.iter().all(|s| *s < SHARDS));
+    assert_eq!(shard_pk("p", 3), "CNT#p#03");
+    let token = request_token("t", "p", "h");
+    assert_eq!(token.len(), 36);
+    assert_eq!(token, request_token("t", "p", "h"));
+    assert_ne!(token, request_token("t", "p", "h2"));
+    assert_ne!(token, request_token("t2", "p", "h"));
+    assert_ne!(request_token("t", "p#", "h"), request_token("t", "p", "#h"));
+}
+
+#[test]
+fn shard_sums_add_totals_and_countries() {
+    let mut counts = Counts::default();
+    for item in [
+        HashMap::from([
+            ("pk".to_owned(), s("CNT#p#00")),
+            ("total".to_owned(), n(3)),
+            ("c_FR".to_owned(), n(2)),
+            ("c_US".to_owned(), n(1)),
+        ]),
+        HashMap::from([("total".to_owned(), n(1)), ("c_FR".to_owned(), n(1))]),
+    ] {
+        add_shard(&mut counts, &item);
+    }
+    assert_eq!(counts.total, 4);
+    assert_eq!(counts.by_country.get("FR"), Some(&3));
+    assert_eq!(counts.by_country.get("US"), Some(&1));
+}
+
+/// The largest signature item the router can write (a 100-character name of 4-byte
+/// characters, a 254-character address, a 64-character petition id) stays under 1 KB, so it
+/// costs one write unit (two in a transaction).
+#[test]
+fn largest_signature_item_is_under_1_kb() {
+    let keys = crate::protect::SignerKeys::from_secret(&[1; 32]).expect("keys");
+    let petition = "p".repeat(64);
+    let hash = keys.dedup_hash("someone@example.org");
+    let rec = SignatureRecord {
+        petition: petition.clone(),
+        hash: hash.clone(),
+        name_enc: keys.encrypt(&"\u{1F600}".repeat(100)).expect("encrypts"),
+        email_enc: Some(keys.encrypt(&"e".repeat(254)).expect("encrypts")),
+        country: "FR".into(),
+        updates: true,
+        created_at: "2026-03-01T12:00:00Z".into(),
+        expires_at: 1_835_438_400,
+    };
+    let store = DynamoStore::new(local_client("http://127.0.0.1:9"), "t");
+    let items = store.items(&rec).expect("items");
+    let put = items[0].put().expect("put");
+    // DynamoDB's item size: attribute name lengths + value sizes (numbers ~ digits / 2 + 1).
+    let size: usize = put
+        .item()
+        .iter()
+        .map(|(k, v)| {
+            k.len()
+                + match v {
+                    AttributeValue::S(s) => s.len(),
+                    AttributeValue::N(n) => n.len() / 2 + 1,
+                    AttributeValue::B(b) => b.as_ref().len(),
+                    _ => 1,
+                }
+        })
+        .sum();
+    println!("largest signature item: {size} bytes");
+    assert!(size <= 1024, "signature item is {size} bytes");
+}
+
+#[test]
+fn schema_parses() {
+    let spec: TableSpec = serde_json::from_str(TABLE_SCHEMA).expect("valid");
+    assert_eq!(spec.billing_mode, "PAY_PER_REQUEST");
+    assert_eq!(spec.key_schema.len(), 2);
+    assert!(
+        spec.time_to_live_specification
+            .is_some_and(|t| t.enabled && t.attribute_name == "expires_at")
+    );
+}

@@ -1,0 +1,236 @@
+//! The embedded store: one [redb](https://docs.rs/redb) file, `<data-dir>/petitions.redb`.
+//!
+//! redb is an ACID key-value store: every commit is durable (fsync) and write transactions are
+//! serialised, so checking whether a signature exists, inserting it and bumping its counters
+//! in ONE write transaction keeps counts exact under any number of concurrent requests.
+//! redb's calls block, so each runs in `tokio::task::spawn_blocking`.
+//!
+//! Tables:
+//! - `signatures`: `(petition, hash)` → the [`SignatureRecord`] as JSON;
+//! - `counts`: `(petition, country)` → count, with the empty country `""` holding the total.
+//!
+//! Signatures past their `expires_at` are left out of exports (DynamoDB deletes them with its
+//! TTL); counts stay.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+
+use super::{
+    Counts, SignOutcome, SignatureRecord, Store, StoreError, StoreFuture, StoredSignature,
+};
+use crate::domain::time::unix_seconds;
+
+/// File name of the database inside the data folder.
+pub const DB_FILE: &str = "petitions.redb";
+
+const SIGNATURES: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("signatures");
+const COUNTS: TableDefinition<(&str, &str), u64> = TableDefinition::new("counts");
+/// The country key that holds a petition's total.
+const TOTAL: &str = "";
+
+/// The embedded store. Cheap to clone.
+#[derive(Clone)]
+pub struct LocalStore {
+    db: Arc<Database>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for LocalStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+fn db_err(e: impl Into<redb::Error>) -> StoreError {
+    match e.into() {
+        redb::Error::Io(io) => StoreError::Unavailable(format!("disk error: {io}")),
+        other => StoreError::Other(other.to_string()),
+    }
+}
+
+impl LocalStore {
+    /// Opens (creating when missing) `<data_dir>/petitions.redb`. Blocking.
+    pub fn open_in(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Unavailable(format!("cannot create {}: {e}", data_dir.display()))
+        })?;
+        Self::open(&data_dir.join(DB_FILE))
+    }
+
+    /// Opens (creating when missing) a database file. Blocking.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let db = Database::create(path).map_err(|e| match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Unavailable(format!(
+                "{} is already open in another process (is another `serve` running with the same --data-dir?)",
+                path.display()
+            )),
+            other => StoreError::Other(format!("cannot open {}: {other}", path.display())),
+        })?;
+        // Create the tables up front so that readers never meet a missing table.
+        let txn = db.begin_write().map_err(db_err)?;
+        txn.open_table(SIGNATURES).map_err(db_err)?;
+        txn.open_table(COUNTS).map_err(db_err)?;
+        txn.commit().map_err(db_err)?;
+        Ok(Self {
+            db: Arc::new(db),
+            path: path.to_owned(),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn sign_blocking(&self, rec: &SignatureRecord) -> Result<SignOutcome, StoreError> {
+        let value = serde_json::to_vec(rec).map_err(|e| StoreError::Other(e.to_string()))?;
+        let txn = self.db.begin_write().map_err(db_err)?;
+        {
+            let mut sigs = txn.open_table(SIGNATURES).map_err(db_err)?;
+            let key = (rec.petition.as_str(), rec.hash.as_str());
+            if sigs.get(key).map_err(db_err)?.is_some() {
+                drop(sigs);
+                txn.abort().map_err(db_err)?;
+                return Ok(SignOutcome { new: false });
+            }
+            sigs.insert(key, value.as_slice()).map_err(db_err)?;
+            let mut counts = txn.open_table(COUNTS).map_err(db_err)?;
+            for country in [TOTAL, rec.country.as_str()] {
+                let key = (rec.petition.as_str(), country);
+                let now = counts.get(key).map_err(db_err)?.map_or(0, |g| g.value());
+                counts.insert(key, now + 1).map_err(db_err)?;
+            }
+        }
+        txn.commit().map_err(db_err)?;
+        Ok(SignOutcome { new: true })
+    }
+
+    fn count_blocking(&self, petition: &str) -> Result<Counts, StoreError> {
+        let txn = self.db.begin_read().map_err(db_err)?;
+        let counts = txn.open_table(COUNTS).map_err(db_err)?;
+        let mut out = Counts::default();
+        for entry in counts.range((petition, TOTAL)..).map_err(db_err)? {
+            let (key, value) = entry.map_err(db_err)?;
+            let (p, country) = key.value();
+            if p != petition {
+                break;
+            }
+            if country == TOTAL {
+                out.total = value.value();
+            } else {
+                out.by_country.insert(country.to_owned(), value.value());
+            }
+        }
+        Ok(out)
+    }
+
+    fn export_blocking(&self, petition: &str) -> Result<Vec<StoredSignature>, StoreError> {
+        let now = unix_seconds(std::time::SystemTime::now());
+        let txn = self.db.begin_read().map_err(db_err)?;
+        let sigs = txn.open_table(SIGNATURES).map_err(db_err)?;
+        let mut out = Vec::new();
+        for entry in sigs.range((petition, "")..).map_err(db_err)? {
+            let (key, value) = entry.map_err(db_err)?;
+            if key.value().0 != petition {
+                break;
+            }
+            let rec: SignatureRecord = serde_json::from_slice(value.value())
+                .map_err(|e| StoreError::Other(format!("a stored signature is damaged: {e}")))?;
+            if rec.expires_at > now {
+                out.push(rec);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn blocking<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Self) -> Result<T, StoreError> + Send + 'static,
+    {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || f(&this))
+            .await
+            .map_err(|e| StoreError::Other(format!("store task failed: {e}")))?
+    }
+}
+
+impl Store for LocalStore {
+    fn kind(&self) -> &'static str {
+        "local"
+    }
+
+    fn health(&self) -> StoreFuture<'_, ()> {
+        Box::pin(self.blocking(|s| {
+            s.db.begin_read().map_err(db_err)?;
+            Ok(())
+        }))
+    }
+
+    fn sign(&self, rec: SignatureRecord) -> StoreFuture<'_, SignOutcome> {
+        Box::pin(self.blocking(move |s| s.sign_blocking(&rec)))
+    }
+
+    fn count<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Counts> {
+        let petition = petition.to_owned();
+        Box::pin(self.blocking(move |s| s.count_blocking(&petition)))
+    }
+
+    fn export_signatures<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Vec<StoredSignature>> {
+        let petition = petition.to_owned();
+        Box::pin(self.blocking(move |s| s.export_blocking(&petition)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::conformance;
+
+    fn store() -> (tempfile::TempDir, Arc<dyn Store>) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = LocalStore::open_in(dir.path()).expect("opens");
+        (dir, Arc::new(store))
+    }
+
+    macro_rules! conformance_tests {
+        ($($case:ident),* $(,)?) => {$(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let (_dir, store) = store();
+                conformance::$case(store).await;
+            }
+        )*};
+    }
+    conformance::for_each_case!(conformance_tests);
+
+    #[tokio::test]
+    async fn survives_reopening() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        {
+            let store = LocalStore::open_in(dir.path()).expect("opens");
+            let rec = conformance::record("reopen", "h1", "FR");
+            assert!(store.sign(rec).await.expect("signs").new);
+        }
+        let store = LocalStore::open_in(dir.path()).expect("reopens");
+        assert_eq!(store.count("reopen").await.expect("counts").total, 1);
+        let again = conformance::record("reopen", "h1", "FR");
+        assert!(!store.sign(again).await.expect("signs").new);
+        assert_eq!(store.kind(), "local");
+        assert!(store.path().ends_with(DB_FILE));
+    }
+
+    #[test]
+    fn second_open_of_the_same_file_is_a_clear_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let _first = LocalStore::open_in(dir.path()).expect("opens");
+        match LocalStore::open_in(dir.path()) {
+            Err(StoreError::Unavailable(msg)) => assert!(msg.contains("already open"), "{msg}"),
+            other => panic!("expected a clear error, got {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Where signatures are kept: the [`Store`] trait and its implementations.
+//!
+//! - [`local::LocalStore`]: embedded (redb), for `site-gen serve` and `petition-fn serve`
+//!   without AWS;
+//! - `dynamo::DynamoStore` (feature `dynamodb`): the production store.
+//!
+//! Both pass the same conformance suite (`store::conformance`, run by `cargo test`).
+//!
+//! Signing is idempotent: the same (petition, dedup hash) is stored and counted once, whether
+//! two requests race or one is retried. The store never sees a plaintext address: only the
+//! keyed hash and the encrypted fields of [`SignatureRecord`].
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(test)]
+pub(crate) mod conformance;
+#[cfg(feature = "dynamodb")]
+pub mod dynamo;
+pub mod local;
+
+/// How long a signature (its encrypted personal data) is kept after it was made: two years.
+/// Counts are aggregates without personal data and are kept.
+pub const RETENTION_SECS: i64 = 2 * 365 * 24 * 60 * 60;
+
+/// One signature as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignatureRecord {
+    /// The petition's id.
+    pub petition: String,
+    /// The keyed hash of the normalised address ([`crate::protect::SignerKeys::dedup_hash`]).
+    pub hash: String,
+    /// The encrypted name.
+    pub name_enc: String,
+    /// The encrypted address, only when the signer asked for updates.
+    pub email_enc: Option<String>,
+    /// ISO 3166-1 alpha-2 country code, upper case.
+    pub country: String,
+    /// Whether the signer asked for campaign updates.
+    pub updates: bool,
+    /// When it was signed (RFC 3339, UTC).
+    pub created_at: String,
+    /// When the stored personal data may be deleted (unix seconds; the DynamoDB TTL).
+    pub expires_at: i64,
+}
+
+/// A signature read back for the operator's export (the same fields as written).
+pub type StoredSignature = SignatureRecord;
+
+/// What signing did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignOutcome {
+    /// `true` when this (petition, hash) was new and is now counted; `false` for a repeat.
+    pub new: bool,
+}
+
+/// A petition's signature counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// All signatures.
+    pub total: u64,
+    /// Signatures per country code.
+    pub by_country: BTreeMap<String, u64>,
+}
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store cannot be reached or is failing for now; nothing was written. Retry later.
+    #[error("the signature store is unavailable: {0}")]
+    Unavailable(String),
+    /// The store refused the request for lack of capacity; nothing was written. Retry later.
+    #[error("the signature store is busy (throttled): {0}")]
+    Throttled(String),
+    /// Anything else (a bug, a missing table, corrupt data).
+    #[error("signature store error: {0}")]
+    Other(String),
+}
+
+impl StoreError {
+    /// Whether the caller should answer 503 and ask the client to retry.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Unavailable(_) | Self::Throttled(_))
+    }
+}
+
+/// A boxed future returned by [`Store`] methods, so the trait is usable as `Arc<dyn Store>`.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// A place to keep signatures and counts.
+pub trait Store: Send + Sync + 'static {
+    /// `"local"` or `"dynamodb"`.
+    fn kind(&self) -> &'static str;
+
+    /// Checks that the store answers.
+    fn health(&self) -> StoreFuture<'_, ()>;
+
+    /// Stores a signature and counts it, once per (petition, hash): a repeat returns
+    /// `new: false` and changes nothing. Either both the signature and its count are written,
+    /// or neither is.
+    fn sign(&self, rec: SignatureRecord) -> StoreFuture<'_, SignOutcome>;
+
+    /// A petition's counts (zero for a petition never signed).
+    fn count<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Counts>;
+
+    /// Every stored signature of a petition, for the operator's export.
+    fn export_signatures<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Vec<StoredSignature>>;
+}
+
+#[cfg(test)]
+mod tests {
+    /// Without the `dynamodb` feature the DynamoDB suite is not even built: say so, and fail
+    /// when the run of record asks for it (`REQUIRE_DYNAMODB=1`).
+    #[cfg(not(feature = "dynamodb"))]
+    #[test]
+    fn dynamodb_suite_is_not_silently_skipped() {
+        assert!(
+            std::env::var("REQUIRE_DYNAMODB").as_deref() != Ok("1"),
+            "REQUIRE_DYNAMODB=1 but petition-fn was built without the `dynamodb` feature: run `cargo test -p petition-fn --all-features` with DYNAMODB_ENDPOINT set"
+        );
+        println!("SKIPPED the DynamoDB store suite: built without the `dynamodb` feature");
+    }
+}

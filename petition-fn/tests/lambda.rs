@@ -1,0 +1,111 @@
+//! The Lambda adapter: API Gateway HTTP API (payload 2.0) events, as Lambda delivers them,
+//! through the same router.
+#![cfg(feature = "lambda")]
+
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use axum::Router;
+use http_body_util::BodyExt;
+use lambda_http::request::LambdaRequest;
+use lambda_http::{Context, LambdaEvent};
+use petition_fn::bundle::SiteBundle;
+use petition_fn::{AppState, local_state, standalone_app};
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// 2026-03-01T12:00:00Z, inside the fixture petition's window.
+const NOW: u64 = 1_772_366_400;
+
+async fn state(dir: &std::path::Path) -> AppState {
+    let mut bundle = SiteBundle::from_json(include_bytes!("fixtures/bundle.json")).expect("bundle");
+    bundle.pages.shell = include_str!("fixtures/shell.html").into();
+    bundle.pages.components = include_str!("fixtures/components.html").into();
+    local_state(dir, bundle)
+        .await
+        .expect("state")
+        .with_clock(Arc::new(|| UNIX_EPOCH + Duration::from_secs(NOW)))
+}
+
+fn event(fixture: &str) -> LambdaRequest {
+    serde_json::from_str(fixture).expect("an API Gateway HTTP API payload 2.0 event")
+}
+
+/// Converts the event into an `http::Request` and sends it through the router.
+async fn oneshot(app: &Router, fixture: &str) -> (u16, lambda_http::http::HeaderMap, String) {
+    let request = lambda_http::http::Request::<lambda_http::Body>::from(event(fixture));
+    let response = app.clone().oneshot(request).await.expect("infallible");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// The whole Lambda round trip: event in, API Gateway response JSON out, as `lambda_http::run`
+/// does it.
+async fn invoke(app: &Router, fixture: &str) -> Value {
+    let mut adapter = lambda_http::Adapter::from(app.clone());
+    let event = LambdaEvent::new(event(fixture), Context::default());
+    let response = lambda_http::tower::ServiceExt::ready(&mut adapter)
+        .await
+        .expect("ready");
+    let response = lambda_http::Service::call(response, event)
+        .await
+        .expect("response");
+    serde_json::to_value(&response).expect("serialises")
+}
+
+#[tokio::test]
+async fn json_signature_through_the_adapter() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = standalone_app(state(dir.path()).await);
+    let (status, headers, body) =
+        oneshot(&app, include_str!("fixtures/apigw-v2-sign-json.json")).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(headers["cache-control"], "no-store");
+    let body: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(body["count"], 1);
+
+    // The same event again (a retry) through the full adapter: same answer, counted once.
+    let reply = invoke(&app, include_str!("fixtures/apigw-v2-sign-json.json")).await;
+    assert_eq!(reply["statusCode"], 201);
+    let body: Value =
+        serde_json::from_str(reply["body"].as_str().expect("text body")).expect("json");
+    assert_eq!(body["count"], 1);
+    assert_eq!(reply["headers"]["x-content-type-options"], "nosniff");
+}
+
+#[tokio::test]
+async fn base64_form_post_redirects() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = standalone_app(state(dir.path()).await);
+    let reply = invoke(&app, include_str!("fixtures/apigw-v2-sign-form.json")).await;
+    assert_eq!(reply["statusCode"], 303, "{reply}");
+    assert_eq!(reply["headers"]["location"], "/petition/thanks/");
+    let (status, _, body) =
+        oneshot(&app, include_str!("fixtures/apigw-v2-get-petition.json")).await;
+    assert_eq!(status, 200);
+    let body: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(body["count"], 1);
+    assert_eq!(body["by_country"]["US"], 1);
+}
+
+#[tokio::test]
+async fn count_is_cacheable_through_the_adapter() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = standalone_app(state(dir.path()).await);
+    let reply = invoke(&app, include_str!("fixtures/apigw-v2-get-petition.json")).await;
+    assert_eq!(reply["statusCode"], 200);
+    assert_eq!(
+        reply["headers"]["cache-control"],
+        "public, max-age=0, s-maxage=5"
+    );
+    let body: Value = serde_json::from_str(reply["body"].as_str().expect("text")).expect("json");
+    assert_eq!(body["id"], "free-them");
+    assert_eq!(body["open"], true);
+}
