@@ -176,6 +176,9 @@ pub struct AppPages {
     pub shell: String,
     /// The Tera source of the theme's `components.html` (the forms and answer pages).
     pub components: String,
+    /// The theme's interface strings in the default language, for the components' `t(key=…)`.
+    #[serde(default)]
+    pub strings: std::collections::BTreeMap<String, String>,
 }
 
 /// Why a bundle could not be loaded.

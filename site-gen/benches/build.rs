@@ -13,21 +13,38 @@ const TAGS: usize = 50;
 
 fn main() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let base = std::env::var_os("BENCH_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        if Path::new("/dev/shm").is_dir() { PathBuf::from("/dev/shm") } else { std::env::temp_dir() }
-    });
+    let base = std::env::var_os("BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            if Path::new("/dev/shm").is_dir() {
+                PathBuf::from("/dev/shm")
+            } else {
+                std::env::temp_dir()
+            }
+        });
     println!("threads: {}", rayon::current_num_threads());
     bench_site("real site", &repo, &base.join("site-gen-bench-real"), 10);
     for pages in [1_000, 10_000] {
-        let dir = tempfile::Builder::new().prefix("site-gen-bench-").tempdir_in(&base).expect("tempdir");
+        let dir = tempfile::Builder::new()
+            .prefix("site-gen-bench-")
+            .tempdir_in(&base)
+            .expect("tempdir");
         generate(&repo, dir.path(), pages);
-        bench_site(&format!("{pages} pages"), dir.path(), &dir.path().join("public"), 3);
+        bench_site(
+            &format!("{pages} pages"),
+            dir.path(),
+            &dir.path().join("public"),
+            3,
+        );
     }
 }
 
 fn bench_site(name: &str, root: &Path, out: &Path, runs: usize) {
     let _ = std::fs::remove_dir_all(out);
-    let opts = BuildOptions { root: root.to_path_buf(), ..BuildOptions::default() };
+    let opts = BuildOptions {
+        root: root.to_path_buf(),
+        ..BuildOptions::default()
+    };
     let mut cold = Vec::new();
     let mut again = Vec::new();
     for _ in 0..runs {
@@ -66,7 +83,11 @@ fn generate(repo: &Path, root: &Path, pages: usize) {
     copy_dir(&repo.join("content/data"), &root.join("content/data"));
     std::fs::copy(repo.join("site.toml"), root.join("site.toml")).expect("site.toml");
     let content = root.join("content");
-    std::fs::write(content.join("_index.md"), "+++\ntitle = \"Home\"\ndescription = \"Synthetic home.\"\n+++\nHello.\n").expect("home");
+    std::fs::write(
+        content.join("_index.md"),
+        "+++\ntitle = \"Home\"\ndescription = \"Synthetic home.\"\n+++\nHello.\n",
+    )
+    .expect("home");
     for s in 0..SECTIONS {
         let dir = content.join(format!("section-{s}"));
         std::fs::create_dir_all(&dir).expect("mkdir");
@@ -76,16 +97,27 @@ fn generate(repo: &Path, root: &Path, pages: usize) {
         )
         .expect("section");
     }
+    std::fs::write(
+        content.join("privacy.md"),
+        "+++\ntitle = \"Privacy\"\ndescription = \"Privacy.\"\n+++\nNothing.\n",
+    )
+    .expect("privacy");
     // The updates section the theme's home page lists.
     let updates = content.join("updates");
     std::fs::create_dir_all(&updates).expect("mkdir");
-    std::fs::write(updates.join("_index.md"), "+++\ntitle = \"Updates\"\ndescription = \"News.\"\nsort_by = \"date\"\nfeed = true\n+++\n").expect("updates");
+    std::fs::write(
+        updates.join("_index.md"),
+        "+++\ntitle = \"Updates\"\ndescription = \"News.\"\nsort_by = \"date\"\nfeed = true\n+++\n",
+    )
+    .expect("updates");
     let paragraph = "Forced organ harvesting from prisoners of conscience is a grave abuse. *Doctors*, \
 lawmakers and citizens can act: sign the petition, write to [your senators](@/section-0/page-0.md), \
 and share what you learn with others who have not yet heard of it.\n\n";
     for i in 0..pages {
         let s = i % SECTIONS;
-        let tags: Vec<String> = (0..3).map(|k| format!("\"tag {}\"", (i + k * 7) % TAGS)).collect();
+        let tags: Vec<String> = (0..3)
+            .map(|k| format!("\"tag {}\"", (i + k * 7) % TAGS))
+            .collect();
         let mut body = format!("## Part one of {i}\n\n");
         while body.len() < 1_900 {
             body.push_str(paragraph);

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
-use sha2::{Digest, Sha384};
 use serde::Serialize;
+use sha2::{Digest, Sha384};
 
 use crate::error::BuildError;
 

@@ -34,7 +34,10 @@ pub struct Tag {
 impl Tag {
     /// The value of an attribute.
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -49,7 +52,9 @@ pub fn tags(html: &str) -> Vec<Tag> {
             i = html[i..].find("-->").map_or(html.len(), |e| i + e + 3);
             continue;
         }
-        let Some(end) = tag_end(bytes, i + 1) else { break };
+        let Some(end) = tag_end(bytes, i + 1) else {
+            break;
+        };
         let inner = &html[i + 1..end];
         i = end + 1;
         if inner.starts_with('!') || inner.starts_with('?') {
@@ -85,7 +90,9 @@ fn tag_end(bytes: &[u8], mut i: usize) -> Option<usize> {
 
 fn parse_tag(inner: &str) -> Tag {
     let inner = inner.trim_end_matches('/');
-    let name_end = inner.find(|c: char| c.is_whitespace()).unwrap_or(inner.len());
+    let name_end = inner
+        .find(|c: char| c.is_whitespace())
+        .unwrap_or(inner.len());
     let name = inner[..name_end].to_ascii_lowercase();
     let mut attrs = Vec::new();
     let rest = &inner[name_end..];
@@ -140,13 +147,21 @@ fn parse_tag(inner: &str) -> Tag {
 }
 
 /// The fields a form may send to an API route, by route; `None` for an unknown route.
-pub fn accepted_fields(action: &str, api_base: &str, bundle: &SiteBundle) -> Option<&'static [&'static str]> {
+pub fn accepted_fields(
+    action: &str,
+    api_base: &str,
+    bundle: &SiteBundle,
+) -> Option<&'static [&'static str]> {
     let rest = action.strip_prefix(api_base)?;
     if rest == "/letters" {
         return Some(petition_fn::contract::LETTER_FIELDS);
     }
-    let id = rest.strip_prefix("/petitions/")?.strip_suffix("/signatures")?;
-    bundle.petition(id).map(|_| petition_fn::contract::SIGNATURE_FIELDS)
+    let id = rest
+        .strip_prefix("/petitions/")?
+        .strip_suffix("/signatures")?;
+    bundle
+        .petition(id)
+        .map(|_| petition_fn::contract::SIGNATURE_FIELDS)
 }
 
 fn target_file<'a>(files: &'a Files, path: &str) -> Option<&'a str> {
@@ -174,7 +189,9 @@ pub fn check(files: &Files, bundle: &SiteBundle, api_base: &str) -> Vec<Problem>
         let t = tags(&html);
         ids.insert(
             path,
-            t.iter().filter_map(|tag| tag.attr("id").map(str::to_string)).collect(),
+            t.iter()
+                .filter_map(|tag| tag.attr("id").map(str::to_string))
+                .collect(),
         );
         parsed.insert(path, t);
     }
@@ -190,10 +207,16 @@ pub fn check(files: &Files, bundle: &SiteBundle, api_base: &str) -> Vec<Problem>
         for tag in tags {
             for (name, value) in &tag.attrs {
                 if name == "style" {
-                    say(format!("<{}> has a style= attribute, which the Content-Security-Policy blocks; use a class", tag.name));
+                    say(format!(
+                        "<{}> has a style= attribute, which the Content-Security-Policy blocks; use a class",
+                        tag.name
+                    ));
                 }
                 if name.starts_with("on") && name.len() > 2 {
-                    say(format!("<{}> has an inline event handler {name}=, which the Content-Security-Policy blocks; use the theme's script", tag.name));
+                    say(format!(
+                        "<{}> has an inline event handler {name}=, which the Content-Security-Policy blocks; use the theme's script",
+                        tag.name
+                    ));
                 }
                 let _ = value;
             }
@@ -201,18 +224,36 @@ pub fn check(files: &Files, bundle: &SiteBundle, api_base: &str) -> Vec<Problem>
                 say("an inline <script> would be blocked by the Content-Security-Policy; move it to the theme's static/js".into());
             }
             let loads = match tag.name.as_str() {
-                "script" | "img" | "iframe" | "audio" | "video" | "source" | "embed" => tag.attr("src"),
-                "link" if tag.attr("rel").is_some_and(|r| r != "canonical" && r != "alternate") => tag.attr("href"),
+                "script" | "img" | "iframe" | "audio" | "video" | "source" | "embed" => {
+                    tag.attr("src")
+                }
+                "link"
+                    if tag
+                        .attr("rel")
+                        .is_some_and(|r| r != "canonical" && r != "alternate") =>
+                {
+                    tag.attr("href")
+                }
                 _ => None,
             };
             if let Some(url) = loads {
                 if is_external(url, site_origin) {
-                    say(format!("<{}> loads {url} from another origin, which could track visitors; serve it from the site", tag.name));
-                } else if !url.starts_with("data:") && target_file(files, url.split(['?', '#']).next().unwrap_or(url)).is_none() {
-                    say(format!("<{}> refers to {url}, which the build does not produce; add the file to static/", tag.name));
+                    say(format!(
+                        "<{}> loads {url} from another origin, which could track visitors; serve it from the site",
+                        tag.name
+                    ));
+                } else if !url.starts_with("data:")
+                    && target_file(files, url.split(['?', '#']).next().unwrap_or(url)).is_none()
+                {
+                    say(format!(
+                        "<{}> refers to {url}, which the build does not produce; add the file to static/",
+                        tag.name
+                    ));
                 }
             }
-            if tag.name == "a" && let Some(href) = tag.attr("href") {
+            if tag.name == "a"
+                && let Some(href) = tag.attr("href")
+            {
                 check_link(files, &ids, page, href, site_origin, api_base, &mut say);
             }
             match tag.name.as_str() {
@@ -228,10 +269,15 @@ pub fn check(files: &Files, bundle: &SiteBundle, api_base: &str) -> Vec<Problem>
                 "/form" => {
                     if let Some((action, fields)) = form.take() {
                         match accepted_fields(&action, api_base, bundle) {
-                            None => say(format!("a form posts to {action}, which is not a route of the petition API (or names an undeclared petition)")),
+                            None => say(format!(
+                                "a form posts to {action}, which is not a route of the petition API (or names an undeclared petition)"
+                            )),
                             Some(accepted) => {
                                 for f in fields.iter().filter(|f| !accepted.contains(&f.as_str())) {
-                                    say(format!("a form sends the field `{f}` to {action}, which does not accept it (it takes: {})", accepted.join(", ")));
+                                    say(format!(
+                                        "a form sends the field `{f}` to {action}, which does not accept it (it takes: {})",
+                                        accepted.join(", ")
+                                    ));
                                 }
                             }
                         }
@@ -277,13 +323,17 @@ fn check_link(
         target_file(files, &format!("/{dir}/{path}"))
     };
     let Some(target) = target else {
-        say(format!("the link {href} leads nowhere: no page has that address"));
+        say(format!(
+            "the link {href} leads nowhere: no page has that address"
+        ));
         return;
     };
     if let Some(a) = anchor.filter(|a| !a.is_empty())
         && !ids.get(target).is_some_and(|set| set.contains(a))
     {
-        say(format!("the link {href} names the anchor #{a}, which {target} does not have"));
+        say(format!(
+            "the link {href} names the anchor #{a}, which {target} does not have"
+        ));
     }
 }
 
@@ -293,7 +343,9 @@ mod tests {
 
     #[test]
     fn scans_tags_and_attributes() {
-        let t = tags("<!doctype html><p id=a class='x y'>Hi<!-- <b> --><script>if (a<b) {}</script><a href=\"/b/?q=1&amp;r=2\" data-x>x</a></p>");
+        let t = tags(
+            "<!doctype html><p id=a class='x y'>Hi<!-- <b> --><script>if (a<b) {}</script><a href=\"/b/?q=1&amp;r=2\" data-x>x</a></p>",
+        );
         let names: Vec<&str> = t.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["p", "script", "/script", "a", "/a", "/p"]);
         assert_eq!(t[0].attr("id"), Some("a"));

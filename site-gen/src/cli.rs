@@ -8,7 +8,12 @@ use site_gen::error::BuildError;
 use site_gen::site::{self, BuildOptions};
 
 /// `site-gen build`.
-pub fn build(root: &Path, output: &Path, base_url: Option<String>, drafts: bool) -> anyhow::Result<ExitCode> {
+pub fn build(
+    root: &Path,
+    output: &Path,
+    base_url: Option<String>,
+    drafts: bool,
+) -> anyhow::Result<ExitCode> {
     let opts = BuildOptions {
         root: root.to_path_buf(),
         base_url,
@@ -18,10 +23,17 @@ pub fn build(root: &Path, output: &Path, base_url: Option<String>, drafts: bool)
     let (built, stats) = match site::build_to(&opts, output) {
         Ok(site::Rebuild::Built { built, stats }) => (built, stats),
         Ok(site::Rebuild::Unchanged { files }) => {
-            println!("Nothing changed since the last build: {files} files in {} are current", output.display());
+            println!(
+                "Nothing changed since the last build: {files} files in {} are current",
+                output.display()
+            );
             return Ok(ExitCode::SUCCESS);
         }
-        Err(BuildError::Io { action, path, source }) => {
+        Err(BuildError::Io {
+            action,
+            path,
+            source,
+        }) => {
             return Err(anyhow::anyhow!("{action} {}: {source}", path.display()))
                 .with_context(|| format!("cannot write the site to {}", output.display()));
         }
@@ -60,7 +72,11 @@ pub fn check(root: &Path) -> anyhow::Result<ExitCode> {
         eprintln!("error: {p}");
     }
     if problems.is_empty() {
-        println!("Checked {} pages, {} files: no problems", built.pages, built.files.len());
+        println!(
+            "Checked {} pages, {} files: no problems",
+            built.pages,
+            built.files.len()
+        );
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!("{} problem(s) found", problems.len());

@@ -153,8 +153,11 @@ mod tests {
 
     #[test]
     fn minimal_settings_get_defaults() {
-        let c = SiteConfig::parse("title = \"T\"\nbase_url = \"https://e.org/\"\n", Path::new("site.toml"))
-            .expect("valid");
+        let c = SiteConfig::parse(
+            "title = \"T\"\nbase_url = \"https://e.org/\"\n",
+            Path::new("site.toml"),
+        )
+        .expect("valid");
         assert_eq!(c.base_url, "https://e.org");
         assert_eq!(c.default_language, "en");
         assert_eq!(c.api_base, "/api");
@@ -174,8 +177,11 @@ mod tests {
 
     #[test]
     fn relative_base_url_is_refused() {
-        let err = SiteConfig::parse("title = \"T\"\nbase_url = \"example.org\"\n", Path::new("site.toml"))
-            .expect_err("relative");
+        let err = SiteConfig::parse(
+            "title = \"T\"\nbase_url = \"example.org\"\n",
+            Path::new("site.toml"),
+        )
+        .expect_err("relative");
         assert!(err.help.contains("https://"));
     }
 }

@@ -37,7 +37,11 @@ impl Diagnostic {
     }
 
     /// A problem with a whole file.
-    pub fn file(file: impl Into<PathBuf>, message: impl Into<String>, help: impl Into<String>) -> Self {
+    pub fn file(
+        file: impl Into<PathBuf>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
         Self::at(file, 0, 0, message, help)
     }
 
@@ -155,7 +159,13 @@ mod tests {
 
     #[test]
     fn display_names_file_line_column_and_help() {
-        let d = Diagnostic::at("content/a.md", 3, 7, "unknown key `titel`", "did you mean `title`?");
+        let d = Diagnostic::at(
+            "content/a.md",
+            3,
+            7,
+            "unknown key `titel`",
+            "did you mean `title`?",
+        );
         assert_eq!(
             d.to_string(),
             "content/a.md:3:7: error: unknown key `titel`\n  help: did you mean `title`?"

@@ -6,15 +6,15 @@
 //! ties them together in memory, and [`output::write`] writes only what changed.
 
 pub mod assets;
+pub mod check;
 pub mod config;
 pub mod content;
 pub mod error;
 pub mod markdown;
 pub mod output;
 pub mod render;
-pub mod site;
-pub mod check;
 pub mod serve;
+pub mod site;
 
 /// The Content-Security-Policy the published site is served with (by the CDN) and the preview
 /// enforces too, so that a violation shows while editing.

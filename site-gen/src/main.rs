@@ -10,7 +10,11 @@ use site_gen::serve::ServeOptions;
 mod cli;
 
 #[derive(Parser)]
-#[command(name = "site-gen", version, about = "Builds, checks and previews the campaign site")]
+#[command(
+    name = "site-gen",
+    version,
+    about = "Builds, checks and previews the campaign site"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -61,13 +65,30 @@ enum Command {
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
-        Command::Build { root, output, base_url, drafts } => cli::build(&root, &root.join(output), base_url, drafts),
+        Command::Build {
+            root,
+            output,
+            base_url,
+            drafts,
+        } => cli::build(&root, &root.join(output), base_url, drafts),
         Command::Check { root } => cli::check(&root),
-        Command::Serve { root, port, bind, data_dir, drafts } => tokio::runtime::Runtime::new()
+        Command::Serve {
+            root,
+            port,
+            bind,
+            data_dir,
+            drafts,
+        } => tokio::runtime::Runtime::new()
             .context("cannot start the async runtime")
             .and_then(|rt| {
                 let data_dir = root.join(data_dir);
-                rt.block_on(site_gen::serve::serve(ServeOptions { root, bind, port, data_dir, drafts }))?;
+                rt.block_on(site_gen::serve::serve(ServeOptions {
+                    root,
+                    bind,
+                    port,
+                    data_dir,
+                    drafts,
+                }))?;
                 Ok(ExitCode::SUCCESS)
             }),
     };

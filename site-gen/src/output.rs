@@ -40,7 +40,8 @@ pub fn is_current(dir: &Path, stamp: &str) -> bool {
     })
 }
 
-const MARKER_HEADER: &str = "site-gen output: files here that the build does not produce are removed";
+const MARKER_HEADER: &str =
+    "site-gen output: files here that the build does not produce are removed";
 
 /// Writes `files` under `dir`, then records `stamp` (the fingerprint of the build's inputs).
 pub fn write(dir: &Path, files: &Files, stamp: &str) -> Result<WriteStats, BuildError> {
@@ -68,7 +69,8 @@ pub fn write(dir: &Path, files: &Files, stamp: &str) -> Result<WriteStats, Build
             continue;
         }
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| BuildError::io("cannot create", parent, e))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| BuildError::io("cannot create", parent, e))?;
         }
         std::fs::write(&path, bytes).map_err(|e| BuildError::io("cannot write", &path, e))?;
         stats.written += 1;
@@ -103,7 +105,8 @@ fn remove_stale(dir: &Path, files: &Files) -> Result<usize, BuildError> {
         if item.file_type().is_dir() {
             dirs.push(item.path().to_path_buf());
         } else if rel != MARKER && !files.contains_key(&rel) {
-            std::fs::remove_file(item.path()).map_err(|e| BuildError::io("cannot remove", item.path(), e))?;
+            std::fs::remove_file(item.path())
+                .map_err(|e| BuildError::io("cannot remove", item.path(), e))?;
             removed += 1;
         }
     }

@@ -86,7 +86,10 @@ struct StoreCounts {
 impl CountSource for StoreCounts {
     fn count(&self, petition: &str) -> Option<u64> {
         let store = self.state.store();
-        self.runtime.block_on(store.count(petition)).ok().map(|c| c.total)
+        self.runtime
+            .block_on(store.count(petition))
+            .ok()
+            .map(|c| c.total)
     }
 }
 
@@ -169,7 +172,10 @@ pub async fn run(
     });
 
     let app = router(preview, state);
-    println!("Previewing {} at {base_url}/ (Ctrl+C to stop)", opts.root.display());
+    println!(
+        "Previewing {} at {base_url}/ (Ctrl+C to stop)",
+        opts.root.display()
+    );
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
@@ -221,7 +227,10 @@ fn router(preview: Arc<Preview>, state: AppState) -> Router {
 
 async fn reload_script() -> Response {
     (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-store")],
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
         include_str!("serve/livereload.js"),
     )
         .into_response()
@@ -232,11 +241,12 @@ struct Since {
     since: Option<u64>,
 }
 
-/// Answers with the build version once it differs from `since` (or after 25 s).
+/// Answers with the build version: at once without `since`, else once it differs from `since`
+/// (or after 25 s, so that idle connections do not pile up).
 async fn reload_wait(State(preview): State<Arc<Preview>>, Query(q): Query<Since>) -> Response {
     let mut rx = preview.version.subscribe();
     let current = *rx.borrow();
-    if q.since.is_none_or(|s| s == current) {
+    if q.since == Some(current) {
         let _ = tokio::time::timeout(Duration::from_secs(25), rx.changed()).await;
     }
     let v = *rx.borrow();
@@ -251,11 +261,17 @@ async fn page(State(preview): State<Arc<Preview>>, uri: Uri) -> Response {
     let path = percent_decode(uri.path());
     let rel = path.trim_start_matches('/');
     let found = if rel.is_empty() || rel.ends_with('/') {
-        files.get(&format!("{rel}index.html")).map(|b| (format!("{rel}index.html"), b))
+        files
+            .get(&format!("{rel}index.html"))
+            .map(|b| (format!("{rel}index.html"), b))
     } else if let Some(b) = files.get(rel) {
         Some((rel.to_string(), b))
     } else if files.contains_key(&format!("{rel}/index.html")) {
-        return (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, format!("{path}/"))]).into_response();
+        return (
+            StatusCode::MOVED_PERMANENTLY,
+            [(header::LOCATION, format!("{path}/"))],
+        )
+            .into_response();
     } else {
         None
     };
@@ -286,9 +302,18 @@ fn respond(name: &str, bytes: &[u8], status: StatusCode) -> Response {
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(crate::CONTENT_SECURITY_POLICY));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(crate::CONTENT_SECURITY_POLICY),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     res
 }
 
@@ -306,7 +331,11 @@ fn error_page(errors: &str) -> Response {
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build error</title></head><body><main><h1>The site did not build</h1><p>Fix the problem below and save: this page reloads by itself.</p><pre>{escaped}</pre></main></body></html>"
     );
-    respond("error.html", html.as_bytes(), StatusCode::INTERNAL_SERVER_ERROR)
+    respond(
+        "error.html",
+        html.as_bytes(),
+        StatusCode::INTERNAL_SERVER_ERROR,
+    )
 }
 
 fn mime_of(name: &str) -> &'static str {
@@ -334,7 +363,9 @@ fn percent_decode(path: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%'
-            && let Some(v) = path.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+            && let Some(v) = path
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
         {
             out.push(v);
             i += 3;
@@ -352,7 +383,8 @@ mod tests {
 
     #[test]
     fn reload_script_goes_before_body_end() {
-        let out = String::from_utf8(inject_reload(b"<html><body><p>x</p></body></html>")).expect("utf8");
+        let out =
+            String::from_utf8(inject_reload(b"<html><body><p>x</p></body></html>")).expect("utf8");
         assert!(out.ends_with("<script src=\"/__livereload.js\" defer></script></body></html>"));
     }
 
@@ -360,6 +392,9 @@ mod tests {
     fn decoding_and_types() {
         assert_eq!(percent_decode("/a%20b/"), "/a b/");
         assert_eq!(mime_of("updates/atom.xml"), "application/atom+xml");
-        assert_eq!(mime_of("css/site.0123456789.css"), "text/css; charset=utf-8");
+        assert_eq!(
+            mime_of("css/site.0123456789.css"),
+            "text/css; charset=utf-8"
+        );
     }
 }

@@ -71,7 +71,8 @@ pub enum Rebuild {
 pub fn build_to(opts: &BuildOptions, out: &Path) -> Result<Rebuild, BuildError> {
     let stamp = fingerprint(opts)?;
     if crate::output::is_current(out, &stamp) {
-        let files = std::fs::read_to_string(out.join(crate::output::MARKER)).map_or(0, |m| m.lines().count().saturating_sub(2));
+        let files = std::fs::read_to_string(out.join(crate::output::MARKER))
+            .map_or(0, |m| m.lines().count().saturating_sub(2));
         return Ok(Rebuild::Unchanged { files });
     }
     let built = build(opts)?;
@@ -98,7 +99,9 @@ pub fn fingerprint(opts: &BuildOptions) -> Result<String, BuildError> {
         }
         for item in walkdir::WalkDir::new(&path).sort_by_file_name() {
             let item = item.map_err(|e| BuildError::io("cannot read", &path, e.into()))?;
-            let meta = item.metadata().map_err(|e| BuildError::io("cannot read", item.path(), e.into()))?;
+            let meta = item
+                .metadata()
+                .map_err(|e| BuildError::io("cannot read", item.path(), e.into()))?;
             item.path().hash(&mut h);
             meta.len().hash(&mut h);
             if let Ok(m) = meta.modified() {
@@ -109,9 +112,34 @@ pub fn fingerprint(opts: &BuildOptions) -> Result<String, BuildError> {
     Ok(format!("inputs {:016x}", h.finish()))
 }
 
+/// Prints how long each stage took when `SITE_GEN_TIMINGS` is set (for the benchmark).
+struct Stages {
+    on: bool,
+    last: Instant,
+}
+
+impl Stages {
+    fn new() -> Self {
+        Self {
+            on: std::env::var_os("SITE_GEN_TIMINGS").is_some(),
+            last: Instant::now(),
+        }
+    }
+    fn done(&mut self, stage: &str) {
+        if self.on {
+            eprintln!(
+                "  {stage:<12} {:>8.1} ms",
+                self.last.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+        self.last = Instant::now();
+    }
+}
+
 /// Builds the whole site in memory.
 pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
     let started = Instant::now();
+    let mut stages = Stages::new();
     let root = &opts.root;
     let config_path = root.join(CONFIG_FILE);
     let config_text = std::fs::read_to_string(&config_path).map_err(|e| {
@@ -128,6 +156,7 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
     let theme = Theme::load(root, &config.theme)?;
     let content_dir = root.join("content");
     let content = content::load(root, &content_dir, &config, opts.drafts)?;
+    stages.done("load");
 
     let theme_static = root.join("themes").join(&config.theme).join("static");
     let static_sets = vec![
@@ -150,6 +179,7 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
         sections: section_summaries(&content),
     });
     let tera = templates::compile(&theme, lookups)?;
+    stages.done("assets+theme");
     let today = opts.today.clone().unwrap_or_else(today_utc);
     let facts = site_facts(&config, &content, &today)?;
 
@@ -162,7 +192,12 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
     let results: Vec<(String, Result<Rendered, Vec<Diagnostic>>)> = content
         .entries
         .par_iter()
-        .map(|(rel, e)| (rel.clone(), markdown::render(&e.body, &e.file, e.body_line_offset, &cx)))
+        .map(|(rel, e)| {
+            (
+                rel.clone(),
+                markdown::render(&e.body, &e.file, e.body_line_offset, &cx),
+            )
+        })
         .collect();
     let mut rendered = BTreeMap::new();
     let mut problems = Vec::new();
@@ -178,6 +213,7 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
         return Err(BuildError::Content(problems));
     }
     check_anchors(&content, &rendered)?;
+    stages.done("markdown");
 
     let stage = PageStage {
         config: &config,
@@ -188,19 +224,33 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
         facts: &facts,
     };
     let pages = stage.run().map_err(BuildError::Content)?;
+    stages.done("templates");
 
     let mut files = pages.files;
     files.extend(assets.files);
     let mut sitemap_urls = pages.sitemap;
     sitemap_urls.sort();
-    files.insert("sitemap.xml".into(), feeds::sitemap(&sitemap_urls).into_bytes());
-    files.insert("robots.txt".into(), feeds::robots(&config.base_url, &config.api_base).into_bytes());
-    files.insert("_redirects".into(), feeds::redirects(&pages.redirects).into_bytes());
+    files.insert(
+        "sitemap.xml".into(),
+        feeds::sitemap(&sitemap_urls).into_bytes(),
+    );
+    files.insert(
+        "robots.txt".into(),
+        feeds::robots(&config.base_url, &config.api_base).into_bytes(),
+    );
+    files.insert(
+        "_redirects".into(),
+        feeds::redirects(&pages.redirects).into_bytes(),
+    );
 
     let letter_page = content
         .entries
         .values()
-        .find(|e| e.body.lines().any(|l| l.trim_start().starts_with("{{ letter_form(")))
+        .find(|e| {
+            e.body
+                .lines()
+                .any(|l| l.trim_start().starts_with("{{ letter_form("))
+        })
         .map(|e| e.path.clone());
     let bundle = SiteBundle {
         site_title: config.title.clone(),
@@ -221,13 +271,27 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
         senators_as_of: facts.senators_as_of.clone(),
         pages: AppPages {
             shell: pages.shell,
-            components: theme.templates.get("components.html").cloned().unwrap_or_default(),
+            components: theme
+                .templates
+                .get("components.html")
+                .cloned()
+                .unwrap_or_default(),
+            strings: theme
+                .strings
+                .get(&config.default_language)
+                .cloned()
+                .unwrap_or_default(),
         },
     };
     let bundle_json = serde_json::to_vec_pretty(&bundle).map_err(|e| {
-        BuildError::io("cannot serialise", Path::new(bundle::BUNDLE_PATH), std::io::Error::other(e))
+        BuildError::io(
+            "cannot serialise",
+            Path::new(bundle::BUNDLE_PATH),
+            std::io::Error::other(e),
+        )
     })?;
     files.insert(bundle::BUNDLE_PATH.into(), bundle_json);
+    stages.done("feeds+bundle");
 
     let mut warnings = Vec::new();
     if config.documentary.url.is_empty() {
@@ -275,21 +339,34 @@ fn section_summaries(content: &Content) -> BTreeMap<String, serde_json::Value> {
         .collect()
 }
 
-fn check_anchors(content: &Content, rendered: &BTreeMap<String, Rendered>) -> Result<(), BuildError> {
+fn check_anchors(
+    content: &Content,
+    rendered: &BTreeMap<String, Rendered>,
+) -> Result<(), BuildError> {
     let mut problems = Vec::new();
     for (rel, r) in rendered {
-        let Some(entry) = content.entries.get(rel) else { continue };
+        let Some(entry) = content.entries.get(rel) else {
+            continue;
+        };
         for a in &r.anchors {
             let target = a.target.as_deref().unwrap_or(rel);
-            let ok = rendered.get(target).is_some_and(|t| t.ids.iter().any(|id| *id == a.anchor))
+            let ok = rendered
+                .get(target)
+                .is_some_and(|t| t.ids.contains(&a.anchor))
                 || a.anchor.is_empty();
             if !ok {
-                let ids = rendered.get(target).map(|t| t.ids.join(", ")).unwrap_or_default();
+                let ids = rendered
+                    .get(target)
+                    .map(|t| t.ids.join(", "))
+                    .unwrap_or_default();
                 problems.push(Diagnostic::at(
                     &entry.file,
                     a.line,
                     a.column,
-                    format!("the anchor `#{}` does not exist in content/{target}", a.anchor),
+                    format!(
+                        "the anchor `#{}` does not exist in content/{target}",
+                        a.anchor
+                    ),
                     if ids.is_empty() {
                         "that page has no headings; link to the page without an anchor".to_string()
                     } else {
@@ -299,10 +376,18 @@ fn check_anchors(content: &Content, rendered: &BTreeMap<String, Rendered>) -> Re
             }
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(BuildError::Content(problems)) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(BuildError::Content(problems))
+    }
 }
 
-fn site_facts(config: &SiteConfig, content: &Content, today: &str) -> Result<SiteFacts, BuildError> {
+fn site_facts(
+    config: &SiteConfig,
+    content: &Content,
+    today: &str,
+) -> Result<SiteFacts, BuildError> {
     let mut problems = Vec::new();
     let mut petitions: Vec<Petition> = Vec::new();
     for e in content.entries.values() {
@@ -312,7 +397,10 @@ fn site_facts(config: &SiteConfig, content: &Content, today: &str) -> Result<Sit
                     if let Some(other) = petitions.iter().find(|o| o.id == p.id) {
                         problems.push(Diagnostic::file(
                             &e.file,
-                            format!("the petition id `{}` is already declared by the page {}", p.id, other.page),
+                            format!(
+                                "the petition id `{}` is already declared by the page {}",
+                                p.id, other.page
+                            ),
                             "give each petition its own id",
                         ));
                     }
@@ -323,8 +411,20 @@ fn site_facts(config: &SiteConfig, content: &Content, today: &str) -> Result<Sit
         }
     }
     let data_file = |name: &str| PathBuf::from("content/data").join(name);
-    let countries = data_list(content, "countries", "country", &data_file("countries.toml"), &mut problems);
-    let states = data_list(content, "states", "state", &data_file("states.toml"), &mut problems);
+    let countries = data_list(
+        content,
+        "countries",
+        "country",
+        &data_file("countries.toml"),
+        &mut problems,
+    );
+    let states = data_list(
+        content,
+        "states",
+        "state",
+        &data_file("states.toml"),
+        &mut problems,
+    );
     let senators = match content.data.get("senators") {
         Some(v) => serde_json::from_value(v.clone()).unwrap_or_else(|e| {
             problems.push(Diagnostic::file(
@@ -343,7 +443,13 @@ fn site_facts(config: &SiteConfig, content: &Content, today: &str) -> Result<Sit
         .and_then(|v| v.as_str())
         .map(str::to_string)
         .unwrap_or_default();
-    let letter = match (&config.letter, content.partials.iter().find(|(rel, _)| rel.ends_with("_letter.md"))) {
+    let letter = match (
+        &config.letter,
+        content
+            .partials
+            .iter()
+            .find(|(rel, _)| rel.ends_with("_letter.md")),
+    ) {
         (Some(bill), Some((rel, text))) => {
             let mut ctx = tera::Context::new();
             ctx.insert("bill", bill);
@@ -404,7 +510,10 @@ fn data_list<T: serde::de::DeserializeOwned>(
 fn petition_of(e: &Entry, meta: &PetitionMeta, content: &Content) -> Result<Petition, Diagnostic> {
     let id_ok = !meta.id.is_empty()
         && meta.id.len() <= 64
-        && meta.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && meta
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !id_ok {
         return Err(Diagnostic::file(
             &e.file,
@@ -423,12 +532,24 @@ fn petition_of(e: &Entry, meta: &PetitionMeta, content: &Content) -> Result<Peti
             )
         })?;
     let opens = meta.opens.date.map(|d| d.to_string()).unwrap_or_default();
-    let closes = meta.closes.as_ref().and_then(|c| c.date).map(|d| d.to_string());
+    let closes = meta
+        .closes
+        .as_ref()
+        .and_then(|c| c.date)
+        .map(|d| d.to_string());
     if opens.is_empty() {
-        return Err(Diagnostic::file(&e.file, "the petition's `opens` is not a date", "write a date like opens = 2026-11-28"));
+        return Err(Diagnostic::file(
+            &e.file,
+            "the petition's `opens` is not a date",
+            "write a date like opens = 2026-11-28",
+        ));
     }
     if closes.as_ref().is_some_and(|c| *c < opens) {
-        return Err(Diagnostic::file(&e.file, "the petition closes before it opens", "set `closes` to a date on or after `opens`"));
+        return Err(Diagnostic::file(
+            &e.file,
+            "the petition closes before it opens",
+            "set `closes` to a date on or after `opens`",
+        ));
     }
     Ok(Petition {
         id: meta.id.clone(),

@@ -29,7 +29,10 @@ impl Fixture {
     fn new() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         copy_dir(&repo().join("themes"), &dir.path().join("themes"));
-        copy_dir(&repo().join("content/data"), &dir.path().join("content/data"));
+        copy_dir(
+            &repo().join("content/data"),
+            &dir.path().join("content/data"),
+        );
         let f = Self { dir };
         f.write(
             "site.toml",
@@ -45,8 +48,14 @@ impl Fixture {
             "content/sign.md",
             "+++\ntitle = \"Sign\"\ndescription = \"Sign the petition.\"\n[petition]\nid = \"test-petition\"\ntitle = \"Test petition\"\naddressee = \"Someone\"\ngoal = 1000\nopens = 2026-01-01\nthank_you = \"@/thanks.md\"\n+++\n{{ signature_counter(petition=\"test-petition\") }}\n\n{{ petition_form(petition=\"test-petition\") }}\n\n{% callout(kind=\"warning\", title=\"Careful\") %}\nSome **bold** advice.\n{% end %}\n",
         );
-        f.write("content/thanks.md", "+++\ntitle = \"Thanks\"\ndescription = \"Thank you for signing.\"\n+++\nThank you.\n");
-        f.write("content/privacy.md", "+++\ntitle = \"Privacy\"\ndescription = \"What we keep.\"\n+++\nLittle.\n");
+        f.write(
+            "content/thanks.md",
+            "+++\ntitle = \"Thanks\"\ndescription = \"Thank you for signing.\"\n+++\nThank you.\n",
+        );
+        f.write(
+            "content/privacy.md",
+            "+++\ntitle = \"Privacy\"\ndescription = \"What we keep.\"\n+++\nLittle.\n",
+        );
         f
     }
 
@@ -61,7 +70,8 @@ impl Fixture {
     }
 
     fn read(&self, rel: &str) -> String {
-        std::fs::read_to_string(self.path().join("public").join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+        std::fs::read_to_string(self.path().join("public").join(rel))
+            .unwrap_or_else(|e| panic!("{rel}: {e}"))
     }
 
     fn run(&self, args: &[&str]) -> (bool, String, String) {
@@ -92,10 +102,19 @@ fn builds_every_kind_of_output() {
 
     let home = f.read("index.html");
     assert!(home.contains("href=\"/updates/\""), "@/ link resolved");
-    assert!(home.contains("href=\"/updates/b/#details\""), "@/ link with anchor resolved");
+    assert!(
+        home.contains("href=\"/updates/b/#details\""),
+        "@/ link with anchor resolved"
+    );
     let css = regex_like(&home, "/css/site.", ".css\"");
     assert!(home.contains("integrity=\"sha384-"), "SRI on assets");
-    assert!(f.path().join("public").join(css.trim_start_matches('/')).exists(), "fingerprinted file written");
+    assert!(
+        f.path()
+            .join("public")
+            .join(css.trim_start_matches('/'))
+            .exists(),
+        "fingerprinted file written"
+    );
 
     let updates = f.read("updates/index.html");
     let gamma = updates.find("Gamma").expect("newest first");
@@ -103,7 +122,10 @@ fn builds_every_kind_of_output() {
     assert!(gamma < beta, "sorted by date, newest first");
     assert!(!updates.contains("Alpha"), "paginated: two per page");
     assert!(f.read("updates/page/2/index.html").contains("Alpha"));
-    assert!(!f.path().join("public/updates/draft/index.html").exists(), "drafts left out");
+    assert!(
+        !f.path().join("public/updates/draft/index.html").exists(),
+        "drafts left out"
+    );
 
     assert!(f.read("tags/index.html").contains("/tags/history/"));
     assert!(f.read("tags/history/index.html").contains("Beta"));
@@ -111,22 +133,35 @@ fn builds_every_kind_of_output() {
     assert!(alias.contains("url=https://fixture.example/updates/a/"));
     assert!(!alias.contains("<script"), "redirect page without script");
     assert_eq!(f.read("_redirects"), "/old-alpha/ /updates/a/ 301\n");
-    assert!(f.read("sitemap.xml").contains("<loc>https://fixture.example/updates/b/</loc><lastmod>2026-02-01</lastmod>"));
-    assert!(f.read("robots.txt").contains("Sitemap: https://fixture.example/sitemap.xml"));
+    assert!(
+        f.read("sitemap.xml")
+            .contains("<loc>https://fixture.example/updates/b/</loc><lastmod>2026-02-01</lastmod>")
+    );
+    assert!(
+        f.read("robots.txt")
+            .contains("Sitemap: https://fixture.example/sitemap.xml")
+    );
     assert!(f.read("updates/atom.xml").contains("<title>Gamma</title>"));
     assert!(f.read("404.html").contains("<h1"));
 
     let sign = f.read("sign/index.html");
     assert!(sign.contains("action=\"/api/petitions/test-petition/signatures\""));
     assert!(sign.contains("data-counter=\"test-petition\""));
-    assert!(sign.contains("<strong>Some <strong>bold</strong> advice.") || sign.contains("Some <strong>bold</strong> advice."));
-    let bundle: serde_json::Value = serde_json::from_str(&f.read("_app/bundle.json")).expect("bundle");
+    assert!(
+        sign.contains("<strong>Some <strong>bold</strong> advice.")
+            || sign.contains("Some <strong>bold</strong> advice.")
+    );
+    let bundle: serde_json::Value =
+        serde_json::from_str(&f.read("_app/bundle.json")).expect("bundle");
     assert_eq!(bundle["petitions"][0]["thank_you"], "/thanks/");
     assert_eq!(bundle["petitions"][0]["page"], "/sign/");
 
     let (ok, out, err) = f.run(&["check"]);
     assert!(ok, "check passes: {out}{err}");
-    assert!(err.contains("[documentary] url is not set"), "check warns about the documentary: {err}");
+    assert!(
+        err.contains("[documentary] url is not set"),
+        "check warns about the documentary: {err}"
+    );
 }
 
 #[test]
@@ -142,16 +177,25 @@ fn rebuild_writes_only_changes_and_removes_stale_outputs() {
     let f = Fixture::new();
     assert!(f.build().0);
     let (_, out, _) = f.build();
-    assert!(out.starts_with("Nothing changed"), "inputs unchanged, nothing rebuilt: {out}");
+    assert!(
+        out.starts_with("Nothing changed"),
+        "inputs unchanged, nothing rebuilt: {out}"
+    );
     let same = std::fs::read_to_string(f.path().join("content/thanks.md")).expect("read");
     std::thread::sleep(std::time::Duration::from_millis(20));
     f.write("content/thanks.md", &same);
     let (_, out, _) = f.build();
-    assert!(out.contains("(0 written"), "a touched file rebuilds but rewrites nothing: {out}");
+    assert!(
+        out.contains("(0 written"),
+        "a touched file rebuilds but rewrites nothing: {out}"
+    );
     std::fs::remove_file(f.path().join("content/updates/c.md")).expect("remove");
     let (ok, out, err) = f.build();
     assert!(ok, "{err}");
-    assert!(!f.path().join("public/updates/c/index.html").exists(), "stale page removed: {out}");
+    assert!(
+        !f.path().join("public/updates/c/index.html").exists(),
+        "stale page removed: {out}"
+    );
 }
 
 #[test]
@@ -176,56 +220,107 @@ fn assert_error(f: &Fixture, file_line_col: &str, message: &str, help: &str) {
     assert!(!ok, "the build must fail: {out}");
     assert!(err.contains(file_line_col), "names {file_line_col}:\n{err}");
     assert!(err.contains(message), "says `{message}`:\n{err}");
-    assert!(err.contains(&format!("help: {help}")) || err.contains(help), "says how to fix (`{help}`):\n{err}");
+    assert!(
+        err.contains(&format!("help: {help}")) || err.contains(help),
+        "says how to fix (`{help}`):\n{err}"
+    );
 }
 
 #[test]
 fn bad_toml_is_located() {
     let f = Fixture::new();
-    f.write("content/thanks.md", "+++\ntitle = \"Thanks\ndescription = \"x\"\n+++\n");
+    f.write(
+        "content/thanks.md",
+        "+++\ntitle = \"Thanks\ndescription = \"x\"\n+++\n",
+    );
     assert_error(&f, "content/thanks.md:2:", "", "fix the TOML syntax");
 }
 
 #[test]
 fn unknown_key_is_located() {
     let f = Fixture::new();
-    f.write("content/thanks.md", "+++\ntitle = \"Thanks\"\ntemplte = \"x.html\"\n+++\n");
-    assert_error(&f, "content/thanks.md:3:1", "templte", "allowed keys are listed in content/README.md");
+    f.write(
+        "content/thanks.md",
+        "+++\ntitle = \"Thanks\"\ntemplte = \"x.html\"\n+++\n",
+    );
+    assert_error(
+        &f,
+        "content/thanks.md:3:1",
+        "templte",
+        "allowed keys are listed in content/README.md",
+    );
 }
 
 #[test]
 fn missing_title_is_reported() {
     let f = Fixture::new();
     f.write("content/thanks.md", "+++\ndescription = \"x\"\n+++\n");
-    assert_error(&f, "content/thanks.md:1:1", "no title", "add `title = \"…\"`");
+    assert_error(
+        &f,
+        "content/thanks.md:1:1",
+        "no title",
+        "add `title = \"…\"`",
+    );
 }
 
 #[test]
 fn unknown_template_is_reported() {
     let f = Fixture::new();
-    f.write("content/thanks.md", "+++\ntitle = \"Thanks\"\ntemplate = \"fancy.html\"\n+++\n");
-    assert_error(&f, "content/thanks.md", "`fancy.html` does not exist", "set `template` to one of");
+    f.write(
+        "content/thanks.md",
+        "+++\ntitle = \"Thanks\"\ntemplate = \"fancy.html\"\n+++\n",
+    );
+    assert_error(
+        &f,
+        "content/thanks.md",
+        "`fancy.html` does not exist",
+        "set `template` to one of",
+    );
 }
 
 #[test]
 fn unknown_component_is_located() {
     let f = Fixture::new();
-    f.write("content/thanks.md", "+++\ntitle = \"Thanks\"\n+++\nText\n\n{{ petition_from(petition=\"test-petition\") }}\n");
-    assert_error(&f, "content/thanks.md:6:4", "no component called `petition_from`", "use one of:");
+    f.write(
+        "content/thanks.md",
+        "+++\ntitle = \"Thanks\"\n+++\nText\n\n{{ petition_from(petition=\"test-petition\") }}\n",
+    );
+    assert_error(
+        &f,
+        "content/thanks.md:6:4",
+        "no component called `petition_from`",
+        "use one of:",
+    );
 }
 
 #[test]
 fn broken_internal_link_is_located() {
     let f = Fixture::new();
-    f.write("content/thanks.md", "+++\ntitle = \"Thanks\"\n+++\nSee\n[the thing](@/nowhere.md).\n");
-    assert_error(&f, "content/thanks.md:5:1", "content/nowhere.md, which does not exist", "relative to content/");
+    f.write(
+        "content/thanks.md",
+        "+++\ntitle = \"Thanks\"\n+++\nSee\n[the thing](@/nowhere.md).\n",
+    );
+    assert_error(
+        &f,
+        "content/thanks.md:5:1",
+        "content/nowhere.md, which does not exist",
+        "relative to content/",
+    );
 }
 
 #[test]
 fn broken_anchor_is_located() {
     let f = Fixture::new();
-    f.write("content/thanks.md", "+++\ntitle = \"Thanks\"\n+++\nSee [details](@/updates/b.md#detail).\n");
-    assert_error(&f, "content/thanks.md:4:5", "`#detail` does not exist", "use one of its heading ids: details");
+    f.write(
+        "content/thanks.md",
+        "+++\ntitle = \"Thanks\"\n+++\nSee [details](@/updates/b.md#detail).\n",
+    );
+    assert_error(
+        &f,
+        "content/thanks.md:4:5",
+        "`#detail` does not exist",
+        "use one of its heading ids: details",
+    );
 }
 
 #[test]
@@ -233,13 +328,29 @@ fn template_error_is_located() {
     let f = Fixture::new();
     let page = f.path().join("themes/default/templates/page.html");
     let text = std::fs::read_to_string(&page).expect("read");
-    std::fs::write(&page, text.replacen("{% block main %}", "{% block main %}{{ page.title | nosuchfilter }}", 1)).expect("write");
-    assert_error(&f, "themes/default/templates/page.html:", "nosuchfilter", "fix the template");
+    std::fs::write(
+        &page,
+        text.replacen(
+            "{% block main %}",
+            "{% block main %}{{ page.title | nosuchfilter }}",
+            1,
+        ),
+    )
+    .expect("write");
+    assert_error(
+        &f,
+        "themes/default/templates/page.html:",
+        "nosuchfilter",
+        "fix the template",
+    );
 }
 
 #[test]
 fn bad_settings_are_located() {
     let f = Fixture::new();
-    f.write("site.toml", "title = \"Fixture\"\nbase_url = \"https://fixture.example\"\ntheem = \"default\"\n");
+    f.write(
+        "site.toml",
+        "title = \"Fixture\"\nbase_url = \"https://fixture.example\"\ntheem = \"default\"\n",
+    );
     assert_error(&f, "site.toml:3:1", "theem", "content/README.md");
 }

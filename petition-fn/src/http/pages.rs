@@ -136,8 +136,31 @@ impl Pages {
         args.insert("errors".into(), json!(errors));
         let content = self
             .component(bundle, "petition_form", args)
+            .map(|form| self.framed(bundle, &petition.title, &form))
             .unwrap_or_else(|| fallback_form(bundle, petition, values, errors));
-        Self::page(bundle, &format!("Error: {}", petition.title), &content)
+        Self::page(bundle, "Correct your signature", &content)
+    }
+
+    /// Puts a form under the page's heading, in the theme's `app_page` frame when it has one.
+    fn framed(&self, bundle: &SiteBundle, title: &str, body: &str) -> String {
+        let Some(tera) = self
+            .tera
+            .as_ref()
+            .filter(|t| t.contains_component("app_page"))
+        else {
+            return format!("<h1>{}</h1>\n{body}", escape(title));
+        };
+        let mut ctx = Context::new();
+        ctx.insert("title", title);
+        let mut implicits = Context::new();
+        implicits.insert("lang", &bundle.language);
+        match tera.render_component_with_implicits("app_page", &ctx, &implicits, Some(body), true) {
+            Ok(html) => html,
+            Err(e) => {
+                log_problem("render", "app_page", &e);
+                format!("<h1>{}</h1>\n{body}", escape(title))
+            }
+        }
     }
 
     /// A notice page (refusals: not found, closed, busy).
@@ -157,13 +180,10 @@ impl Pages {
     }
 }
 
-/// The interface strings the components are rendered with.
-///
-/// The bundle does not carry the theme's strings yet (`AppPages` has only the shell and the
-/// components source), so this is empty and a component calling `t()` falls back to the
-/// built-in markup. Once the bundle carries them, return them here.
-fn interface_strings(_bundle: &SiteBundle) -> BTreeMap<String, String> {
-    BTreeMap::new()
+/// The interface strings the components are rendered with: the theme's, in the site's
+/// default language, carried by the bundle.
+fn interface_strings(bundle: &SiteBundle) -> BTreeMap<String, String> {
+    bundle.pages.strings.clone()
 }
 
 /// A refusal shown to a person: a title, what happened and what to do, and where to go next.

@@ -162,7 +162,7 @@ async fn invalid_form_gets_the_form_again_with_values_and_errors() {
     assert_security_headers(&r);
     let page = &r.body;
     assert!(
-        page.contains("<title>Error: Free the prisoners – Free Them</title>"),
+        page.contains("<title>Correct your signature – Free Them</title>"),
         "{page}"
     );
     assert!(

@@ -120,7 +120,13 @@ pub fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
     let body = &rest[close.end..];
     let meta: FrontMatter = toml::from_str(toml_text).map_err(|e| {
         let (line, column) = e.span().map_or((0, 0), |s| line_col(toml_text, s.start));
-        Diagnostic::at(file, line + 1, column, describe(e.message()), help_for(e.message()))
+        Diagnostic::at(
+            file,
+            line + 1,
+            column,
+            describe(e.message()),
+            help_for(e.message()),
+        )
     })?;
     if meta.title.as_deref().is_none_or(|t| t.trim().is_empty()) {
         return Err(Diagnostic::at(
@@ -212,8 +218,18 @@ mod tests {
 
     #[test]
     fn missing_title_and_missing_fences_are_explained() {
-        assert!(parse("+++\ndraft = true\n+++\n").expect_err("title").help.contains("title"));
+        assert!(
+            parse("+++\ndraft = true\n+++\n")
+                .expect_err("title")
+                .help
+                .contains("title")
+        );
         assert!(parse("# Hello\n").expect_err("fence").help.contains("+++"));
-        assert!(parse("+++\ntitle = \"A\"\n").expect_err("open").message.contains("never closed"));
+        assert!(
+            parse("+++\ntitle = \"A\"\n")
+                .expect_err("open")
+                .message
+                .contains("never closed")
+        );
     }
 }

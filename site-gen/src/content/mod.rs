@@ -93,7 +93,12 @@ impl Content {
 /// Sorts pages: by weight (then title), by date (newest first, then title) or by title.
 pub fn sort_entries(pages: &mut [&Entry], by: SortBy) {
     match by {
-        SortBy::Weight => pages.sort_by(|a, b| a.meta.weight.cmp(&b.meta.weight).then_with(|| a.title().cmp(b.title()))),
+        SortBy::Weight => pages.sort_by(|a, b| {
+            a.meta
+                .weight
+                .cmp(&b.meta.weight)
+                .then_with(|| a.title().cmp(b.title()))
+        }),
         SortBy::Date => pages.sort_by(|a, b| {
             let da = a.meta.date.as_ref().map(ToString::to_string);
             let db = b.meta.date.as_ref().map(ToString::to_string);
@@ -203,7 +208,11 @@ fn read_markdown(
         Ok(s) => s,
         Err(d) => return Ok(Err(d)),
     };
-    let kind = if is_index(file_name) { Kind::Section } else { Kind::Page };
+    let kind = if is_index(file_name) {
+        Kind::Section
+    } else {
+        Kind::Page
+    };
     if kind == Kind::Page {
         let section_only = [
             ("sort_by", split.meta.sort_by.is_some()),
@@ -222,7 +231,13 @@ fn read_markdown(
         Ok(v) => v,
         Err(msg) => return Ok(Err(Diagnostic::file(&shown, msg.0, msg.1))),
     };
-    let url_path = url_path(&path_for_url, kind, split.meta.slug.as_deref(), &lang, config);
+    let url_path = url_path(
+        &path_for_url,
+        kind,
+        split.meta.slug.as_deref(),
+        &lang,
+        config,
+    );
     Ok(Ok(Parsed::Entry(Box::new(Entry {
         kind,
         rel: rel.to_string(),
@@ -337,7 +352,9 @@ fn link_parents(content: &mut Content, problems: &mut Vec<Diagnostic>) {
 }
 
 fn parent_dir(rel: &str) -> String {
-    rel.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default()
+    rel.rsplit_once('/')
+        .map(|(d, _)| d.to_string())
+        .unwrap_or_default()
 }
 
 fn check_unique_paths(content: &Content, problems: &mut Vec<Diagnostic>) {
@@ -387,17 +404,32 @@ mod tests {
     fn url_paths_are_pretty() {
         let c = config();
         assert_eq!(url_path("_index.md", Kind::Section, None, "en", &c), "/");
-        assert_eq!(url_path("petition/_index.md", Kind::Section, None, "en", &c), "/petition/");
-        assert_eq!(url_path("petition/thank-you.md", Kind::Page, None, "en", &c), "/petition/thank-you/");
-        assert_eq!(url_path("a/Big Page.md", Kind::Page, Some("other"), "en", &c), "/a/other/");
+        assert_eq!(
+            url_path("petition/_index.md", Kind::Section, None, "en", &c),
+            "/petition/"
+        );
+        assert_eq!(
+            url_path("petition/thank-you.md", Kind::Page, None, "en", &c),
+            "/petition/thank-you/"
+        );
+        assert_eq!(
+            url_path("a/Big Page.md", Kind::Page, Some("other"), "en", &c),
+            "/a/other/"
+        );
         assert_eq!(url_path("help.md", Kind::Page, None, "fr", &c), "/fr/help/");
     }
 
     #[test]
     fn language_suffix() {
         let c = config();
-        assert_eq!(language_of("a/b.fr.md", &c).expect("fr"), ("fr".into(), "a/b.md".into()));
-        assert_eq!(language_of("a/b.md", &c).expect("en"), ("en".into(), "a/b.md".into()));
+        assert_eq!(
+            language_of("a/b.fr.md", &c).expect("fr"),
+            ("fr".into(), "a/b.md".into())
+        );
+        assert_eq!(
+            language_of("a/b.md", &c).expect("en"),
+            ("en".into(), "a/b.md".into())
+        );
         assert!(language_of("a/b.de.md", &c).is_err());
     }
 

@@ -94,7 +94,10 @@ pub fn extract(body: &str) -> Result<Extracted, Vec<CallError>> {
             }
             continue;
         }
-        if let Some(inner) = trimmed.strip_prefix("{{").and_then(|t| t.strip_suffix("}}")) {
+        if let Some(inner) = trimmed
+            .strip_prefix("{{")
+            .and_then(|t| t.strip_suffix("}}"))
+        {
             match parse_call(inner, line_no, indent + 3) {
                 Ok(call) => {
                     out.markdown.push_str(&placeholder(out.calls.len()));
@@ -134,7 +137,11 @@ pub fn extract(body: &str) -> Result<Extracted, Vec<CallError>> {
             help: "add a line with `{% end %}` after its content".into(),
         });
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 fn fence_start(trimmed: &str) -> Option<String> {
@@ -149,7 +156,9 @@ fn fence_start(trimmed: &str) -> Option<String> {
 }
 
 fn block_open(trimmed: &str) -> Option<&str> {
-    trimmed.strip_prefix("{%").and_then(|t| t.strip_suffix("%}"))
+    trimmed
+        .strip_prefix("{%")
+        .and_then(|t| t.strip_suffix("%}"))
 }
 
 fn is_end(trimmed: &str) -> bool {
@@ -172,7 +181,11 @@ fn parse_call(inner: &str, line: usize, column: usize) -> Result<Call, CallError
         .unwrap_or(text.len());
     let name = &text[..name_end];
     if name.is_empty() {
-        return Err(err(0, "a component call needs a name".into(), "write it like `{{ documentary(title=\"…\") }}`"));
+        return Err(err(
+            0,
+            "a component call needs a name".into(),
+            "write it like `{{ documentary(title=\"…\") }}`",
+        ));
     }
     let rest = &text[name_end..];
     let Some(args_text) = rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')) else {
@@ -196,22 +209,42 @@ fn parse_call(inner: &str, line: usize, column: usize) -> Result<Call, CallError
         let key_start = p.pos;
         let key = p.ident();
         if key.is_empty() {
-            return Err(err(base + p.pos, "expected an argument name".into(), "arguments are written key=value, separated by commas"));
+            return Err(err(
+                base + p.pos,
+                "expected an argument name".into(),
+                "arguments are written key=value, separated by commas",
+            ));
         }
         p.skip_ws();
         if !p.eat('=') {
-            return Err(err(base + p.pos, format!("expected `=` after `{key}`"), "arguments are written key=value"));
+            return Err(err(
+                base + p.pos,
+                format!("expected `=` after `{key}`"),
+                "arguments are written key=value",
+            ));
         }
         p.skip_ws();
         let value = p.value().map_err(|m| {
-            err(base + p.pos, m, "values are \"text in double quotes\", numbers, true or false")
+            err(
+                base + p.pos,
+                m,
+                "values are \"text in double quotes\", numbers, true or false",
+            )
         })?;
         if args.insert(key.to_string(), value).is_some() {
-            return Err(err(base + key_start, format!("`{key}` is given twice"), "keep one of them"));
+            return Err(err(
+                base + key_start,
+                format!("`{key}` is given twice"),
+                "keep one of them",
+            ));
         }
         p.skip_ws();
         if !p.eat(',') && !p.done() {
-            return Err(err(base + p.pos, "expected `,` between arguments".into(), "separate arguments with commas"));
+            return Err(err(
+                base + p.pos,
+                "expected `,` between arguments".into(),
+                "separate arguments with commas",
+            ));
         }
     }
     Ok(Call {

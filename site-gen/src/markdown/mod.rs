@@ -97,7 +97,13 @@ pub fn render(
         match cx.component(call, body_html.as_deref()) {
             Ok(html) => pieces.push(html),
             Err((message, help)) => {
-                problems.push(Diagnostic::at(file, call.line + line_offset, call.column, message, help));
+                problems.push(Diagnostic::at(
+                    file,
+                    call.line + line_offset,
+                    call.column,
+                    message,
+                    help,
+                ));
                 pieces.push(String::new());
             }
         }
@@ -145,8 +151,18 @@ fn render_markdown(
                 if let Some(start) = heading_start.take() {
                     let title = plain_text(&events[start + 1..]);
                     if let Event::Start(Tag::Heading { id, .. }) = &mut events[start] {
-                        let wanted = id.as_ref().map(|i| i.to_string()).unwrap_or_else(|| slugify(&title));
-                        let unique = unique_id(if wanted.is_empty() { "section".into() } else { wanted }, &mut used_ids);
+                        let wanted = id
+                            .as_ref()
+                            .map(|i| i.to_string())
+                            .unwrap_or_else(|| slugify(&title));
+                        let unique = unique_id(
+                            if wanted.is_empty() {
+                                "section".into()
+                            } else {
+                                wanted
+                            },
+                            &mut used_ids,
+                        );
                         *id = Some(CowStr::from(unique.clone()));
                         let lvl = heading_level(level);
                         if lvl >= 2 {
@@ -157,8 +173,22 @@ fn render_markdown(
                 }
                 events.push(Event::End(TagEnd::Heading(level)));
             }
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-                let dest = resolve_link(&dest_url, range.start, text, file, line_offset, cx, &mut out, problems);
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest = resolve_link(
+                    &dest_url,
+                    range.start,
+                    text,
+                    file,
+                    line_offset,
+                    cx,
+                    &mut out,
+                    problems,
+                );
                 events.push(Event::Start(Tag::Link {
                     link_type,
                     dest_url: dest.map_or(dest_url, CowStr::from),
@@ -166,8 +196,22 @@ fn render_markdown(
                     id,
                 }));
             }
-            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
-                let dest = resolve_link(&dest_url, range.start, text, file, line_offset, cx, &mut out, problems);
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest = resolve_link(
+                    &dest_url,
+                    range.start,
+                    text,
+                    file,
+                    line_offset,
+                    cx,
+                    &mut out,
+                    problems,
+                );
                 events.push(Event::Start(Tag::Image {
                     link_type,
                     dest_url: dest.map_or(dest_url, CowStr::from),
@@ -320,7 +364,10 @@ mod tests {
             match call.name.as_str() {
                 "box" => Ok(format!("<aside>{}</aside>", body.unwrap_or(""))),
                 "hello" => Ok("<p>hi</p>".into()),
-                other => Err((format!("unknown component `{other}`"), "see content/README.md".into())),
+                other => Err((
+                    format!("unknown component `{other}`"),
+                    "see content/README.md".into(),
+                )),
             }
         }
     }
@@ -336,8 +383,18 @@ mod tests {
 
     #[test]
     fn heading_ids_are_stable_unique_and_explicit() {
-        let r = md("## How you can help\n\n### For governments\n\n## How you can help\n\n## Custom {#mine}\n");
-        assert_eq!(r.ids, ["how-you-can-help", "for-governments", "how-you-can-help-1", "mine"]);
+        let r = md(
+            "## How you can help\n\n### For governments\n\n## How you can help\n\n## Custom {#mine}\n",
+        );
+        assert_eq!(
+            r.ids,
+            [
+                "how-you-can-help",
+                "for-governments",
+                "how-you-can-help-1",
+                "mine"
+            ]
+        );
         assert_eq!(r.toc.len(), 3);
         assert_eq!(r.toc[0].children[0].id, "for-governments");
         assert!(r.html.contains("<h2 id=\"how-you-can-help-1\">"));
@@ -354,7 +411,13 @@ mod tests {
 
     #[test]
     fn broken_link_names_file_line_and_column() {
-        let e = render("Text\n\nGo [there](@/nope.md).\n", Path::new("content/t.md"), 3, &Cx).expect_err("broken");
+        let e = render(
+            "Text\n\nGo [there](@/nope.md).\n",
+            Path::new("content/t.md"),
+            3,
+            &Cx,
+        )
+        .expect_err("broken");
         assert_eq!((e[0].line, e[0].column), (6, 4));
         assert!(e[0].message.contains("content/nope.md"));
     }

@@ -92,8 +92,14 @@ impl markdown::Context for Components<'_> {
         let site_args = self.complete(call, &mut args)?;
         let accepted: Vec<&str> = info.args().iter().map(|a| a.name()).collect();
         for key in call.args.keys() {
-            if !accepted.contains(&key.as_str()) || (site_args.contains(&key.as_str()) && key != "petition") {
-                let editable: Vec<&str> = accepted.iter().copied().filter(|a| !site_args.contains(a)).collect();
+            if !accepted.contains(&key.as_str())
+                || (site_args.contains(&key.as_str()) && key != "petition")
+            {
+                let editable: Vec<&str> = accepted
+                    .iter()
+                    .copied()
+                    .filter(|a| !site_args.contains(a))
+                    .collect();
                 return Err((
                     format!("`{}` does not take an argument `{key}`", call.name),
                     if editable.is_empty() {
@@ -105,10 +111,17 @@ impl markdown::Context for Components<'_> {
             }
         }
         for arg in info.args() {
-            if arg.is_required() && !args.contains_key(arg.name()) && !(arg.name() == "body" && body.is_some()) {
+            if arg.is_required()
+                && !args.contains_key(arg.name())
+                && !(arg.name() == "body" && body.is_some())
+            {
                 return Err((
                     format!("`{}` needs the argument `{}`", call.name, arg.name()),
-                    format!("write it like {{{{ {}({}=\"…\") }}}}", call.name, arg.name()),
+                    format!(
+                        "write it like {{{{ {}({}=\"…\") }}}}",
+                        call.name,
+                        arg.name()
+                    ),
                 ));
             }
         }
@@ -121,8 +134,14 @@ impl markdown::Context for Components<'_> {
             .map_err(|e| {
                 let d = crate::render::templates::diagnose(std::path::Path::new("themes"), &e, "");
                 (
-                    format!("the component `{}` failed to render: {}", call.name, d.message),
-                    format!("check its arguments, or its definition in {}", d.file.display()),
+                    format!(
+                        "the component `{}` failed to render: {}",
+                        call.name, d.message
+                    ),
+                    format!(
+                        "check its arguments, or its definition in {}",
+                        d.file.display()
+                    ),
                 )
             })
     }
@@ -130,7 +149,11 @@ impl markdown::Context for Components<'_> {
 
 impl Components<'_> {
     /// Fills in the site's arguments; returns their names.
-    fn complete(&self, call: &Call, args: &mut BTreeMap<String, Json>) -> Result<Vec<&'static str>, (String, String)> {
+    fn complete(
+        &self,
+        call: &Call,
+        args: &mut BTreeMap<String, Json>,
+    ) -> Result<Vec<&'static str>, (String, String)> {
         let f = self.facts;
         let api = &f.api_base;
         Ok(match call.name.as_str() {
@@ -140,12 +163,22 @@ impl Components<'_> {
                 args.insert("petition".into(), view);
                 if call.name == "petition_form" {
                     args.insert("countries".into(), json!(f.countries));
-                    args.insert("action".into(), json!(format!("{api}/petitions/{}/signatures", petition.id)));
+                    args.insert(
+                        "action".into(),
+                        json!(format!("{api}/petitions/{}/signatures", petition.id)),
+                    );
                     vec!["petition", "countries", "action"]
                 } else {
-                    let count = self.counts.as_ref().and_then(|c| c.count(&petition.id)).unwrap_or(0);
+                    let count = self
+                        .counts
+                        .as_ref()
+                        .and_then(|c| c.count(&petition.id))
+                        .unwrap_or(0);
                     args.insert("count".into(), json!(count));
-                    args.insert("api".into(), json!(format!("{api}/petitions/{}", petition.id)));
+                    args.insert(
+                        "api".into(),
+                        json!(format!("{api}/petitions/{}", petition.id)),
+                    );
                     vec!["petition", "count", "api"]
                 }
             }
@@ -184,19 +217,26 @@ impl Components<'_> {
         let Some(id) = call.args.get("petition").and_then(Json::as_str) else {
             return Err((
                 format!("`{}` needs the petition's id", call.name),
-                format!("write it like {{{{ {}(petition=\"un-high-commissioner\") }}}}", call.name),
+                format!(
+                    "write it like {{{{ {}(petition=\"un-high-commissioner\") }}}}",
+                    call.name
+                ),
             ));
         };
-        self.facts.petitions.iter().find(|p| p.id == id).ok_or_else(|| {
-            let known: Vec<&str> = self.facts.petitions.iter().map(|p| p.id.as_str()).collect();
-            (
-                format!("no page declares a petition with id `{id}`"),
-                if known.is_empty() {
-                    "declare it with a [petition] table in a page's front matter".to_string()
-                } else {
-                    format!("the declared petitions are: {}", known.join(", "))
-                },
-            )
-        })
+        self.facts
+            .petitions
+            .iter()
+            .find(|p| p.id == id)
+            .ok_or_else(|| {
+                let known: Vec<&str> = self.facts.petitions.iter().map(|p| p.id.as_str()).collect();
+                (
+                    format!("no page declares a petition with id `{id}`"),
+                    if known.is_empty() {
+                        "declare it with a [petition] table in a page's front matter".to_string()
+                    } else {
+                        format!("the declared petitions are: {}", known.join(", "))
+                    },
+                )
+            })
     }
 }

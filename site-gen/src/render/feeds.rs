@@ -43,7 +43,9 @@ fn rfc3339(date: &str) -> String {
 
 /// A sitemap of absolute URLs with optional last-modified dates.
 pub fn sitemap(urls: &[(String, Option<String>)]) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
     for (url, lastmod) in urls {
         let _ = write!(out, "  <url><loc>{}</loc>", xml_escape(url));
         if let Some(d) = lastmod {
@@ -67,7 +69,9 @@ pub fn atom(title: &str, feed_url: &str, site_url: &str, entries: &[FeedEntry]) 
         .map(|e| e.updated.clone().unwrap_or_else(|| e.date.clone()))
         .max()
         .unwrap_or_else(|| "1970-01-01".into());
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
+    );
     let _ = write!(
         out,
         "  <title>{}</title>\n  <link rel=\"self\" href=\"{}\"/>\n  <link href=\"{}\"/>\n  <id>{}</id>\n  <updated>{}</updated>\n",
@@ -95,7 +99,10 @@ pub fn atom(title: &str, feed_url: &str, site_url: &str, entries: &[FeedEntry]) 
 
 /// The redirects file the CDN step applies: `FROM TO 301` per line.
 pub fn redirects(pairs: &[(String, String)]) -> String {
-    pairs.iter().map(|(from, to)| format!("{from} {to} 301\n")).collect()
+    pairs
+        .iter()
+        .map(|(from, to)| format!("{from} {to} 301\n"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -124,6 +131,9 @@ mod tests {
         assert!(robots("https://e.org", "/api").contains("Disallow: /api/\n"));
         let s = sitemap(&[("https://e.org/".into(), Some("2026-11-28".into()))]);
         assert!(s.contains("<loc>https://e.org/</loc><lastmod>2026-11-28</lastmod>"));
-        assert_eq!(redirects(&[("/old/".into(), "/new/".into())]), "/old/ /new/ 301\n");
+        assert_eq!(
+            redirects(&[("/old/".into(), "/new/".into())]),
+            "/old/ /new/ 301\n"
+        );
     }
 }

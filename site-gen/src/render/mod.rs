@@ -69,6 +69,57 @@ pub struct PageView {
     pub weight: i64,
 }
 
+/// A page in a listing (sections, tags): the view without its body, to keep listings light.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListItem {
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// `YYYY-MM-DD`.
+    pub date: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub updated: Option<String>,
+    /// URL path.
+    pub permalink: String,
+    /// Absolute URL.
+    pub url: String,
+    /// First paragraph.
+    pub summary: String,
+    /// Tags.
+    pub tags: Vec<TagRef>,
+    /// Free values from front matter.
+    pub extra: toml::Table,
+    /// Language.
+    pub lang: String,
+    /// Weight.
+    pub weight: i64,
+}
+
+impl From<&PageView> for ListItem {
+    fn from(v: &PageView) -> Self {
+        Self {
+            title: v.title.clone(),
+            description: v.description.clone(),
+            date: v.date.clone(),
+            updated: v.updated.clone(),
+            permalink: v.permalink.clone(),
+            url: v.url.clone(),
+            summary: v.summary.clone(),
+            tags: v.tags.clone(),
+            extra: v.extra.clone(),
+            lang: v.lang.clone(),
+            weight: v.weight,
+        }
+    }
+}
+
+/// Values every template receives, converted once per build.
+struct Shared {
+    config: Value,
+    data: Value,
+}
+
 /// One HTML file to render.
 struct Job {
     out: String,
@@ -128,7 +179,11 @@ impl PageStage<'_> {
         });
         PageView {
             title: e.title().to_string(),
-            description: e.meta.description.clone().unwrap_or_else(|| self.config.description.clone()),
+            description: e
+                .meta
+                .description
+                .clone()
+                .unwrap_or_else(|| self.config.description.clone()),
             date: e.meta.date.as_ref().map(ToString::to_string),
             updated: e.meta.updated.as_ref().map(ToString::to_string),
             content: r.html,
@@ -136,8 +191,19 @@ impl PageStage<'_> {
             permalink: e.path.clone(),
             path: e.path.clone(),
             url: self.config.absolute(&e.path),
-            slug: e.path.trim_end_matches('/').rsplit('/').next().unwrap_or_default().to_string(),
-            tags: e.meta.tags.iter().map(|t| self.tag_ref(t, &e.lang)).collect(),
+            slug: e
+                .path
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            tags: e
+                .meta
+                .tags
+                .iter()
+                .map(|t| self.tag_ref(t, &e.lang))
+                .collect(),
             extra: e.meta.extra.clone(),
             summary: r.summary,
             word_count: r.word_count,
@@ -165,10 +231,10 @@ impl PageStage<'_> {
         }
     }
 
-    fn base_context(&self, lang: &str, path: &str) -> Context {
+    fn base_context(&self, shared: &Shared, lang: &str, path: &str) -> Context {
         let mut ctx = Context::new();
-        ctx.insert_value("config", self.config_value());
-        ctx.insert_value("data", Value::from_serializable(&self.content.data));
+        ctx.insert_value("config", shared.config.clone());
+        ctx.insert_value("data", shared.data.clone());
         ctx.insert("lang", lang);
         ctx.insert("current_path", path);
         ctx.insert("current_url", &self.config.absolute(path));
@@ -184,7 +250,11 @@ impl PageStage<'_> {
                 let url = m
                     .url
                     .strip_prefix("@/")
-                    .and_then(|rel| self.content.entries.get(rel.split('#').next().unwrap_or(rel)))
+                    .and_then(|rel| {
+                        self.content
+                            .entries
+                            .get(rel.split('#').next().unwrap_or(rel))
+                    })
                     .map_or_else(|| m.url.clone(), |e| e.path.clone());
                 serde_json::json!({"name": m.name, "url": url})
             })
@@ -210,19 +280,33 @@ impl PageStage<'_> {
 
     /// Renders every page; all template errors are collected.
     pub fn run(&self) -> Result<Pages, Vec<Diagnostic>> {
+        let shared = &Shared {
+            config: self.config_value(),
+            data: Value::from_serializable(&self.content.data),
+        };
+        let views: BTreeMap<&str, PageView> = self
+            .content
+            .entries
+            .par_iter()
+            .map(|(rel, e)| (rel.as_str(), self.view(e)))
+            .collect();
+        let items: BTreeMap<&str, ListItem> = views
+            .iter()
+            .map(|(rel, v)| (*rel, ListItem::from(v)))
+            .collect();
         let mut jobs = Vec::new();
         let mut out = Pages::default();
         let mut problems = Vec::new();
         let mut tags: BTreeMap<(String, String), (String, Vec<&Entry>)> = BTreeMap::new();
 
         for e in self.content.entries.values() {
-            let view = self.view(e);
+            let view = &views[e.rel.as_str()];
             let lastmod = view.updated.clone().or_else(|| view.date.clone());
             out.sitemap.push((view.url.clone(), lastmod));
             for alias in &e.meta.aliases {
                 let from = normalise_alias(alias);
                 out.redirects.push((from.clone(), e.path.clone()));
-                let mut ctx = self.base_context(&e.lang, &from);
+                let mut ctx = self.base_context(shared, &e.lang, &from);
                 ctx.insert("target", &self.config.absolute(&e.path));
                 jobs.push(Job {
                     out: output_file(&from),
@@ -239,36 +323,47 @@ impl PageStage<'_> {
                             .1
                             .push(e);
                     }
-                    let mut ctx = self.base_context(&e.lang, &e.path);
-                    ctx.insert("page", &view);
+                    let mut ctx = self.base_context(shared, &e.lang, &e.path);
+                    ctx.insert("page", view);
                     jobs.push(Job {
                         out: output_file(&e.path),
-                        template: e.meta.template.clone().unwrap_or_else(|| "page.html".into()),
+                        template: e
+                            .meta
+                            .template
+                            .clone()
+                            .unwrap_or_else(|| "page.html".into()),
                         file: e.file.clone(),
                         context: ctx,
                     });
                 }
-                Kind::Section => self.section_jobs(e, view, &mut jobs, &mut out),
+                Kind::Section => self.section_jobs(shared, e, view, &items, &mut jobs, &mut out),
             }
         }
-        self.taxonomy_jobs(&tags, &mut jobs, &mut out);
+        self.taxonomy_jobs(shared, &tags, &items, &mut jobs, &mut out);
         let lang = self.config.default_language.clone();
         jobs.push(Job {
             out: "404.html".into(),
             template: "404.html".into(),
             file: self.theme_dir.join("templates/404.html"),
-            context: self.base_context(&lang, "/404.html"),
+            context: self.base_context(shared, &lang, "/404.html"),
         });
 
         for job in &jobs {
             if !self.tera.contains_template(&job.template) {
                 problems.push(Diagnostic::file(
                     &job.file,
-                    format!("the template `{}` does not exist in the theme", job.template),
+                    format!(
+                        "the template `{}` does not exist in the theme",
+                        job.template
+                    ),
                     format!(
                         "create {} or set `template` to one of: {}",
                         templates::template_file(self.theme_dir, &job.template).display(),
-                        self.tera.get_template_names().filter(|n| !n.starts_with("components")).collect::<Vec<_>>().join(", ")
+                        self.tera
+                            .get_template_names()
+                            .filter(|n| !n.starts_with("components"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 ));
             }
@@ -286,32 +381,75 @@ impl PageStage<'_> {
                         templates::diagnose(
                             self.theme_dir,
                             &e,
-                            &format!("fix the template (it failed while rendering {})", job.file.display()),
+                            &format!(
+                                "fix the template (it failed while rendering {})",
+                                job.file.display()
+                            ),
                         )
                     })
             })
             .collect();
+        // One broken template fails every page using it: report each place once.
+        let mut failed_pages: BTreeMap<(std::path::PathBuf, usize, usize, String), usize> =
+            BTreeMap::new();
         for r in results {
             match r {
                 Ok((path, bytes)) => {
                     out.files.insert(path, bytes);
                 }
                 Err(d) => {
-                    if !problems.contains(&d) {
+                    let key = (d.file.clone(), d.line, d.column, d.message.clone());
+                    let seen = failed_pages.entry(key).or_insert(0);
+                    *seen += 1;
+                    if *seen == 1 {
                         problems.push(d);
                     }
                 }
             }
         }
-        match self.tera.render("app.html", &self.base_context(&lang, "/")) {
-            Ok(shell) => out.shell = shell,
-            Err(e) => problems.push(templates::diagnose(self.theme_dir, &e, "fix the template petition-fn renders its pages in")),
+        for d in &mut problems {
+            let n = failed_pages
+                .get(&(d.file.clone(), d.line, d.column, d.message.clone()))
+                .copied()
+                .unwrap_or(1);
+            if n > 1 {
+                d.help
+                    .push_str(&format!(" (and {} other pages fail the same way)", n - 1));
+            }
         }
-        if problems.is_empty() { Ok(out) } else { Err(problems) }
+        match self
+            .tera
+            .render("app.html", &self.base_context(shared, &lang, "/"))
+        {
+            Ok(shell) => out.shell = shell,
+            Err(e) => problems.push(templates::diagnose(
+                self.theme_dir,
+                &e,
+                "fix the template petition-fn renders its pages in",
+            )),
+        }
+        if problems.is_empty() {
+            Ok(out)
+        } else {
+            Err(problems)
+        }
     }
 
-    fn section_jobs(&self, e: &Entry, view: PageView, jobs: &mut Vec<Job>, out: &mut Pages) {
-        let pages: Vec<PageView> = self.content.sorted_pages(e).into_iter().map(|p| self.view(p)).collect();
+    fn section_jobs(
+        &self,
+        shared: &Shared,
+        e: &Entry,
+        view: &PageView,
+        items: &BTreeMap<&str, ListItem>,
+        jobs: &mut Vec<Job>,
+        out: &mut Pages,
+    ) {
+        let pages: Vec<&ListItem> = self
+            .content
+            .sorted_pages(e)
+            .into_iter()
+            .filter_map(|p| items.get(p.rel.as_str()))
+            .collect();
         let subsections: Vec<serde_json::Value> = self
             .content
             .children_of(&e.rel)
@@ -325,7 +463,9 @@ impl PageStage<'_> {
             })
             .collect();
         let template = e.meta.template.clone().unwrap_or_else(|| {
-            if e.rel == "_index.md" || e.parent.is_none() && e.path == self.lang_prefix(&e.lang) + "/" {
+            if e.rel == "_index.md"
+                || e.parent.is_none() && e.path == self.lang_prefix(&e.lang) + "/"
+            {
                 "index.html".into()
             } else {
                 "section.html".into()
@@ -352,10 +492,15 @@ impl PageStage<'_> {
                 &view.url,
                 &entries,
             );
-            out.files.insert(feed_path.trim_start_matches('/').to_string(), xml.into_bytes());
+            out.files.insert(
+                feed_path.trim_start_matches('/').to_string(),
+                xml.into_bytes(),
+            );
         }
-        let chunks: Vec<Vec<PageView>> = match e.meta.paginate_by {
-            Some(n) if n > 0 && !pages.is_empty() => pages.chunks(n).map(<[PageView]>::to_vec).collect(),
+        let chunks: Vec<Vec<&ListItem>> = match e.meta.paginate_by {
+            Some(n) if n > 0 && !pages.is_empty() => {
+                pages.chunks(n).map(<[&ListItem]>::to_vec).collect()
+            }
             _ => vec![pages],
         };
         let paginate = e.meta.paginate_by.is_some_and(|n| n > 0);
@@ -369,8 +514,8 @@ impl PageStage<'_> {
         let total = chunks.len();
         for (i, chunk) in chunks.into_iter().enumerate() {
             let path = pager_path(i);
-            let mut ctx = self.base_context(&e.lang, &path);
-            let mut section = serde_json::to_value(&view).unwrap_or_default();
+            let mut ctx = self.base_context(shared, &e.lang, &path);
+            let mut section = serde_json::to_value(view).unwrap_or_default();
             section["pages"] = serde_json::to_value(&chunk).unwrap_or_default();
             section["subsections"] = serde_json::Value::Array(subsections.clone());
             ctx.insert("section", &section);
@@ -401,7 +546,9 @@ impl PageStage<'_> {
 
     fn taxonomy_jobs(
         &self,
+        shared: &Shared,
         tags: &BTreeMap<(String, String), (String, Vec<&Entry>)>,
+        items: &BTreeMap<&str, ListItem>,
         jobs: &mut Vec<Job>,
         out: &mut Pages,
     ) {
@@ -410,17 +557,21 @@ impl PageStage<'_> {
             let tag = self.tag_ref(name, lang);
             let mut sorted = pages.clone();
             crate::content::sort_entries(&mut sorted, SortBy::Date);
-            let views: Vec<PageView> = sorted.iter().map(|p| self.view(p)).collect();
+            let views: Vec<&ListItem> = sorted
+                .iter()
+                .filter_map(|p| items.get(p.rel.as_str()))
+                .collect();
             by_lang.entry(lang).or_default().push(serde_json::json!({
                 "name": name, "slug": slug, "permalink": tag.permalink, "count": views.len(),
             }));
-            let mut ctx = self.base_context(lang, &tag.permalink);
+            let mut ctx = self.base_context(shared, lang, &tag.permalink);
             ctx.insert(
                 "term",
                 &serde_json::json!({"name": name, "slug": slug, "permalink": tag.permalink, "pages": views}),
             );
             ctx.insert_value("paginator", Value::none());
-            out.sitemap.push((self.config.absolute(&tag.permalink), None));
+            out.sitemap
+                .push((self.config.absolute(&tag.permalink), None));
             jobs.push(Job {
                 out: output_file(&tag.permalink),
                 template: "taxonomy_term.html".into(),
@@ -430,7 +581,7 @@ impl PageStage<'_> {
         }
         for (lang, terms) in by_lang {
             let path = format!("{}/tags/", self.lang_prefix(lang));
-            let mut ctx = self.base_context(lang, &path);
+            let mut ctx = self.base_context(shared, lang, &path);
             ctx.insert("terms", &terms);
             out.sitemap.push((self.config.absolute(&path), None));
             jobs.push(Job {

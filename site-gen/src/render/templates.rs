@@ -36,27 +36,36 @@ impl Theme {
         if !dir.is_dir() {
             return Err(Diagnostic::file(
                 "site.toml",
-                format!("the theme `{name}` does not exist (no folder {})", shown.display()),
+                format!(
+                    "the theme `{name}` does not exist (no folder {})",
+                    shown.display()
+                ),
                 "set `theme` in site.toml to a folder under themes/",
             )
             .into());
         }
         let mut templates = BTreeMap::new();
         for (rel, path) in crate::assets::list(&dir.join("templates"))? {
-            let text = std::fs::read_to_string(&path).map_err(|e| BuildError::io("cannot read", &path, e))?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| BuildError::io("cannot read", &path, e))?;
             templates.insert(rel, text);
         }
         let mut strings = Strings::new();
         let mut problems = Vec::new();
         for (rel, path) in crate::assets::list(&dir.join("i18n"))? {
-            let Some(lang) = rel.strip_suffix(".toml") else { continue };
-            let text = std::fs::read_to_string(&path).map_err(|e| BuildError::io("cannot read", &path, e))?;
+            let Some(lang) = rel.strip_suffix(".toml") else {
+                continue;
+            };
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| BuildError::io("cannot read", &path, e))?;
             match toml::from_str::<BTreeMap<String, String>>(&text) {
                 Ok(map) => {
                     strings.insert(lang.to_string(), map);
                 }
                 Err(e) => {
-                    let (line, col) = e.span().map_or((0, 0), |s| crate::error::line_col(&text, s.start));
+                    let (line, col) = e
+                        .span()
+                        .map_or((0, 0), |s| crate::error::line_col(&text, s.start));
                     problems.push(Diagnostic::at(
                         shown.join("i18n").join(&rel),
                         line,
@@ -141,7 +150,9 @@ pub fn compile(theme: &Theme, lookups: Arc<Lookups>) -> Result<Tera, BuildError>
     let sources: Vec<(&str, &str)> = theme
         .templates
         .iter()
-        .filter(|(name, _)| name.ends_with(".html") || name.ends_with(".xml") || name.ends_with(".txt"))
+        .filter(|(name, _)| {
+            name.ends_with(".html") || name.ends_with(".xml") || name.ends_with(".txt")
+        })
         .map(|(n, s)| (n.as_str(), s.as_str()))
         .collect();
     tera.add_raw_templates(sources)
@@ -206,7 +217,9 @@ pub fn diagnose(theme_dir: &Path, err: &tera::Error, help: &str) -> Diagnostic {
 
 /// Finds ` --> name:line:col` in a report; returns it with the report's first message line.
 fn located(report: &str) -> Option<(String, usize, usize, String)> {
-    let pos = report.lines().find_map(|l| l.trim_start().strip_prefix("--> "))?;
+    let pos = report
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("--> "))?;
     let mut parts = pos.rsplitn(3, ':');
     let col = parts.next()?.trim().parse().ok()?;
     let line = parts.next()?.trim().parse().ok()?;
