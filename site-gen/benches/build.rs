@@ -8,6 +8,10 @@ use std::time::{Duration, Instant};
 
 use site_gen::site::{self, BuildOptions};
 
+// The same allocator as the `site-gen` binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SECTIONS: usize = 20;
 const TAGS: usize = 50;
 

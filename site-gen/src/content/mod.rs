@@ -99,11 +99,15 @@ pub fn sort_entries(pages: &mut [&Entry], by: SortBy) {
                 .cmp(&b.meta.weight)
                 .then_with(|| a.title().cmp(b.title()))
         }),
-        SortBy::Date => pages.sort_by(|a, b| {
-            let da = a.meta.date.as_ref().map(ToString::to_string);
-            let db = b.meta.date.as_ref().map(ToString::to_string);
-            db.cmp(&da).then_with(|| a.title().cmp(b.title()))
-        }),
+        SortBy::Date => {
+            // Dates are compared as text, so format each once.
+            pages.sort_by_cached_key(|p| {
+                (
+                    std::cmp::Reverse(p.meta.date.as_ref().map(ToString::to_string)),
+                    p.title().to_string(),
+                )
+            });
+        }
         SortBy::Title => pages.sort_by_key(|p| p.title().to_lowercase()),
     }
 }

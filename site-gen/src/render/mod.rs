@@ -290,9 +290,10 @@ impl PageStage<'_> {
             .par_iter()
             .map(|(rel, e)| (rel.as_str(), self.view(e)))
             .collect();
-        let items: BTreeMap<&str, ListItem> = views
-            .iter()
-            .map(|(rel, v)| (*rel, ListItem::from(v)))
+        // Listings share their entries: each is converted to a template value once.
+        let items: BTreeMap<&str, Value> = views
+            .par_iter()
+            .map(|(rel, v)| (*rel, Value::from_serializable(&ListItem::from(v))))
             .collect();
         let mut jobs = Vec::new();
         let mut out = Pages::default();
@@ -336,7 +337,9 @@ impl PageStage<'_> {
                         context: ctx,
                     });
                 }
-                Kind::Section => self.section_jobs(shared, e, view, &items, &mut jobs, &mut out),
+                Kind::Section => {
+                    self.section_jobs(shared, e, view, &views, &items, &mut jobs, &mut out)
+                }
             }
         }
         self.taxonomy_jobs(shared, &tags, &items, &mut jobs, &mut out);
@@ -440,11 +443,12 @@ impl PageStage<'_> {
         shared: &Shared,
         e: &Entry,
         view: &PageView,
-        items: &BTreeMap<&str, ListItem>,
+        views: &BTreeMap<&str, PageView>,
+        items: &BTreeMap<&str, Value>,
         jobs: &mut Vec<Job>,
         out: &mut Pages,
     ) {
-        let pages: Vec<&ListItem> = self
+        let pages: Vec<&Value> = self
             .content
             .sorted_pages(e)
             .into_iter()
@@ -472,8 +476,11 @@ impl PageStage<'_> {
             }
         });
         if e.meta.feed == Some(true) {
-            let entries: Vec<feeds::FeedEntry> = pages
-                .iter()
+            let entries: Vec<feeds::FeedEntry> = self
+                .content
+                .sorted_pages(e)
+                .into_iter()
+                .filter_map(|p| views.get(p.rel.as_str()))
                 .filter_map(|p| {
                     Some(feeds::FeedEntry {
                         title: p.title.clone(),
@@ -497,12 +504,12 @@ impl PageStage<'_> {
                 xml.into_bytes(),
             );
         }
-        let chunks: Vec<Vec<&ListItem>> = match e.meta.paginate_by {
-            Some(n) if n > 0 && !pages.is_empty() => {
-                pages.chunks(n).map(<[&ListItem]>::to_vec).collect()
-            }
-            _ => vec![pages],
+        let chunks: Vec<Value> = match e.meta.paginate_by {
+            Some(n) if n > 0 && !pages.is_empty() => pages.chunks(n).map(list_value).collect(),
+            _ => vec![list_value(&pages)],
         };
+        let section_base = Value::from_serializable(view);
+        let subsections = Value::from_serializable(&subsections);
         let paginate = e.meta.paginate_by.is_some_and(|n| n > 0);
         let pager_path = |i: usize| {
             if i == 0 {
@@ -515,23 +522,26 @@ impl PageStage<'_> {
         for (i, chunk) in chunks.into_iter().enumerate() {
             let path = pager_path(i);
             let mut ctx = self.base_context(shared, &e.lang, &path);
-            let mut section = serde_json::to_value(view).unwrap_or_default();
-            section["pages"] = serde_json::to_value(&chunk).unwrap_or_default();
-            section["subsections"] = serde_json::Value::Array(subsections.clone());
-            ctx.insert("section", &section);
+            ctx.insert_value(
+                "section",
+                with_fields(
+                    section_base.clone(),
+                    [
+                        ("pages", chunk.clone()),
+                        ("subsections", subsections.clone()),
+                    ],
+                ),
+            );
             if paginate {
-                ctx.insert(
-                    "paginator",
-                    &serde_json::json!({
-                        "pages": chunk,
-                        "current_index": i + 1,
-                        "number_pagers": total,
-                        "previous": (i > 0).then(|| pager_path(i - 1)),
-                        "next": (i + 1 < total).then(|| pager_path(i + 1)),
-                        "first": pager_path(0),
-                        "last": pager_path(total - 1),
-                    }),
-                );
+                let pager = Value::from_serializable(&serde_json::json!({
+                    "current_index": i + 1,
+                    "number_pagers": total,
+                    "previous": (i > 0).then(|| pager_path(i - 1)),
+                    "next": (i + 1 < total).then(|| pager_path(i + 1)),
+                    "first": pager_path(0),
+                    "last": pager_path(total - 1),
+                }));
+                ctx.insert_value("paginator", with_fields(pager, [("pages", chunk)]));
             } else {
                 ctx.insert_value("paginator", Value::none());
             }
@@ -548,7 +558,7 @@ impl PageStage<'_> {
         &self,
         shared: &Shared,
         tags: &BTreeMap<(String, String), (String, Vec<&Entry>)>,
-        items: &BTreeMap<&str, ListItem>,
+        items: &BTreeMap<&str, Value>,
         jobs: &mut Vec<Job>,
         out: &mut Pages,
     ) {
@@ -557,7 +567,7 @@ impl PageStage<'_> {
             let tag = self.tag_ref(name, lang);
             let mut sorted = pages.clone();
             crate::content::sort_entries(&mut sorted, SortBy::Date);
-            let views: Vec<&ListItem> = sorted
+            let views: Vec<&Value> = sorted
                 .iter()
                 .filter_map(|p| items.get(p.rel.as_str()))
                 .collect();
@@ -565,10 +575,10 @@ impl PageStage<'_> {
                 "name": name, "slug": slug, "permalink": tag.permalink, "count": views.len(),
             }));
             let mut ctx = self.base_context(shared, lang, &tag.permalink);
-            ctx.insert(
-                "term",
-                &serde_json::json!({"name": name, "slug": slug, "permalink": tag.permalink, "pages": views}),
+            let term = Value::from_serializable(
+                &serde_json::json!({"name": name, "slug": slug, "permalink": tag.permalink}),
             );
+            ctx.insert_value("term", with_fields(term, [("pages", list_value(&views))]));
             ctx.insert_value("paginator", Value::none());
             out.sitemap
                 .push((self.config.absolute(&tag.permalink), None));
@@ -592,6 +602,20 @@ impl PageStage<'_> {
             });
         }
     }
+}
+
+/// A template list of already converted values (cheap: values share their contents).
+fn list_value(items: &[&Value]) -> Value {
+    Value::from(items.iter().map(|v| (*v).clone()).collect::<Vec<Value>>())
+}
+
+/// A map value with more fields.
+fn with_fields<const N: usize>(base: Value, fields: [(&'static str, Value); N]) -> Value {
+    let mut map = base.into_map().unwrap_or_default();
+    for (k, v) in fields {
+        map.insert(tera::value::Key::from(k), v);
+    }
+    Value::from(map)
 }
 
 fn normalise_alias(alias: &str) -> String {

@@ -1,0 +1,136 @@
+//! The live preview: serves the site and the API on one origin, shows a broken build's errors
+//! on the page while it keeps running, and recovers when the file is fixed.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use common::Fixture;
+use site_gen::serve::{ServeOptions, run};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A plain HTTP/1.1 request; returns the status and the body.
+async fn request(addr: SocketAddr, method: &str, path: &str, json: Option<&str>) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let body = json.unwrap_or("");
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    stream.write_all(body.as_bytes()).await.expect("write");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.expect("read");
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+async fn version(addr: SocketAddr) -> u64 {
+    let (_, body) = request(addr, "GET", "/__livereload", None).await;
+    body.trim().parse().expect("a version number")
+}
+
+/// Waits (up to 20 s) for the preview to finish a build after `since`.
+async fn next_build(addr: SocketAddr, since: u64) {
+    let wait = async {
+        loop {
+            let (_, body) =
+                request(addr, "GET", &format!("/__livereload?since={since}"), None).await;
+            if body.trim().parse::<u64>().is_ok_and(|v| v > since) {
+                return;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), wait)
+        .await
+        .expect("the preview rebuilt");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preview_serves_rebuilds_shows_errors_and_recovers() {
+    let f = Fixture::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let data_dir = f.path().join(".data");
+    let opts = ServeOptions {
+        root: f.path().to_path_buf(),
+        bind: addr.ip(),
+        port: addr.port(),
+        data_dir: data_dir.clone(),
+        drafts: false,
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(run(listener, opts, None, async {
+        let _ = stopped.await;
+    }));
+
+    let (status, home) = request(addr, "GET", "/", None).await;
+    assert_eq!(status, 200);
+    assert!(
+        home.contains("<script src=\"/__livereload.js\" defer></script></body>"),
+        "reload script injected"
+    );
+    assert_eq!(request(addr, "GET", "/__livereload.js", None).await.0, 200);
+    assert_eq!(
+        request(addr, "GET", "/_app/bundle.json", None).await.0,
+        404,
+        "the function's bundle is not served"
+    );
+    assert_eq!(request(addr, "GET", "/no/such/page/", None).await.0, 404);
+
+    let (status, health) = request(addr, "GET", "/api/health", None).await;
+    assert_eq!(status, 200);
+    assert!(health.contains("\"store\":\"local\""), "{health}");
+    let signature =
+        r#"{"name":"Ada Lovelace","email":"ada@example.org","country":"GB","consent":true}"#;
+    let (status, body) = request(
+        addr,
+        "POST",
+        "/api/petitions/test-petition/signatures",
+        Some(signature),
+    )
+    .await;
+    assert!(status == 201 || status == 202, "{status} {body}");
+    assert!(
+        data_dir.join("petitions.redb").exists(),
+        "stored in the data dir"
+    );
+
+    let v = version(addr).await;
+    f.write("content/thanks.md", "+++\ntitle = \"Thanks\n+++\n");
+    next_build(addr, v).await;
+    let (status, page) = request(addr, "GET", "/thanks/", None).await;
+    assert_eq!(status, 500);
+    assert!(
+        page.contains("content/thanks.md:2"),
+        "the error names file and line: {page}"
+    );
+    assert!(
+        page.contains("/__livereload.js"),
+        "the error page reloads when fixed"
+    );
+
+    let v = version(addr).await;
+    f.write(
+        "content/thanks.md",
+        "+++\ntitle = \"Thanks again\"\ndescription = \"Thank you.\"\n+++\nFixed.\n",
+    );
+    next_build(addr, v).await;
+    let (status, page) = request(addr, "GET", "/thanks/", None).await;
+    assert_eq!(status, 200, "recovered without a restart");
+    assert!(page.contains("Thanks again"));
+
+    let _ = stop.send(());
+    server
+        .await
+        .expect("join")
+        .expect("the server stopped cleanly");
+}
