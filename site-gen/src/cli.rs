@@ -1,10 +1,11 @@
 //! The commands' edges: run a stage, print what an editor needs, choose the exit code.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use site_gen::error::BuildError;
+use site_gen::senators::ImportOptions;
 use site_gen::site::{self, BuildOptions};
 
 /// `site-gen build`.
@@ -82,6 +83,51 @@ pub fn check(root: &Path) -> anyhow::Result<ExitCode> {
         eprintln!("{} problem(s) found", problems.len());
         Ok(ExitCode::FAILURE)
     }
+}
+
+/// `site-gen senators …`.
+#[derive(clap::Subcommand)]
+pub enum SenatorsCommand {
+    /// Refreshes content/data/senators.json and the date in senators_meta.toml from the
+    /// unitedstates/congress-legislators file legislators-current.yaml (or .json).
+    Import {
+        /// The legislators-current.yaml or legislators-current.json file.
+        path: PathBuf,
+        /// The site's folder (holding content/data/).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// The date of the data (YYYY-MM-DD); default: the file's modification date.
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+}
+
+/// `site-gen senators import`.
+pub fn senators(command: SenatorsCommand) -> anyhow::Result<ExitCode> {
+    let SenatorsCommand::Import { path, root, as_of } = command;
+    let report = site_gen::senators::import(&ImportOptions {
+        source: path.clone(),
+        root,
+        as_of,
+    })?;
+    println!(
+        "Imported {} senators from {} (data as of {}) into {} and {}",
+        report.senators,
+        path.display(),
+        report.as_of,
+        site_gen::senators::SENATORS_FILE,
+        site_gen::senators::META_FILE
+    );
+    for s in &report.added {
+        println!("  + {s}");
+    }
+    for s in &report.removed {
+        println!("  - {s}");
+    }
+    if report.added.is_empty() && report.removed.is_empty() {
+        println!("  The senators are the same as before.");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn report(e: BuildError) -> anyhow::Result<ExitCode> {

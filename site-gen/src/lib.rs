@@ -13,6 +13,7 @@ pub mod error;
 pub mod markdown;
 pub mod output;
 pub mod render;
+pub mod senators;
 pub mod serve;
 pub mod site;
 

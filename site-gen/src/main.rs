@@ -66,6 +66,11 @@ enum Command {
         #[arg(long, default_value = ".")]
         root: PathBuf,
     },
+    /// Manages the senator data in content/data/.
+    Senators {
+        #[command(subcommand)]
+        command: cli::SenatorsCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -77,6 +82,7 @@ fn main() -> ExitCode {
             drafts,
         } => cli::build(&root, &root.join(output), base_url, drafts),
         Command::Check { root } => cli::check(&root),
+        Command::Senators { command } => cli::senators(command),
         Command::Serve {
             root,
             port,

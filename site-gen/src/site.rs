@@ -325,6 +325,7 @@ fn section_summaries(content: &Content) -> BTreeMap<String, serde_json::Value> {
                         "description": p.meta.description,
                         "date": p.meta.date.as_ref().map(ToString::to_string),
                         "permalink": p.path,
+                        "extra": p.meta.extra,
                     })
                 })
                 .collect();

@@ -422,8 +422,11 @@ impl PageStage<'_> {
         }
         match self
             .tera
-            .render("app.html", &self.base_context(shared, &lang, "/"))
-        {
+            // The shell belongs to no page of the menu: its path is the API's.
+            .render(
+                "app.html",
+                &self.base_context(shared, &lang, &format!("{}/", self.config.api_base)),
+            ) {
             Ok(shell) => out.shell = shell,
             Err(e) => problems.push(templates::diagnose(
                 self.theme_dir,
