@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use crate::error::BuildError;
 
 /// Marks an output folder as ours, so that removing stale files never touches anything else.
@@ -59,21 +61,31 @@ pub fn write(dir: &Path, files: &Files, stamp: &str) -> Result<WriteStats, Build
     // Claim the folder first; the stamp goes in only once every file is written.
     std::fs::write(&marker, format!("{MARKER_HEADER}\n"))
         .map_err(|e| BuildError::io("cannot write", &marker, e))?;
+    // Compare and write in parallel: on a fast disk this is CPU-bound work.
+    let outcomes: Vec<Result<bool, BuildError>> = files
+        .par_iter()
+        .map(|(rel, bytes)| {
+            let path = dir.join(rel);
+            let same = std::fs::metadata(&path).is_ok_and(|m| m.len() == bytes.len() as u64)
+                && std::fs::read(&path).is_ok_and(|old| old == *bytes);
+            if same {
+                return Ok(false);
+            }
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| BuildError::io("cannot create", parent, e))?;
+            }
+            std::fs::write(&path, bytes).map_err(|e| BuildError::io("cannot write", &path, e))?;
+            Ok(true)
+        })
+        .collect();
     let mut stats = WriteStats::default();
-    for (rel, bytes) in files {
-        let path = dir.join(rel);
-        let same = std::fs::metadata(&path).is_ok_and(|m| m.len() == bytes.len() as u64)
-            && std::fs::read(&path).is_ok_and(|old| old == *bytes);
-        if same {
+    for outcome in outcomes {
+        if outcome? {
+            stats.written += 1;
+        } else {
             stats.unchanged += 1;
-            continue;
         }
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| BuildError::io("cannot create", parent, e))?;
-        }
-        std::fs::write(&path, bytes).map_err(|e| BuildError::io("cannot write", &path, e))?;
-        stats.written += 1;
     }
     stats.removed = remove_stale(dir, files)?;
     let mut record = format!("{MARKER_HEADER}\n{stamp}\n");

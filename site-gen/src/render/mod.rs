@@ -121,11 +121,13 @@ struct Shared {
 }
 
 /// One HTML file to render.
-struct Job {
+struct Job<'v> {
     out: String,
     template: String,
     file: std::path::PathBuf,
     context: Context,
+    /// The page, converted for the template while rendering (in parallel).
+    page: Option<&'v PageView>,
 }
 
 /// Everything the page stage needs.
@@ -310,6 +312,7 @@ impl PageStage<'_> {
                 let mut ctx = self.base_context(shared, &e.lang, &from);
                 ctx.insert("target", &self.config.absolute(&e.path));
                 jobs.push(Job {
+                    page: None,
                     out: output_file(&from),
                     template: "alias.html".into(),
                     file: e.file.clone(),
@@ -324,9 +327,9 @@ impl PageStage<'_> {
                             .1
                             .push(e);
                     }
-                    let mut ctx = self.base_context(shared, &e.lang, &e.path);
-                    ctx.insert("page", view);
+                    let ctx = self.base_context(shared, &e.lang, &e.path);
                     jobs.push(Job {
+                        page: Some(view),
                         out: output_file(&e.path),
                         template: e
                             .meta
@@ -345,6 +348,7 @@ impl PageStage<'_> {
         self.taxonomy_jobs(shared, &tags, &items, &mut jobs, &mut out);
         let lang = self.config.default_language.clone();
         jobs.push(Job {
+            page: None,
             out: "404.html".into(),
             template: "404.html".into(),
             file: self.theme_dir.join("templates/404.html"),
@@ -377,8 +381,18 @@ impl PageStage<'_> {
         let results: Vec<Result<(String, Vec<u8>), Diagnostic>> = jobs
             .par_iter()
             .map(|job| {
+                let page_context;
+                let context = match job.page {
+                    Some(view) => {
+                        let mut c = job.context.clone();
+                        c.insert("page", view);
+                        page_context = c;
+                        &page_context
+                    }
+                    None => &job.context,
+                };
                 self.tera
-                    .render(&job.template, &job.context)
+                    .render(&job.template, context)
                     .map(|html| (job.out.clone(), html.into_bytes()))
                     .map_err(|e| {
                         templates::diagnose(
@@ -549,6 +563,7 @@ impl PageStage<'_> {
                 ctx.insert_value("paginator", Value::none());
             }
             jobs.push(Job {
+                page: None,
                 out: output_file(&path),
                 template: template.clone(),
                 file: e.file.clone(),
@@ -586,6 +601,7 @@ impl PageStage<'_> {
             out.sitemap
                 .push((self.config.absolute(&tag.permalink), None));
             jobs.push(Job {
+                page: None,
                 out: output_file(&tag.permalink),
                 template: "taxonomy_term.html".into(),
                 file: self.theme_dir.join("templates/taxonomy_term.html"),
@@ -598,6 +614,7 @@ impl PageStage<'_> {
             ctx.insert("terms", &terms);
             out.sitemap.push((self.config.absolute(&path), None));
             jobs.push(Job {
+                page: None,
                 out: output_file(&path),
                 template: "taxonomy_list.html".into(),
                 file: self.theme_dir.join("templates/taxonomy_list.html"),

@@ -106,13 +106,18 @@ pub struct Lookups {
 pub fn compile(theme: &Theme, lookups: Arc<Lookups>) -> Result<Tera, BuildError> {
     let mut tera = Tera::new();
     tera.autoescape_on(vec![".html", ".xml"]);
-    let l = lookups.clone();
+    // Converted once: templates call asset() on every page.
+    let assets: BTreeMap<String, Value> = lookups
+        .assets
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::from_serializable(v)))
+        .collect();
     tera.register_function("asset", move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
         let path: &str = kwargs.must_get("path")?;
         let path = path.trim_start_matches('/');
-        l.assets
+        assets
             .get(path)
-            .map(Value::from_serializable)
+            .cloned()
             .ok_or_else(|| tera::Error::message(format!(
                 "asset(path=\"{path}\"): no such static file; put it in the theme's static/ folder or fix the path"
             )))
