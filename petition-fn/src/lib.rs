@@ -7,10 +7,12 @@
 pub mod bundle;
 pub mod contract;
 pub mod domain;
+pub mod export;
 pub mod http;
 pub mod protect;
 #[cfg(feature = "dynamodb")]
 pub mod runtime;
+pub mod secret;
 pub mod store;
 
 pub use http::{AppState, Clock, StateError, app, local_state, standalone_app};

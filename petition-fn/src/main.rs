@@ -37,6 +37,11 @@ enum Command {
     },
     /// Create the DynamoDB table named by TABLE_NAME (idempotent).
     InitTable,
+    /// Export signatures or letters to CSV, reading the store directly (DynamoDB when
+    /// TABLE_NAME is set, with your AWS credentials; else --data-dir) and decrypting with
+    /// SIGNER_HMAC_KEY. For the operator only: never an HTTP endpoint.
+    #[command(subcommand)]
+    Export(petition_fn::export::ExportCommand),
 }
 
 #[tokio::main]
@@ -70,6 +75,7 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
         }
         Command::InitTable => eprintln!("table {} is ready", runtime::init_table_from_env().await?),
+        Command::Export(what) => eprintln!("{}", petition_fn::export::run(what).await?),
     }
     Ok(())
 }

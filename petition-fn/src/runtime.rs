@@ -4,7 +4,8 @@
 //! | --- | --- | --- |
 //! | `TABLE_NAME` | env | use DynamoDB (required on Lambda); unset: the embedded store in `--data-dir` |
 //! | `AWS_ENDPOINT_URL_DYNAMODB` | env | the SDK's standard endpoint override (DynamoDB Local) |
-//! | `SIGNER_HMAC_KEY` | env | the signer secret (base64 or hex of ≥ 32 bytes); required on Lambda, else `<data-dir>/signer.key` |
+//! | `SIGNER_HMAC_KEY` | env | the signer secret (base64 or hex of ≥ 32 bytes); on Lambda it or the next is required; locally, unset: `<data-dir>/signer.key` |
+//! | `SIGNER_HMAC_KEY_SECRET_ARN` | env, Lambda | when `SIGNER_HMAC_KEY` is unset: the Secrets Manager secret holding it, read once at cold start ([`crate::secret`]) |
 //! | `SITE_BUNDLE` | env, Lambda | path of the site bundle; default `bundle.json` next to the executable (`/var/task/bundle.json` for a `provided.al2023` function) |
 
 use std::path::{Path, PathBuf};
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use crate::bundle::{BundleError, SiteBundle};
 use crate::http::{AppState, StateError};
 use crate::protect::{KeyError, SignerKeys};
+use crate::secret::SecretError;
 use crate::store::dynamo::{DynamoStore, TABLE_ENV};
 use crate::store::{Store, StoreError};
 
@@ -28,6 +30,9 @@ pub enum StartError {
     /// The signer keys.
     #[error(transparent)]
     Keys(#[from] KeyError),
+    /// The signer secret on Lambda (the variable or the Secrets Manager secret).
+    #[error(transparent)]
+    Secret(#[from] SecretError),
     /// The store.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -59,15 +64,17 @@ pub async fn serve_state(site: &Path, data_dir: &Path) -> Result<AppState, Start
     Ok(AppState::new(store, keys, bundle))
 }
 
-/// State on Lambda: DynamoDB (`TABLE_NAME` required), the secret from `SIGNER_HMAC_KEY`
-/// (required) and the bundle from `SITE_BUNDLE` or `bundle.json` beside the executable.
+/// State on Lambda (feature `lambda`): DynamoDB (`TABLE_NAME` required); the signer secret
+/// from `SIGNER_HMAC_KEY`, else read once from the Secrets Manager secret named by
+/// `SIGNER_HMAC_KEY_SECRET_ARN` (one of them required); the bundle from `SITE_BUNDLE` or
+/// `bundle.json` beside the executable. Called before serving: any failure ends the cold start.
+#[cfg(feature = "lambda")]
 pub async fn lambda_state() -> Result<AppState, StartError> {
-    let keys = SignerKeys::from_env()?.ok_or(KeyError::Missing)?;
-    if table_name().is_none() {
+    let Some(table) = table_name() else {
         return Err(StartError::Missing(format!(
             "{TABLE_ENV} is not set: on Lambda the signatures live in DynamoDB; set it to the table's name"
         )));
-    }
+    };
     let path = lambda_bundle_path()?;
     let shown = path.display().to_string();
     let bytes = std::fs::read(&path).map_err(|source| BundleError::Read {
@@ -78,7 +85,17 @@ pub async fn lambda_state() -> Result<AppState, StartError> {
         path: shown,
         source,
     })?;
-    let store: Arc<dyn Store> = Arc::new(DynamoStore::from_env().await?);
+    // One SDK configuration (region, credentials) for both clients.
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await;
+    let keys =
+        crate::secret::signer_keys_from_env(&crate::secret::SecretsManager::from_conf(&config))
+            .await?;
+    let store: Arc<dyn Store> = Arc::new(DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&config),
+        table,
+    ));
     Ok(AppState::new(store, keys, bundle))
 }
 

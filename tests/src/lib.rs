@@ -99,6 +99,32 @@ pub fn node_tools() -> Result<PathBuf, String> {
     }
 }
 
+/// Runs html-validate (the repository's `.htmlvalidate.json`) on one HTML document; fails
+/// the test with its report when it finds problems, or skips (or fails, when tools are
+/// required) without the npm tools.
+pub fn html_validate(test: &str, what: &str, html: &str) {
+    let tools = match node_tools() {
+        Ok(t) => t,
+        Err(why) => return skip_or_fail(test, &why),
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("page.html");
+    std::fs::write(&file, html).expect("writes the page");
+    let output = Command::new(tools.join(".bin/html-validate"))
+        .arg("--config")
+        .arg(repo_root().join(".htmlvalidate.json"))
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run html-validate: {e}"));
+    assert!(
+        output.status.success(),
+        "html-validate rejected {what}:\n{}{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+        snippet(html, 3000)
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The preview server
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 //! | --- | --- | --- |
 //! | `/api/petitions/{id}/signatures` | POST | form: 303 to the thank-you page, or 422 page; JSON: 201 `{count, message}` or 422 `{errors}` |
 //! | `/api/petitions/{id}` | GET | `{id, count, by_country, goal, open}`, cacheable 5 s at the CDN |
+//! | `/api/letters` | POST | form: 200 with the page naming the state's senators, or 422 page; JSON: 201 `{state, senators, letter}` or 422 `{errors}` |
 //! | `/api/health` | GET | `{status, store}` |
 //!
 //! Mount it in another server with [`app`] and `Router::merge` (it sets no fallback, so the
@@ -23,6 +24,7 @@ use crate::store::local::LocalStore;
 use crate::store::{Store, StoreError};
 
 mod layers;
+mod letters;
 mod pages;
 mod petitions;
 mod reply;
@@ -30,7 +32,8 @@ mod signatures;
 #[cfg(test)]
 mod tests;
 
-/// Largest request body accepted (a signature is far smaller); larger ones get 413.
+/// Largest request body accepted (a signature is far smaller, a letter of 5,000 characters
+/// fits); larger ones get 413.
 pub const BODY_LIMIT: usize = 8 * 1024;
 
 /// Where "now" comes from: the system clock, or a fixed time in tests.
@@ -180,6 +183,10 @@ fn routes() -> Router<AppState> {
         .route(
             "/api/petitions/{id}",
             get(petitions::status).fallback(reply::method_not_allowed),
+        )
+        .route(
+            "/api/letters",
+            post(letters::send).fallback(reply::method_not_allowed),
         )
         .route(
             "/api/health",

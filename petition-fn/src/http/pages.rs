@@ -12,7 +12,10 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 use tera::{Context, Kwargs, State, Tera};
 
-use crate::bundle::{Petition, SHELL_CONTENT_MARKER, SHELL_TITLE_MARKER, SiteBundle};
+use crate::bundle::{
+    LetterCampaign, Petition, SHELL_CONTENT_MARKER, SHELL_TITLE_MARKER, Senator, SiteBundle,
+    UsState,
+};
 use crate::domain::FieldError;
 
 /// The template name the components source is registered under.
@@ -163,6 +166,56 @@ impl Pages {
         }
     }
 
+    /// The letter form again, with the values kept and the errors tied to their fields.
+    pub(crate) fn letter_form_page(
+        &self,
+        bundle: &SiteBundle,
+        campaign: &LetterCampaign,
+        values: &LetterValues,
+        errors: &[FieldError],
+    ) -> String {
+        let mut by_state: BTreeMap<&str, Vec<&Senator>> = BTreeMap::new();
+        for s in &bundle.senators {
+            by_state.entry(s.state.as_str()).or_default().push(s);
+        }
+        let mut args = Map::new();
+        args.insert("action".into(), json!(LETTER_ACTION));
+        args.insert("states".into(), json!(bundle.states));
+        args.insert("senators".into(), json!(by_state));
+        args.insert("letter".into(), json!(campaign.default_letter));
+        args.insert("bill".into(), json!(campaign.bill));
+        args.insert("as_of".into(), json!(bundle.senators_as_of));
+        args.insert("values".into(), json!(values));
+        args.insert("errors".into(), json!(errors));
+        let content = self
+            .component(bundle, "letter_form", args)
+            .map(|form| self.framed(bundle, LETTER_HEADING, &form))
+            .unwrap_or_else(|| fallback_letter_form(bundle, campaign, values, errors));
+        Self::page(bundle, "Correct your letter", &content)
+    }
+
+    /// The answer to a letter: the state's senators, how to reach them, and the letter.
+    pub(crate) fn letter_sent_page(
+        &self,
+        bundle: &SiteBundle,
+        state: &UsState,
+        senators: &[&Senator],
+        letter: &str,
+    ) -> String {
+        let mut args = Map::new();
+        args.insert(
+            "state".into(),
+            json!({ "code": state.code, "name": state.name }),
+        );
+        args.insert("senators".into(), json!(senators));
+        args.insert("letter".into(), json!(letter));
+        let content = self
+            .component(bundle, "letter_sent", args)
+            .unwrap_or_else(|| fallback_letter_sent(state, senators, letter));
+        let title = format!("Your letter to the senators of {}", state.name);
+        Self::page(bundle, &title, &content)
+    }
+
     /// A notice page (refusals: not found, closed, busy).
     pub(crate) fn notice_page(&self, bundle: &SiteBundle, notice: &Notice<'_>) -> String {
         let mut args = Map::new();
@@ -204,6 +257,25 @@ pub(crate) struct FormValues {
     pub consent: bool,
     pub updates: bool,
 }
+
+/// The values the letter form is filled in again with.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub(crate) struct LetterValues {
+    pub name: String,
+    pub email: String,
+    pub street: String,
+    pub city: String,
+    pub state: String,
+    pub zip: String,
+    pub message: String,
+    pub consent: bool,
+}
+
+/// The POST URL of letters.
+pub(crate) const LETTER_ACTION: &str = "/api/letters";
+
+/// The heading of the letter form's page when the function shows it again.
+const LETTER_HEADING: &str = "Write to your senators";
 
 /// The POST URL of a petition's signatures.
 pub(crate) fn signature_action(id: &str) -> String {
@@ -354,6 +426,130 @@ fn fallback_form(
          <input id=\"website\" name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></p>\
          <p><button type=\"submit\">Sign</button></p></form>",
     );
+    html
+}
+
+/// The letter form in plain accessible markup, used only when the theme's component cannot be
+/// rendered (same fields, error summary, `aria-invalid`, `aria-describedby`).
+fn fallback_letter_form(
+    bundle: &SiteBundle,
+    campaign: &LetterCampaign,
+    values: &LetterValues,
+    errors: &[FieldError],
+) -> String {
+    let error_of = |field: &str| errors.iter().find(|e| e.field == field);
+    let attrs = |field: &str| match error_of(field) {
+        Some(_) => format!(" aria-invalid=\"true\" aria-describedby=\"{field}-error\""),
+        None => String::new(),
+    };
+    let error = |field: &str| match error_of(field) {
+        Some(e) => format!(
+            "<p id=\"{field}-error\" class=\"error\">{}</p>",
+            escape(&e.message)
+        ),
+        None => String::new(),
+    };
+    let mut html = format!(
+        "<h1>{LETTER_HEADING}</h1><form data-enhance=\"letter\" action=\"{LETTER_ACTION}\" method=\"post\" novalidate>"
+    );
+    if !errors.is_empty() {
+        html.push_str(
+            "<div data-error-summary tabindex=\"-1\" role=\"alert\"><h2>There is a problem</h2><ul>",
+        );
+        for e in errors {
+            html.push_str(&format!(
+                "<li><a href=\"#{}\">{}</a></li>",
+                e.field,
+                escape(&e.message)
+            ));
+        }
+        html.push_str("</ul></div>");
+    }
+    for (field, label, value) in [
+        ("name", "Your name", &values.name),
+        ("email", "Your email address", &values.email),
+        ("street", "Street address", &values.street),
+        ("city", "City", &values.city),
+    ] {
+        html.push_str(&format!(
+            "<p><label for=\"{field}\">{label}</label>{}<input id=\"{field}\" name=\"{field}\" value=\"{}\"{}></p>",
+            error(field),
+            escape(value),
+            attrs(field)
+        ));
+    }
+    html.push_str(&format!(
+        "<p><label for=\"state\">State</label>{}<select id=\"state\" name=\"state\"{}><option value=\"\">Choose your state</option>",
+        error("state"),
+        attrs("state")
+    ));
+    for s in &bundle.states {
+        let selected = if s.code.eq_ignore_ascii_case(&values.state) {
+            " selected"
+        } else {
+            ""
+        };
+        html.push_str(&format!(
+            "<option value=\"{}\"{selected}>{}</option>",
+            escape(&s.code),
+            escape(&s.name)
+        ));
+    }
+    html.push_str("</select></p>");
+    html.push_str(&format!(
+        "<p><label for=\"zip\">ZIP code</label>{}<input id=\"zip\" name=\"zip\" value=\"{}\"{}></p>",
+        error("zip"),
+        escape(&values.zip),
+        attrs("zip")
+    ));
+    let message = if values.message.is_empty() {
+        &campaign.default_letter
+    } else {
+        &values.message
+    };
+    html.push_str(&format!(
+        "<p><label for=\"message\">Your letter</label>{}<textarea id=\"message\" name=\"message\" rows=\"14\"{}>{}</textarea></p>",
+        error("message"),
+        attrs("message"),
+        escape(message)
+    ));
+    html.push_str(&format!(
+        "<p>{}<input id=\"consent\" name=\"consent\" type=\"checkbox\" value=\"true\"{}{}> <label for=\"consent\">I agree that my name and address are used to find my senators and prepare my letter</label></p>",
+        error("consent"),
+        if values.consent { " checked" } else { "" },
+        attrs("consent")
+    ));
+    html.push_str(
+        "<p class=\"visually-hidden\" aria-hidden=\"true\"><label for=\"website\">Leave this empty</label>\
+         <input id=\"website\" name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></p>\
+         <p><button type=\"submit\">Find my senators and prepare my letter</button></p></form>",
+    );
+    html
+}
+
+/// The answer to a letter in plain markup, used only when the theme's component cannot be
+/// rendered.
+fn fallback_letter_sent(state: &UsState, senators: &[&Senator], letter: &str) -> String {
+    let mut html = format!(
+        "<h1>Your letter to the senators of {}</h1>\
+         <p>Your letter is ready. This site has not sent it: send it yourself to each of your senators, through their official contact form. Senators’ offices answer only their own constituents.</p><ul>",
+        escape(&state.name)
+    );
+    for s in senators {
+        let link = s.contact_form.as_deref().unwrap_or(&s.url);
+        html.push_str(&format!(
+            "<li><h2>{name}</h2><p>{party}. Phone: {phone}. Office: {address}.</p><p><a href=\"{link}\">Write to {name}</a></p></li>",
+            name = escape(&s.name),
+            party = escape(&s.party),
+            phone = escape(&s.phone),
+            address = escape(&s.address),
+            link = escape(link),
+        ));
+    }
+    html.push_str(&format!(
+        "</ul><h2>Your letter</h2><pre id=\"letter-text\">{}</pre>",
+        escape(letter)
+    ));
     html
 }
 

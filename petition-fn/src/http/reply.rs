@@ -74,7 +74,7 @@ pub(crate) async fn method_not_allowed() -> Response {
 pub(crate) async fn not_found_route() -> Response {
     message(
         StatusCode::NOT_FOUND,
-        "There is nothing at this address. The API's routes are /api/petitions/{id}, /api/petitions/{id}/signatures and /api/health.",
+        "There is nothing at this address. The API's routes are /api/petitions/{id}, /api/petitions/{id}/signatures, /api/letters and /api/health.",
     )
 }
 

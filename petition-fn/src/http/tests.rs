@@ -11,7 +11,10 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use super::*;
-use crate::store::{Counts, SignOutcome, SignatureRecord, StoreFuture, StoredSignature};
+use crate::store::{
+    Counts, LetterCounts, LetterFilter, LetterRecord, SignOutcome, SignatureRecord, StoreFuture,
+    StoredLetter, StoredSignature,
+};
 
 /// 2026-03-01T12:00:00Z.
 const TODAY: u64 = 1_772_366_400;
@@ -594,6 +597,15 @@ impl Store for DownStore {
     fn export_signatures<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Vec<StoredSignature>> {
         Box::pin(async { Err(StoreError::Unavailable("down".into())) })
     }
+    fn send_letter(&self, _: LetterRecord) -> StoreFuture<'_, SignOutcome> {
+        Box::pin(async { Err(StoreError::Throttled("busy".into())) })
+    }
+    fn letter_counts(&self) -> StoreFuture<'_, LetterCounts> {
+        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+    }
+    fn export_letters<'a>(&'a self, _: &'a LetterFilter) -> StoreFuture<'a, Vec<StoredLetter>> {
+        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+    }
 }
 
 #[tokio::test]
@@ -632,4 +644,492 @@ async fn mounts_into_a_host_router_with_its_own_fallback() {
     assert_eq!(send(&host, get("/api/health")).await.status, StatusCode::OK);
     assert_eq!(send(&host, get("/missing")).await.body, "site 404");
     let _ = SystemTime::now();
+}
+
+// ---------------------------------------------------------------------------------------------
+// POST /api/letters
+// ---------------------------------------------------------------------------------------------
+
+const LETTERS: &str = "/api/letters";
+const SUGGESTED: &str = "Dear Senator,\n\nPlease support S.Res.220.\n\nSincerely,";
+
+/// The test bundle with the repository's real theme, states and senators, and a letter
+/// campaign.
+fn letter_bundle() -> SiteBundle {
+    #[derive(serde::Deserialize)]
+    struct States {
+        state: Vec<crate::bundle::UsState>,
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let read = |rel: &str| {
+        std::fs::read_to_string(root.join(rel)).unwrap_or_else(|e| panic!("reads {rel}: {e}"))
+    };
+    let mut bundle = test_bundle();
+    bundle.pages.components = read("themes/default/templates/components.html");
+    bundle.pages.strings = toml::from_str(&read("themes/default/i18n/en.toml")).expect("en.toml");
+    bundle.states = toml::from_str::<States>(&read("content/data/states.toml"))
+        .expect("states.toml")
+        .state;
+    bundle.senators = serde_json::from_str(&read("content/data/senators.json")).expect("senators");
+    bundle.senators_as_of = "2026-06-15".into();
+    bundle.letter = Some(crate::bundle::LetterCampaign {
+        page: "/contact-your-senator/".into(),
+        bill: crate::bundle::Bill {
+            number: "S.Res.220".into(),
+            congress: 115,
+            title: "A resolution".into(),
+            url: None,
+            note: None,
+        },
+        default_letter: SUGGESTED.into(),
+    });
+    bundle
+}
+
+fn letter_form_body(email: &str, state: &str, zip: &str, message: &str) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .append_pair("name", "Ada Lovelace")
+        .append_pair("email", email)
+        .append_pair("street", "1 Main Street")
+        .append_pair("city", "San Francisco")
+        .append_pair("state", state)
+        .append_pair("zip", zip)
+        .append_pair("message", message)
+        .append_pair("consent", "true")
+        .append_pair("website", "")
+        .finish()
+}
+
+fn letter_json(email: &str, state: &str, zip: &str) -> Value {
+    json!({
+        "name": "Ada Lovelace", "email": email, "street": "1 Main Street",
+        "city": "San Francisco", "state": state, "zip": zip,
+        "message": SUGGESTED.replace('\n', "\r\n"), "consent": true,
+    })
+}
+
+async fn letter_counts(h: &Harness) -> crate::store::LetterCounts {
+    h.state
+        .store()
+        .letter_counts()
+        .await
+        .expect("letter counts")
+}
+
+#[tokio::test]
+async fn letter_form_post_answers_with_the_states_senators() {
+    let h = harness_with(letter_bundle()).await;
+    let r = send(
+        &h.app,
+        form(
+            LETTERS,
+            &letter_form_body("ada@example.org", "CA", "94103", SUGGESTED),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.header(header::CONTENT_TYPE).starts_with("text/html"));
+    assert_eq!(r.header(header::CACHE_CONTROL), "no-store");
+    assert_eq!(
+        r.header(header::LOCATION),
+        "",
+        "no redirect, no URL with data"
+    );
+    assert_security_headers(&r);
+    let page = &r.body;
+    assert!(
+        page.contains("<header>Test site</header>"),
+        "inside the shell"
+    );
+    assert!(
+        page.contains("<title>Your letter to the senators of California – Free Them</title>"),
+        "{page}"
+    );
+    let bundle = h.state.bundle();
+    let senators = bundle.senators_of("CA");
+    assert_eq!(senators.len(), 2);
+    for s in &senators {
+        assert!(
+            page.contains(&format!("<h3>{}</h3>", s.name)),
+            "{} named: {page}",
+            s.name
+        );
+        let link = s.contact_form.as_deref().unwrap_or(&s.url);
+        assert!(
+            page.contains(&format!("href=\"{link}\"")),
+            "link {link}: {page}"
+        );
+        assert!(page.contains(&s.party));
+    }
+    assert!(page.contains("id=\"letter-text\""), "the letter to copy");
+    assert!(page.contains("Please support S.Res.220."));
+    assert!(page.contains("Sincerely,\nAda Lovelace\n1 Main Street\nSan Francisco, CA 94103"));
+    assert!(page.contains("data-copy=\"#letter-text\""));
+    assert!(page.contains("answer only their own constituents"));
+    let counts = letter_counts(&h).await;
+    assert_eq!(counts.total, 1);
+    assert_eq!(counts.by_state.get("CA"), Some(&1));
+    for s in &senators {
+        assert_eq!(counts.by_senator.get(&s.bioguide), Some(&1));
+    }
+}
+
+#[tokio::test]
+async fn letter_is_stored_encrypted_and_the_suggested_text_by_reference() {
+    let h = harness_with(letter_bundle()).await;
+    // The suggested letter, with the browser's CRLF line ends.
+    let r = send(
+        &h.app,
+        json_req(LETTERS, &letter_json("Ada@Example.org", "CA", "94103-1234")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let own = "Dear Senator,\n\nIn my own words: please act.";
+    let r = send(
+        &h.app,
+        form(
+            LETTERS,
+            &letter_form_body("bob@example.org", "NY", "10001", own),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut letters = h
+        .state
+        .store()
+        .export_letters(&crate::store::LetterFilter::All)
+        .await
+        .expect("export");
+    letters.sort_by(|a, b| a.state.cmp(&b.state));
+    assert_eq!(letters.len(), 2);
+    let keys = h.state.keys();
+    for l in &letters {
+        assert!(!l.private_enc.contains("Lovelace") && !l.private_enc.contains("Main"));
+        assert_eq!(l.created_at, "2026-03-01T12:00:00Z");
+        assert_eq!(l.expires_at, TODAY as i64 + crate::store::RETENTION_SECS);
+    }
+    let ca: crate::domain::LetterPrivate =
+        serde_json::from_str(&keys.decrypt(&letters[0].private_enc).expect("decrypts"))
+            .expect("json");
+    assert_eq!(letters[0].state, "CA");
+    assert!(letters[0].suggested);
+    assert_eq!(ca.message, None, "the suggested letter is not stored");
+    assert_eq!(ca.email, "Ada@Example.org");
+    assert_eq!(ca.zip, "94103-1234");
+    assert_eq!(letters[0].hash, keys.dedup_hash("ada@example.org"));
+    assert_eq!(letters[0].letter_hash, keys.letter_hash(SUGGESTED));
+    let ny: crate::domain::LetterPrivate =
+        serde_json::from_str(&keys.decrypt(&letters[1].private_enc).expect("decrypts"))
+            .expect("json");
+    assert!(!letters[1].suggested);
+    assert_eq!(ny.message.as_deref(), Some(own));
+    assert_eq!(ny.street, "1 Main Street");
+    let mut expected: Vec<String> = h
+        .state
+        .bundle()
+        .senators_of("NY")
+        .iter()
+        .map(|s| s.bioguide.clone())
+        .collect();
+    expected.sort();
+    assert_eq!(letters[1].senators, expected);
+}
+
+#[tokio::test]
+async fn repeated_letter_answers_alike_and_counts_once() {
+    let h = harness_with(letter_bundle()).await;
+    let body = letter_form_body("ada@example.org", "CA", "94103", SUGGESTED);
+    let first = send(&h.app, form(LETTERS, &body)).await;
+    // The same person (address written otherwise), state and letter.
+    let again = send(
+        &h.app,
+        form(
+            LETTERS,
+            &letter_form_body(
+                "ADA@example.org",
+                "ca",
+                "94103",
+                &format!("{SUGGESTED}\r\n"),
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(again.status, first.status);
+    assert_eq!(again.body, first.body, "identical answers");
+    let json_first = send(
+        &h.app,
+        json_req(LETTERS, &letter_json("ada@example.org", "CA", "94103")),
+    )
+    .await;
+    assert_eq!(json_first.status, StatusCode::CREATED);
+    assert_eq!(letter_counts(&h).await.total, 1, "counted once");
+    let body = json_first.json();
+    assert_eq!(body["state"], json!({"code": "CA", "name": "California"}));
+    let names: Vec<&str> = body["senators"]
+        .as_array()
+        .expect("senators")
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(names.len(), 2);
+    assert!(body["senators"][0]["url"].is_string());
+    assert!(
+        body["letter"]
+            .as_str()
+            .is_some_and(|l| l.ends_with("San Francisco, CA 94103"))
+    );
+}
+
+#[tokio::test]
+async fn zip_outside_the_state_is_422_with_the_form_again() {
+    let h = harness_with(letter_bundle()).await;
+    let r = send(
+        &h.app,
+        form(
+            LETTERS,
+            &letter_form_body("ada@example.org", "CA", "10001", "My <own> letter"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let page = &r.body;
+    assert!(
+        page.contains("<title>Correct your letter – Free Them</title>"),
+        "{page}"
+    );
+    assert!(page.contains("The ZIP code 10001 is not in California"));
+    assert!(
+        page.contains("<a href=\"#ltr-zip\">"),
+        "the summary links the field"
+    );
+    assert!(
+        page.contains("id=\"ltr-zip\" name=\"zip\" value=\"10001\""),
+        "the ZIP is kept: {page}"
+    );
+    let zip_input = page
+        .split("id=\"ltr-zip\"")
+        .nth(1)
+        .and_then(|rest| rest.split('>').next())
+        .expect("zip input");
+    assert!(zip_input.contains("aria-invalid=\"true\""), "{zip_input}");
+    assert!(zip_input.contains("ltr-zip-error"), "{zip_input}");
+    assert!(
+        page.contains("<option value=\"CA\" selected>"),
+        "state kept"
+    );
+    assert!(
+        page.contains("My &lt;own&gt; letter</textarea>"),
+        "letter kept, escaped"
+    );
+    assert!(page.contains("value=\"1 Main Street\""), "street kept");
+    assert!(
+        page.contains("data-enhance=\"letter\""),
+        "the theme's letter form"
+    );
+    assert!(
+        page.contains("<template data-senators=\"CA\">"),
+        "senators for the script"
+    );
+    assert_eq!(letter_counts(&h).await.total, 0);
+
+    let r = send(
+        &h.app,
+        json_req(LETTERS, &letter_json("ada@example.org", "CA", "1000")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.json();
+    assert_eq!(body["errors"][0]["field"], "zip");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("5 digits"))
+    );
+}
+
+#[tokio::test]
+async fn dc_and_territories_are_told_plainly_they_have_no_senators() {
+    let h = harness_with(letter_bundle()).await;
+    let r = send(
+        &h.app,
+        form(
+            LETTERS,
+            &letter_form_body("ada@example.org", "DC", "20001", SUGGESTED),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("Washington, D.C. has no senators in the U.S. Senate"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("<option value=\"DC\" selected>"));
+    let r = send(
+        &h.app,
+        json_req(LETTERS, &letter_json("ada@example.org", "PR", "00901")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.json();
+    assert_eq!(body["errors"].as_array().map(Vec::len), Some(1), "{body}");
+    assert_eq!(body["errors"][0]["field"], "state");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("Puerto Rico has no senators"))
+    );
+    assert_eq!(letter_counts(&h).await.total, 0);
+}
+
+#[tokio::test]
+async fn letter_honeypot_gets_the_answer_and_nothing_is_kept() {
+    let h = harness_with(letter_bundle()).await;
+    let honest = send(
+        &h.app,
+        json_req(LETTERS, &letter_json("a@example.org", "CA", "94103")),
+    )
+    .await;
+    let mut bot = letter_json("a@example.org", "CA", "94103");
+    bot["website"] = json!("http://spam.example");
+    let r = send(&h.app, json_req(LETTERS, &bot)).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(r.body, honest.body);
+    let r = send(
+        &h.app,
+        form(
+            LETTERS,
+            &format!(
+                "{}&website=spam",
+                letter_form_body("b@example.org", "CA", "94103", SUGGESTED)
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(letter_counts(&h).await.total, 1, "only the honest letter");
+}
+
+#[tokio::test]
+async fn letters_without_a_campaign_are_404() {
+    let h = harness().await; // the fixture bundle has no letter campaign
+    let r = send(
+        &h.app,
+        json_req(LETTERS, &letter_json("a@example.org", "CA", "94103")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("not collecting letters"))
+    );
+    let r = send(&h.app, form(LETTERS, "name=x")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(
+        r.body.contains("<h1>Letters to senators are closed</h1>"),
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn letter_route_refuses_what_it_cannot_take() {
+    let h = harness_with(letter_bundle()).await;
+    let r = send(&h.app, get(LETTERS)).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(r.header(header::ALLOW).contains("POST"));
+    let r = send(&h.app, post(LETTERS, "text/plain", "hello")).await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let big = letter_form_body("a@example.org", "CA", "94103", &"é".repeat(2_000));
+    assert!(big.len() > BODY_LIMIT);
+    let r = send(&h.app, form(LETTERS, &big)).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.body.contains("shorten your letter"));
+    let r = send(&h.app, post(LETTERS, "application/json", "{nope")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = send(&h.app, json_req(LETTERS, &json!({"name": ["x"]}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A letter of 5,000 characters fits in the body limit.
+    let long = format!("{}.", "Please act now ".repeat(334));
+    let r = send(
+        &h.app,
+        form(
+            LETTERS,
+            &letter_form_body("c@example.org", "CA", "94103", &long[..5_000]),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = send(
+        &h.app,
+        form(
+            LETTERS,
+            &letter_form_body("c@example.org", "CA", "94103", &"a".repeat(5_001)),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("shorten it by 1 character."), "{}", r.body);
+}
+
+#[tokio::test]
+async fn letters_on_an_unavailable_store_are_503() {
+    let keys = SignerKeys::from_secret(&[9; 32]).expect("keys");
+    let state = AppState::new(Arc::new(DownStore), keys, letter_bundle()).with_clock(fixed_clock());
+    let app = app(state);
+    let r = send(
+        &app,
+        json_req(LETTERS, &letter_json("a@example.org", "CA", "94103")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.header(header::RETRY_AFTER), "5");
+    let r = send(
+        &app,
+        form(
+            LETTERS,
+            &letter_form_body("a@example.org", "CA", "94103", SUGGESTED),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.body.contains("Please try again in a moment"));
+}
+
+#[tokio::test]
+async fn letter_pages_fall_back_to_plain_markup_without_the_theme() {
+    let mut bundle = letter_bundle();
+    bundle.pages.components = String::new();
+    let h = harness_with(bundle).await;
+    let r = send(
+        &h.app,
+        form(
+            LETTERS,
+            &letter_form_body("a@example.org", "CA", "1", SUGGESTED),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("aria-invalid=\"true\" aria-describedby=\"zip-error\""),
+        "{}",
+        r.body
+    );
+    let r = send(
+        &h.app,
+        form(
+            LETTERS,
+            &letter_form_body("a@example.org", "CA", "94103", SUGGESTED),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    for s in h.state.bundle().senators_of("CA") {
+        assert!(r.body.contains(&s.name));
+        assert!(r.body.contains(s.contact_form.as_deref().unwrap_or(&s.url)));
+    }
 }

@@ -1,11 +1,12 @@
-//! The store conformance suite: every [`Store`] implementation must pass these.
+//! The store conformance suite: every [`Store`] implementation must pass these (signatures
+//! and letters).
 //!
 //! Each case takes a fresh, empty store. `for_each_case!(m)` calls macro `m` with every
 //! case's name, so each implementation's test module declares one test per case.
 
 use std::sync::Arc;
 
-use super::{SignatureRecord, Store};
+use super::{LetterCounts, LetterFilter, LetterRecord, SignatureRecord, Store};
 
 /// Calls `$m!` with the name of every conformance case.
 macro_rules! for_each_case {
@@ -20,6 +21,14 @@ macro_rules! for_each_case {
             unknown_petition_counts_zero,
             petitions_do_not_share_counts,
             export_returns_what_was_stored,
+            letter_sent_then_counted,
+            letter_repeat_counted_once,
+            same_letter_raced_counted_once,
+            concurrent_distinct_letters_counted_exactly,
+            letter_export_filters_by_state_and_senator,
+            expired_letters_are_not_exported,
+            no_letters_counts_empty,
+            letters_and_signatures_do_not_mix,
         );
     };
 }
@@ -190,4 +199,283 @@ pub(crate) async fn export_returns_what_was_stored(store: Arc<dyn Store>) {
     let mut got = store.export_signatures("p1").await.expect("export");
     got.sort_by(|a, b| a.hash.cmp(&b.hash));
     assert_eq!(got, vec![with_email, plain]);
+}
+
+/// The senators of the test states (bioguide-like ids).
+pub(crate) fn senators_of(state: &str) -> Vec<String> {
+    match state {
+        "CA" => vec!["C000001".into(), "C000002".into()],
+        "NY" => vec!["N000001".into(), "N000002".into()],
+        other => vec![format!("{other}00001"), format!("{other}00002")],
+    }
+}
+
+/// A letter as the router would build it (the fields are opaque to the store).
+pub(crate) fn letter(hash: &str, state: &str, letter_hash: &str) -> LetterRecord {
+    LetterRecord {
+        hash: hash.into(),
+        state: state.into(),
+        letter_hash: letter_hash.into(),
+        senators: senators_of(state),
+        private_enc: fake_enc(&format!("private data of {hash}")),
+        suggested: true,
+        created_at: "2026-03-01T12:00:00Z".into(),
+        expires_at: 4_102_444_800, // 2100-01-01
+    }
+}
+
+fn count_of(counts: &LetterCounts, senator: &str) -> u64 {
+    counts.by_senator.get(senator).copied().unwrap_or(0)
+}
+
+pub(crate) async fn letter_sent_then_counted(store: Arc<dyn Store>) {
+    let out = store
+        .send_letter(letter("h1", "CA", "l1"))
+        .await
+        .expect("sends");
+    assert!(out.new);
+    let counts = store.letter_counts().await.expect("counts");
+    assert_eq!(counts.total, 1);
+    assert_eq!(counts.by_state.get("CA"), Some(&1));
+    assert_eq!(counts.by_state.len(), 1);
+    assert_eq!(count_of(&counts, "C000001"), 1);
+    assert_eq!(count_of(&counts, "C000002"), 1);
+    assert_eq!(counts.by_senator.len(), 2);
+}
+
+pub(crate) async fn letter_repeat_counted_once(store: Arc<dyn Store>) {
+    assert!(
+        store
+            .send_letter(letter("h", "CA", "l"))
+            .await
+            .expect("sends")
+            .new
+    );
+    // The same person, state and letter again, from another request (other ciphertext).
+    let mut again = letter("h", "CA", "l");
+    again.private_enc = fake_enc("other");
+    again.created_at = "2026-03-02T12:00:00Z".into();
+    assert!(
+        !store
+            .send_letter(again)
+            .await
+            .expect("repeat is not an error")
+            .new
+    );
+    // An exact replay (a retry) is never counted again either.
+    store
+        .send_letter(letter("h", "CA", "l"))
+        .await
+        .expect("retry");
+    // Another letter by the same person, or the same letter to another state, is new.
+    assert!(
+        store
+            .send_letter(letter("h", "CA", "l2"))
+            .await
+            .expect("sends")
+            .new
+    );
+    assert!(
+        store
+            .send_letter(letter("h", "NY", "l"))
+            .await
+            .expect("sends")
+            .new
+    );
+    let counts = store.letter_counts().await.expect("counts");
+    assert_eq!(counts.total, 3);
+    assert_eq!(counts.by_state.get("CA"), Some(&2));
+    assert_eq!(counts.by_state.get("NY"), Some(&1));
+    assert_eq!(count_of(&counts, "C000001"), 2);
+    assert_eq!(count_of(&counts, "N000002"), 1);
+    let all = store
+        .export_letters(&LetterFilter::All)
+        .await
+        .expect("export");
+    assert_eq!(all.len(), 3);
+    let first = all
+        .iter()
+        .find(|l| l.state == "CA" && l.letter_hash == "l")
+        .expect("the first letter");
+    assert_eq!(first, &letter("h", "CA", "l"), "the first one is kept");
+}
+
+pub(crate) async fn same_letter_raced_counted_once(store: Arc<dyn Store>) {
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            let mut rec = letter("same", "NY", "l");
+            rec.private_enc = fake_enc(&format!("attempt {i}"));
+            tokio::spawn(async move { store.send_letter(rec).await })
+        })
+        .collect();
+    let mut new = 0;
+    for task in tasks {
+        if task.await.expect("task").expect("sends").new {
+            new += 1;
+        }
+    }
+    assert_eq!(
+        new, 1,
+        "exactly one of the racing requests is the new letter"
+    );
+    let counts = store.letter_counts().await.expect("counts");
+    assert_eq!(counts.total, 1);
+    assert_eq!(count_of(&counts, "N000001"), 1);
+    assert_eq!(
+        store
+            .export_letters(&LetterFilter::All)
+            .await
+            .expect("export")
+            .len(),
+        1
+    );
+}
+
+pub(crate) async fn concurrent_distinct_letters_counted_exactly(store: Arc<dyn Store>) {
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            let state = if i % 4 == 0 { "NY" } else { "CA" };
+            tokio::spawn(async move {
+                store
+                    .send_letter(letter(&format!("h{i}"), state, "l"))
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        assert!(task.await.expect("task").expect("sends").new);
+    }
+    let counts = store.letter_counts().await.expect("counts");
+    assert_eq!(counts.total, 40);
+    assert_eq!(counts.by_state.get("CA"), Some(&30));
+    assert_eq!(counts.by_state.get("NY"), Some(&10));
+    assert_eq!(count_of(&counts, "C000001"), 30);
+    assert_eq!(count_of(&counts, "C000002"), 30);
+    assert_eq!(count_of(&counts, "N000001"), 10);
+    assert_eq!(count_of(&counts, "N000002"), 10);
+}
+
+pub(crate) async fn letter_export_filters_by_state_and_senator(store: Arc<dyn Store>) {
+    let mut own = letter("h1", "CA", "own");
+    own.suggested = false;
+    own.private_enc = fake_enc("private data with a letter of its own");
+    let ny = letter("h2", "NY", "l");
+    // A state whose code is a prefix of nothing else, and one letter that counts for a
+    // senator no longer in office (data refreshed since): filters follow what was stored.
+    let mut old = letter("h3", "CA", "l");
+    old.senators = vec!["C000001".into(), "OLD0001".into()];
+    for rec in [own.clone(), ny.clone(), old.clone()] {
+        assert!(store.send_letter(rec).await.expect("sends").new);
+    }
+    let sorted = |mut v: Vec<LetterRecord>| {
+        v.sort_by(|a, b| a.hash.cmp(&b.hash));
+        v
+    };
+    let all = sorted(
+        store
+            .export_letters(&LetterFilter::All)
+            .await
+            .expect("export"),
+    );
+    assert_eq!(all, vec![own.clone(), ny.clone(), old.clone()]);
+    let ca = sorted(
+        store
+            .export_letters(&LetterFilter::State("CA".into()))
+            .await
+            .expect("export"),
+    );
+    assert_eq!(ca, vec![own.clone(), old.clone()]);
+    let none = store
+        .export_letters(&LetterFilter::State("TX".into()))
+        .await
+        .expect("export");
+    assert!(none.is_empty());
+    let c1 = sorted(
+        store
+            .export_letters(&LetterFilter::Senator("C000001".into()))
+            .await
+            .expect("export"),
+    );
+    assert_eq!(c1, vec![own.clone(), old.clone()]);
+    let c2 = store
+        .export_letters(&LetterFilter::Senator("C000002".into()))
+        .await
+        .expect("export");
+    assert_eq!(c2, vec![own]);
+    let gone = store
+        .export_letters(&LetterFilter::Senator("OLD0001".into()))
+        .await
+        .expect("export");
+    assert_eq!(gone, vec![old]);
+    let counts = store.letter_counts().await.expect("counts");
+    assert_eq!(count_of(&counts, "OLD0001"), 1);
+    assert_eq!(count_of(&counts, "C000001"), 2);
+}
+
+pub(crate) async fn expired_letters_are_not_exported(store: Arc<dyn Store>) {
+    let mut expired = letter("h-old", "CA", "l");
+    expired.expires_at = 1_600_000_000; // 2020
+    assert!(store.send_letter(expired).await.expect("sends").new);
+    assert!(
+        store
+            .send_letter(letter("h-new", "CA", "l"))
+            .await
+            .expect("sends")
+            .new
+    );
+    let all = store
+        .export_letters(&LetterFilter::All)
+        .await
+        .expect("export");
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].hash, "h-new");
+    // Counts are aggregates without personal data and stay.
+    assert_eq!(store.letter_counts().await.expect("counts").total, 2);
+}
+
+pub(crate) async fn no_letters_counts_empty(store: Arc<dyn Store>) {
+    let counts = store.letter_counts().await.expect("counts");
+    assert_eq!(counts, LetterCounts::default());
+    assert!(
+        store
+            .export_letters(&LetterFilter::All)
+            .await
+            .expect("export")
+            .is_empty()
+    );
+}
+
+pub(crate) async fn letters_and_signatures_do_not_mix(store: Arc<dyn Store>) {
+    // A petition whose id looks like a state, and a letter from that state.
+    assert!(
+        store
+            .sign(record("CA", "h", "US"))
+            .await
+            .expect("signs")
+            .new
+    );
+    assert!(
+        store
+            .send_letter(letter("h", "CA", "l"))
+            .await
+            .expect("sends")
+            .new
+    );
+    assert_eq!(store.count("CA").await.expect("counts").total, 1);
+    assert_eq!(
+        store.export_signatures("CA").await.expect("export").len(),
+        1
+    );
+    let counts = store.letter_counts().await.expect("counts");
+    assert_eq!(counts.total, 1);
+    assert_eq!(
+        store
+            .export_letters(&LetterFilter::All)
+            .await
+            .expect("export")
+            .len(),
+        1
+    );
 }

@@ -8,6 +8,8 @@
 //! | --- | --- | --- | --- |
 //! | signature | `SIG#<petition>#<hash>` | `SIG` | `name_enc` (B), `email_enc` (B, only with updates), `country`, `updates` (BOOL), `created_at`, `expires_at` (N) |
 //! | counter shard | `CNT#<petition>#<00..15>` | `CNT` | `total` (N), `c_<CC>` (N) per country |
+//! | letter | `LTR#<hash>#<STATE>` | `LTR#<letter hash>` | `private_enc` (B), `state`, `senators` (SS), `suggested` (BOOL), `created_at`, `expires_at` (N) |
+//! | letter counter shard | `LCNT#<00..15>` | `LCNT#<STATE>` | `s_<STATE>` (N), `b_<bioguide>` (N) per senator |
 //!
 //! A signature's key holds the keyed hash of the address, so writes spread over partitions.
 //! Counts are spread over 16 shards (one partition takes about 1,000 writes/s, so 16 shards
@@ -25,6 +27,17 @@
 //! **4 WCU** (signature + shard), measured with `ReturnConsumedCapacity::TOTAL` in the tests
 //! ([`DynamoStore::sign_measured`]). A count costs 16 strongly consistent reads of items under
 //! 4 KB = 16 RCU; the API's `s-maxage=5` lets the CDN absorb repeated reads.
+//!
+//! A letter is the same kind of transaction: put the letter if `attribute_not_exists(pk)` and
+//! `ADD s_<STATE> :one, b_<senator> :one` (both senators) on a letter counter shard. Each
+//! (shard, state) pair is its own small item (`sk = LCNT#<STATE>`), not one item per shard with
+//! every state's and senator's counters: such an item grows past 1 KB once 150 counters are in
+//! it, and an update is billed on the item's whole size. The personal fields are one encrypted
+//! value, and the suggested letter is not stored (its keyed hash is in the key), so a letter
+//! with the suggested text and an address of ordinary length is one item of under 1 KB:
+//! **4 WCU** a letter, measured in the tests ([`DynamoStore::send_letter_measured`]). A letter
+//! in the writer's own words adds its text: 2 WCU more per started KB of item. Reading the
+//! letter counts is one consistent `Query` per shard (16 RCU), for the operator only.
 
 use std::collections::HashMap;
 use std::error::Error as StdError;
@@ -45,7 +58,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::{
-    Counts, SignOutcome, SignatureRecord, Store, StoreError, StoreFuture, StoredSignature,
+    Counts, LetterCounts, LetterFilter, LetterRecord, SignOutcome, SignatureRecord, Store,
+    StoreError, StoreFuture, StoredLetter, StoredSignature,
 };
 
 /// The table schema, shared with the infra template.
@@ -127,6 +141,19 @@ fn shard_of(hash: &str) -> u32 {
 
 fn shard_pk(petition: &str, shard: u32) -> String {
     format!("CNT#{petition}#{shard:02}")
+}
+
+/// The key of a letter: (`LTR#<hash>#<STATE>`, `LTR#<letter hash>`).
+fn letter_key(rec: &LetterRecord) -> (String, String) {
+    (
+        format!("LTR#{}#{}", rec.hash, rec.state),
+        format!("LTR#{}", rec.letter_hash),
+    )
+}
+
+/// The letter counter shard of a (shard, state): (`LCNT#<00..15>`, `LCNT#<STATE>`).
+fn letter_shard_key(shard: u32, state: &str) -> (String, String) {
+    (format!("LCNT#{shard:02}"), format!("LCNT#{state}"))
 }
 
 /// The idempotency token of a signature in a table (36 characters at most, as DynamoDB
@@ -232,6 +259,81 @@ impl DynamoStore {
     ) -> Result<(SignOutcome, Option<f64>), StoreError> {
         let items = self.items(rec)?;
         let token = request_token(&self.table, &rec.petition, &rec.hash);
+        let key = (
+            format!("SIG#{}#{}", rec.petition, rec.hash),
+            "SIG".to_owned(),
+        );
+        self.write_once(items, &token, &key).await
+    }
+
+    fn letter_items(&self, rec: &LetterRecord) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Other(e.to_string());
+        let (pk, sk) = letter_key(rec);
+        // A string set holds distinct values.
+        let mut senators = rec.senators.clone();
+        senators.sort_unstable();
+        senators.dedup();
+        let mut put = Put::builder()
+            .table_name(&self.table)
+            .item("pk", s(pk))
+            .item("sk", s(sk))
+            .item("private_enc", blob(&rec.private_enc)?)
+            .item("state", s(&rec.state))
+            .item("suggested", AttributeValue::Bool(rec.suggested))
+            .item("created_at", s(&rec.created_at))
+            .item("expires_at", n(rec.expires_at))
+            .condition_expression("attribute_not_exists(pk)");
+        if !senators.is_empty() {
+            put = put.item("senators", AttributeValue::Ss(senators.clone()));
+        }
+        let (shard_pk, shard_sk) = letter_shard_key(shard_of(&rec.hash), &rec.state);
+        let mut expression = "ADD #s :one".to_owned();
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(shard_pk))
+            .key("sk", s(shard_sk))
+            .expression_attribute_names("#s", format!("s_{}", rec.state))
+            .expression_attribute_values(":one", n(1));
+        for (i, bioguide) in senators.iter().enumerate() {
+            expression.push_str(&format!(", #b{i} :one"));
+            update = update.expression_attribute_names(format!("#b{i}"), format!("b_{bioguide}"));
+        }
+        let update = update.update_expression(expression);
+        Ok(vec![
+            TransactWriteItem::builder()
+                .put(put.build().map_err(build)?)
+                .build(),
+            TransactWriteItem::builder()
+                .update(update.build().map_err(build)?)
+                .build(),
+        ])
+    }
+
+    /// Stores a letter like [`Store::send_letter`] and also returns the write capacity units
+    /// consumed, as DynamoDB reports them.
+    pub async fn send_letter_measured(
+        &self,
+        rec: &LetterRecord,
+    ) -> Result<(SignOutcome, Option<f64>), StoreError> {
+        let items = self.letter_items(rec)?;
+        // Petition ids never hold `#`, so letter tokens cannot meet signature tokens.
+        let token = request_token(
+            &self.table,
+            &format!("LTR#{}", rec.state),
+            &format!("{}#{}", rec.hash, rec.letter_hash),
+        );
+        self.write_once(items, &token, &letter_key(rec)).await
+    }
+
+    /// Runs a conditional put + counter update once: `new: false` when the item `key` exists
+    /// already. Retries conflicts; a token reused with other data (the same item from another
+    /// request) is a repeat once that item is there.
+    async fn write_once(
+        &self,
+        items: Vec<TransactWriteItem>,
+        token: &str,
+        key: &(String, String),
+    ) -> Result<(SignOutcome, Option<f64>), StoreError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -239,7 +341,7 @@ impl DynamoStore {
                 .client
                 .transact_write_items()
                 .set_transact_items(Some(items.clone()))
-                .client_request_token(&token)
+                .client_request_token(token)
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await;
@@ -257,16 +359,16 @@ impl DynamoStore {
             match failure {
                 Failure::Duplicate => return Ok((SignOutcome { new: false }, None)),
                 Failure::TokenReused => {
-                    // The same (petition, hash) was submitted with other data (a fresh nonce)
-                    // in the last 10 minutes: it is a repeat if that one was stored.
-                    return if self.signature_exists(rec).await? {
+                    // The same item was submitted with other data (a fresh nonce) in the last
+                    // 10 minutes: it is a repeat if that one was stored.
+                    return if self.item_exists(key).await? {
                         Ok((SignOutcome { new: false }, None))
                     } else if attempt < MAX_ATTEMPTS {
                         backoff(attempt).await;
                         continue;
                     } else {
                         Err(StoreError::Unavailable(
-                            "an earlier request for the same signature is still unresolved".into(),
+                            "an earlier request for the same item is still unresolved".into(),
                         ))
                     };
                 }
@@ -277,19 +379,81 @@ impl DynamoStore {
         }
     }
 
-    async fn signature_exists(&self, rec: &SignatureRecord) -> Result<bool, StoreError> {
+    async fn item_exists(&self, (pk, sk): &(String, String)) -> Result<bool, StoreError> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
-            .key("pk", s(format!("SIG#{}#{}", rec.petition, rec.hash)))
-            .key("sk", s("SIG"))
+            .key("pk", s(pk))
+            .key("sk", s(sk))
             .projection_expression("pk")
             .consistent_read(true)
             .send()
             .await
             .map_err(|e| sdk_err("GetItem", &e))?;
         Ok(out.item().is_some())
+    }
+
+    async fn read_letter_counts(&self) -> Result<LetterCounts, StoreError> {
+        let mut counts = LetterCounts::default();
+        for shard in 0..SHARDS {
+            let mut start: Option<HashMap<String, AttributeValue>> = None;
+            loop {
+                let page = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                    .expression_attribute_values(":pk", s(format!("LCNT#{shard:02}")))
+                    .expression_attribute_values(":prefix", s("LCNT#"))
+                    .consistent_read(true)
+                    .set_exclusive_start_key(start.take())
+                    .send()
+                    .await
+                    .map_err(|e| sdk_err("Query", &e))?;
+                for item in page.items() {
+                    for (name, value) in item {
+                        let Ok(text) = value.as_n() else { continue };
+                        let Ok(v) = text.parse::<u64>() else { continue };
+                        super::local::add_letter_count(&mut counts, name, v);
+                    }
+                }
+                match page.last_evaluated_key() {
+                    Some(key) if !key.is_empty() => start = Some(key.clone()),
+                    _ => break,
+                }
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn scan_letters(&self, filter: &LetterFilter) -> Result<Vec<StoredLetter>, StoreError> {
+        let mut out = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        let now = crate::domain::time::unix_seconds(std::time::SystemTime::now());
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("begins_with(pk, :prefix) AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":prefix", s("LTR#"))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| sdk_err("Scan", &e))?;
+            for item in page.items() {
+                let rec = letter_from_item(item)?;
+                if rec.expires_at > now && filter.matches(&rec) {
+                    out.push(rec);
+                }
+            }
+            match page.last_evaluated_key() {
+                Some(key) if !key.is_empty() => start = Some(key.clone()),
+                _ => return Ok(out),
+            }
+        }
     }
 
     async fn read_counts(&self, petition: &str) -> Result<Counts, StoreError> {
@@ -466,6 +630,50 @@ fn record_from_item(item: &HashMap<String, AttributeValue>) -> Result<SignatureR
     })
 }
 
+fn letter_from_item(item: &HashMap<String, AttributeValue>) -> Result<LetterRecord, StoreError> {
+    let damaged = |what: &str| StoreError::Other(format!("a stored letter lacks a valid `{what}`"));
+    let text = |key: &str| -> Result<String, StoreError> {
+        item.get(key)
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .ok_or_else(|| damaged(key))
+    };
+    let pk = text("pk")?;
+    let sk = text("sk")?;
+    let (hash, state) = pk
+        .strip_prefix("LTR#")
+        .and_then(|rest| rest.rsplit_once('#'))
+        .ok_or_else(|| damaged("pk"))?;
+    let letter_hash = sk.strip_prefix("LTR#").ok_or_else(|| damaged("sk"))?;
+    let mut senators = item
+        .get("senators")
+        .and_then(|v| v.as_ss().ok())
+        .cloned()
+        .unwrap_or_default();
+    senators.sort_unstable();
+    Ok(LetterRecord {
+        hash: hash.to_owned(),
+        state: state.to_owned(),
+        letter_hash: letter_hash.to_owned(),
+        senators,
+        private_enc: item
+            .get("private_enc")
+            .and_then(blob_text)
+            .ok_or_else(|| damaged("private_enc"))?,
+        suggested: item
+            .get("suggested")
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false),
+        created_at: text("created_at")?,
+        expires_at: item
+            .get("expires_at")
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| damaged("expires_at"))?,
+    })
+}
+
 impl Store for DynamoStore {
     fn kind(&self) -> &'static str {
         "dynamodb"
@@ -495,6 +703,21 @@ impl Store for DynamoStore {
 
     fn export_signatures<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Vec<StoredSignature>> {
         Box::pin(self.scan_signatures(petition))
+    }
+
+    fn send_letter(&self, rec: LetterRecord) -> StoreFuture<'_, SignOutcome> {
+        Box::pin(async move { self.send_letter_measured(&rec).await.map(|(out, _)| out) })
+    }
+
+    fn letter_counts(&self) -> StoreFuture<'_, LetterCounts> {
+        Box::pin(self.read_letter_counts())
+    }
+
+    fn export_letters<'a>(
+        &'a self,
+        filter: &'a LetterFilter,
+    ) -> StoreFuture<'a, Vec<StoredLetter>> {
+        Box::pin(self.scan_letters(filter))
     }
 }
 

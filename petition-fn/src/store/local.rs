@@ -7,10 +7,12 @@
 //!
 //! Tables:
 //! - `signatures`: `(petition, hash)` → the [`SignatureRecord`] as JSON;
-//! - `counts`: `(petition, country)` → count, with the empty country `""` holding the total.
+//! - `counts`: `(petition, country)` → count, with the empty country `""` holding the total;
+//! - `letters`: `(state, hash, letter hash)` → the [`LetterRecord`] as JSON;
+//! - `letter_counts`: `s_<STATE>` / `b_<bioguide>` → count (the DynamoDB attribute names).
 //!
-//! Signatures past their `expires_at` are left out of exports (DynamoDB deletes them with its
-//! TTL); counts stay.
+//! Signatures and letters past their `expires_at` are left out of exports (DynamoDB deletes
+//! them with its TTL); counts stay.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,7 +20,8 @@ use std::sync::Arc;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::{
-    Counts, SignOutcome, SignatureRecord, Store, StoreError, StoreFuture, StoredSignature,
+    Counts, LetterCounts, LetterFilter, LetterRecord, SignOutcome, SignatureRecord, Store,
+    StoreError, StoreFuture, StoredLetter, StoredSignature,
 };
 use crate::domain::time::unix_seconds;
 
@@ -27,6 +30,8 @@ pub const DB_FILE: &str = "petitions.redb";
 
 const SIGNATURES: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("signatures");
 const COUNTS: TableDefinition<(&str, &str), u64> = TableDefinition::new("counts");
+const LETTERS: TableDefinition<(&str, &str, &str), &[u8]> = TableDefinition::new("letters");
+const LETTER_COUNTS: TableDefinition<&str, u64> = TableDefinition::new("letter_counts");
 /// The country key that holds a petition's total.
 const TOTAL: &str = "";
 
@@ -74,6 +79,8 @@ impl LocalStore {
         let txn = db.begin_write().map_err(db_err)?;
         txn.open_table(SIGNATURES).map_err(db_err)?;
         txn.open_table(COUNTS).map_err(db_err)?;
+        txn.open_table(LETTERS).map_err(db_err)?;
+        txn.open_table(LETTER_COUNTS).map_err(db_err)?;
         txn.commit().map_err(db_err)?;
         Ok(Self {
             db: Arc::new(db),
@@ -147,6 +154,76 @@ impl LocalStore {
         Ok(out)
     }
 
+    fn send_letter_blocking(&self, rec: &LetterRecord) -> Result<SignOutcome, StoreError> {
+        let value = serde_json::to_vec(rec).map_err(|e| StoreError::Other(e.to_string()))?;
+        let txn = self.db.begin_write().map_err(db_err)?;
+        {
+            let mut letters = txn.open_table(LETTERS).map_err(db_err)?;
+            let key = (
+                rec.state.as_str(),
+                rec.hash.as_str(),
+                rec.letter_hash.as_str(),
+            );
+            if letters.get(key).map_err(db_err)?.is_some() {
+                drop(letters);
+                txn.abort().map_err(db_err)?;
+                return Ok(SignOutcome { new: false });
+            }
+            letters.insert(key, value.as_slice()).map_err(db_err)?;
+            let mut counts = txn.open_table(LETTER_COUNTS).map_err(db_err)?;
+            let names = std::iter::once(format!("s_{}", rec.state))
+                .chain(rec.senators.iter().map(|b| format!("b_{b}")));
+            for name in names {
+                let now = counts
+                    .get(name.as_str())
+                    .map_err(db_err)?
+                    .map_or(0, |g| g.value());
+                counts.insert(name.as_str(), now + 1).map_err(db_err)?;
+            }
+        }
+        txn.commit().map_err(db_err)?;
+        Ok(SignOutcome { new: true })
+    }
+
+    fn letter_counts_blocking(&self) -> Result<LetterCounts, StoreError> {
+        let txn = self.db.begin_read().map_err(db_err)?;
+        let counts = txn.open_table(LETTER_COUNTS).map_err(db_err)?;
+        let mut out = LetterCounts::default();
+        for entry in counts.iter().map_err(db_err)? {
+            let (key, value) = entry.map_err(db_err)?;
+            add_letter_count(&mut out, key.value(), value.value());
+        }
+        Ok(out)
+    }
+
+    fn export_letters_blocking(
+        &self,
+        filter: &LetterFilter,
+    ) -> Result<Vec<StoredLetter>, StoreError> {
+        let now = unix_seconds(std::time::SystemTime::now());
+        let txn = self.db.begin_read().map_err(db_err)?;
+        let letters = txn.open_table(LETTERS).map_err(db_err)?;
+        let mut out = Vec::new();
+        let range = match filter {
+            LetterFilter::State(code) => letters.range((code.as_str(), "", "")..),
+            _ => letters.range::<(&str, &str, &str)>(..),
+        };
+        for entry in range.map_err(db_err)? {
+            let (key, value) = entry.map_err(db_err)?;
+            if let LetterFilter::State(code) = filter
+                && key.value().0 != code.as_str()
+            {
+                break;
+            }
+            let rec: LetterRecord = serde_json::from_slice(value.value())
+                .map_err(|e| StoreError::Other(format!("a stored letter is damaged: {e}")))?;
+            if rec.expires_at > now && filter.matches(&rec) {
+                out.push(rec);
+            }
+        }
+        Ok(out)
+    }
+
     async fn blocking<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -156,6 +233,16 @@ impl LocalStore {
         tokio::task::spawn_blocking(move || f(&this))
             .await
             .map_err(|e| StoreError::Other(format!("store task failed: {e}")))?
+    }
+}
+
+/// Adds one counter (`s_<STATE>` or `b_<bioguide>`) to the counts; other names are ignored.
+pub(crate) fn add_letter_count(counts: &mut LetterCounts, name: &str, value: u64) {
+    if let Some(state) = name.strip_prefix("s_") {
+        *counts.by_state.entry(state.to_owned()).or_insert(0) += value;
+        counts.total += value;
+    } else if let Some(senator) = name.strip_prefix("b_") {
+        *counts.by_senator.entry(senator.to_owned()).or_insert(0) += value;
     }
 }
 
@@ -183,6 +270,22 @@ impl Store for LocalStore {
     fn export_signatures<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Vec<StoredSignature>> {
         let petition = petition.to_owned();
         Box::pin(self.blocking(move |s| s.export_blocking(&petition)))
+    }
+
+    fn send_letter(&self, rec: LetterRecord) -> StoreFuture<'_, SignOutcome> {
+        Box::pin(self.blocking(move |s| s.send_letter_blocking(&rec)))
+    }
+
+    fn letter_counts(&self) -> StoreFuture<'_, LetterCounts> {
+        Box::pin(self.blocking(|s| s.letter_counts_blocking()))
+    }
+
+    fn export_letters<'a>(
+        &'a self,
+        filter: &'a LetterFilter,
+    ) -> StoreFuture<'a, Vec<StoredLetter>> {
+        let filter = filter.clone();
+        Box::pin(self.blocking(move |s| s.export_letters_blocking(&filter)))
     }
 }
 

@@ -1,4 +1,4 @@
-//! Where signatures are kept: the [`Store`] trait and its implementations.
+//! Where signatures and letters are kept: the [`Store`] trait and its implementations.
 //!
 //! - [`local::LocalStore`]: embedded (redb), for `site-gen serve` and `petition-fn serve`
 //!   without AWS;
@@ -8,7 +8,8 @@
 //!
 //! Signing is idempotent: the same (petition, dedup hash) is stored and counted once, whether
 //! two requests race or one is retried. The store never sees a plaintext address: only the
-//! keyed hash and the encrypted fields of [`SignatureRecord`].
+//! keyed hash and the encrypted fields of [`SignatureRecord`]. Letters likewise: the same
+//! (address hash, state, letter hash) is stored and counted once ([`LetterRecord`]).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -22,7 +23,8 @@ pub(crate) mod conformance;
 pub mod dynamo;
 pub mod local;
 
-/// How long a signature (its encrypted personal data) is kept after it was made: two years.
+/// How long a signature or a letter (its encrypted personal data) is kept after it was made:
+/// two years.
 /// Counts are aggregates without personal data and are kept.
 pub const RETENTION_SECS: i64 = 2 * 365 * 24 * 60 * 60;
 
@@ -66,6 +68,69 @@ pub struct Counts {
     pub by_country: BTreeMap<String, u64>,
 }
 
+/// One letter to senators as stored. The store sees no plaintext personal data: only the
+/// keyed hashes and one encrypted value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LetterRecord {
+    /// The keyed hash of the writer's normalised address
+    /// ([`crate::protect::SignerKeys::dedup_hash`]).
+    pub hash: String,
+    /// The USPS code of the writer's state (one of the 50).
+    pub state: String,
+    /// The keyed hash of the letter's normalised text
+    /// ([`crate::protect::SignerKeys::letter_hash`]): the same person writing the same letter
+    /// to the same state is one letter.
+    pub letter_hash: String,
+    /// The bioguide ids of the state's senators when it was written, sorted (each is counted).
+    pub senators: Vec<String>,
+    /// The personal fields ([`crate::domain::LetterPrivate`]: name, email, street, city, ZIP and
+    /// the letter unless it is the suggested one), as JSON encrypted in one value.
+    pub private_enc: String,
+    /// Whether the letter is the campaign's suggested text, unchanged (then it is not stored).
+    pub suggested: bool,
+    /// When it was written (RFC 3339, UTC).
+    pub created_at: String,
+    /// When the stored personal data may be deleted (unix seconds; the DynamoDB TTL).
+    pub expires_at: i64,
+}
+
+/// A letter read back for the operator's export (the same fields as written).
+pub type StoredLetter = LetterRecord;
+
+/// Letter counts: per state and per senator, all letters since the start.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LetterCounts {
+    /// All letters (the sum of `by_state`).
+    pub total: u64,
+    /// Letters per USPS state code.
+    pub by_state: BTreeMap<String, u64>,
+    /// Letters per senator (bioguide id); each letter counts for both senators of its state.
+    pub by_senator: BTreeMap<String, u64>,
+}
+
+/// Which letters an export wants.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum LetterFilter {
+    /// Every letter.
+    #[default]
+    All,
+    /// Letters from one state (USPS code, upper case).
+    State(String),
+    /// Letters counted for one senator (bioguide id).
+    Senator(String),
+}
+
+impl LetterFilter {
+    /// Whether a letter passes the filter.
+    pub fn matches(&self, letter: &LetterRecord) -> bool {
+        match self {
+            Self::All => true,
+            Self::State(code) => letter.state == *code,
+            Self::Senator(id) => letter.senators.iter().any(|s| s == id),
+        }
+    }
+}
+
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -90,7 +155,7 @@ impl StoreError {
 /// A boxed future returned by [`Store`] methods, so the trait is usable as `Arc<dyn Store>`.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
-/// A place to keep signatures and counts.
+/// A place to keep signatures, letters and their counts.
 pub trait Store: Send + Sync + 'static {
     /// `"local"` or `"dynamodb"`.
     fn kind(&self) -> &'static str;
@@ -108,6 +173,19 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every stored signature of a petition, for the operator's export.
     fn export_signatures<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Vec<StoredSignature>>;
+
+    /// Stores a letter and counts it for its state and each of its senators, once per
+    /// (hash, state, letter hash): a repeat returns `new: false` and changes nothing. Either
+    /// the letter and its counts are written, or nothing is.
+    fn send_letter(&self, rec: LetterRecord) -> StoreFuture<'_, SignOutcome>;
+
+    /// The letter counts (empty when no letter was written).
+    fn letter_counts(&self) -> StoreFuture<'_, LetterCounts>;
+
+    /// The stored letters that pass `filter` (not past their `expires_at`), for the
+    /// operator's export, in no particular order.
+    fn export_letters<'a>(&'a self, filter: &'a LetterFilter)
+    -> StoreFuture<'a, Vec<StoredLetter>>;
 }
 
 #[cfg(test)]

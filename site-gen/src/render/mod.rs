@@ -341,7 +341,7 @@ impl PageStage<'_> {
                     });
                 }
                 Kind::Section => {
-                    self.section_jobs(shared, e, view, &views, &items, &mut jobs, &mut out)
+                    self.section_jobs(shared, e, view, (&views, &items), &mut jobs, &mut out)
                 }
             }
         }
@@ -460,8 +460,7 @@ impl PageStage<'_> {
         shared: &Shared,
         e: &Entry,
         view: &PageView,
-        views: &BTreeMap<&str, PageView>,
-        items: &BTreeMap<&str, Value>,
+        (views, items): (&BTreeMap<&str, PageView>, &BTreeMap<&str, Value>),
         jobs: &mut Vec<Job>,
         out: &mut Pages,
     ) {

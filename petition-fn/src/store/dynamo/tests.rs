@@ -284,3 +284,169 @@ fn schema_parses() {
             .is_some_and(|t| t.enabled && t.attribute_name == "expires_at")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_letter_writes_two_items_of_one_write_unit_each() {
+    let Some(store) = fresh_store("letter_wcu").await else {
+        return;
+    };
+    // The largest letter with the suggested text and an ASCII address (see
+    // `largest_suggested_letter_item_is_under_1_kb`).
+    let rec = largest_suggested_letter();
+    let (out, units) = store.send_letter_measured(&rec).await.expect("sends");
+    assert!(out.new);
+    println!("consumed capacity of a new letter: {units:?} WCU");
+    // As for signatures: 4 WCU on the service (2 items × 2 for a transaction), 2 on DynamoDB
+    // Local, which does not model the transactional factor.
+    let per_item = units.expect("ReturnConsumedCapacity::TOTAL reports units") / 2.0;
+    assert!(
+        (per_item - 2.0).abs() < f64::EPSILON || (per_item - 1.0).abs() < f64::EPSILON,
+        "each item fits one 1 KB write unit: {units:?}"
+    );
+    let mut repeat = rec.clone();
+    repeat.private_enc = conformance::fake_enc("other");
+    let (out, _) = store.send_letter_measured(&repeat).await.expect("repeat");
+    assert!(!out.new);
+    let counts = store.letter_counts().await.expect("counts");
+    assert_eq!(counts.total, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn letter_items_follow_the_documented_layout() {
+    let Some(store) = fresh_store("letter_layout").await else {
+        return;
+    };
+    let rec = conformance::letter("abcHASH_-", "CA", "LETTERhash");
+    store.send_letter(rec.clone()).await.expect("sends");
+    let get = |pk: String, sk: String| {
+        let store = store.clone();
+        async move {
+            store
+                .client()
+                .get_item()
+                .table_name(store.table())
+                .key("pk", s(pk))
+                .key("sk", s(sk))
+                .consistent_read(true)
+                .send()
+                .await
+                .expect("get")
+                .item()
+                .cloned()
+        }
+    };
+    let item = get("LTR#abcHASH_-#CA".into(), "LTR#LETTERhash".into())
+        .await
+        .expect("letter item");
+    assert_eq!(letter_from_item(&item).expect("parses"), rec);
+    assert!(matches!(
+        item.get("private_enc"),
+        Some(AttributeValue::B(_))
+    ));
+    assert_eq!(item.get("expires_at"), Some(&n(rec.expires_at)));
+    let shard = get(
+        format!("LCNT#{:02}", shard_of("abcHASH_-")),
+        "LCNT#CA".into(),
+    )
+    .await
+    .expect("letter counter item");
+    assert_eq!(shard.get("s_CA"), Some(&n(1)));
+    assert_eq!(shard.get("b_C000001"), Some(&n(1)));
+    assert_eq!(shard.get("b_C000002"), Some(&n(1)));
+}
+
+/// The largest letter with the suggested text whose address is plain ASCII: a 100-character
+/// name, a 254-character address, a 200-character street, a 100-character city and a ZIP+4.
+fn largest_suggested_letter() -> LetterRecord {
+    let keys = crate::protect::SignerKeys::from_secret(&[1; 32]).expect("keys");
+    let private = crate::domain::LetterPrivate {
+        name: "n".repeat(100),
+        email: "e".repeat(254),
+        street: "s".repeat(200),
+        city: "c".repeat(100),
+        zip: "94103-1234".into(),
+        message: None,
+    };
+    let json = serde_json::to_string(&private).expect("serialises");
+    LetterRecord {
+        hash: keys.dedup_hash("someone@example.org"),
+        state: "CA".into(),
+        letter_hash: keys.letter_hash("Dear Senator,"),
+        senators: vec!["P000145".into(), "S001150".into()],
+        private_enc: keys.encrypt(&json).expect("encrypts"),
+        suggested: true,
+        created_at: "2026-03-01T12:00:00Z".into(),
+        expires_at: 1_835_438_400,
+    }
+}
+
+/// DynamoDB's item size: attribute name lengths + value sizes (numbers ~ digits / 2 + 1).
+fn item_size(item: &HashMap<String, AttributeValue>) -> usize {
+    item.iter()
+        .map(|(k, v)| {
+            k.len()
+                + match v {
+                    AttributeValue::S(s) => s.len(),
+                    AttributeValue::N(n) => n.len() / 2 + 1,
+                    AttributeValue::B(b) => b.as_ref().len(),
+                    AttributeValue::Ss(set) => set.iter().map(String::len).sum(),
+                    _ => 1,
+                }
+        })
+        .sum()
+}
+
+/// A letter with the suggested text costs one write unit per item, even at the limits of
+/// every field (in ASCII); a letter in the writer's own words is stored with its text.
+#[test]
+fn largest_suggested_letter_item_is_under_1_kb() {
+    let store = DynamoStore::new(local_client("http://127.0.0.1:9"), "t");
+    let rec = largest_suggested_letter();
+    let items = store.letter_items(&rec).expect("items");
+    let size = item_size(items[0].put().expect("put").item());
+    println!("largest suggested-letter item: {size} bytes");
+    assert!(size <= 1024, "letter item is {size} bytes");
+    // The counter shard item after an update: the key and three counters.
+    let update = items[1].update().expect("update");
+    let counter: usize = update
+        .key()
+        .iter()
+        .map(|(k, v)| k.len() + v.as_s().map_or(0, String::len))
+        .sum::<usize>()
+        + update
+            .expression_attribute_names()
+            .into_iter()
+            .flatten()
+            .map(|(_, name)| name.len() + 21)
+            .sum::<usize>();
+    assert!(counter <= 1024, "counter item is {counter} bytes");
+}
+
+#[test]
+fn letter_keys_parse_back() {
+    let rec = conformance::letter("h#with#hash", "NY", "l");
+    let (pk, sk) = letter_key(&rec);
+    assert_eq!(pk, "LTR#h#with#hash#NY");
+    assert_eq!(sk, "LTR#l");
+    let item = HashMap::from([
+        ("pk".to_owned(), s(pk)),
+        ("sk".to_owned(), s(sk)),
+        (
+            "private_enc".to_owned(),
+            blob(&rec.private_enc).expect("base64"),
+        ),
+        ("state".to_owned(), s("NY")),
+        (
+            "senators".to_owned(),
+            AttributeValue::Ss(vec!["N000002".into(), "N000001".into()]),
+        ),
+        ("suggested".to_owned(), AttributeValue::Bool(true)),
+        ("created_at".to_owned(), s(&rec.created_at)),
+        ("expires_at".to_owned(), n(rec.expires_at)),
+    ]);
+    assert_eq!(letter_from_item(&item).expect("parses"), rec);
+    assert_eq!(
+        letter_shard_key(3, "CA"),
+        ("LCNT#03".into(), "LCNT#CA".into())
+    );
+}

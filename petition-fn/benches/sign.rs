@@ -1,0 +1,298 @@
+//! Signing throughput and latency, over real HTTP on 127.0.0.1 (not a test; figures in
+//! `BENCHMARKS.md`).
+//!
+//! The router runs in this process (`axum::serve` on a loopback port, as `petition-fn serve`
+//! runs it) and a hyper client sends `BENCH_SIGNATURES` JSON signatures (default 2,000), each
+//! from a new address, with at most `BENCH_CONCURRENCY` in flight (default 32), then checks the
+//! count. Client and server share the machine's cores, so the throughput is a floor.
+//!
+//! - the embedded store (redb) in a temp folder: always;
+//! - DynamoDB Local at `DYNAMODB_ENDPOINT`: when set (a fresh table per run), plus the write
+//!   units one new signature consumes as DynamoDB reports them.
+//!
+//! ```sh
+//! cargo bench -p petition-fn --features dynamodb --bench sign > /dev/null   # results on stderr
+//! DYNAMODB_ENDPOINT=http://127.0.0.1:8000 cargo bench -p petition-fn --features dynamodb --bench sign > /dev/null
+//! ```
+//!
+//! stdout carries the server's request log (one JSON line per request, as in production);
+//! the results go to stderr. Every run is bounded: at most the given count, and 120 s.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context as _, bail};
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use axum::body::Bytes;
+use axum::http::{Method, Request, header};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use petition_fn::bundle::SiteBundle;
+use petition_fn::protect::SignerKeys;
+use petition_fn::store::SignatureRecord;
+use petition_fn::store::dynamo::{DynamoStore, init_table};
+use petition_fn::{AppState, local_state, standalone_app};
+use serde_json::json;
+
+/// The fixture petition (open since 2026-01-01, never closes).
+const PETITION: &str = "free-them";
+/// Longest a run may take.
+const TIME_LIMIT: Duration = Duration::from_secs(120);
+/// Countries the signers come from (spread over the per-country counters).
+const COUNTRIES: [&str; 8] = ["FR", "DE", "US", "GB", "ES", "IT", "CA", "JP"];
+
+type HttpClient = Client<HttpConnector, Full<Bytes>>;
+
+/// The test bundle (the same fixture as the router tests).
+fn bundle() -> anyhow::Result<SiteBundle> {
+    let mut bundle = SiteBundle::from_json(include_bytes!("../tests/fixtures/bundle.json"))
+        .context("the fixture bundle")?;
+    bundle.pages.shell = include_str!("../tests/fixtures/shell.html").into();
+    bundle.pages.components = include_str!("../tests/fixtures/components.html").into();
+    Ok(bundle)
+}
+
+fn setting(name: &str, default: usize) -> anyhow::Result<usize> {
+    match std::env::var(name) {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .with_context(|| format!("{name} must be a whole number")),
+        Err(_) => Ok(default),
+    }
+}
+
+/// What one run measured.
+struct Figures {
+    sent: usize,
+    ok: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+    counted: u64,
+}
+
+/// Nearest-rank percentile of sorted latencies, in milliseconds.
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    let idx = rank.clamp(1, sorted.len()) - 1;
+    sorted[idx].as_secs_f64() * 1e3
+}
+
+fn report(label: &str, f: &Figures, concurrency: usize) {
+    let mut sorted = f.latencies.clone();
+    sorted.sort_unstable();
+    eprintln!(
+        "sign [{label}]: {ok}/{sent} signatures accepted at concurrency {concurrency} in {secs:.2} s = {rate:.0} signatures/s; latency p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms; count read back {counted}",
+        ok = f.ok,
+        sent = f.sent,
+        secs = f.elapsed.as_secs_f64(),
+        rate = f.ok as f64 / f.elapsed.as_secs_f64(),
+        p50 = percentile(&sorted, 50.0),
+        p99 = percentile(&sorted, 99.0),
+        max = percentile(&sorted, 100.0),
+        counted = f.counted,
+    );
+}
+
+async fn sign_once(
+    client: &HttpClient,
+    base: &str,
+    tag: &str,
+    i: usize,
+) -> anyhow::Result<(u16, Bytes)> {
+    let body = json!({
+        "name": "Bench Signer",
+        "email": format!("bench-{tag}-{i}@example.org"),
+        "country": COUNTRIES[i % COUNTRIES.len()],
+        "consent": true,
+    });
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(format!("{base}/api/petitions/{PETITION}/signatures"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from(body.to_string())))?;
+    let res = client.request(req).await?;
+    let status = res.status().as_u16();
+    let bytes = res.into_body().collect().await?.to_bytes();
+    Ok((status, bytes))
+}
+
+async fn read_count(client: &HttpClient, base: &str) -> anyhow::Result<u64> {
+    let req = Request::builder()
+        .uri(format!("{base}/api/petitions/{PETITION}"))
+        .body(Full::new(Bytes::new()))?;
+    let res = client.request(req).await?;
+    let bytes = res.into_body().collect().await?.to_bytes();
+    let value: serde_json::Value = serde_json::from_slice(&bytes)?;
+    value["count"]
+        .as_u64()
+        .context("the status answer has a count")
+}
+
+/// Serves `state` on a loopback port and signs `n` times with `concurrency` in flight.
+async fn run(state: AppState, tag: &str, n: usize, concurrency: usize) -> anyhow::Result<Figures> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(
+        axum::serve(listener, standalone_app(state))
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .into_future(),
+    );
+    let client: HttpClient = Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(concurrency)
+        .build_http();
+
+    // Warm up connections and caches (distinct addresses, not measured).
+    for i in 0..concurrency {
+        sign_once(&client, &base, &format!("{tag}-warm"), i).await?;
+    }
+    let warm = concurrency as u64;
+
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let deadline = start + TIME_LIMIT;
+    let mut workers = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency {
+        let (client, base, tag, next) = (
+            client.clone(),
+            base.clone(),
+            tag.to_owned(),
+            Arc::clone(&next),
+        );
+        workers.push(tokio::spawn(async move {
+            let mut seen = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n || Instant::now() > deadline {
+                    return Ok::<_, anyhow::Error>(seen);
+                }
+                let t = Instant::now();
+                let (status, body) = sign_once(&client, &base, &tag, i).await?;
+                seen.push((t.elapsed(), status, body));
+            }
+        }));
+    }
+    let mut latencies = Vec::with_capacity(n);
+    let mut ok = 0;
+    let mut first_failure = None;
+    for worker in workers {
+        for (latency, status, body) in worker.await?? {
+            latencies.push(latency);
+            if (200..300).contains(&status) {
+                ok += 1;
+            } else if first_failure.is_none() {
+                first_failure = Some(format!("{status}: {}", String::from_utf8_lossy(&body)));
+            }
+        }
+    }
+    let elapsed = start.elapsed();
+    let counted = read_count(&client, &base).await? - warm;
+    let _ = stop.send(());
+    server.await??;
+    if let Some(failure) = first_failure {
+        eprintln!("sign [{tag}]: first refused signature: {failure}");
+    }
+    Ok(Figures {
+        sent: latencies.len(),
+        ok,
+        elapsed,
+        latencies,
+        counted,
+    })
+}
+
+/// A DynamoDB Local client with dummy credentials.
+fn dynamodb_local(endpoint: &str) -> aws_sdk_dynamodb::Client {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new(
+            "bench",
+            "bench",
+            None,
+            None,
+            "dynamodb-local",
+        ))
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+/// The write units DynamoDB reports for one new signature (and one repeat).
+async fn measure_units(store: &DynamoStore, keys: &SignerKeys) -> anyhow::Result<()> {
+    let rec = SignatureRecord {
+        petition: PETITION.to_owned(),
+        hash: keys.dedup_hash("wcu-probe@example.org"),
+        name_enc: keys.encrypt("Probe Signer")?,
+        email_enc: Some(keys.encrypt("wcu-probe@example.org")?),
+        country: "FR".to_owned(),
+        updates: true,
+        created_at: "2026-11-28T00:00:00Z".to_owned(),
+        expires_at: 1_900_000_000,
+    };
+    let (first, units) = store.sign_measured(&rec).await?;
+    let mut again = rec.clone();
+    again.name_enc = keys.encrypt("Probe Signer")?;
+    let (repeat, repeat_units) = store.sign_measured(&again).await?;
+    eprintln!(
+        "write units [dynamodb-local]: new signature (new={}) reported {units:?} WCU; repeat (new={}) reported {repeat_units:?}; billed by the service: 2 items x 2 (transactional) = 4 WCU",
+        first.new, repeat.new
+    );
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let n = setting("BENCH_SIGNATURES", 2_000)?;
+    let concurrency = setting("BENCH_CONCURRENCY", 32)?.max(1);
+    let bundle = bundle()?;
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+
+    let dir = tempfile::tempdir()?;
+    let state = local_state(dir.path(), bundle.clone()).await?;
+    let local = run(state, "local", n, concurrency).await?;
+    report("local (redb)", &local, concurrency);
+    if local.ok != n || local.counted != n as u64 {
+        bail!("the embedded store did not accept and count every signature");
+    }
+
+    match std::env::var("DYNAMODB_ENDPOINT") {
+        Ok(endpoint) if !endpoint.trim().is_empty() => {
+            let client = dynamodb_local(&endpoint);
+            let table = format!("petitions-bench-{}-{nanos}", std::process::id());
+            init_table(&client, &table).await?;
+            let store = DynamoStore::new(client.clone(), &table);
+            let mut secret = [0u8; 32];
+            getrandom::fill(&mut secret).map_err(|e| anyhow::anyhow!("random: {e}"))?;
+            let keys = SignerKeys::from_secret(&secret)?;
+            measure_units(&store, &keys).await?;
+            let state = AppState::new(Arc::new(store), keys, bundle);
+            let figures = run(state, "dynamodb", n, concurrency).await?;
+            // The probe signature above is counted too.
+            let figures = Figures {
+                counted: figures.counted.saturating_sub(1),
+                ..figures
+            };
+            report("dynamodb-local", &figures, concurrency);
+            let _ = client.delete_table().table_name(&table).send().await;
+            if figures.ok != n || figures.counted != n as u64 {
+                bail!("DynamoDB Local did not accept and count every signature");
+            }
+        }
+        _ => eprintln!(
+            "sign [dynamodb-local]: SKIPPED (set DYNAMODB_ENDPOINT to DynamoDB Local's URL)"
+        ),
+    }
+    Ok(())
+}

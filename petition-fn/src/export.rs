@@ -1,0 +1,592 @@
+//! The operator's export to CSV: a petition's signatures, the letters to senators (all, one
+//! state's, or one senator's) and the letter counts.
+//!
+//! It reads the store directly, with the operator's own access (AWS credentials for the
+//! DynamoDB table, or the local data folder), and decrypts with the signer key. It is a
+//! command of the `petition-fn` binary, never an HTTP endpoint.
+//!
+//! The CSV follows RFC 4180 (a header row, `,` between cells, CRLF line ends, a cell holding
+//! `,`, `"`, CR or LF in double quotes with `"` doubled). A cell that a spreadsheet would read
+//! as a formula (one beginning with `=`, `+`, `-`, `@`, a tab or a CR) is written with a `'`
+//! before it, so opening the file never runs what a visitor typed.
+
+use std::borrow::Cow;
+use std::io::Write;
+
+use crate::domain::LetterPrivate;
+use crate::protect::SignerKeys;
+use crate::store::{LetterFilter, Store, StoreError};
+
+/// Why an export failed. Nothing is written to the output file then.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The store could not be read.
+    #[error("cannot read the store: {0}")]
+    Store(#[from] StoreError),
+    /// A stored value could not be decrypted: the signer key is not the one the data was
+    /// written with.
+    #[error(
+        "cannot decrypt a stored {what}: the signer key is not the one it was written with (set SIGNER_HMAC_KEY to the deployment's signer secret)"
+    )]
+    Decrypt {
+        /// What was being read (`signature`, `letter`).
+        what: &'static str,
+    },
+    /// A stored letter's personal fields are not in the expected shape.
+    #[error("a stored letter is damaged: {0}")]
+    Damaged(String),
+    /// The output could not be written.
+    #[error("cannot write the export to {path}: {source}")]
+    Write {
+        /// Where.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The command's settings are missing or wrong.
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// One CSV cell: formula-like values neutralised with a leading `'`, then quoted when it
+/// holds `,`, `"`, CR or LF (RFC 4180), with `"` doubled.
+pub fn csv_cell(value: &str) -> Cow<'_, str> {
+    let risky = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let needs_quotes = value.contains([',', '"', '\r', '\n']);
+    if !risky && !needs_quotes {
+        return Cow::Borrowed(value);
+    }
+    let mut out = String::with_capacity(value.len() + 4);
+    if needs_quotes {
+        out.push('"');
+    }
+    if risky {
+        out.push('\'');
+    }
+    for c in value.chars() {
+        if c == '"' {
+            out.push('"');
+        }
+        out.push(c);
+    }
+    if needs_quotes {
+        out.push('"');
+    }
+    Cow::Owned(out)
+}
+
+/// One CSV record: the cells, separated by `,`, ended by CRLF.
+pub fn csv_row<S: AsRef<str>>(cells: &[S]) -> String {
+    let mut line = cells
+        .iter()
+        .map(|c| csv_cell(c.as_ref()))
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push_str("\r\n");
+    line
+}
+
+/// The header of the signatures export.
+pub const SIGNATURE_COLUMNS: &[&str] = &[
+    "petition",
+    "created_at",
+    "name",
+    "email",
+    "country",
+    "updates",
+];
+
+/// The header of the letters export. `letter` is `suggested` (the campaign's letter, not
+/// stored) or `own` (the writer's words, in `message`).
+pub const LETTER_COLUMNS: &[&str] = &[
+    "created_at",
+    "state",
+    "senators",
+    "name",
+    "email",
+    "street",
+    "city",
+    "zip",
+    "letter",
+    "message",
+];
+
+/// The header of the letter counts export: `scope` is `state` or `senator`.
+pub const LETTER_COUNT_COLUMNS: &[&str] = &["scope", "id", "letters"];
+
+/// A petition's signatures as CSV, oldest first; returns the text and the number of rows.
+/// Email addresses appear only where they are stored (signers who asked for updates).
+pub async fn signatures_csv(
+    store: &dyn Store,
+    keys: &SignerKeys,
+    petition: &str,
+) -> Result<(String, usize), ExportError> {
+    let mut rows = store.export_signatures(petition).await?;
+    rows.sort_by(|a, b| (&a.created_at, &a.hash).cmp(&(&b.created_at, &b.hash)));
+    let decrypt = |v: &str| {
+        keys.decrypt(v)
+            .map_err(|_| ExportError::Decrypt { what: "signature" })
+    };
+    let mut out = csv_row(SIGNATURE_COLUMNS);
+    for rec in &rows {
+        let name = decrypt(&rec.name_enc)?;
+        let email = match &rec.email_enc {
+            Some(e) => decrypt(e)?,
+            None => String::new(),
+        };
+        out.push_str(&csv_row(&[
+            rec.petition.as_str(),
+            &rec.created_at,
+            &name,
+            &email,
+            &rec.country,
+            if rec.updates { "true" } else { "false" },
+        ]));
+    }
+    Ok((out, rows.len()))
+}
+
+/// The letters that pass `filter` as CSV, oldest first; returns the text and the number of
+/// rows.
+pub async fn letters_csv(
+    store: &dyn Store,
+    keys: &SignerKeys,
+    filter: &LetterFilter,
+) -> Result<(String, usize), ExportError> {
+    let mut rows = store.export_letters(filter).await?;
+    rows.sort_by(|a, b| {
+        (&a.created_at, &a.state, &a.hash, &a.letter_hash).cmp(&(
+            &b.created_at,
+            &b.state,
+            &b.hash,
+            &b.letter_hash,
+        ))
+    });
+    let mut out = csv_row(LETTER_COLUMNS);
+    for rec in &rows {
+        let json = keys
+            .decrypt(&rec.private_enc)
+            .map_err(|_| ExportError::Decrypt { what: "letter" })?;
+        let private: LetterPrivate =
+            serde_json::from_str(&json).map_err(|e| ExportError::Damaged(e.to_string()))?;
+        out.push_str(&csv_row(&[
+            rec.created_at.as_str(),
+            &rec.state,
+            &rec.senators.join(" "),
+            &private.name,
+            &private.email,
+            &private.street,
+            &private.city,
+            &private.zip,
+            if rec.suggested { "suggested" } else { "own" },
+            private.message.as_deref().unwrap_or(""),
+        ]));
+    }
+    Ok((out, rows.len()))
+}
+
+/// The letter counts as CSV (states, then senators); returns the text and the number of rows.
+pub async fn letter_counts_csv(store: &dyn Store) -> Result<(String, usize), ExportError> {
+    let counts = store.letter_counts().await?;
+    let mut out = csv_row(LETTER_COUNT_COLUMNS);
+    let rows = counts
+        .by_state
+        .iter()
+        .map(|(k, v)| ("state", k, v))
+        .chain(counts.by_senator.iter().map(|(k, v)| ("senator", k, v)));
+    let mut n = 0;
+    for (scope, id, count) in rows {
+        out.push_str(&csv_row(&[scope, id.as_str(), &count.to_string()]));
+        n += 1;
+    }
+    Ok((out, n))
+}
+
+/// Writes an export to `path` (mode 0600: it holds personal data), through a temporary file
+/// renamed into place, so a failed write leaves no half file.
+pub fn write_private_file(path: &std::path::Path, text: &str) -> Result<(), ExportError> {
+    let err = |source| ExportError::Write {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export.csv".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let written = options.open(&tmp).and_then(|mut file| {
+        file.write_all(text.as_bytes())?;
+        file.sync_all()
+    });
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err(e));
+    }
+    Ok(())
+}
+
+#[cfg(feature = "dynamodb")]
+pub use cli::{ExportCommand, ExportTarget, run};
+
+/// The `petition-fn export` command (feature `dynamodb`, which the binary has).
+#[cfg(feature = "dynamodb")]
+mod cli {
+    use std::path::{Path, PathBuf};
+    use std::sync::Arc;
+
+    use super::{ExportError, letter_counts_csv, letters_csv, signatures_csv, write_private_file};
+    use crate::protect::{KEY_ENV, KEY_FILE, SignerKeys};
+    use crate::store::dynamo::{DynamoStore, TABLE_ENV};
+    use crate::store::local::{DB_FILE, LocalStore};
+    use crate::store::{LetterFilter, Store};
+
+    /// What to export.
+    #[derive(Debug, Clone, clap::Subcommand)]
+    pub enum ExportCommand {
+        /// A petition's signatures: date, name, country, and the email of those who asked for
+        /// updates.
+        Signatures {
+            /// The petition's id (as in its page's front matter).
+            #[arg(long)]
+            petition: String,
+            /// Where the data comes from and where the CSV goes.
+            #[command(flatten)]
+            target: ExportTarget,
+        },
+        /// Letters to senators, with the writers' names and addresses.
+        Letters {
+            /// Only the letters from this state (USPS code, such as CA).
+            #[arg(long, conflicts_with = "senator")]
+            state: Option<String>,
+            /// Only the letters to this senator (bioguide id, as in content/data/senators.json).
+            #[arg(long)]
+            senator: Option<String>,
+            /// Where the data comes from and where the CSV goes.
+            #[command(flatten)]
+            target: ExportTarget,
+        },
+        /// The number of letters per state and per senator (no personal data).
+        LetterCounts {
+            /// Where the data comes from and where the CSV goes.
+            #[command(flatten)]
+            target: ExportTarget,
+        },
+    }
+
+    /// Where the data comes from and where the CSV goes.
+    #[derive(Debug, Clone, clap::Args)]
+    pub struct ExportTarget {
+        /// Write the CSV to this file (mode 0600) instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The local data folder (embedded store and signer.key), used when TABLE_NAME is unset.
+        #[arg(long, default_value = ".data")]
+        data_dir: PathBuf,
+    }
+
+    /// Runs an export: reads the DynamoDB table named by `TABLE_NAME` (with the SDK's standard
+    /// credentials) or the embedded store in `--data-dir`, decrypts with `SIGNER_HMAC_KEY` (or
+    /// `<data-dir>/signer.key` locally), and writes the CSV. Returns a one-line summary for
+    /// standard error.
+    pub async fn run(command: ExportCommand) -> Result<String, ExportError> {
+        let target = match &command {
+            ExportCommand::Signatures { target, .. }
+            | ExportCommand::Letters { target, .. }
+            | ExportCommand::LetterCounts { target } => target.clone(),
+        };
+        let (store, source) = open_store(&target.data_dir).await?;
+        let (csv, rows, what) = match command {
+            ExportCommand::Signatures { petition, .. } => {
+                let keys = keys(&target.data_dir)?;
+                let (csv, n) = signatures_csv(store.as_ref(), &keys, &petition).await?;
+                (csv, n, format!("signatures of {petition}"))
+            }
+            ExportCommand::Letters { state, senator, .. } => {
+                let keys = keys(&target.data_dir)?;
+                let filter = match (state, senator) {
+                    (Some(s), _) => LetterFilter::State(s.trim().to_ascii_uppercase()),
+                    (None, Some(b)) => LetterFilter::Senator(b.trim().to_ascii_uppercase()),
+                    (None, None) => LetterFilter::All,
+                };
+                let (csv, n) = letters_csv(store.as_ref(), &keys, &filter).await?;
+                let what = match filter {
+                    LetterFilter::All => "letters".to_owned(),
+                    LetterFilter::State(s) => format!("letters from {s}"),
+                    LetterFilter::Senator(b) => format!("letters to senator {b}"),
+                };
+                (csv, n, what)
+            }
+            ExportCommand::LetterCounts { .. } => {
+                let (csv, n) = letter_counts_csv(store.as_ref()).await?;
+                (csv, n, "letter counts".to_owned())
+            }
+        };
+        let to = match &target.out {
+            Some(path) => {
+                write_private_file(path, &csv)?;
+                path.display().to_string()
+            }
+            None => {
+                let mut stdout = std::io::stdout().lock();
+                std::io::Write::write_all(&mut stdout, csv.as_bytes())
+                    .and_then(|()| std::io::Write::flush(&mut stdout))
+                    .map_err(|source| ExportError::Write {
+                        path: "standard output".into(),
+                        source,
+                    })?;
+                "standard output".to_owned()
+            }
+        };
+        Ok(format!(
+            "exported {rows} rows ({what}) from {source} to {to}"
+        ))
+    }
+
+    async fn open_store(data_dir: &Path) -> Result<(Arc<dyn Store>, String), ExportError> {
+        if let Some(table) = std::env::var(TABLE_ENV)
+            .ok()
+            .filter(|t| !t.trim().is_empty())
+        {
+            let store = DynamoStore::from_env().await?;
+            return Ok((Arc::new(store), format!("DynamoDB table {table}")));
+        }
+        let db = data_dir.join(DB_FILE);
+        if !db.is_file() {
+            return Err(ExportError::Setup(format!(
+                "there is no local store at {}: set {TABLE_ENV} to export from DynamoDB, or give the data folder with --data-dir",
+                db.display()
+            )));
+        }
+        let dir = data_dir.to_owned();
+        let store = tokio::task::spawn_blocking(move || LocalStore::open_in(&dir))
+            .await
+            .map_err(|e| ExportError::Setup(format!("opening the local store failed: {e}")))??;
+        Ok((Arc::new(store), db.display().to_string()))
+    }
+
+    /// `SIGNER_HMAC_KEY`, else the existing `<data-dir>/signer.key` (never a new one: a new key
+    /// could not decrypt anything).
+    fn keys(data_dir: &Path) -> Result<SignerKeys, ExportError> {
+        let setup = |e: crate::protect::KeyError| ExportError::Setup(e.to_string());
+        if let Some(keys) = SignerKeys::from_env().map_err(setup)? {
+            return Ok(keys);
+        }
+        let path = data_dir.join(KEY_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => SignerKeys::from_encoded(&text).map_err(setup),
+            Err(e) => Err(ExportError::Setup(format!(
+                "no signer key: set {KEY_ENV} to the deployment's signer secret (the value of the secret named by SIGNER_HMAC_KEY_SECRET_ARN), or keep {} ({e})",
+                path.display()
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::store::local::LocalStore;
+    use crate::store::{LetterRecord, SignatureRecord};
+
+    #[test]
+    fn plain_cells_are_left_alone() {
+        assert_eq!(csv_cell("Ada Lovelace"), "Ada Lovelace");
+        assert_eq!(csv_cell(""), "");
+        assert_eq!(csv_cell("Zoë 李"), "Zoë 李");
+        assert_eq!(csv_cell("a-b=c"), "a-b=c", "only a leading sign is risky");
+    }
+
+    #[test]
+    fn rfc_4180_quoting() {
+        assert_eq!(csv_cell("Doe, Jane"), "\"Doe, Jane\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("two\nlines"), "\"two\nlines\"");
+        assert_eq!(csv_cell("cr\rhere"), "\"cr\rhere\"");
+        assert_eq!(csv_row(&["a", "b,c", ""]), "a,\"b,c\",\r\n");
+    }
+
+    #[test]
+    fn formulas_are_neutralised() {
+        assert_eq!(csv_cell("=1+1"), "'=1+1");
+        assert_eq!(csv_cell("+33 1 23"), "'+33 1 23");
+        assert_eq!(csv_cell("-2"), "'-2");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("\tx"), "'\tx");
+        assert_eq!(csv_cell("\rx"), "\"'\rx\"");
+        assert_eq!(
+            csv_cell("=HYPERLINK(\"http://x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""
+        );
+        assert_eq!(csv_cell("=a,b"), "\"'=a,b\"");
+    }
+
+    fn keys() -> SignerKeys {
+        SignerKeys::from_secret(&[5; 32]).expect("keys")
+    }
+
+    #[tokio::test]
+    async fn signatures_export_decrypts_and_keeps_emails_only_where_stored() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store: Arc<dyn Store> = Arc::new(LocalStore::open_in(dir.path()).expect("opens"));
+        let k = keys();
+        let sig = |hash: &str, name: &str, email: Option<&str>, at: &str| SignatureRecord {
+            petition: "p".into(),
+            hash: hash.into(),
+            name_enc: k.encrypt(name).expect("enc"),
+            email_enc: email.map(|e| k.encrypt(e).expect("enc")),
+            country: "FR".into(),
+            updates: email.is_some(),
+            created_at: at.into(),
+            expires_at: 4_102_444_800,
+        };
+        store
+            .sign(sig(
+                "h2",
+                "=cmd|' /C calc'!A0",
+                None,
+                "2026-03-02T00:00:00Z",
+            ))
+            .await
+            .expect("signs");
+        store
+            .sign(sig(
+                "h1",
+                "Doe, Jane",
+                Some("jane@example.org"),
+                "2026-03-01T00:00:00Z",
+            ))
+            .await
+            .expect("signs");
+        let (csv, n) = signatures_csv(store.as_ref(), &k, "p")
+            .await
+            .expect("exports");
+        assert_eq!(n, 2);
+        assert_eq!(
+            csv,
+            "petition,created_at,name,email,country,updates\r\n\
+             p,2026-03-01T00:00:00Z,\"Doe, Jane\",jane@example.org,FR,true\r\n\
+             p,2026-03-02T00:00:00Z,'=cmd|' /C calc'!A0,,FR,false\r\n"
+        );
+        let other = SignerKeys::from_secret(&[6; 32]).expect("keys");
+        assert!(matches!(
+            signatures_csv(store.as_ref(), &other, "p").await,
+            Err(ExportError::Decrypt { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn letters_export_filters_and_shows_own_words() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store: Arc<dyn Store> = Arc::new(LocalStore::open_in(dir.path()).expect("opens"));
+        let k = keys();
+        let letter = |hash: &str, state: &str, senators: &[&str], message: Option<&str>| {
+            let private = LetterPrivate {
+                name: format!("Writer {hash}"),
+                email: format!("{hash}@example.org"),
+                street: "1 Main St, Apt 2".into(),
+                city: "Springfield".into(),
+                zip: "94103".into(),
+                message: message.map(Into::into),
+            };
+            LetterRecord {
+                hash: hash.into(),
+                state: state.into(),
+                letter_hash: "l".into(),
+                senators: senators.iter().map(|s| (*s).to_owned()).collect(),
+                private_enc: k
+                    .encrypt(&serde_json::to_string(&private).expect("json"))
+                    .expect("enc"),
+                suggested: message.is_none(),
+                created_at: format!("2026-03-01T00:00:0{}Z", hash.len()),
+                expires_at: 4_102_444_800,
+            }
+        };
+        for rec in [
+            letter("a", "CA", &["C1", "C2"], None),
+            letter(
+                "bb",
+                "NY",
+                &["N1", "N2"],
+                Some("Dear Senator,\n-please act"),
+            ),
+        ] {
+            store.send_letter(rec).await.expect("sends");
+        }
+        let (csv, n) = letters_csv(store.as_ref(), &k, &LetterFilter::All)
+            .await
+            .expect("exports");
+        assert_eq!(n, 2);
+        let mut lines = csv.split("\r\n");
+        assert_eq!(
+            lines.next(),
+            Some("created_at,state,senators,name,email,street,city,zip,letter,message")
+        );
+        assert_eq!(
+            lines.next(),
+            Some(
+                "2026-03-01T00:00:01Z,CA,C1 C2,Writer a,a@example.org,\"1 Main St, Apt 2\",Springfield,94103,suggested,"
+            )
+        );
+        assert_eq!(
+            lines.next(),
+            Some(
+                "2026-03-01T00:00:02Z,NY,N1 N2,Writer bb,bb@example.org,\"1 Main St, Apt 2\",Springfield,94103,own,\"Dear Senator,\n-please act\""
+            )
+        );
+        let (_, n) = letters_csv(store.as_ref(), &k, &LetterFilter::Senator("N2".into()))
+            .await
+            .expect("exports");
+        assert_eq!(n, 1);
+        let (_, n) = letters_csv(store.as_ref(), &k, &LetterFilter::State("TX".into()))
+            .await
+            .expect("exports");
+        assert_eq!(n, 0);
+        let (counts, n) = letter_counts_csv(store.as_ref()).await.expect("counts");
+        assert_eq!(n, 6);
+        assert_eq!(
+            counts,
+            "scope,id,letters\r\nstate,CA,1\r\nstate,NY,1\r\nsenator,C1,1\r\nsenator,C2,1\r\nsenator,N1,1\r\nsenator,N2,1\r\n"
+        );
+    }
+
+    #[test]
+    fn private_files_are_written_whole_and_private() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("out.csv");
+        write_private_file(&path, "a,b\r\n").expect("writes");
+        assert_eq!(std::fs::read_to_string(&path).expect("reads"), "a,b\r\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path)
+                .expect("exists")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let missing = dir.path().join("no/such/dir/out.csv");
+        assert!(matches!(
+            write_private_file(&missing, "x"),
+            Err(ExportError::Write { .. })
+        ));
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("lists")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+}
