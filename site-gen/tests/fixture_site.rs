@@ -266,3 +266,54 @@ fn bad_settings_are_located() {
     );
     assert_error(&f, "site.toml:3:1", "theem", "content/README.md");
 }
+
+#[test]
+fn translations_get_their_own_urls_language_and_listings() {
+    let f = Fixture::new();
+    let settings = std::fs::read_to_string(f.path().join("site.toml")).expect("read");
+    f.write(
+        "site.toml",
+        &settings.replacen(
+            "[[menu]]",
+            "[languages.en]\nname = \"English\"\n[languages.fr]\nname = \"Français\"\n\n[[menu]]",
+            1,
+        ),
+    );
+    f.write(
+        "content/_index.fr.md",
+        "+++\ntitle = \"Accueil\"\ndescription = \"La page d'accueil.\"\n+++\nBienvenue.\n",
+    );
+    f.write(
+        "content/updates/_index.fr.md",
+        "+++\ntitle = \"Nouvelles\"\ndescription = \"Les nouvelles.\"\n+++\n",
+    );
+    f.write("content/updates/a.fr.md", "+++\ntitle = \"Alpha en français\"\ndescription = \"Le premier.\"\ndate = 2026-01-01\ntags = [\"Histoire\"]\n+++\nPremier.\n");
+    let (ok, out, err) = f.build();
+    assert!(ok, "{out}{err}");
+    let page = f.read("fr/updates/a/index.html");
+    assert!(page.contains("<html lang=\"fr\""), "the page's language");
+    assert!(
+        f.read("fr/updates/index.html")
+            .contains("Alpha en français"),
+        "listed in its language's section"
+    );
+    assert!(
+        !f.read("updates/index.html").contains("Alpha en français"),
+        "not in the English section"
+    );
+    assert!(
+        f.read("fr/tags/histoire/index.html")
+            .contains("Alpha en français")
+    );
+
+    f.write(
+        "content/privacy.de.md",
+        "+++\ntitle = \"Datenschutz\"\n+++\n",
+    );
+    let (ok, _, err) = f.build();
+    assert!(!ok);
+    assert!(
+        err.contains("content/privacy.de.md") && err.contains("add [languages.de] to site.toml"),
+        "{err}"
+    );
+}

@@ -179,7 +179,7 @@ pub fn load(
             Err(d) => problems.push(d),
         }
     }
-    link_parents(&mut content, &mut problems);
+    link_parents(&mut content, &config.default_language, &mut problems);
     check_unique_paths(&content, &mut problems);
     if problems.is_empty() {
         Ok(content)
@@ -322,7 +322,9 @@ pub fn slugify(text: &str) -> String {
     out
 }
 
-fn link_parents(content: &mut Content, problems: &mut Vec<Diagnostic>) {
+/// Links each entry to the section of its folder in its own language (`_index.fr.md` for a
+/// French page); a translated page whose section is not translated yet is listed nowhere.
+fn link_parents(content: &mut Content, default_language: &str, problems: &mut Vec<Diagnostic>) {
     let sections: Vec<String> = content
         .entries
         .values()
@@ -338,14 +340,20 @@ fn link_parents(content: &mut Content, problems: &mut Vec<Diagnostic>) {
         if entry.kind == Kind::Section && entry.rel.split('/').count() == 1 {
             continue;
         }
-        let index = if dir.is_empty() {
-            "_index.md".to_string()
+        let prefix = if dir.is_empty() {
+            String::new()
         } else {
-            format!("{dir}/_index.md")
+            format!("{dir}/")
         };
-        if sections.contains(&index) {
-            entry.parent = Some(index);
-        } else if entry.kind == Kind::Page && !dir.is_empty() {
+        let index = format!("{prefix}_index.md");
+        let own = if entry.lang == default_language {
+            index.clone()
+        } else {
+            format!("{prefix}_index.{}.md", entry.lang)
+        };
+        if sections.contains(&own) {
+            entry.parent = Some(own);
+        } else if entry.kind == Kind::Page && !dir.is_empty() && !sections.contains(&index) {
             problems.push(Diagnostic::file(
                 &entry.file,
                 format!("the folder `{dir}` has no _index.md"),
