@@ -75,14 +75,7 @@ pub fn list(dir: &Path) -> Result<Vec<(String, PathBuf)>, BuildError> {
     for item in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let item = item.map_err(|e| BuildError::io("cannot read", dir, e.into()))?;
         if item.file_type().is_file() && !item.file_name().to_string_lossy().starts_with('.') {
-            let rel = item
-                .path()
-                .strip_prefix(dir)
-                .unwrap_or(item.path())
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
+            let rel = crate::content::rel_path(dir, item.path());
             out.push((rel, item.path().to_path_buf()));
         }
     }

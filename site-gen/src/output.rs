@@ -106,14 +106,7 @@ fn remove_stale(dir: &Path, files: &Files) -> Result<usize, BuildError> {
     let mut dirs = Vec::new();
     for item in walkdir::WalkDir::new(dir).min_depth(1) {
         let item = item.map_err(|e| BuildError::io("cannot read", dir, e.into()))?;
-        let rel = item
-            .path()
-            .strip_prefix(dir)
-            .unwrap_or(item.path())
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
+        let rel = crate::content::rel_path(dir, item.path());
         if item.file_type().is_dir() {
             dirs.push(item.path().to_path_buf());
         } else if rel != MARKER && !files.contains_key(&rel) {

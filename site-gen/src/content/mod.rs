@@ -386,7 +386,8 @@ fn check_unique_paths(content: &Content, problems: &mut Vec<Diagnostic>) {
     }
 }
 
-fn rel_path(base: &Path, path: &Path) -> String {
+/// A path below `base` written with `/` separators (`a/b.md`).
+pub fn rel_path(base: &Path, path: &Path) -> String {
     path.strip_prefix(base)
         .unwrap_or(path)
         .components()

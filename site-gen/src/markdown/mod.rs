@@ -140,6 +140,12 @@ fn render_markdown(
     let mut heading_start: Option<usize> = None;
     let mut summary_range: Option<(usize, usize)> = None;
     let mut paragraph_start: Option<usize> = None;
+    let at = Source {
+        text,
+        file,
+        line_offset,
+        cx,
+    };
 
     for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
         match event {
@@ -179,19 +185,10 @@ fn render_markdown(
                 title,
                 id,
             }) => {
-                let dest = resolve_link(
-                    &dest_url,
-                    range.start,
-                    text,
-                    file,
-                    line_offset,
-                    cx,
-                    &mut out,
-                    problems,
-                );
+                let dest_url = at.resolve_link(dest_url, range.start, &mut out, problems);
                 events.push(Event::Start(Tag::Link {
                     link_type,
-                    dest_url: dest.map_or(dest_url, CowStr::from),
+                    dest_url,
                     title,
                     id,
                 }));
@@ -202,19 +199,10 @@ fn render_markdown(
                 title,
                 id,
             }) => {
-                let dest = resolve_link(
-                    &dest_url,
-                    range.start,
-                    text,
-                    file,
-                    line_offset,
-                    cx,
-                    &mut out,
-                    problems,
-                );
+                let dest_url = at.resolve_link(dest_url, range.start, &mut out, problems);
                 events.push(Event::Start(Tag::Image {
                     link_type,
-                    dest_url: dest.map_or(dest_url, CowStr::from),
+                    dest_url,
                     title,
                     id,
                 }));
@@ -244,56 +232,77 @@ fn render_markdown(
     out
 }
 
-#[allow(clippy::too_many_arguments)]
-fn resolve_link(
-    dest: &str,
-    offset: usize,
-    text: &str,
-    file: &Path,
+/// Where the Markdown being rendered comes from, to place and resolve its links.
+struct Source<'a> {
+    text: &'a str,
+    file: &'a Path,
     line_offset: usize,
-    cx: &dyn Context,
-    out: &mut Rendered,
-    problems: &mut Vec<Diagnostic>,
-) -> Option<String> {
-    let (line, column) = line_col(text, offset);
-    let line = line + line_offset;
-    if let Some(anchor) = dest.strip_prefix('#') {
-        out.anchors.push(AnchorRef {
-            target: None,
-            anchor: anchor.to_string(),
-            line,
-            column,
-        });
-        return None;
-    }
-    let target = dest.strip_prefix("@/")?;
-    let (rel, anchor) = match target.split_once('#') {
-        Some((r, a)) => (r, Some(a)),
-        None => (target, None),
-    };
-    match cx.link(rel) {
-        Some(path) => {
-            if let Some(a) = anchor {
-                out.anchors.push(AnchorRef {
-                    target: Some(rel.to_string()),
-                    anchor: a.to_string(),
-                    line,
-                    column,
-                });
-                Some(format!("{path}#{a}"))
-            } else {
-                Some(path)
-            }
+    cx: &'a dyn Context,
+}
+
+impl Source<'_> {
+    /// Resolves an `@/` destination (recording anchors to check); others stay as written.
+    fn resolve_link<'d>(
+        &self,
+        dest_url: CowStr<'d>,
+        offset: usize,
+        out: &mut Rendered,
+        problems: &mut Vec<Diagnostic>,
+    ) -> CowStr<'d> {
+        match self.resolve(&dest_url, offset, out, problems) {
+            Some(resolved) => CowStr::from(resolved),
+            None => dest_url,
         }
-        None => {
-            problems.push(Diagnostic::at(
+    }
+
+    fn resolve(
+        &self,
+        dest: &str,
+        offset: usize,
+        out: &mut Rendered,
+        problems: &mut Vec<Diagnostic>,
+    ) -> Option<String> {
+        let (text, file, line_offset, cx) = (self.text, self.file, self.line_offset, self.cx);
+        let (line, column) = line_col(text, offset);
+        let line = line + line_offset;
+        if let Some(anchor) = dest.strip_prefix('#') {
+            out.anchors.push(AnchorRef {
+                target: None,
+                anchor: anchor.to_string(),
+                line,
+                column,
+            });
+            return None;
+        }
+        let target = dest.strip_prefix("@/")?;
+        let (rel, anchor) = match target.split_once('#') {
+            Some((r, a)) => (r, Some(a)),
+            None => (target, None),
+        };
+        match cx.link(rel) {
+            Some(path) => {
+                if let Some(a) = anchor {
+                    out.anchors.push(AnchorRef {
+                        target: Some(rel.to_string()),
+                        anchor: a.to_string(),
+                        line,
+                        column,
+                    });
+                    Some(format!("{path}#{a}"))
+                } else {
+                    Some(path)
+                }
+            }
+            None => {
+                problems.push(Diagnostic::at(
                 file,
                 line,
                 column,
                 format!("the link `{dest}` points to content/{rel}, which does not exist"),
                 "write the path of a Markdown file relative to content/, like `@/petition/_index.md` (drafts exist only with --drafts)",
             ));
-            None
+                None
+            }
         }
     }
 }
