@@ -238,6 +238,8 @@ pub fn write_private_file(path: &std::path::Path, text: &str) -> Result<(), Expo
 
 #[cfg(feature = "dynamodb")]
 pub use cli::{ExportCommand, ExportTarget, run};
+#[cfg(feature = "dynamodb")]
+pub(crate) use cli::{keys, open_store};
 
 /// The `petition-fn export` command (feature `dynamodb`, which the binary has).
 #[cfg(feature = "dynamodb")]
@@ -353,7 +355,12 @@ mod cli {
         ))
     }
 
-    async fn open_store(data_dir: &Path) -> Result<(Arc<dyn Store>, String), ExportError> {
+    /// The store: the DynamoDB table named by `TABLE_NAME` (the SDK's standard credentials),
+    /// else the existing embedded store in `data_dir` (never a new one). Returns it and a
+    /// description of where it is. Shared with `petition-fn forget`.
+    pub(crate) async fn open_store(
+        data_dir: &Path,
+    ) -> Result<(Arc<dyn Store>, String), ExportError> {
         if let Some(table) = std::env::var(TABLE_ENV)
             .ok()
             .filter(|t| !t.trim().is_empty())
@@ -364,7 +371,7 @@ mod cli {
         let db = data_dir.join(DB_FILE);
         if !db.is_file() {
             return Err(ExportError::Setup(format!(
-                "there is no local store at {}: set {TABLE_ENV} to export from DynamoDB, or give the data folder with --data-dir",
+                "there is no local store at {}: set {TABLE_ENV} to use the DynamoDB table, or give the data folder with --data-dir",
                 db.display()
             )));
         }
@@ -377,7 +384,7 @@ mod cli {
 
     /// `SIGNER_HMAC_KEY`, else the existing `<data-dir>/signer.key` (never a new one: a new key
     /// could not decrypt anything).
-    fn keys(data_dir: &Path) -> Result<SignerKeys, ExportError> {
+    pub(crate) fn keys(data_dir: &Path) -> Result<SignerKeys, ExportError> {
         let setup = |e: crate::protect::KeyError| ExportError::Setup(e.to_string());
         if let Some(keys) = SignerKeys::from_env().map_err(setup)? {
             return Ok(keys);

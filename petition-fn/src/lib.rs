@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod contract;
 pub mod domain;
 pub mod export;
+pub mod forget;
 pub mod http;
 pub mod protect;
 #[cfg(feature = "dynamodb")]

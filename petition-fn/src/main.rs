@@ -42,6 +42,10 @@ enum Command {
     /// SIGNER_HMAC_KEY. For the operator only: never an HTTP endpoint.
     #[command(subcommand)]
     Export(petition_fn::export::ExportCommand),
+    /// Remove a person's signatures and letters (a removal request): the address is
+    /// normalised and hashed as signing does, with SIGNER_HMAC_KEY; prints only counts.
+    /// DynamoDB when TABLE_NAME is set (your AWS credentials), else --data-dir.
+    Forget(petition_fn::forget::ForgetArgs),
 }
 
 #[tokio::main]
@@ -76,6 +80,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::InitTable => eprintln!("table {} is ready", runtime::init_table_from_env().await?),
         Command::Export(what) => eprintln!("{}", petition_fn::export::run(what).await?),
+        Command::Forget(who) => println!("{}", petition_fn::forget::run(who).await?),
     }
     Ok(())
 }

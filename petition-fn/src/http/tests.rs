@@ -12,8 +12,8 @@ use tower::ServiceExt;
 
 use super::*;
 use crate::store::{
-    Counts, LetterCounts, LetterFilter, LetterRecord, SignOutcome, SignatureRecord, StoreFuture,
-    StoredLetter, StoredSignature,
+    Counts, Forgotten, LetterCounts, LetterFilter, LetterRecord, SignOutcome, SignatureRecord,
+    StoreFuture, StoredLetter, StoredSignature,
 };
 
 /// 2026-03-01T12:00:00Z.
@@ -604,6 +604,9 @@ impl Store for DownStore {
         Box::pin(async { Err(StoreError::Unavailable("down".into())) })
     }
     fn export_letters<'a>(&'a self, _: &'a LetterFilter) -> StoreFuture<'a, Vec<StoredLetter>> {
+        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+    }
+    fn forget<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Forgotten> {
         Box::pin(async { Err(StoreError::Unavailable("down".into())) })
     }
 }

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use super::{LetterCounts, LetterFilter, LetterRecord, SignatureRecord, Store};
+use super::{Forgotten, LetterCounts, LetterFilter, LetterRecord, SignatureRecord, Store};
 
 /// Calls `$m!` with the name of every conformance case.
 macro_rules! for_each_case {
@@ -29,6 +29,10 @@ macro_rules! for_each_case {
             expired_letters_are_not_exported,
             no_letters_counts_empty,
             letters_and_signatures_do_not_mix,
+            forget_removes_signatures_and_their_counts,
+            forget_removes_letters_and_their_counts,
+            forget_unknown_hash_removes_nothing,
+            forget_spares_lookalike_keys,
         );
     };
 }
@@ -478,4 +482,164 @@ pub(crate) async fn letters_and_signatures_do_not_mix(store: Arc<dyn Store>) {
             .len(),
         1
     );
+}
+
+fn forgotten(signatures: u64, letters: u64) -> Forgotten {
+    Forgotten {
+        signatures,
+        letters,
+    }
+}
+
+pub(crate) async fn forget_removes_signatures_and_their_counts(store: Arc<dyn Store>) {
+    // The person signed two petitions; someone else signed one of them.
+    for rec in [
+        record("p1", "gone", "FR"),
+        record("p2", "gone", "US"),
+        record("p1", "stays", "FR"),
+    ] {
+        assert!(store.sign(rec).await.expect("signs").new);
+    }
+    let out = store.forget("gone").await.expect("forgets");
+    assert_eq!(out, forgotten(2, 0));
+    let p1 = store.count("p1").await.expect("counts");
+    assert_eq!(p1.total, 1);
+    assert_eq!(p1.by_country.get("FR"), Some(&1));
+    let p2 = store.count("p2").await.expect("counts");
+    assert_eq!(p2.total, 0);
+    assert!(
+        p2.by_country.is_empty(),
+        "a country back at zero is not reported: {p2:?}"
+    );
+    let left = store.export_signatures("p1").await.expect("export");
+    assert_eq!(left, vec![record("p1", "stays", "FR")]);
+    assert!(
+        store
+            .export_signatures("p2")
+            .await
+            .expect("export")
+            .is_empty()
+    );
+    // Again: nothing left to remove, and the counts do not move.
+    let again = store.forget("gone").await.expect("forgets again");
+    assert_eq!(again, Forgotten::default());
+    assert_eq!(store.count("p1").await.expect("counts"), p1);
+    assert_eq!(store.count("p2").await.expect("counts"), p2);
+}
+
+pub(crate) async fn forget_removes_letters_and_their_counts(store: Arc<dyn Store>) {
+    for rec in [
+        letter("gone", "CA", "l1"),
+        letter("gone", "CA", "l2"),
+        letter("gone", "NY", "l1"),
+        letter("stays", "CA", "l1"),
+    ] {
+        assert!(store.send_letter(rec).await.expect("sends").new);
+    }
+    // An expired letter is personal data too (the TTL may not have run yet).
+    let mut expired = letter("gone", "TX", "old");
+    expired.expires_at = 1_600_000_000;
+    assert!(store.send_letter(expired).await.expect("sends").new);
+    let before = store.letter_counts().await.expect("counts");
+    assert_eq!(before.total, 5);
+
+    let out = store.forget("gone").await.expect("forgets");
+    assert_eq!(out, forgotten(0, 4));
+    let counts = store.letter_counts().await.expect("counts");
+    assert_eq!(counts.total, 1);
+    assert_eq!(counts.by_state.get("CA"), Some(&1));
+    assert_eq!(counts.by_state.get("NY"), None, "{counts:?}");
+    assert_eq!(counts.by_state.get("TX"), None, "{counts:?}");
+    assert_eq!(count_of(&counts, "C000001"), 1);
+    assert_eq!(count_of(&counts, "C000002"), 1);
+    assert_eq!(counts.by_senator.get("N000001"), None, "{counts:?}");
+    assert_eq!(counts.by_senator.len(), 2, "{counts:?}");
+    let left = store
+        .export_letters(&LetterFilter::All)
+        .await
+        .expect("export");
+    assert_eq!(left, vec![letter("stays", "CA", "l1")]);
+
+    let again = store.forget("gone").await.expect("forgets again");
+    assert_eq!(again, Forgotten::default());
+    assert_eq!(store.letter_counts().await.expect("counts"), counts);
+}
+
+pub(crate) async fn forget_unknown_hash_removes_nothing(store: Arc<dyn Store>) {
+    let empty = store
+        .forget("nobody")
+        .await
+        .expect("forgets on an empty store");
+    assert_eq!(empty, Forgotten::default());
+    assert!(
+        store
+            .sign(record("p1", "h", "FR"))
+            .await
+            .expect("signs")
+            .new
+    );
+    assert!(
+        store
+            .send_letter(letter("h", "CA", "l"))
+            .await
+            .expect("sends")
+            .new
+    );
+    let out = store.forget("nobody").await.expect("forgets");
+    assert_eq!(out, Forgotten::default());
+    assert_eq!(store.count("p1").await.expect("counts").total, 1);
+    assert_eq!(store.letter_counts().await.expect("counts").total, 1);
+    assert_eq!(
+        store.export_signatures("p1").await.expect("export").len(),
+        1
+    );
+}
+
+pub(crate) async fn forget_spares_lookalike_keys(store: Arc<dyn Store>) {
+    // The same person signed and wrote a letter: both go, in one request.
+    assert!(
+        store
+            .sign(record("p1", "h", "FR"))
+            .await
+            .expect("signs")
+            .new
+    );
+    assert!(
+        store
+            .send_letter(letter("h", "CA", "l"))
+            .await
+            .expect("sends")
+            .new
+    );
+    // Keys that contain or extend `h` belong to other people and stay: a hash that `h` is a
+    // prefix of, and a petition whose id is `h`.
+    let others = [record("p1", "h2", "FR"), record("h", "x", "US")];
+    for rec in others.clone() {
+        assert!(store.sign(rec).await.expect("signs").new);
+    }
+    assert!(
+        store
+            .send_letter(letter("h2", "CA", "l"))
+            .await
+            .expect("sends")
+            .new
+    );
+    let out = store.forget("h").await.expect("forgets");
+    assert_eq!(out, forgotten(1, 1));
+    assert_eq!(
+        store.export_signatures("p1").await.expect("export"),
+        vec![others[0].clone()]
+    );
+    assert_eq!(
+        store.export_signatures("h").await.expect("export"),
+        vec![others[1].clone()]
+    );
+    assert_eq!(store.count("p1").await.expect("counts").total, 1);
+    assert_eq!(store.count("h").await.expect("counts").total, 1);
+    let letters = store
+        .export_letters(&LetterFilter::All)
+        .await
+        .expect("export");
+    assert_eq!(letters, vec![letter("h2", "CA", "l")]);
+    assert_eq!(store.letter_counts().await.expect("counts").total, 1);
 }

@@ -38,6 +38,22 @@
 //! **4 WCU** a letter, measured in the tests ([`DynamoStore::send_letter_measured`]). A letter
 //! in the writer's own words adds its text: 2 WCU more per started KB of item. Reading the
 //! letter counts is one consistent `Query` per shard (16 RCU), for the operator only.
+//!
+//! Forgetting a person ([`Store::forget`], for a removal request) first finds their items with
+//! ONE consistent `Scan` of the table, keeping only the keys of signatures `SIG#<any
+//! petition>#<hash>` and letters `LTR#<hash>#<any state>`. A scan reads the whole table
+//! (about 1 RCU per 4 KB, consistent), but it needs no list of petitions or states: it finds
+//! the signatures of a petition no longer in the site's bundle, and of a petition id nobody
+//! remembers, and letters whatever the state code. Querying the letter partitions state by
+//! state would still need the scan for signatures (their partitions are per petition), so one
+//! scan serves both; a removal request is rare and run by hand, so its cost is immaterial.
+//! Then each item is deleted with its counters in ONE `TransactWriteItems`: a consistent
+//! `GetItem` reads the item (its country, or its state and senators, name the counters), then
+//! `Delete` on condition `created_at = :at` (so the item exists and is the one read) with
+//! `ADD … :minus_one` on its counter shard. A failed condition means the item went or changed
+//! meanwhile: it is read again, and an item gone is not counted. So a repeated forget is a
+//! no-op, and an item the TTL deleted (whose counts stay) is not decremented. A counter at
+//! zero stays in its shard as `0` and is left out of the counts read.
 
 use std::collections::HashMap;
 use std::error::Error as StdError;
@@ -48,9 +64,9 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, KeysAndAttributes,
-    Put, ReturnConsumedCapacity, ScalarAttributeType, TableStatus, TimeToLiveSpecification,
-    TimeToLiveStatus, TransactWriteItem, Update,
+    AttributeDefinition, AttributeValue, BillingMode, Delete, KeySchemaElement, KeyType,
+    KeysAndAttributes, Put, ReturnConsumedCapacity, ScalarAttributeType, TableStatus,
+    TimeToLiveSpecification, TimeToLiveStatus, TransactWriteItem, Update,
 };
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -58,8 +74,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::{
-    Counts, LetterCounts, LetterFilter, LetterRecord, SignOutcome, SignatureRecord, Store,
-    StoreError, StoreFuture, StoredLetter, StoredSignature,
+    Counts, Forgotten, LetterCounts, LetterFilter, LetterRecord, SignOutcome, SignatureRecord,
+    Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
 };
 
 /// The table schema, shared with the infra template.
@@ -379,6 +395,160 @@ impl DynamoStore {
         }
     }
 
+    /// The keys of every signature and letter stored under an address hash: one consistent
+    /// `Scan` (see the module documentation for why a scan).
+    async fn find_person(
+        &self,
+        hash: &str,
+    ) -> Result<(Vec<(String, String)>, Vec<(String, String)>), StoreError> {
+        let letter_prefix = format!("LTR#{hash}#");
+        let (mut signatures, mut letters) = (Vec::new(), Vec::new());
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression(
+                    "(sk = :sig AND begins_with(pk, :sig_prefix) AND contains(pk, :tail)) \
+                     OR (begins_with(pk, :ltr) AND begins_with(sk, :ltr_sk))",
+                )
+                .expression_attribute_values(":sig", s("SIG"))
+                .expression_attribute_values(":sig_prefix", s("SIG#"))
+                .expression_attribute_values(":tail", s(format!("#{hash}")))
+                .expression_attribute_values(":ltr", s(letter_prefix.as_str()))
+                .expression_attribute_values(":ltr_sk", s("LTR#"))
+                .projection_expression("pk, sk")
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| sdk_err("Scan", &e))?;
+            for item in page.items() {
+                let text = |key: &str| item.get(key).and_then(|v| v.as_s().ok());
+                let (Some(pk), Some(sk)) = (text("pk"), text("sk")) else {
+                    continue;
+                };
+                // Petition ids never hold `#`: the hash is all that follows the second `#`.
+                let signed = pk
+                    .strip_prefix("SIG#")
+                    .and_then(|rest| rest.split_once('#'))
+                    .is_some_and(|(_, h)| h == hash);
+                if signed && sk == "SIG" {
+                    signatures.push((pk.clone(), sk.clone()));
+                } else if pk.starts_with(&letter_prefix) && sk.starts_with("LTR#") {
+                    letters.push((pk.clone(), sk.clone()));
+                }
+            }
+            match page.last_evaluated_key() {
+                Some(key) if !key.is_empty() => start = Some(key.clone()),
+                _ => return Ok((signatures, letters)),
+            }
+        }
+    }
+
+    /// Deletes one signature or letter (`key`) with the decrement of its counters, in one
+    /// transaction conditional on the item being the one just read. `Ok(false)` when the
+    /// item is not there (anymore).
+    async fn forget_item(&self, key: &(String, String), letter: bool) -> Result<bool, StoreError> {
+        let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Other(e.to_string());
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let found = self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .key("pk", s(&key.0))
+                .key("sk", s(&key.1))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| sdk_err("GetItem", &e))?;
+            let Some(item) = found.item() else {
+                return Ok(false);
+            };
+            let (created_at, update) = if letter {
+                let rec = letter_from_item(item)?;
+                let (pk, sk) = letter_shard_key(shard_of(&rec.hash), &rec.state);
+                let mut expression = "ADD #s :minus".to_owned();
+                let mut update = Update::builder()
+                    .table_name(&self.table)
+                    .key("pk", s(pk))
+                    .key("sk", s(sk))
+                    .expression_attribute_names("#s", format!("s_{}", rec.state));
+                for (i, bioguide) in rec.senators.iter().enumerate() {
+                    expression.push_str(&format!(", #b{i} :minus"));
+                    update = update
+                        .expression_attribute_names(format!("#b{i}"), format!("b_{bioguide}"));
+                }
+                (rec.created_at, update.update_expression(expression))
+            } else {
+                let rec = record_from_item(item)?;
+                let update = Update::builder()
+                    .table_name(&self.table)
+                    .key("pk", s(shard_pk(&rec.petition, shard_of(&rec.hash))))
+                    .key("sk", s("CNT"))
+                    .update_expression("ADD #total :minus, #country :minus")
+                    .expression_attribute_names("#total", "total")
+                    .expression_attribute_names("#country", format!("c_{}", rec.country));
+                (rec.created_at, update)
+            };
+            let update = update.expression_attribute_values(":minus", n(-1));
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .key("pk", s(&key.0))
+                .key("sk", s(&key.1))
+                .condition_expression("created_at = :at")
+                .expression_attribute_values(":at", s(created_at));
+            let result = self
+                .client
+                .transact_write_items()
+                .transact_items(
+                    TransactWriteItem::builder()
+                        .delete(delete.build().map_err(build)?)
+                        .build(),
+                )
+                .transact_items(
+                    TransactWriteItem::builder()
+                        .update(update.build().map_err(build)?)
+                        .build(),
+                )
+                .send()
+                .await;
+            let Err(err) = result else {
+                return Ok(true);
+            };
+            match classify(&err) {
+                // Deleted or replaced since it was read: read it again.
+                Failure::Duplicate | Failure::TokenReused if attempt < MAX_ATTEMPTS => {}
+                Failure::Retry(_) if attempt < MAX_ATTEMPTS => backoff(attempt).await,
+                Failure::Duplicate | Failure::TokenReused => {
+                    return Err(StoreError::Unavailable(
+                        "a record kept changing while it was being deleted".into(),
+                    ));
+                }
+                Failure::Retry(e) | Failure::Fail(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn forget_person(&self, hash: &str) -> Result<Forgotten, StoreError> {
+        let (signatures, letters) = self.find_person(hash).await?;
+        let mut out = Forgotten::default();
+        for key in &signatures {
+            if self.forget_item(key, false).await? {
+                out.signatures += 1;
+            }
+        }
+        for key in &letters {
+            if self.forget_item(key, true).await? {
+                out.letters += 1;
+            }
+        }
+        Ok(out)
+    }
+
     async fn item_exists(&self, (pk, sk): &(String, String)) -> Result<bool, StoreError> {
         let out = self
             .client
@@ -424,6 +594,9 @@ impl DynamoStore {
                 }
             }
         }
+        // Counters brought back to zero by `forget` are not reported.
+        counts.by_state.retain(|_, v| *v > 0);
+        counts.by_senator.retain(|_, v| *v > 0);
         Ok(counts)
     }
 
@@ -492,7 +665,11 @@ impl DynamoStore {
                 .and_then(|u| u.get(&self.table))
                 .filter(|k| !k.keys().is_empty())
             {
-                None => return Ok(counts),
+                None => {
+                    // Countries brought back to zero by `forget` are not reported.
+                    counts.by_country.retain(|_, v| *v > 0);
+                    return Ok(counts);
+                }
                 Some(rest) => {
                     pending = rest.clone();
                     backoff(attempt).await;
@@ -718,6 +895,10 @@ impl Store for DynamoStore {
         filter: &'a LetterFilter,
     ) -> StoreFuture<'a, Vec<StoredLetter>> {
         Box::pin(self.scan_letters(filter))
+    }
+
+    fn forget<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, Forgotten> {
+        Box::pin(self.forget_person(hash))
     }
 }
 

@@ -11,6 +11,9 @@
 //! - `letters`: `(state, hash, letter hash)` → the [`LetterRecord`] as JSON;
 //! - `letter_counts`: `s_<STATE>` / `b_<bioguide>` → count (the DynamoDB attribute names).
 //!
+//! [`Store::forget`] deletes a person's records and decrements their counters in one write
+//! transaction; a counter that reaches zero is removed.
+//!
 //! Signatures and letters past their `expires_at` are left out of exports (DynamoDB deletes
 //! them with its TTL); counts stay.
 
@@ -20,8 +23,8 @@ use std::sync::Arc;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::{
-    Counts, LetterCounts, LetterFilter, LetterRecord, SignOutcome, SignatureRecord, Store,
-    StoreError, StoreFuture, StoredLetter, StoredSignature,
+    Counts, Forgotten, LetterCounts, LetterFilter, LetterRecord, SignOutcome, SignatureRecord,
+    Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
 };
 use crate::domain::time::unix_seconds;
 
@@ -224,6 +227,82 @@ impl LocalStore {
         Ok(out)
     }
 
+    /// Deletes a person's signatures and letters and their counts in ONE write transaction
+    /// (all or nothing). The tables are keyed by petition and by state first, so this reads
+    /// them whole: an operator's occasional request on a local store.
+    fn forget_blocking(&self, hash: &str) -> Result<Forgotten, StoreError> {
+        let txn = self.db.begin_write().map_err(db_err)?;
+        let mut out = Forgotten::default();
+        {
+            let mut sigs = txn.open_table(SIGNATURES).map_err(db_err)?;
+            let mut doomed = Vec::new();
+            for entry in sigs.iter().map_err(db_err)? {
+                let (key, value) = entry.map_err(db_err)?;
+                let (petition, h) = key.value();
+                if h == hash {
+                    let rec: SignatureRecord =
+                        serde_json::from_slice(value.value()).map_err(|e| {
+                            StoreError::Other(format!("a stored signature is damaged: {e}"))
+                        })?;
+                    doomed.push((petition.to_owned(), rec.country));
+                }
+            }
+            let mut counts = txn.open_table(COUNTS).map_err(db_err)?;
+            for (petition, country) in &doomed {
+                sigs.remove((petition.as_str(), hash)).map_err(db_err)?;
+                for c in [TOTAL, country.as_str()] {
+                    let key = (petition.as_str(), c);
+                    let now = counts.get(key).map_err(db_err)?.map_or(0, |g| g.value());
+                    if now > 1 {
+                        counts.insert(key, now - 1).map_err(db_err)?;
+                    } else {
+                        counts.remove(key).map_err(db_err)?;
+                    }
+                }
+                out.signatures += 1;
+            }
+
+            let mut letters = txn.open_table(LETTERS).map_err(db_err)?;
+            let mut doomed = Vec::new();
+            for entry in letters.iter().map_err(db_err)? {
+                let (key, value) = entry.map_err(db_err)?;
+                let (state, h, letter_hash) = key.value();
+                if h == hash {
+                    let rec: LetterRecord = serde_json::from_slice(value.value()).map_err(|e| {
+                        StoreError::Other(format!("a stored letter is damaged: {e}"))
+                    })?;
+                    doomed.push((state.to_owned(), letter_hash.to_owned(), rec.senators));
+                }
+            }
+            let mut counts = txn.open_table(LETTER_COUNTS).map_err(db_err)?;
+            for (state, letter_hash, senators) in &doomed {
+                letters
+                    .remove((state.as_str(), hash, letter_hash.as_str()))
+                    .map_err(db_err)?;
+                let names = std::iter::once(format!("s_{state}"))
+                    .chain(senators.iter().map(|b| format!("b_{b}")));
+                for name in names {
+                    let now = counts
+                        .get(name.as_str())
+                        .map_err(db_err)?
+                        .map_or(0, |g| g.value());
+                    if now > 1 {
+                        counts.insert(name.as_str(), now - 1).map_err(db_err)?;
+                    } else {
+                        counts.remove(name.as_str()).map_err(db_err)?;
+                    }
+                }
+                out.letters += 1;
+            }
+        }
+        if out == Forgotten::default() {
+            txn.abort().map_err(db_err)?;
+        } else {
+            txn.commit().map_err(db_err)?;
+        }
+        Ok(out)
+    }
+
     async fn blocking<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -286,6 +365,11 @@ impl Store for LocalStore {
     ) -> StoreFuture<'a, Vec<StoredLetter>> {
         let filter = filter.clone();
         Box::pin(self.blocking(move |s| s.export_letters_blocking(&filter)))
+    }
+
+    fn forget<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, Forgotten> {
+        let hash = hash.to_owned();
+        Box::pin(self.blocking(move |s| s.forget_blocking(&hash)))
     }
 }
 

@@ -10,6 +10,9 @@
 //! two requests race or one is retried. The store never sees a plaintext address: only the
 //! keyed hash and the encrypted fields of [`SignatureRecord`]. Letters likewise: the same
 //! (address hash, state, letter hash) is stored and counted once ([`LetterRecord`]).
+//!
+//! A person's records can be deleted by their address hash ([`Store::forget`]), with their
+//! counts, for the privacy notice's removal requests (`petition-fn forget`).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -131,6 +134,15 @@ impl LetterFilter {
     }
 }
 
+/// What [`Store::forget`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Forgotten {
+    /// Signatures deleted (one per petition the person signed).
+    pub signatures: u64,
+    /// Letters deleted.
+    pub letters: u64,
+}
+
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -186,6 +198,14 @@ pub trait Store: Send + Sync + 'static {
     /// operator's export, in no particular order.
     fn export_letters<'a>(&'a self, filter: &'a LetterFilter)
     -> StoreFuture<'a, Vec<StoredLetter>>;
+
+    /// Deletes every signature (of any petition, in the bundle or not) and every letter
+    /// (any state, any text) stored under the address hash `hash`, for a removal request.
+    /// Each record is deleted together with the decrement of the counters it was counted in,
+    /// atomically, so counts stay exact; a counter that reaches zero is no longer reported.
+    /// Records already gone (a repeated request, or expired and deleted by the TTL) change
+    /// nothing: forgetting twice is a no-op that returns zeros the second time.
+    fn forget<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, Forgotten>;
 }
 
 #[cfg(test)]

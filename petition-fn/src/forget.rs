@@ -1,0 +1,213 @@
+//! The operator's removal of a person's data, as the privacy notice promises: the person
+//! emails the address they used; the operator runs `petition-fn forget --email ADDRESS`.
+//!
+//! The address is normalised exactly as signing and writing a letter normalise it
+//! ([`crate::domain::normalise_email`]), and its keyed hash
+//! ([`SignerKeys::dedup_hash`]) is computed with the deployment's signer key: the same
+//! fingerprint the records are stored under. Every signature (any petition) and every letter
+//! (any state) under it is deleted with its counts ([`Store::forget`]). The address itself is
+//! never stored, logged or printed: the command reports only how many records it removed.
+//!
+//! Like the export, it works on the store directly, with the operator's own access (AWS
+//! credentials for the DynamoDB table named by `TABLE_NAME`, or the local data folder), and is
+//! never an HTTP endpoint.
+
+use crate::domain::{EmailError, normalise_email};
+use crate::protect::SignerKeys;
+use crate::store::{Forgotten, Store, StoreError};
+
+/// Why a removal failed. Records already deleted stay deleted; running the command again
+/// finishes the job (forgetting is idempotent).
+#[derive(Debug, thiserror::Error)]
+pub enum ForgetError {
+    /// The address given is not an email address (the message says why, without repeating
+    /// it).
+    #[error("that is not a usable email address: {0}")]
+    Address(#[from] EmailError),
+    /// The store could not be read or written.
+    #[error("cannot remove the records: {0}")]
+    Store(#[from] StoreError),
+    /// The command's settings are missing or wrong.
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// The fingerprint a person's records are stored under: the keyed hash of their normalised
+/// address, as signing computes it.
+pub fn address_hash(keys: &SignerKeys, address: &str) -> Result<String, EmailError> {
+    Ok(keys.dedup_hash(&normalise_email(address)?))
+}
+
+/// Deletes every signature and letter of the person who used `address`, with their counts.
+pub async fn forget_address(
+    store: &dyn Store,
+    keys: &SignerKeys,
+    address: &str,
+) -> Result<Forgotten, ForgetError> {
+    let hash = address_hash(keys, address)?;
+    Ok(store.forget(&hash).await?)
+}
+
+/// The one-line report: `removed 1 signature and 2 letters`.
+pub fn summary(done: Forgotten) -> String {
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    format!(
+        "removed {} and {}",
+        plural(done.signatures, "signature", "signatures"),
+        plural(done.letters, "letter", "letters")
+    )
+}
+
+#[cfg(feature = "dynamodb")]
+pub use cli::{ForgetArgs, run};
+
+/// The `petition-fn forget` command (feature `dynamodb`, which the binary has).
+#[cfg(feature = "dynamodb")]
+mod cli {
+    use std::io::BufRead as _;
+    use std::path::PathBuf;
+
+    use super::{ForgetError, forget_address, summary};
+    use crate::export::{ExportError, keys, open_store};
+
+    /// Whose records to remove, and where they are.
+    #[derive(Clone, clap::Args)]
+    pub struct ForgetArgs {
+        /// The email address the person used (as they give it: it is normalised as signing
+        /// does). `-` reads it from the first line of standard input, keeping it out of the
+        /// shell history and the process list.
+        #[arg(long)]
+        email: String,
+        /// The local data folder (embedded store and signer.key), used when TABLE_NAME is unset.
+        #[arg(long, default_value = ".data")]
+        data_dir: PathBuf,
+    }
+
+    // By hand, so that the address never reaches a log through `{:?}`.
+    impl std::fmt::Debug for ForgetArgs {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("ForgetArgs")
+                .field("email", &"<redacted>")
+                .field("data_dir", &self.data_dir)
+                .finish()
+        }
+    }
+
+    fn setup(e: ExportError) -> ForgetError {
+        match e {
+            ExportError::Store(e) => ForgetError::Store(e),
+            other => ForgetError::Setup(other.to_string()),
+        }
+    }
+
+    /// Runs a removal: opens the DynamoDB table named by `TABLE_NAME` (with the SDK's standard
+    /// credentials) or the embedded store in `--data-dir`, computes the address's fingerprint
+    /// with `SIGNER_HMAC_KEY` (or `<data-dir>/signer.key` locally; never a new key, which
+    /// would find nothing), and deletes the person's records. Returns the one-line report,
+    /// which holds counts only.
+    pub async fn run(args: ForgetArgs) -> Result<String, ForgetError> {
+        let address = if args.email == "-" {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+                ForgetError::Setup(format!("cannot read the address from standard input: {e}"))
+            })?;
+            line
+        } else {
+            args.email
+        };
+        // Before the store: a mistyped address is reported without touching anything.
+        crate::domain::normalise_email(&address)?;
+        let keys = keys(&args.data_dir).map_err(setup)?;
+        let (store, _source) = open_store(&args.data_dir).await.map_err(setup)?;
+        let done = forget_address(store.as_ref(), &keys, &address).await?;
+        let mut report = summary(done);
+        if done == crate::store::Forgotten::default() {
+            report.push_str(
+                " (nothing is stored under that address: it was never used here, was removed already, or expired; if records were expected, check that SIGNER_HMAC_KEY is the deployment's signer secret)",
+            );
+        }
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::store::conformance::{letter, record};
+    use crate::store::local::LocalStore;
+
+    fn keys() -> SignerKeys {
+        SignerKeys::from_secret(&[3; 32]).expect("keys")
+    }
+
+    #[test]
+    fn the_report_holds_counts_only() {
+        assert_eq!(
+            summary(Forgotten {
+                signatures: 1,
+                letters: 2
+            }),
+            "removed 1 signature and 2 letters"
+        );
+        assert_eq!(
+            summary(Forgotten::default()),
+            "removed 0 signatures and 0 letters"
+        );
+        assert_eq!(
+            summary(Forgotten {
+                signatures: 3,
+                letters: 1
+            }),
+            "removed 3 signatures and 1 letter"
+        );
+    }
+
+    #[test]
+    fn the_fingerprint_is_the_one_signing_stores() {
+        let k = keys();
+        let stored = k.dedup_hash("janedoe@gmail.com");
+        for typed in [
+            "janedoe@gmail.com",
+            "  Jane.Doe+petition@GoogleMail.com ",
+            "JANEDOE@GMAIL.COM",
+        ] {
+            assert_eq!(address_hash(&k, typed).expect("valid"), stored, "{typed}");
+        }
+        assert_ne!(address_hash(&k, "jane@example.org").expect("valid"), stored);
+        assert!(address_hash(&k, "not an address").is_err());
+    }
+
+    #[tokio::test]
+    async fn forgets_the_records_of_an_address() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store: Arc<dyn Store> = Arc::new(LocalStore::open_in(dir.path()).expect("opens"));
+        let k = keys();
+        let hash = k.dedup_hash("ada@example.org");
+        store.sign(record("p1", &hash, "FR")).await.expect("signs");
+        store
+            .send_letter(letter(&hash, "CA", "l"))
+            .await
+            .expect("sends");
+        store
+            .sign(record("p1", &k.dedup_hash("bob@example.org"), "FR"))
+            .await
+            .expect("signs");
+        let done = forget_address(store.as_ref(), &k, " ADA+x@Example.org")
+            .await
+            .expect("forgets");
+        assert_eq!(
+            done,
+            Forgotten {
+                signatures: 1,
+                letters: 1
+            }
+        );
+        assert_eq!(store.count("p1").await.expect("counts").total, 1);
+        assert!(matches!(
+            forget_address(store.as_ref(), &k, "ada").await,
+            Err(ForgetError::Address(_))
+        ));
+    }
+}
