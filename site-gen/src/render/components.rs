@@ -169,11 +169,8 @@ impl Components<'_> {
                     );
                     vec!["petition", "countries", "action"]
                 } else {
-                    let count = self
-                        .counts
-                        .as_ref()
-                        .and_then(|c| c.count(&petition.id))
-                        .unwrap_or(0);
+                    // Unknown in a plain build (no store): the page's script shows the live count.
+                    let count = self.counts.as_ref().and_then(|c| c.count(&petition.id));
                     args.insert("count".into(), json!(count));
                     args.insert(
                         "api".into(),

@@ -15,6 +15,8 @@
   const setCount = (box, count, goal) => {
     const [c, g, bar] = ['[data-count]', '[data-goal]', 'progress'].map((s) => box.querySelector(s));
     if (c && count !== null) c.textContent = fmt(count);
+    const wrap = box.querySelector('[data-count-wrap]');
+    if (wrap && count !== null) wrap.hidden = false;
     if (g && goal !== null) g.textContent = fmt(goal);
     if (bar && goal) bar.max = goal;
     if (bar && count !== null) {
