@@ -34,16 +34,26 @@ impl Drop for Moto {
     }
 }
 
+/// The Python that has moto: `$PYTHON` (the test command's tool venv) or `python3`.
+fn python() -> String {
+    std::env::var("PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
 /// Starts moto_server on a free loopback port, or `None` (after saying why) when it is not
-/// installed.
+/// installed. The test command installs it and sets `REQUIRE_MOTO=1`: then its absence fails.
 fn start_moto() -> Option<Moto> {
-    let installed = Command::new("python3")
+    let installed = Command::new(python())
         .args(["-c", "import moto.server, flask"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
     if !installed {
+        assert!(
+            std::env::var_os("REQUIRE_MOTO").is_none(),
+            "REQUIRE_MOTO is set but {} cannot import moto.server: run ./scripts/test, which installs it",
+            python()
+        );
         println!(
             "SKIPPED the Secrets Manager call test: moto's server is not installed (pip install 'moto[server]')"
         );
@@ -53,7 +63,7 @@ fn start_moto() -> Option<Moto> {
         .and_then(|l| l.local_addr())
         .expect("a free loopback port")
         .port();
-    let child = Command::new("python3")
+    let child = Command::new(python())
         .args([
             "-m",
             "moto.server",
