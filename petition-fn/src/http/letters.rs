@@ -20,8 +20,9 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
+use super::body::{BodyError, read_fields};
 use super::pages::{LetterValues, Notice};
 use super::reply::{self, Style};
 use super::{AppState, Site};
@@ -79,11 +80,7 @@ pub(crate) async fn send(
             );
         }
     };
-    let raw = match style {
-        Style::Form => Ok(parse_form(&body)),
-        Style::Json => parse_json(&body),
-    };
-    let raw = match raw {
+    let raw = match parse(style, &body) {
         Ok(raw) => raw,
         Err(BodyError::Syntax(detail)) => {
             return reply::message(
@@ -265,86 +262,20 @@ fn server_error_plain() -> Response {
     )
 }
 
-/// Why a body could not be read as a letter.
-enum BodyError {
-    /// Not JSON, or not an object.
-    Syntax(String),
-    /// A field of the wrong type.
-    Fields(Vec<FieldError>),
-}
-
-/// The slot of a field in a raw letter, by its API name.
-fn slot<'a>(raw: &'a mut RawLetter, field: &str) -> Option<&'a mut Option<String>> {
-    Some(match field {
-        "name" => &mut raw.name,
-        "email" => &mut raw.email,
-        "street" => &mut raw.street,
-        "city" => &mut raw.city,
-        "state" => &mut raw.state,
-        "zip" => &mut raw.zip,
-        "message" => &mut raw.message,
-        "consent" => &mut raw.consent,
-        "website" => &mut raw.website,
-        _ => return None,
+/// Reads a letter's fields from a form post or a JSON object.
+fn parse(style: Style, body: &[u8]) -> Result<RawLetter, BodyError> {
+    let mut f = read_fields(style, body, crate::contract::LETTER_FIELDS)?;
+    Ok(RawLetter {
+        name: f.remove("name"),
+        email: f.remove("email"),
+        street: f.remove("street"),
+        city: f.remove("city"),
+        state: f.remove("state"),
+        zip: f.remove("zip"),
+        message: f.remove("message"),
+        consent: f.remove("consent"),
+        website: f.remove("website"),
     })
-}
-
-/// Reads a urlencoded form. It cannot fail: bad escapes and bytes are kept as replacement
-/// characters and then refused by validation. A repeated field keeps its last value.
-fn parse_form(body: &[u8]) -> RawLetter {
-    let mut raw = RawLetter::default();
-    for (key, value) in form_urlencoded::parse(body) {
-        if let Some(slot) = slot(&mut raw, &key) {
-            *slot = Some(value.into_owned());
-        }
-    }
-    raw
-}
-
-/// Reads a JSON object. Strings are taken as they are; booleans and numbers as their text
-/// (`"consent": true`, `"zip": 94103` work); `null` is absent; arrays and objects are field
-/// errors.
-fn parse_json(body: &[u8]) -> Result<RawLetter, BodyError> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| BodyError::Syntax(e.to_string()))?;
-    let Value::Object(map) = value else {
-        return Err(BodyError::Syntax("the body must be a JSON object".into()));
-    };
-    let mut raw = RawLetter::default();
-    let mut errors = Vec::new();
-    for &field in crate::contract::LETTER_FIELDS {
-        let value = match field_value(&map, field) {
-            Ok(v) => v,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
-        };
-        if let Some(slot) = slot(&mut raw, field) {
-            *slot = value;
-        }
-    }
-    if errors.is_empty() {
-        Ok(raw)
-    } else {
-        Err(BodyError::Fields(errors))
-    }
-}
-
-fn field_value(
-    map: &Map<String, Value>,
-    field: &'static str,
-) -> Result<Option<String>, FieldError> {
-    match map.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(Value::Bool(b)) => Ok(Some(b.to_string())),
-        Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(_) => Err(FieldError {
-            field,
-            message: format!("Send {field} as text (or true/false), not as a list or an object."),
-        }),
-    }
 }
 
 #[cfg(test)]
@@ -376,23 +307,34 @@ mod tests {
 
     #[test]
     fn form_and_json_bodies_read_every_field() {
-        let raw = parse_form(b"name=Ada&email=a%40example.org&street=1+Main&city=X&state=ca&zip=94103&message=Hi%0D%0Athere&consent=on&website=&other=1");
+        let Ok(raw) = parse(Style::Form, b"name=Ada&email=a%40example.org&street=1+Main&city=X&state=ca&zip=94103&message=Hi%0D%0Athere&consent=on&website=&other=1") else {
+            panic!("a form always parses");
+        };
         assert_eq!(raw.name.as_deref(), Some("Ada"));
         assert_eq!(raw.message.as_deref(), Some("Hi\r\nthere"));
         assert_eq!(raw.website.as_deref(), Some(""));
-        let Ok(raw) = parse_json(br#"{"name":"Ada","zip":94103,"consent":true,"state":null}"#)
-        else {
+        let Ok(raw) = parse(
+            Style::Json,
+            br#"{"name":"Ada","zip":94103,"consent":true,"state":null}"#,
+        ) else {
             panic!("parses");
         };
         assert_eq!(raw.zip.as_deref(), Some("94103"));
         assert_eq!(raw.consent.as_deref(), Some("true"));
         assert_eq!(raw.state, None);
-        let Err(BodyError::Fields(errors)) = parse_json(br#"{"name":["Ada"],"city":{}}"#) else {
+        let Err(BodyError::Fields(errors)) = parse(Style::Json, br#"{"name":["Ada"],"city":{}}"#)
+        else {
             panic!("field errors");
         };
         let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["name", "city"]);
-        assert!(matches!(parse_json(b"[1]"), Err(BodyError::Syntax(_))));
-        assert!(matches!(parse_json(b"{"), Err(BodyError::Syntax(_))));
+        assert!(matches!(
+            parse(Style::Json, b"[1]"),
+            Err(BodyError::Syntax(_))
+        ));
+        assert!(matches!(
+            parse(Style::Json, b"{"),
+            Err(BodyError::Syntax(_))
+        ));
     }
 }

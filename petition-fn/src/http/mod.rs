@@ -23,6 +23,7 @@ use crate::protect::{KeyError, SignerKeys};
 use crate::store::local::LocalStore;
 use crate::store::{Store, StoreError};
 
+mod body;
 mod layers;
 mod letters;
 mod pages;

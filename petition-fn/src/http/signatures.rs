@@ -14,8 +14,9 @@ use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
+use super::body::{BodyError, read_fields};
 use super::pages::{FormValues, Notice};
 use super::reply::{self, Style};
 use super::{AppState, Site};
@@ -84,11 +85,7 @@ pub(crate) async fn sign(
     if !petition.is_open_on(&today) {
         return closed(style, &site, &petition, &today);
     }
-    let raw = match style {
-        Style::Form => Ok(parse_form(&body)),
-        Style::Json => parse_json(&body),
-    };
-    let raw = match raw {
+    let raw = match parse(style, &body) {
         Ok(raw) => raw,
         Err(BodyError::Syntax(detail)) => {
             return reply::message(
@@ -274,68 +271,15 @@ fn server_error(style: Style, site: &Site, petition: &Petition) -> Response {
     )
 }
 
-/// Why a body could not be read as a submission.
-enum BodyError {
-    /// Not JSON, or not an object.
-    Syntax(String),
-    /// A field of the wrong type.
-    Fields(Vec<FieldError>),
-}
-
-/// Reads a urlencoded form. It cannot fail: bad escapes and bytes are kept as replacement
-/// characters and then refused by validation. A repeated field keeps its last value.
-fn parse_form(body: &[u8]) -> RawSubmission {
-    let mut raw = RawSubmission::default();
-    for (key, value) in form_urlencoded::parse(body) {
-        let slot = match key.as_ref() {
-            "name" => &mut raw.name,
-            "email" => &mut raw.email,
-            "country" => &mut raw.country,
-            "consent" => &mut raw.consent,
-            "updates" => &mut raw.updates,
-            "website" => &mut raw.website,
-            _ => continue,
-        };
-        *slot = Some(value.into_owned());
-    }
-    raw
-}
-
-/// Reads a JSON object. Strings are taken as they are; booleans and numbers as their text
-/// (`"consent": true` works); `null` is absent; arrays and objects are field errors.
-fn parse_json(body: &[u8]) -> Result<RawSubmission, BodyError> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| BodyError::Syntax(e.to_string()))?;
-    let Value::Object(map) = value else {
-        return Err(BodyError::Syntax("the body must be a JSON object".into()));
-    };
-    let mut errors = Vec::new();
-    let mut take = |field: &'static str, map: &Map<String, Value>| match map.get(field) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Bool(b)) => Some(b.to_string()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        Some(_) => {
-            errors.push(FieldError {
-                field,
-                message: format!(
-                    "Send {field} as text (or true/false), not as a list or an object."
-                ),
-            });
-            None
-        }
-    };
-    let raw = RawSubmission {
-        name: take("name", &map),
-        email: take("email", &map),
-        country: take("country", &map),
-        consent: take("consent", &map),
-        updates: take("updates", &map),
-        website: take("website", &map),
-    };
-    if errors.is_empty() {
-        Ok(raw)
-    } else {
-        Err(BodyError::Fields(errors))
-    }
+/// Reads a signature's fields from a form post or a JSON object.
+fn parse(style: Style, body: &[u8]) -> Result<RawSubmission, BodyError> {
+    let mut f = read_fields(style, body, crate::contract::SIGNATURE_FIELDS)?;
+    Ok(RawSubmission {
+        name: f.remove("name"),
+        email: f.remove("email"),
+        country: f.remove("country"),
+        consent: f.remove("consent"),
+        updates: f.remove("updates"),
+        website: f.remove("website"),
+    })
 }
