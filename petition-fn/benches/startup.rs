@@ -11,8 +11,10 @@
 //! cargo bench -p petition-fn --features dynamodb,lambda --bench startup
 //! ```
 //!
-//! `BENCH_SITE` overrides the site folder (default: the workspace's `public/`). Bounded: each
-//! run gives up after 10 s, and every child is killed and reaped.
+//! `BENCH_SITE` overrides the site folder (default: the workspace's `public/`), `BENCH_EXE` the
+//! binary (default: the one cargo built for this bench, e.g. to time
+//! `target/release-lambda/petition-fn`). Bounded: each run gives up after 10 s, and every child
+//! is killed and reaped.
 
 use std::io::{Read as _, Write as _};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -89,7 +91,10 @@ fn one_start(exe: &Path, site: &Path) -> anyhow::Result<Duration> {
 }
 
 fn main() -> anyhow::Result<()> {
-    let exe = PathBuf::from(env!("CARGO_BIN_EXE_petition-fn"));
+    let exe = std::env::var_os("BENCH_EXE").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_petition-fn")),
+        PathBuf::from,
+    );
     let site = std::env::var_os("BENCH_SITE").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../public"),
         PathBuf::from,
@@ -123,7 +128,8 @@ fn main() -> anyhow::Result<()> {
     };
     let (min, max) = (ms(times[0]), ms(times[times.len() - 1]));
     eprintln!(
-        "startup [{}]: spawn to first 200 of GET /api/health, median of {} runs {median:.1} ms (min {min:.1}, max {max:.1}); binary {} bytes",
+        "startup [{}, {}]: spawn to first 200 of GET /api/health, median of {} runs {median:.1} ms (min {min:.1}, max {max:.1}); binary {} bytes",
+        exe.display(),
         site.display(),
         times.len(),
         std::fs::metadata(&exe).map_or(0, |m| m.len()),
