@@ -331,7 +331,7 @@ build_site() {
 # --- step 3: the function ---------------------------------------------------------------------
 build_function() {
   step "Build petition-fn for Lambda (arm64) and bundle the site data with it"
-  run cargo lambda build --release --arm64 -p petition-fn --features "$LAMBDA_FEATURES"
+  run cargo lambda build --profile release-lambda --arm64 -p petition-fn --features "$LAMBDA_FEATURES"
   if [ "$DRY_RUN" -eq 0 ] && [ ! -x "$LAMBDA_DIR/bootstrap" ]; then
     die "cargo lambda did not write $LAMBDA_DIR/bootstrap; see its output above"
   fi

@@ -226,7 +226,7 @@ def test_dry_run_without_aws_or_sam_prints_every_step_and_touches_nothing(tmp_pa
     expected_in_order = [
         "$ aws sts get-caller-identity",
         "$ cargo run --release -p site-gen -- build",
-        "$ cargo lambda build --release --arm64 -p petition-fn --features dynamodb,lambda",
+        "$ cargo lambda build --profile release-lambda --arm64 -p petition-fn --features dynamodb,lambda",
         "$ cp public/_app/bundle.json target/lambda/petition-fn/bundle.json",
         "$ sam deploy --template-file infra/template.yaml --stack-name campaign --region eu-west-1"
         " --capabilities CAPABILITY_IAM --resolve-s3",
@@ -306,7 +306,7 @@ def test_full_run_in_order(tmp_path, template, resources):
     # Checks, then the site, the function, the stack, the upload, the invalidation.
     i_sts = index_of(calls, "aws", "sts", "get-caller-identity")
     i_site = index_of(calls, "cargo", "run", "--release", "-p", "site-gen", "--", "build")
-    i_fn = index_of(calls, "cargo", "lambda", "build", "--release", "--arm64", "-p", "petition-fn")
+    i_fn = index_of(calls, "cargo", "lambda", "build", "--profile", "release-lambda", "--arm64", "-p", "petition-fn")
     i_sam = index_of(calls, "sam", "deploy")
     syncs = [i for i, c in enumerate(calls) if c[:3] == ["aws", "s3", "sync"]]
     i_inv = index_of(calls, "aws", "cloudfront", "create-invalidation")
