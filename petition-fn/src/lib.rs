@@ -4,8 +4,6 @@
 //! embedded and DynamoDB implementations, and the axum router; the binary only wires them to
 //! AWS Lambda or a local server.
 
-pub mod bundle;
-pub mod contract;
 pub mod domain;
 pub mod export;
 pub mod forget;

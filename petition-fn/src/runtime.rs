@@ -11,12 +11,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::bundle::{BundleError, SiteBundle};
 use crate::http::{AppState, StateError};
 use crate::protect::{KeyError, SignerKeys};
 use crate::secret::SecretError;
 use crate::store::dynamo::{DynamoStore, TABLE_ENV};
 use crate::store::{Store, StoreError};
+use contract::bundle::{BundleError, SiteBundle};
 
 /// Environment variable with the bundle's path on Lambda.
 pub const BUNDLE_ENV: &str = "SITE_BUNDLE";

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use axum::Router;
+use contract::bundle::SiteBundle;
 use http_body_util::BodyExt;
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Context, LambdaEvent};
-use petition_fn::bundle::SiteBundle;
 use petition_fn::{AppState, local_state, standalone_app};
 use serde_json::Value;
 use tower::ServiceExt;

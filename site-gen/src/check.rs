@@ -3,7 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use petition_fn::bundle::SiteBundle;
+use contract::api::Form;
+use contract::bundle::SiteBundle;
 
 use crate::output::Files;
 
@@ -146,22 +147,14 @@ fn parse_tag(inner: &str) -> Tag {
     Tag { name, attrs }
 }
 
-/// The fields a form may send to an API route, by route; `None` for an unknown route.
-pub fn accepted_fields(
-    action: &str,
-    api_base: &str,
-    bundle: &SiteBundle,
-) -> Option<&'static [&'static str]> {
-    let rest = action.strip_prefix(api_base)?;
-    if rest == "/letters" {
-        return Some(petition_fn::contract::LETTER_FIELDS);
+/// The fields a form may send to an API route, by route; `None` for an unknown route or
+/// petition.
+pub fn accepted_fields(action: &str, bundle: &SiteBundle) -> Option<&'static [&'static str]> {
+    let (form, petition) = Form::of_action(action)?;
+    match petition {
+        Some(id) if bundle.petition(id).is_none() => None,
+        _ => Some(form.fields()),
     }
-    let id = rest
-        .strip_prefix("/petitions/")?
-        .strip_suffix("/signatures")?;
-    bundle
-        .petition(id)
-        .map(|_| petition_fn::contract::SIGNATURE_FIELDS)
 }
 
 fn target_file<'a>(files: &'a Files, path: &str) -> Option<&'a str> {
@@ -177,7 +170,7 @@ fn target_file<'a>(files: &'a Files, path: &str) -> Option<&'a str> {
 }
 
 /// Checks a built site; an empty list means it passed.
-pub fn check(files: &Files, bundle: &SiteBundle, api_base: &str) -> Vec<Problem> {
+pub fn check(files: &Files, bundle: &SiteBundle) -> Vec<Problem> {
     let mut problems = BTreeSet::new();
     let mut ids: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     let mut parsed: BTreeMap<&str, Vec<Tag>> = BTreeMap::new();
@@ -254,7 +247,7 @@ pub fn check(files: &Files, bundle: &SiteBundle, api_base: &str) -> Vec<Problem>
             if tag.name == "a"
                 && let Some(href) = tag.attr("href")
             {
-                check_link(files, &ids, page, href, site_origin, api_base, &mut say);
+                check_link(files, &ids, page, href, site_origin, &mut say);
             }
             match tag.name.as_str() {
                 "form" => {
@@ -268,7 +261,7 @@ pub fn check(files: &Files, bundle: &SiteBundle, api_base: &str) -> Vec<Problem>
                 }
                 "/form" => {
                     if let Some((action, fields)) = form.take() {
-                        match accepted_fields(&action, api_base, bundle) {
+                        match accepted_fields(&action, bundle) {
                             None => say(format!(
                                 "a form posts to {action}, which is not a route of the petition API (or names an undeclared petition)"
                             )),
@@ -302,11 +295,10 @@ fn check_link(
     page: &str,
     href: &str,
     site_origin: &str,
-    api_base: &str,
     say: &mut impl FnMut(String),
 ) {
     let local = href.strip_prefix(site_origin).unwrap_or(href);
-    if local.starts_with("//") || local.contains(':') || local.starts_with(api_base) {
+    if local.starts_with("//") || local.contains(':') || local.starts_with(contract::api::BASE) {
         return;
     }
     let (path, anchor) = match local.split_once('#') {
@@ -357,7 +349,7 @@ mod tests {
     fn bundle() -> SiteBundle {
         SiteBundle {
             base_url: "https://e.org".into(),
-            petitions: vec![petition_fn::bundle::Petition {
+            petitions: vec![contract::bundle::Petition {
                 id: "p".into(),
                 title: "P".into(),
                 addressee: "A".into(),
@@ -383,7 +375,7 @@ mod tests {
                 .to_vec(),
         );
         files.insert("b/index.html".into(), b"<p id=\"here\">b</p>".to_vec());
-        let problems = check(&files, &bundle(), "/api");
+        let problems = check(&files, &bundle());
         let text: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
         let has = |s: &str| text.iter().any(|m| m.contains(s));
         assert!(has("/missing/ leads nowhere"), "{text:#?}");

@@ -65,7 +65,7 @@ pub fn check(root: &Path) -> anyhow::Result<ExitCode> {
         Ok(b) => b,
         Err(e) => return report(e),
     };
-    let problems = site_gen::check::check(&built.files, &built.bundle, &built.config.api_base);
+    let problems = site_gen::check::check(&built.files, &built.bundle);
     for w in &built.warnings {
         eprintln!("warning: {w}");
     }

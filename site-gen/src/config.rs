@@ -30,15 +30,12 @@ pub struct SiteConfig {
     /// The theme folder under `themes/`.
     #[serde(default = "default_theme")]
     pub theme: String,
-    /// Where the petition API is mounted on the site's origin.
-    #[serde(default = "default_api_base")]
-    pub api_base: String,
     /// The main menu.
     #[serde(default)]
     pub menu: Vec<MenuItem>,
     /// The bill the senator letter supports.
     #[serde(default)]
-    pub letter: Option<petition_fn::bundle::Bill>,
+    pub letter: Option<contract::bundle::Bill>,
     /// The documentary.
     #[serde(default)]
     pub documentary: Documentary,
@@ -86,9 +83,6 @@ fn default_language() -> String {
 fn default_theme() -> String {
     "default".into()
 }
-fn default_api_base() -> String {
-    "/api".into()
-}
 
 impl SiteConfig {
     /// Parses `site.toml` text; `file` names it in errors.
@@ -100,7 +94,12 @@ impl SiteConfig {
                 line,
                 column,
                 e.message().trim().to_string(),
-                "fix this setting; the settings are described in content/README.md",
+                if e.message().contains("`api_base`") {
+                    // The setting existed once; the API's place is now part of the contract.
+                    "delete this line: the petition API is always at /api on the site's own origin (the CDN sends /api/* to the function)"
+                } else {
+                    "fix this setting; the settings are described in content/README.md"
+                },
             )
         })?;
         config.base_url = config.base_url.trim_end_matches('/').to_string();
@@ -114,13 +113,6 @@ impl SiteConfig {
                 file,
                 format!("base_url `{}` is not an absolute URL", self.base_url),
                 "write it with its scheme, like base_url = \"https://example.org\"",
-            ));
-        }
-        if !self.api_base.starts_with('/') || self.api_base.ends_with('/') {
-            return Err(Diagnostic::file(
-                file,
-                format!("api_base `{}` must be a path like \"/api\"", self.api_base),
-                "the petition API is served on the site's own origin; write api_base = \"/api\"",
             ));
         }
         if !self.languages.is_empty() && !self.languages.contains_key(&self.default_language) {
@@ -160,7 +152,6 @@ mod tests {
         .expect("valid");
         assert_eq!(c.base_url, "https://e.org");
         assert_eq!(c.default_language, "en");
-        assert_eq!(c.api_base, "/api");
         assert_eq!(c.absolute("/a/"), "https://e.org/a/");
     }
 

@@ -14,6 +14,7 @@ pub mod markdown;
 pub mod output;
 pub mod render;
 pub mod senators;
+#[cfg(feature = "preview")]
 pub mod serve;
 pub mod site;
 

@@ -3,9 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
-use site_gen::serve::ServeOptions;
 
 mod cli;
 
@@ -73,6 +71,34 @@ enum Command {
     },
 }
 
+#[cfg(feature = "preview")]
+fn serve(
+    root: PathBuf,
+    bind: std::net::IpAddr,
+    port: u16,
+    data_dir: PathBuf,
+    drafts: bool,
+) -> anyhow::Result<ExitCode> {
+    use anyhow::Context as _;
+    let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let data_dir = root.join(data_dir);
+    rt.block_on(site_gen::serve::serve(site_gen::serve::ServeOptions {
+        root,
+        bind,
+        port,
+        data_dir,
+        drafts,
+    }))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(feature = "preview"))]
+fn serve(_: PathBuf, _: std::net::IpAddr, _: u16, _: PathBuf, _: bool) -> anyhow::Result<ExitCode> {
+    anyhow::bail!(
+        "this site-gen was built without the preview: build it with the default features (cargo run -p site-gen -- serve)"
+    )
+}
+
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Build {
@@ -89,19 +115,7 @@ fn main() -> ExitCode {
             bind,
             data_dir,
             drafts,
-        } => tokio::runtime::Runtime::new()
-            .context("cannot start the async runtime")
-            .and_then(|rt| {
-                let data_dir = root.join(data_dir);
-                rt.block_on(site_gen::serve::serve(ServeOptions {
-                    root,
-                    bind,
-                    port,
-                    data_dir,
-                    drafts,
-                }))?;
-                Ok(ExitCode::SUCCESS)
-            }),
+        } => serve(root, bind, port, data_dir, drafts),
     };
     match result {
         Ok(code) => code,

@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use petition_fn::bundle::{Senator, UsState};
+use contract::bundle::{Senator, UsState};
 use serde::{Deserialize, Serialize};
 
 /// Where the senators are, relative to the site root.
@@ -483,7 +483,7 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport, ImportError> {
                     path: source_path.clone(),
                     source,
                 })?;
-            petition_fn::domain::time::utc_date(modified)
+            contract::date::utc_date(modified)
         }
     };
     let legislators =

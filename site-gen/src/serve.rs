@@ -327,7 +327,7 @@ fn inject_reload(bytes: &[u8]) -> Vec<u8> {
 }
 
 fn error_page(errors: &str) -> Response {
-    let escaped = crate::render::feeds::xml_escape(errors);
+    let escaped = contract::html::escape(errors);
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build error</title></head><body><main><h1>The site did not build</h1><p>Fix the problem below and save: this page reloads by itself.</p><pre>{escaped}</pre></main></body></html>"
     );

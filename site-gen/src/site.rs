@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use petition_fn::bundle::{self, AppPages, LetterCampaign, Petition, SiteBundle};
+use contract::bundle::{self, AppPages, LetterCampaign, Petition, SiteBundle};
 use rayon::prelude::*;
 
 use crate::assets;
@@ -236,7 +236,7 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
     );
     files.insert(
         "robots.txt".into(),
-        feeds::robots(&config.base_url, &config.api_base).into_bytes(),
+        feeds::robots(&config.base_url).into_bytes(),
     );
     files.insert(
         "_redirects".into(),
@@ -483,7 +483,6 @@ fn site_facts(
         letter,
         documentary_url: config.documentary.url.clone(),
         documentary_title: config.documentary.title.clone(),
-        api_base: config.api_base.clone(),
         today: today.to_string(),
     })
 }
@@ -566,39 +565,10 @@ fn petition_of(e: &Entry, meta: &PetitionMeta, content: &Content) -> Result<Peti
 
 /// Today's date in UTC, `YYYY-MM-DD`.
 pub fn today_utc() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    civil_date(secs / 86_400)
-}
-
-/// The `YYYY-MM-DD` date of a count of days since 1970-01-01 (Howard Hinnant's algorithm).
-pub fn civil_date(days: u64) -> String {
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    contract::date::utc_date(std::time::SystemTime::now())
 }
 
 /// The set of output paths (for checks).
 pub fn paths(files: &Files) -> BTreeSet<&str> {
     files.keys().map(String::as_str).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_date(0), "1970-01-01");
-        assert_eq!(civil_date(20_420), "2025-11-28");
-        assert_eq!(civil_date(11_016), "2000-02-29");
-    }
 }

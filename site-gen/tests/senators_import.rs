@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, UNIX_EPOCH};
 
-use petition_fn::bundle::Senator;
+use contract::bundle::Senator;
 use site_gen::senators::{
     Format, ImportError, ImportOptions, META_FILE, SENATORS_FILE, STATES_FILE, import, parse,
     senators_from,

@@ -856,8 +856,8 @@ mod dynamo {
     use std::time::{SystemTime, UNIX_EPOCH};
 
     use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    use contract::bundle::SiteBundle;
     use petition_fn::AppState;
-    use petition_fn::bundle::SiteBundle;
     use petition_fn::protect::SignerKeys;
     use petition_fn::store::dynamo::{DynamoStore, init_table};
     use tempfile::TempDir;

@@ -11,12 +11,12 @@ use std::future::Future;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::http::StatusCode;
+use contract::bundle::{Senator, SiteBundle};
 use e2e_tests::{
     Browser, Js, Server, build_site, console_errors, csp_violations, describe_violations,
     dynamo_state, html_validate, node_tools, post_form, post_json, skip_or_fail, snippet,
 };
 use petition_fn::AppState;
-use petition_fn::bundle::{Senator, SiteBundle};
 use serde_json::{Value, json};
 
 /// What a scenario needs to know.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::email::{CheckedEmail, check_email};
 use super::validate::{FieldError, check_name, is_invisible_control, parse_bool};
-use crate::bundle::UsState;
+use contract::bundle::UsState;
 
 /// Longest street address accepted, in characters after trimming.
 pub const MAX_STREET_CHARS: usize = 200;

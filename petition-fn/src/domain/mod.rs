@@ -1,10 +1,9 @@
-//! The domain: what a valid signature and a valid letter are, how an address is recognised, and dates.
+//! The domain: what a valid signature and a valid letter are, how an address is recognised.
 //!
 //! Everything here is pure (no I/O), so it is tested without a store or a server.
 
 pub mod email;
 pub mod letter;
-pub mod time;
 pub mod validate;
 
 pub use email::{CheckedEmail, EmailError, check_email, normalise_email};

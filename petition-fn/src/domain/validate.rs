@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::email::{CheckedEmail, check_email};
-use crate::bundle::Country;
+use contract::bundle::Country;
 
 /// Longest name accepted, in characters after trimming.
 pub const MAX_NAME_CHARS: usize = 100;

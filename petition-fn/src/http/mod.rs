@@ -18,16 +18,17 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
-use crate::bundle::SiteBundle;
 use crate::protect::{KeyError, SignerKeys};
 use crate::store::local::LocalStore;
 use crate::store::{Store, StoreError};
+use contract::bundle::SiteBundle;
 
-mod body;
+mod extract;
 mod layers;
 mod letters;
 mod pages;
 mod petitions;
+mod refusal;
 mod reply;
 mod signatures;
 #[cfg(test)]
@@ -176,39 +177,46 @@ pub async fn local_state(data_dir: &Path, bundle: SiteBundle) -> Result<AppState
 }
 
 fn routes() -> Router<AppState> {
+    use contract::api::route;
     Router::new()
         .route(
-            "/api/petitions/{id}/signatures",
-            post(signatures::sign).fallback(reply::method_not_allowed),
+            route::SIGNATURES,
+            post(signatures::sign).fallback(refusal::wrong_method),
         )
         .route(
-            "/api/petitions/{id}",
-            get(petitions::status).fallback(reply::method_not_allowed),
+            route::PETITION,
+            get(petitions::status).fallback(refusal::wrong_method),
         )
         .route(
-            "/api/letters",
-            post(letters::send).fallback(reply::method_not_allowed),
+            route::LETTERS,
+            post(letters::send).fallback(refusal::wrong_method),
         )
         .route(
-            "/api/health",
-            get(petitions::health).fallback(reply::method_not_allowed),
+            route::HEALTH,
+            get(petitions::health).fallback(refusal::wrong_method),
         )
+}
+
+/// The layers every API answer passes through, innermost first: refusals rendered in the
+/// client's style, the body limit, security headers and the request log.
+fn layered(router: Router<AppState>, state: AppState) -> Router {
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            refusal::render,
+        ))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(layers::observe))
+        .with_state(state)
 }
 
 /// The API router, every route under `/api`, with the body limit, security headers and the
 /// request log. No fallback: merge it into a host router (`site-gen serve`).
 pub fn app(state: AppState) -> Router {
-    routes()
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::from_fn(layers::observe))
-        .with_state(state)
+    layered(routes(), state)
 }
 
 /// [`app`] plus a JSON 404 for every other path: for `petition-fn serve` and Lambda.
 pub fn standalone_app(state: AppState) -> Router {
-    routes()
-        .fallback(reply::not_found_route)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::from_fn(layers::observe))
-        .with_state(state)
+    layered(routes().fallback(refusal::no_route), state)
 }

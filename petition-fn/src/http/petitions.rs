@@ -6,9 +6,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::json;
 
+use contract::date::utc_date;
+
 use super::AppState;
+use super::refusal::{Refusal, Subject, store_failure};
 use super::reply;
-use crate::domain::time::utc_date;
 
 /// How long the CDN may keep a petition's count: browsers revalidate, CloudFront serves the
 /// same count for 5 seconds, so a burst of visitors costs one store read per 5 seconds.
@@ -18,51 +20,34 @@ pub(crate) const COUNT_CACHE_CONTROL: &str = "public, max-age=0, s-maxage=5";
 pub(crate) async fn status(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
-) -> Response {
+) -> Result<Response, Refusal> {
     let site = state.site();
-    let Some(petition) = id
+    let petition = id
         .ok()
         .and_then(|Path(id)| site.bundle.petition(&id).cloned())
-    else {
-        return reply::message(
-            StatusCode::NOT_FOUND,
-            "There is no petition with this id. The site's petitions are listed in its pages.",
-        );
-    };
-    match state.inner.store.count(&petition.id).await {
-        Ok(counts) => {
-            let open = petition.is_open_on(&utc_date(state.now()));
-            let mut response = reply::json(
-                StatusCode::OK,
-                &json!({
-                    "id": petition.id,
-                    "count": counts.total,
-                    "by_country": counts.by_country,
-                    "goal": petition.goal,
-                    "open": open,
-                }),
-            );
-            response.headers_mut().insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static(COUNT_CACHE_CONTROL),
-            );
-            response
-        }
-        Err(e) if e.is_transient() => {
-            reply::log_failure("store_unavailable", &e.to_string());
-            reply::retry_later(reply::message(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The signature count is unavailable for a moment. Try again in a few seconds.",
-            ))
-        }
-        Err(e) => {
-            reply::log_failure("store", &e.to_string());
-            reply::message(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The signature count could not be read because of a problem on our side.",
-            )
-        }
-    }
+        .ok_or(Refusal::NoPetition)?;
+    let counts = state
+        .inner
+        .store
+        .count(&petition.id)
+        .await
+        .map_err(|e| store_failure(Subject::Count, &e))?;
+    let open = petition.is_open_on(&utc_date(state.now()));
+    let mut response = reply::json(
+        StatusCode::OK,
+        &json!({
+            "id": petition.id,
+            "count": counts.total,
+            "by_country": counts.by_country,
+            "goal": petition.goal,
+            "open": open,
+        }),
+    );
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(COUNT_CACHE_CONTROL),
+    );
+    Ok(response)
 }
 
 /// `{"status":"ok","store":"local"|"dynamodb"}`, or 503 with `"status":"unavailable"`.

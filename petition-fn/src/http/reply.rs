@@ -1,11 +1,8 @@
-//! Building answers: JSON for scripts, themed pages for plain form posts.
+//! Building answers: the client's style, JSON bodies, the operator's failure log.
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-
-use super::Site;
-use super::pages::Notice;
 
 /// How the client wants its answer, decided by the request's content type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,41 +38,12 @@ pub(crate) fn message(status: StatusCode, text: &str) -> Response {
     json(status, &json!({ "message": text }))
 }
 
-/// A refusal in the client's style: `{"message"}` for JSON, a themed notice page for forms.
-pub(crate) fn refusal(
-    style: Style,
-    site: &Site,
-    status: StatusCode,
-    notice: &Notice<'_>,
-) -> Response {
-    match style {
-        Style::Json => message(status, notice.message),
-        Style::Form => (status, Html(site.pages.notice_page(&site.bundle, notice))).into_response(),
-    }
-}
-
 /// Asks the client to come back in a few seconds (503).
 pub(crate) fn retry_later(mut response: Response) -> Response {
     response
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
     response
-}
-
-/// 405 for a known path with another method (axum adds the `Allow` header).
-pub(crate) async fn method_not_allowed() -> Response {
-    message(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "This address does not accept that method: see the Allow header for the ones it accepts.",
-    )
-}
-
-/// 404 for any other path (standalone server and Lambda only).
-pub(crate) async fn not_found_route() -> Response {
-    message(
-        StatusCode::NOT_FOUND,
-        "There is nothing at this address. The API's routes are /api/petitions/{id}, /api/petitions/{id}/signatures, /api/letters and /api/health.",
-    )
 }
 
 /// Logs a server-side failure (no personal data: store errors carry none) for the operator.

@@ -661,7 +661,7 @@ const SUGGESTED: &str = "Dear Senator,\n\nPlease support S.Res.220.\n\nSincerely
 fn letter_bundle() -> SiteBundle {
     #[derive(serde::Deserialize)]
     struct States {
-        state: Vec<crate::bundle::UsState>,
+        state: Vec<contract::bundle::UsState>,
     }
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let read = |rel: &str| {
@@ -675,9 +675,9 @@ fn letter_bundle() -> SiteBundle {
         .state;
     bundle.senators = serde_json::from_str(&read("content/data/senators.json")).expect("senators");
     bundle.senators_as_of = "2026-06-15".into();
-    bundle.letter = Some(crate::bundle::LetterCampaign {
+    bundle.letter = Some(contract::bundle::LetterCampaign {
         page: "/contact-your-senator/".into(),
-        bill: crate::bundle::Bill {
+        bill: contract::bundle::Bill {
             number: "S.Res.220".into(),
             congress: 115,
             title: "A resolution".into(),

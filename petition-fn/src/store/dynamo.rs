@@ -603,7 +603,7 @@ impl DynamoStore {
     async fn scan_letters(&self, filter: &LetterFilter) -> Result<Vec<StoredLetter>, StoreError> {
         let mut out = Vec::new();
         let mut start: Option<HashMap<String, AttributeValue>> = None;
-        let now = crate::domain::time::unix_seconds(std::time::SystemTime::now());
+        let now = contract::date::unix_seconds(std::time::SystemTime::now());
         loop {
             let page = self
                 .client
@@ -684,7 +684,7 @@ impl DynamoStore {
     async fn scan_signatures(&self, petition: &str) -> Result<Vec<StoredSignature>, StoreError> {
         let mut out = Vec::new();
         let mut start: Option<HashMap<String, AttributeValue>> = None;
-        let now = crate::domain::time::unix_seconds(std::time::SystemTime::now());
+        let now = contract::date::unix_seconds(std::time::SystemTime::now());
         loop {
             let page = self
                 .client

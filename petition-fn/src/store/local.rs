@@ -26,7 +26,7 @@ use super::{
     Counts, Forgotten, LetterCounts, LetterFilter, LetterRecord, SignOutcome, SignatureRecord,
     Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
 };
-use crate::domain::time::unix_seconds;
+use contract::date::unix_seconds;
 
 /// File name of the database inside the data folder.
 pub const DB_FILE: &str = "petitions.redb";

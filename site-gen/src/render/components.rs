@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use petition_fn::bundle::{Bill, Country, Petition, Senator, UsState};
-use serde::Serialize;
+use contract::bundle::{Bill, Country, Petition, Senator, UsState};
+use contract::views::{self, LetterFacts};
 use serde_json::{Value as Json, json};
 use tera::{Context, Tera};
 
@@ -38,28 +38,8 @@ pub struct SiteFacts {
     pub documentary_url: String,
     /// The documentary's title from the settings.
     pub documentary_title: String,
-    /// Where the API is mounted (`/api`).
-    pub api_base: String,
     /// Today (`YYYY-MM-DD`, UTC), to tell whether a petition is open.
     pub today: String,
-}
-
-/// A petition as templates see it: the bundle's fields plus whether it is open today.
-#[derive(Debug, Serialize)]
-pub struct PetitionView<'a> {
-    #[serde(flatten)]
-    petition: &'a Petition,
-    open: bool,
-}
-
-impl SiteFacts {
-    /// The template view of a petition.
-    pub fn petition_view<'a>(&self, p: &'a Petition) -> PetitionView<'a> {
-        PetitionView {
-            petition: p,
-            open: p.is_open_on(&self.today),
-        }
-    }
 }
 
 /// Renders components inside Markdown bodies.
@@ -92,13 +72,11 @@ impl markdown::Context for Components<'_> {
         let site_args = self.complete(call, &mut args)?;
         let accepted: Vec<&str> = info.args().iter().map(|a| a.name()).collect();
         for key in call.args.keys() {
-            if !accepted.contains(&key.as_str())
-                || (site_args.contains(&key.as_str()) && key != "petition")
-            {
+            if !accepted.contains(&key.as_str()) || (site_args.contains(key) && key != "petition") {
                 let editable: Vec<&str> = accepted
                     .iter()
                     .copied()
-                    .filter(|a| !site_args.contains(a))
+                    .filter(|a| !site_args.iter().any(|s| s == a))
                     .collect();
                 return Err((
                     format!("`{}` does not take an argument `{key}`", call.name),
@@ -153,31 +131,17 @@ impl Components<'_> {
         &self,
         call: &Call,
         args: &mut BTreeMap<String, Json>,
-    ) -> Result<Vec<&'static str>, (String, String)> {
+    ) -> Result<Vec<String>, (String, String)> {
         let f = self.facts;
-        let api = &f.api_base;
-        Ok(match call.name.as_str() {
-            "petition_form" | "signature_counter" => {
+        let site_args = match call.name.as_str() {
+            "petition_form" => {
+                views::petition_form(self.petition_arg(call)?, &f.today, &f.countries)
+            }
+            "signature_counter" => {
                 let petition = self.petition_arg(call)?;
-                let view = serde_json::to_value(f.petition_view(petition)).unwrap_or_default();
-                args.insert("petition".into(), view);
-                if call.name == "petition_form" {
-                    args.insert("countries".into(), json!(f.countries));
-                    args.insert(
-                        "action".into(),
-                        json!(format!("{api}/petitions/{}/signatures", petition.id)),
-                    );
-                    vec!["petition", "countries", "action"]
-                } else {
-                    // Unknown in a plain build (no store): the page's script shows the live count.
-                    let count = self.counts.as_ref().and_then(|c| c.count(&petition.id));
-                    args.insert("count".into(), json!(count));
-                    args.insert(
-                        "api".into(),
-                        json!(format!("{api}/petitions/{}", petition.id)),
-                    );
-                    vec!["petition", "count", "api"]
-                }
+                // Unknown in a plain build (no store): the page's script shows the live count.
+                let count = self.counts.as_ref().and_then(|c| c.count(&petition.id));
+                views::signature_counter(petition, &f.today, count)
             }
             "letter_form" => {
                 let (Some(bill), Some(letter)) = (&f.bill, &f.letter) else {
@@ -186,28 +150,28 @@ impl Components<'_> {
                         "set [letter] (number, congress, title) in site.toml and write the letter in a `_letter.md` partial".into(),
                     ));
                 };
-                let mut by_state: BTreeMap<&str, Vec<&Senator>> = BTreeMap::new();
-                for s in &f.senators {
-                    by_state.entry(s.state.as_str()).or_default().push(s);
-                }
-                args.insert("action".into(), json!(format!("{api}/letters")));
-                args.insert("states".into(), json!(f.states));
-                args.insert("senators".into(), json!(by_state));
-                args.insert("letter".into(), json!(letter));
-                args.insert("bill".into(), json!(bill));
-                args.insert("as_of".into(), json!(f.senators_as_of));
-                vec!["action", "states", "senators", "letter", "bill", "as_of"]
+                views::letter_form(LetterFacts {
+                    bill,
+                    letter,
+                    states: &f.states,
+                    senators: &f.senators,
+                    as_of: &f.senators_as_of,
+                })
             }
             "documentary" => {
                 let url = (!f.documentary_url.is_empty()).then(|| f.documentary_url.clone());
-                args.insert("url".into(), json!(url));
                 if !args.contains_key("title") {
                     args.insert("title".into(), json!(f.documentary_title));
                 }
-                vec!["url"]
+                let mut site = views::Args::new();
+                site.insert("url".into(), json!(url));
+                site
             }
-            _ => Vec::new(),
-        })
+            _ => views::Args::new(),
+        };
+        let names = site_args.keys().cloned().collect();
+        args.extend(site_args);
+        Ok(names)
     }
 
     fn petition_arg(&self, call: &Call) -> Result<&Petition, (String, String)> {

@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use contract::html::escape;
+
 /// An entry of a feed.
 #[derive(Debug, Clone)]
 pub struct FeedEntry {
@@ -15,22 +17,6 @@ pub struct FeedEntry {
     pub updated: Option<String>,
     /// Summary HTML.
     pub summary: String,
-}
-
-/// Escapes text for XML.
-pub fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 fn rfc3339(date: &str) -> String {
@@ -47,9 +33,9 @@ pub fn sitemap(urls: &[(String, Option<String>)]) -> String {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
     for (url, lastmod) in urls {
-        let _ = write!(out, "  <url><loc>{}</loc>", xml_escape(url));
+        let _ = write!(out, "  <url><loc>{}</loc>", escape(url));
         if let Some(d) = lastmod {
-            let _ = write!(out, "<lastmod>{}</lastmod>", xml_escape(d));
+            let _ = write!(out, "<lastmod>{}</lastmod>", escape(d));
         }
         out.push_str("</url>\n");
     }
@@ -58,8 +44,9 @@ pub fn sitemap(urls: &[(String, Option<String>)]) -> String {
 }
 
 /// `robots.txt`: everything but the API may be indexed.
-pub fn robots(base_url: &str, api_base: &str) -> String {
-    format!("User-agent: *\nDisallow: {api_base}/\nAllow: /\n\nSitemap: {base_url}/sitemap.xml\n")
+pub fn robots(base_url: &str) -> String {
+    let api = contract::api::BASE;
+    format!("User-agent: *\nDisallow: {api}/\nAllow: /\n\nSitemap: {base_url}/sitemap.xml\n")
 }
 
 /// An Atom feed.
@@ -75,22 +62,22 @@ pub fn atom(title: &str, feed_url: &str, site_url: &str, entries: &[FeedEntry]) 
     let _ = write!(
         out,
         "  <title>{}</title>\n  <link rel=\"self\" href=\"{}\"/>\n  <link href=\"{}\"/>\n  <id>{}</id>\n  <updated>{}</updated>\n",
-        xml_escape(title),
-        xml_escape(feed_url),
-        xml_escape(site_url),
-        xml_escape(feed_url),
+        escape(title),
+        escape(feed_url),
+        escape(site_url),
+        escape(feed_url),
         rfc3339(&updated)
     );
     for e in entries {
         let _ = write!(
             out,
             "  <entry>\n    <title>{}</title>\n    <link href=\"{}\"/>\n    <id>{}</id>\n    <published>{}</published>\n    <updated>{}</updated>\n    <summary type=\"html\">{}</summary>\n  </entry>\n",
-            xml_escape(&e.title),
-            xml_escape(&e.url),
-            xml_escape(&e.url),
+            escape(&e.title),
+            escape(&e.url),
+            escape(&e.url),
             rfc3339(&e.date),
             rfc3339(e.updated.as_deref().unwrap_or(&e.date)),
-            xml_escape(&e.summary)
+            escape(&e.summary)
         );
     }
     out.push_str("</feed>\n");
@@ -128,7 +115,7 @@ mod tests {
 
     #[test]
     fn robots_and_sitemap() {
-        assert!(robots("https://e.org", "/api").contains("Disallow: /api/\n"));
+        assert!(robots("https://e.org").contains("Disallow: /api/\n"));
         let s = sitemap(&[("https://e.org/".into(), Some("2026-11-28".into()))]);
         assert!(s.contains("<loc>https://e.org/</loc><lastmod>2026-11-28</lastmod>"));
         assert_eq!(

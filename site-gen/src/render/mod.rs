@@ -177,7 +177,10 @@ impl PageStage<'_> {
                 .petitions
                 .iter()
                 .find(|p| p.id == pm.id)
-                .and_then(|p| serde_json::to_value(self.facts.petition_view(p)).ok())
+                .and_then(|p| {
+                    serde_json::to_value(contract::views::PetitionView::new(p, &self.facts.today))
+                        .ok()
+                })
         });
         PageView {
             title: e.title().to_string(),
@@ -272,7 +275,7 @@ impl PageStage<'_> {
             "base_url": c.base_url,
             "language": c.default_language,
             "languages": c.languages,
-            "api_base": c.api_base,
+            "api_base": contract::api::BASE,
             "menu": menu,
             "letter": c.letter,
             "documentary": documentary,
@@ -439,7 +442,7 @@ impl PageStage<'_> {
             // The shell belongs to no page of the menu: its path is the API's.
             .render(
                 "app.html",
-                &self.base_context(shared, &lang, &format!("{}/", self.config.api_base)),
+                &self.base_context(shared, &lang, &format!("{}/", contract::api::BASE)),
             ) {
             Ok(shell) => out.shell = shell,
             Err(e) => problems.push(templates::diagnose(

@@ -139,19 +139,11 @@ pub fn compile(theme: &Theme, lookups: Arc<Lookups>) -> Result<Tera, BuildError>
                 "section(path=\"{path}\"): no such section; use the @/ path of an _index.md, like @/updates/_index.md"
             )))
     });
-    let l = lookups;
-    tera.register_function("t", move |kwargs: Kwargs, state: &State| -> tera::TeraResult<String> {
-        let key: &str = kwargs.must_get("key")?;
-        let lang: Option<String> = state.get("lang")?;
-        let lang = lang.unwrap_or_else(|| l.default_language.clone());
-        [lang.as_str(), l.default_language.as_str()]
-            .iter()
-            .find_map(|code| l.strings.get(*code).and_then(|m| m.get(key)))
-            .cloned()
-            .ok_or_else(|| tera::Error::message(format!(
-                "t(key=\"{key}\"): no such interface string; add `{key} = \"…\"` to the theme's i18n/{lang}.toml"
-            )))
-    });
+    Arc::new(contract::strings::Strings::new(
+        &lookups.default_language,
+        lookups.strings.clone(),
+    ))
+    .register(&mut tera);
     let sources: Vec<(&str, &str)> = theme
         .templates
         .iter()

@@ -1,7 +1,6 @@
-//! Calendar arithmetic on UTC timestamps, without a date-time dependency.
-//!
-//! The function only needs today's UTC date (to decide whether a petition is open), an RFC 3339
-//! timestamp for `created_at` and unix seconds for `expires_at`.
+//! Calendar arithmetic on UTC timestamps, without a date-time dependency: the one home of the
+//! civil-date algorithm, for the generator (today's date, data dates) and the function (whether a
+//! petition is open, `created_at`, `expires_at`).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

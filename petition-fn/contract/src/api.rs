@@ -1,0 +1,122 @@
+//! The petition API's surface as both sides see it: one base path, the routes under it, and the
+//! fields each form route accepts.
+//!
+//! The router registers [`route`] templates; pages and components link with the path builders;
+//! `site-gen check` reads a form's `action` back with [`Form::of_action`]. The CDN sends
+//! `/api/*` to the function (`infra/template.yaml`, kept equal by the infra tests).
+
+/// Where the API is mounted on the site's origin.
+pub const BASE: &str = "/api";
+
+macro_rules! under_base {
+    ($path:literal) => {
+        concat!("/api", $path)
+    };
+}
+
+/// The router's path templates (axum syntax), one per route.
+pub mod route {
+    /// `POST`: sign a petition.
+    pub const SIGNATURES: &str = under_base!("/petitions/{id}/signatures");
+    /// `GET`: a petition's count.
+    pub const PETITION: &str = under_base!("/petitions/{id}");
+    /// `POST`: a letter to the writer's senators.
+    pub const LETTERS: &str = under_base!("/letters");
+    /// `GET`: the function and its store are up.
+    pub const HEALTH: &str = under_base!("/health");
+
+    /// Every route, for the 404 message that lists them.
+    pub const ALL: &[&str] = &[PETITION, SIGNATURES, LETTERS, HEALTH];
+}
+
+/// The URL path that signs petition `id`.
+pub fn signatures_path(id: &str) -> String {
+    format!("{BASE}/petitions/{id}/signatures")
+}
+
+/// The URL path of petition `id`'s count.
+pub fn petition_path(id: &str) -> String {
+    format!("{BASE}/petitions/{id}")
+}
+
+/// The URL path that takes letters.
+pub const LETTERS_PATH: &str = route::LETTERS;
+
+/// The honeypot field every form carries: people leave it empty, naive bots fill it in.
+pub const HONEYPOT_FIELD: &str = "website";
+
+/// A form the API accepts, with its fields: the one list the router reads, the generator's
+/// `check` verifies forms against, and the theme's forms send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// `POST /api/petitions/{id}/signatures`.
+    Signature,
+    /// `POST /api/letters`.
+    Letter,
+}
+
+impl Form {
+    /// The fields the route reads; any other field is ignored.
+    pub const fn fields(self) -> &'static [&'static str] {
+        match self {
+            Self::Signature => &[
+                "name",
+                "email",
+                "country",
+                "consent",
+                "updates",
+                HONEYPOT_FIELD,
+            ],
+            Self::Letter => &[
+                "name",
+                "email",
+                "street",
+                "city",
+                "state",
+                "zip",
+                "message",
+                "consent",
+                HONEYPOT_FIELD,
+            ],
+        }
+    }
+
+    /// The form a POST to `action` (a URL path) is, with the petition id it names, if any;
+    /// `None` when no route takes a form there.
+    pub fn of_action(action: &str) -> Option<(Self, Option<&str>)> {
+        let rest = action.strip_prefix(BASE)?;
+        if rest == "/letters" {
+            return Some((Self::Letter, None));
+        }
+        let id = rest
+            .strip_prefix("/petitions/")?
+            .strip_suffix("/signatures")?;
+        (!id.is_empty() && !id.contains('/')).then_some((Self::Signature, Some(id)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_routes_agree() {
+        assert_eq!(signatures_path("p"), route::SIGNATURES.replace("{id}", "p"));
+        assert_eq!(petition_path("p"), route::PETITION.replace("{id}", "p"));
+        assert!(route::ALL.iter().all(|r| r.starts_with(BASE)));
+    }
+
+    #[test]
+    fn actions_are_read_back() {
+        assert_eq!(
+            Form::of_action(&signatures_path("un")),
+            Some((Form::Signature, Some("un")))
+        );
+        assert_eq!(Form::of_action(LETTERS_PATH), Some((Form::Letter, None)));
+        assert_eq!(Form::of_action("/api/petitions//signatures"), None);
+        assert_eq!(Form::of_action("/api/petitions/a/b/signatures"), None);
+        assert_eq!(Form::of_action("/elsewhere/letters"), None);
+        assert!(Form::Signature.fields().contains(&HONEYPOT_FIELD));
+        assert!(Form::Letter.fields().contains(&HONEYPOT_FIELD));
+    }
+}

@@ -1,0 +1,127 @@
+//! The arguments the theme's components receive from the site, built once for both sides: the
+//! generator renders the components into pages, the function renders the same components again
+//! with the visitor's values and errors (a 422 page).
+//!
+//! Each builder returns the site-provided arguments only; an editor may not set those in a
+//! component call (the generator refuses them), and the function adds `values` and `errors`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::api;
+use crate::bundle::{Bill, Country, Petition, Senator, UsState};
+
+/// Component arguments by name.
+pub type Args = Map<String, Value>;
+
+/// A petition as templates see it: the bundle's fields plus whether it is open today.
+#[derive(Debug, Serialize)]
+pub struct PetitionView<'a> {
+    #[serde(flatten)]
+    petition: &'a Petition,
+    open: bool,
+}
+
+impl<'a> PetitionView<'a> {
+    /// The view of `petition` on `today` (`YYYY-MM-DD`).
+    pub fn new(petition: &'a Petition, today: &str) -> Self {
+        Self {
+            petition,
+            open: petition.is_open_on(today),
+        }
+    }
+}
+
+fn to_value(value: impl Serialize) -> Value {
+    // Plain data structs with string keys: serialising them cannot fail.
+    serde_json::to_value(value).unwrap_or_default()
+}
+
+/// `petition_form`: the petition, the countries to choose from and where the form posts.
+pub fn petition_form(petition: &Petition, today: &str, countries: &[Country]) -> Args {
+    let mut args = Args::new();
+    args.insert(
+        "petition".into(),
+        to_value(PetitionView::new(petition, today)),
+    );
+    args.insert("countries".into(), to_value(countries));
+    args.insert("action".into(), json!(api::signatures_path(&petition.id)));
+    args
+}
+
+/// `signature_counter`: the petition, the count when known (a plain build has none: the page's
+/// script shows the live one) and the API path it refreshes from.
+pub fn signature_counter(petition: &Petition, today: &str, count: Option<u64>) -> Args {
+    let mut args = Args::new();
+    args.insert(
+        "petition".into(),
+        to_value(PetitionView::new(petition, today)),
+    );
+    args.insert("count".into(), json!(count));
+    args.insert("api".into(), json!(api::petition_path(&petition.id)));
+    args
+}
+
+/// What the letter form shows: the bill, the letter's text and the senator data.
+#[derive(Debug, Clone, Copy)]
+pub struct LetterFacts<'a> {
+    /// The bill the letter supports.
+    pub bill: &'a Bill,
+    /// The letter's default text.
+    pub letter: &'a str,
+    /// States, DC and territories.
+    pub states: &'a [UsState],
+    /// The sitting senators.
+    pub senators: &'a [Senator],
+    /// The date of the senator data.
+    pub as_of: &'a str,
+}
+
+/// `letter_form`: where it posts, the states, the senators by state, the letter and the bill.
+pub fn letter_form(facts: LetterFacts<'_>) -> Args {
+    let mut by_state: BTreeMap<&str, Vec<&Senator>> = BTreeMap::new();
+    for s in facts.senators {
+        by_state.entry(s.state.as_str()).or_default().push(s);
+    }
+    let mut args = Args::new();
+    args.insert("action".into(), json!(api::LETTERS_PATH));
+    args.insert("states".into(), to_value(facts.states));
+    args.insert("senators".into(), to_value(by_state));
+    args.insert("letter".into(), json!(facts.letter));
+    args.insert("bill".into(), to_value(facts.bill));
+    args.insert("as_of".into(), json!(facts.as_of));
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn petition() -> Petition {
+        Petition {
+            id: "p".into(),
+            title: "T".into(),
+            addressee: "A".into(),
+            goal: 10,
+            opens: "2026-01-01".into(),
+            closes: Some("2026-06-30".into()),
+            page: "/p/".into(),
+            thank_you: "/p/thanks/".into(),
+        }
+    }
+
+    #[test]
+    fn petition_views_carry_open_and_the_action() {
+        let p = petition();
+        let args = petition_form(&p, "2026-03-01", &[]);
+        assert_eq!(args["petition"]["open"], json!(true));
+        assert_eq!(args["petition"]["id"], json!("p"));
+        assert_eq!(args["action"], json!("/api/petitions/p/signatures"));
+        let args = signature_counter(&p, "2026-07-01", Some(3));
+        assert_eq!(args["petition"]["open"], json!(false));
+        assert_eq!(args["count"], json!(3));
+        assert_eq!(args["api"], json!("/api/petitions/p"));
+    }
+}

@@ -1,0 +1,180 @@
+//! The one extractor for submissions: a form post or a JSON object, under the body limit, read
+//! into the fields its form accepts (`contract::api::Form`), and nothing else.
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use contract::api::Form;
+use serde_json::Value;
+
+use super::refusal::{Refusal, Subject};
+use super::reply::Style;
+use crate::domain::FieldError;
+
+/// A submission's body, its style known and the body limit applied, not yet read: the handler
+/// first says what it is about ([`Submission::fields`]), so that a refusal can lead back to the
+/// right page.
+pub(crate) struct Submission {
+    pub(crate) style: Style,
+    body: Result<Bytes, StatusCode>,
+}
+
+impl<S: Send + Sync> FromRequest<S> for Submission {
+    type Rejection = Refusal;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Refusal> {
+        let style = Style::of(request.headers()).ok_or(Refusal::UnsupportedType)?;
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| rejection.status());
+        Ok(Self { style, body })
+    }
+}
+
+/// The text of the accepted fields present in a submission.
+pub(crate) type Fields = BTreeMap<&'static str, String>;
+
+impl Submission {
+    /// The body, or the refusal of one that is too large or unreadable.
+    pub(crate) fn body(&self, subject: &Subject) -> Result<&[u8], Refusal> {
+        match &self.body {
+            Ok(bytes) => Ok(bytes),
+            Err(StatusCode::PAYLOAD_TOO_LARGE) => Err(Refusal::TooLarge(subject.clone())),
+            Err(_) => Err(Refusal::Unreadable {
+                subject: subject.clone(),
+                detail: None,
+            }),
+        }
+    }
+
+    /// The fields of `form` present in the body, as text; other fields are ignored.
+    ///
+    /// A urlencoded form cannot fail: bad escapes and bytes are kept as replacement characters
+    /// (validation refuses them), and a repeated field keeps its last value. A JSON object's
+    /// strings are taken as they are, booleans and numbers as their text (`"consent": true`),
+    /// `null` as absent; arrays and objects are field errors (422).
+    pub(crate) fn fields(&self, form: Form, subject: &Subject) -> Result<Fields, Refusal> {
+        let body = self.body(subject)?;
+        let accepted = form.fields();
+        let mut out = Fields::new();
+        match self.style {
+            Style::Form => {
+                for (key, value) in form_urlencoded::parse(body) {
+                    if let Some(field) = accepted.iter().find(|f| **f == key) {
+                        out.insert(*field, value.into_owned());
+                    }
+                }
+            }
+            Style::Json => {
+                let unreadable = |detail: String| Refusal::Unreadable {
+                    subject: subject.clone(),
+                    detail: Some(detail),
+                };
+                let value: Value =
+                    serde_json::from_slice(body).map_err(|e| unreadable(e.to_string()))?;
+                let Value::Object(map) = value else {
+                    return Err(unreadable("the body must be a JSON object".into()));
+                };
+                let mut errors = Vec::new();
+                for &field in accepted {
+                    match map.get(field) {
+                        None | Some(Value::Null) => {}
+                        Some(Value::String(s)) => {
+                            out.insert(field, s.clone());
+                        }
+                        Some(Value::Bool(b)) => {
+                            out.insert(field, b.to_string());
+                        }
+                        Some(Value::Number(n)) => {
+                            out.insert(field, n.to_string());
+                        }
+                        Some(_) => errors.push(FieldError {
+                            field,
+                            message: format!(
+                                "Send {field} as text (or true/false), not as a list or an object."
+                            ),
+                        }),
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(Refusal::Invalid {
+                        refill: None,
+                        errors,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(style: Style, body: &'static [u8]) -> Result<Fields, Refusal> {
+        let submission = Submission {
+            style,
+            body: Ok(Bytes::from_static(body)),
+        };
+        submission.fields(Form::Letter, &Subject::Letter { page: "/l/".into() })
+    }
+
+    #[test]
+    fn form_and_json_bodies_read_every_field() {
+        let Ok(f) = read(Style::Form, b"name=Ada&email=a%40example.org&street=1+Main&city=X&state=ca&zip=94103&message=Hi%0D%0Athere&consent=on&website=&other=1") else {
+            panic!("a form always parses");
+        };
+        assert_eq!(f.get("name").map(String::as_str), Some("Ada"));
+        assert_eq!(f.get("message").map(String::as_str), Some("Hi\r\nthere"));
+        assert_eq!(f.get("website").map(String::as_str), Some(""));
+        assert!(!f.contains_key("other"));
+        let Ok(f) = read(
+            Style::Json,
+            br#"{"name":"Ada","zip":94103,"consent":true,"state":null}"#,
+        ) else {
+            panic!("parses");
+        };
+        assert_eq!(f.get("zip").map(String::as_str), Some("94103"));
+        assert_eq!(f.get("consent").map(String::as_str), Some("true"));
+        assert!(!f.contains_key("state"));
+        let Err(Refusal::Invalid {
+            refill: None,
+            errors,
+        }) = read(Style::Json, br#"{"name":["Ada"],"city":{}}"#)
+        else {
+            panic!("field errors");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["name", "city"]);
+        assert!(matches!(
+            read(Style::Json, b"[1]"),
+            Err(Refusal::Unreadable {
+                detail: Some(_),
+                ..
+            })
+        ));
+        assert!(matches!(
+            read(Style::Json, b"{"),
+            Err(Refusal::Unreadable {
+                detail: Some(_),
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn an_oversized_body_is_refused_as_too_large() {
+        let submission = Submission {
+            style: Style::Form,
+            body: Err(StatusCode::PAYLOAD_TOO_LARGE),
+        };
+        let subject = Subject::Signature { page: "/p/".into() };
+        assert!(matches!(
+            submission.body(&subject),
+            Err(Refusal::TooLarge(_))
+        ));
+    }
+}

@@ -1,0 +1,314 @@
+//! Every way the API says no, in one type that renders itself in the client's style: a JSON
+//! body for scripts (`{"message"}`, or `{"errors":[…]}` for invalid fields), a themed page for
+//! plain form posts.
+//!
+//! Handlers return `Err(Refusal)`; the response carries it to [`render`], a layer that knows
+//! the request's style and the current site, and turns it into the final answer. Wording lives
+//! here, once per kind and subject.
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use contract::bundle::Petition;
+use serde_json::json;
+
+use super::pages::{FormValues, LetterValues, Notice};
+use super::reply::{self, Style};
+use super::{AppState, Site};
+use crate::domain::FieldError;
+
+/// What a refused request was about: decides the wording and the way back.
+#[derive(Debug, Clone)]
+pub(crate) enum Subject {
+    /// A signature, with its petition's page.
+    Signature { page: String },
+    /// A letter, with the letter page.
+    Letter { page: String },
+    /// Reading a count.
+    Count,
+}
+
+/// A form to show again, with what the visitor typed.
+#[derive(Debug, Clone)]
+pub(crate) enum Refill {
+    /// The signature form.
+    Signature {
+        petition: Box<Petition>,
+        today: String,
+        values: FormValues,
+    },
+    /// The letter form.
+    Letter { values: Box<LetterValues> },
+}
+
+/// A refusal.
+#[derive(Debug, Clone)]
+pub(crate) enum Refusal {
+    /// A body that is neither a form post nor JSON (415).
+    UnsupportedType,
+    /// No such petition (404).
+    NoPetition,
+    /// The letter campaign is off (404).
+    NoLetters,
+    /// No route at this path (404; standalone server only).
+    NoRoute,
+    /// A known path with another method (405; axum adds `Allow`).
+    WrongMethod,
+    /// The body is over the limit (413).
+    TooLarge(Subject),
+    /// The body could not be read, or is not a JSON object (400).
+    Unreadable {
+        subject: Subject,
+        detail: Option<String>,
+    },
+    /// The petition is not open today (409).
+    Closed {
+        petition: Box<Petition>,
+        today: String,
+    },
+    /// Fields that are not valid (422): the form again (when there is one to show), or
+    /// `{"errors"}`.
+    Invalid {
+        refill: Option<Refill>,
+        errors: Vec<FieldError>,
+    },
+    /// The store is busy or unreachable (503 with `Retry-After`); nothing was saved.
+    Unavailable(Subject),
+    /// A fault on our side (500); nothing was saved.
+    Internal(Subject),
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let mut response = self.status().into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// The layer that renders refusals in the request's style with the current site.
+pub(crate) async fn render(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let style = Style::of(request.headers());
+    let mut response = next.run(request).await;
+    let Some(refusal) = response.extensions_mut().remove::<Refusal>() else {
+        return response;
+    };
+    let (mut parts, _) = response.into_parts();
+    let answer = refusal.answer(style, &state.site());
+    let (answer_parts, body) = answer.into_parts();
+    parts.status = answer_parts.status;
+    // Keep what the router set (`Allow` on a 405); take the body's own headers.
+    parts.headers.extend(answer_parts.headers);
+    Response::from_parts(parts, body)
+}
+
+impl Refusal {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::UnsupportedType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::NoPetition | Self::NoLetters | Self::NoRoute => StatusCode::NOT_FOUND,
+            Self::WrongMethod => StatusCode::METHOD_NOT_ALLOWED,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unreadable { .. } => StatusCode::BAD_REQUEST,
+            Self::Closed { .. } => StatusCode::CONFLICT,
+            Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The whole answer: a themed page for a form post (where a person can act on it), JSON
+    /// otherwise.
+    fn answer(self, style: Option<Style>, site: &Site) -> Response {
+        let status = self.status();
+        let retry = matches!(self, Self::Unavailable(_));
+        let response = match (self, style) {
+            (Self::Invalid { errors, .. }, Some(Style::Json) | None)
+            | (
+                Self::Invalid {
+                    refill: None,
+                    errors,
+                },
+                _,
+            ) => reply::json(status, &json!({ "errors": errors })),
+            (
+                Self::Invalid {
+                    refill: Some(refill),
+                    errors,
+                },
+                Some(Style::Form),
+            ) => {
+                let html = match refill {
+                    Refill::Signature {
+                        petition,
+                        today,
+                        values,
+                    } => site
+                        .pages
+                        .form_page(&site.bundle, &petition, &today, &values, &errors),
+                    Refill::Letter { values } => match &site.bundle.letter {
+                        Some(campaign) => {
+                            site.pages
+                                .letter_form_page(&site.bundle, campaign, &values, &errors)
+                        }
+                        None => return Self::NoLetters.answer(style, site),
+                    },
+                };
+                (status, Html(html)).into_response()
+            }
+            (refusal, Some(Style::Form)) if refusal.has_page() => {
+                let notice = refusal.notice();
+                (status, Html(site.pages.notice_page(&site.bundle, &notice))).into_response()
+            }
+            (refusal, _) => reply::message(status, &refusal.message()),
+        };
+        if retry {
+            reply::retry_later(response)
+        } else {
+            response
+        }
+    }
+
+    /// Whether a person posting a form gets a page (the others are answers to scripts or to
+    /// requests no form makes).
+    fn has_page(&self) -> bool {
+        !matches!(
+            self,
+            Self::UnsupportedType | Self::NoRoute | Self::WrongMethod | Self::Unreadable { .. }
+        )
+    }
+
+    /// The JSON message: what happened and what to do.
+    fn message(&self) -> String {
+        match self {
+            Self::UnsupportedType => "Send the form as application/x-www-form-urlencoded (a plain HTML form) or as application/json.".into(),
+            Self::NoRoute => format!(
+                "There is nothing at this address. The API's routes are {}.",
+                contract::api::route::ALL.join(", ")
+            ),
+            Self::WrongMethod => "This address does not accept that method: see the Allow header for the ones it accepts.".into(),
+            Self::Unreadable { subject, detail } => {
+                let example = match subject {
+                    Subject::Letter { .. } => "an object with name, email, street, city, state, zip, message and consent",
+                    _ => "an object such as {\"name\": \"Ada Lovelace\", \"email\": \"ada@example.org\", \"country\": \"GB\", \"consent\": true}",
+                };
+                match detail {
+                    Some(detail) => format!("The request body is not valid JSON ({detail}). Send {example}."),
+                    None => "The request body could not be read. Send the form again.".into(),
+                }
+            }
+            other => other.notice().message,
+        }
+    }
+
+    /// The notice a person sees.
+    fn notice(&self) -> Notice {
+        let home = || Some(("/".to_owned(), "Go to the home page"));
+        let back = |subject: &Subject| match subject {
+            Subject::Signature { page } => Some((page.clone(), "Back to the petition")),
+            Subject::Letter { page } => Some((page.clone(), "Back to the letter")),
+            Subject::Count => None,
+        };
+        match self {
+            Self::NoPetition => Notice {
+                title: "Petition not found",
+                message: "There is no petition at this address. Check the link, or find the campaign's petitions from the home page.".into(),
+                link: home(),
+            },
+            Self::NoLetters => Notice {
+                title: "Letters to senators are closed",
+                message: "This site is not collecting letters to senators at the moment: the letter campaign has ended or is not set up. Nothing was sent or kept. You can still support the campaign from the home page.".into(),
+                link: home(),
+            },
+            Self::TooLarge(subject) => Notice {
+                title: match subject {
+                    Subject::Letter { .. } => "Your letter could not be sent",
+                    _ => "Your signature could not be sent",
+                },
+                message: match subject {
+                    Subject::Letter { .. } => "The form sent is larger than 8 KiB. Go back, shorten your letter, and send it again.",
+                    _ => "The form sent is larger than 8 KiB, far more than a signature needs. Go back, shorten what you typed, and send it again.",
+                }
+                .into(),
+                link: back(subject),
+            },
+            Self::Closed { petition, today } => {
+                let (title, message) = if today.as_str() < petition.opens.as_str() {
+                    (
+                        "This petition is not open yet",
+                        format!("This petition opens on {}: it does not accept signatures before then.", petition.opens),
+                    )
+                } else {
+                    (
+                        "This petition is closed",
+                        format!(
+                            "This petition closed on {}: it no longer accepts signatures. Thank you for your support.",
+                            petition.closes.as_deref().unwrap_or("an earlier date")
+                        ),
+                    )
+                };
+                Notice {
+                    title,
+                    message,
+                    link: Some((petition.page.clone(), "Back to the petition")),
+                }
+            }
+            Self::Unavailable(subject) => Notice {
+                title: "Please try again in a moment",
+                message: match subject {
+                    Subject::Signature { .. } => "We could not record your signature just now because our signature store is busy. Nothing was saved: go back and send the form again in a few seconds.",
+                    Subject::Letter { .. } => "We could not prepare your letter just now because our store is busy. Nothing was saved: go back and send the form again in a few seconds.",
+                    Subject::Count => "The signature count is unavailable for a moment. Try again in a few seconds.",
+                }
+                .into(),
+                link: back(subject),
+            },
+            Self::Internal(subject) => Notice {
+                title: "Something went wrong",
+                message: match subject {
+                    Subject::Signature { .. } => "Something went wrong on our side and your signature was not recorded. Please try again later.",
+                    Subject::Letter { .. } => "Something went wrong on our side and your letter was not prepared. Please try again later.",
+                    Subject::Count => "The signature count could not be read because of a problem on our side.",
+                }
+                .into(),
+                link: back(subject),
+            },
+            Self::Invalid { .. } => Notice {
+                title: "Please correct the form",
+                message: "Some fields need correcting.".into(),
+                link: None,
+            },
+            Self::UnsupportedType | Self::NoRoute | Self::WrongMethod | Self::Unreadable { .. } => Notice {
+                title: "This request cannot be answered",
+                message: self.message(),
+                link: home(),
+            },
+        }
+    }
+}
+
+/// Logs a store failure for the operator and refuses with the right kind: 503 when it may pass.
+pub(crate) fn store_failure(subject: Subject, e: &crate::store::StoreError) -> Refusal {
+    if e.is_transient() {
+        reply::log_failure("store_unavailable", &e.to_string());
+        Refusal::Unavailable(subject)
+    } else {
+        reply::log_failure("store", &e.to_string());
+        Refusal::Internal(subject)
+    }
+}
+
+/// 405 for a known path with another method.
+pub(crate) async fn wrong_method() -> Refusal {
+    Refusal::WrongMethod
+}
+
+/// 404 for any other path (standalone server and Lambda only).
+pub(crate) async fn no_route() -> Refusal {
+    Refusal::NoRoute
+}
