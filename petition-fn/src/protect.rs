@@ -17,8 +17,9 @@
 //! person sign again, so back it up with the data.
 
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use contract::fs::{Access, stage};
 
 use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{Aead, KeyInit};
@@ -129,7 +130,8 @@ impl SignerKeys {
     }
 
     /// The secret in `<data_dir>/signer.key`; generates 32 random bytes and writes them there
-    /// (hex, mode 0600, created exclusively so two processes starting together agree) when the
+    /// (hex, mode 0600, put in place whole and only if absent, so two processes starting together
+    /// agree) when the
     /// file does not exist yet.
     pub fn load_or_create(data_dir: &Path) -> Result<Self, KeyError> {
         let path = data_dir.join(KEY_FILE);
@@ -145,19 +147,14 @@ impl SignerKeys {
         std::fs::create_dir_all(data_dir).map_err(file_err)?;
         let mut secret = [0u8; 32];
         getrandom::fill(&mut secret).map_err(|e| KeyError::Random(e.to_string()))?;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        match options.open(&path) {
-            Ok(mut file) => {
-                writeln!(file, "{}", hex(&secret)).map_err(file_err)?;
-                file.sync_all().map_err(file_err)?;
-                Self::from_secret(&secret)
-            }
+        let staged = stage(
+            &path,
+            format!("{}\n", hex(&secret)).as_bytes(),
+            Access::Private,
+        )
+        .map_err(file_err)?;
+        match staged.commit_new() {
+            Ok(()) => Self::from_secret(&secret),
             // Another process created it first: use theirs.
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 let text = std::fs::read_to_string(&path).map_err(file_err)?;

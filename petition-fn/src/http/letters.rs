@@ -25,7 +25,7 @@ use serde_json::json;
 
 use super::extract::{Fields, Submission};
 use super::pages::LetterValues;
-use super::refusal::{Refill, Refusal, Subject, store_failure};
+use super::refusal::{Refill, Refusal, Subject, fault, store_failure};
 use super::reply::{self, Style};
 use super::{AppState, Site};
 use crate::domain::email::normalise_checked;
@@ -68,10 +68,8 @@ pub(crate) async fn send(
         );
     }
     if keep {
-        let record = record(&state, &campaign, &letter, &senators).map_err(|detail| {
-            reply::log_failure("encrypt", &detail);
-            Refusal::Internal(subject.clone())
-        })?;
+        let record = record(&state, &campaign, &letter, &senators)
+            .map_err(|e| fault(&subject, "encrypt", &e))?;
         state
             .inner
             .store

@@ -303,6 +303,12 @@ pub(crate) fn store_failure(subject: Subject, e: &crate::store::StoreError) -> R
     }
 }
 
+/// Logs a fault on our side for the operator and refuses with 500; nothing was saved.
+pub(crate) fn fault(subject: &Subject, event: &str, detail: &dyn std::fmt::Display) -> Refusal {
+    reply::log_failure(event, &detail.to_string());
+    Refusal::Internal(subject.clone())
+}
+
 /// 405 for a known path with another method.
 pub(crate) async fn wrong_method() -> Refusal {
     Refusal::WrongMethod

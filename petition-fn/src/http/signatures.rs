@@ -21,7 +21,7 @@ use serde_json::json;
 use super::AppState;
 use super::extract::{Fields, Submission};
 use super::pages::FormValues;
-use super::refusal::{Refill, Refusal, Subject, store_failure};
+use super::refusal::{Refill, Refusal, Subject, fault, store_failure};
 use super::reply::{self, Style};
 use crate::domain::email::normalise_checked;
 use crate::domain::validate::parse_bool;
@@ -69,10 +69,8 @@ pub(crate) async fn sign(
             });
         }
     };
-    let record = record(&state, &petition, &signature, now).map_err(|detail| {
-        reply::log_failure("encrypt", &detail);
-        Refusal::Internal(subject.clone())
-    })?;
+    let record =
+        record(&state, &petition, &signature, now).map_err(|e| fault(&subject, "encrypt", &e))?;
     state
         .inner
         .store
