@@ -3,7 +3,7 @@
 //!
 //! It reads the store directly, with the operator's own access (AWS credentials for the
 //! DynamoDB table, or the local data folder), and decrypts with the signer key. It is a
-//! command of the `petition-fn` binary, never an HTTP endpoint.
+//! command of the `petition-fn` binary (`petition-fn export`), never an HTTP endpoint.
 //!
 //! The CSV follows RFC 4180 (a header row, `,` between cells, CRLF line ends, a cell holding
 //! `,`, `"`, CR or LF in double quotes with `"` doubled). A cell that a spreadsheet would read
@@ -21,7 +21,7 @@ use crate::store::{LetterFilter, Store, StoreError};
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     /// The store could not be read.
-    #[error("cannot read the store: {0}")]
+    #[error("cannot read the store")]
     Store(#[from] StoreError),
     /// A stored value could not be decrypted: the signer key is not the one the data was
     /// written with.
@@ -36,21 +36,18 @@ pub enum ExportError {
     #[error("a stored letter is damaged: {0}")]
     Damaged(String),
     /// The output could not be written.
-    #[error("cannot write the export to {path}: {source}")]
+    #[error("cannot write the export to {path}")]
     Write {
         /// Where.
         path: String,
         /// The cause.
         source: std::io::Error,
     },
-    /// The command's settings are missing or wrong.
-    #[error("{0}")]
-    Setup(String),
 }
 
 /// One CSV cell: formula-like values neutralised with a leading `'`, then quoted when it
 /// holds `,`, `"`, CR or LF (RFC 4180), with `"` doubled.
-pub fn csv_cell(value: &str) -> Cow<'_, str> {
+pub(crate) fn csv_cell(value: &str) -> Cow<'_, str> {
     let risky = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
     let needs_quotes = value.contains([',', '"', '\r', '\n']);
     if !risky && !needs_quotes {
@@ -76,7 +73,7 @@ pub fn csv_cell(value: &str) -> Cow<'_, str> {
 }
 
 /// One CSV record: the cells, separated by `,`, ended by CRLF.
-pub fn csv_row<S: AsRef<str>>(cells: &[S]) -> String {
+pub(crate) fn csv_row<S: AsRef<str>>(cells: &[S]) -> String {
     let mut line = cells
         .iter()
         .map(|c| csv_cell(c.as_ref()))
@@ -87,7 +84,7 @@ pub fn csv_row<S: AsRef<str>>(cells: &[S]) -> String {
 }
 
 /// The header of the signatures export.
-pub const SIGNATURE_COLUMNS: &[&str] = &[
+pub(crate) const SIGNATURE_COLUMNS: &[&str] = &[
     "petition",
     "created_at",
     "name",
@@ -98,7 +95,7 @@ pub const SIGNATURE_COLUMNS: &[&str] = &[
 
 /// The header of the letters export. `letter` is `suggested` (the campaign's letter, not
 /// stored) or `own` (the writer's words, in `message`).
-pub const LETTER_COLUMNS: &[&str] = &[
+pub(crate) const LETTER_COLUMNS: &[&str] = &[
     "created_at",
     "state",
     "senators",
@@ -112,7 +109,7 @@ pub const LETTER_COLUMNS: &[&str] = &[
 ];
 
 /// The header of the letter counts export: `scope` is `state` or `senator`.
-pub const LETTER_COUNT_COLUMNS: &[&str] = &["scope", "id", "letters"];
+pub(crate) const LETTER_COUNT_COLUMNS: &[&str] = &["scope", "id", "letters"];
 
 /// A petition's signatures as CSV, oldest first; returns the text and the number of rows.
 /// Email addresses appear only where they are stored (signers who asked for updates).
@@ -234,170 +231,6 @@ pub fn write_private_file(path: &std::path::Path, text: &str) -> Result<(), Expo
         return Err(err(e));
     }
     Ok(())
-}
-
-#[cfg(feature = "dynamodb")]
-pub use cli::{ExportCommand, ExportTarget, run};
-#[cfg(feature = "dynamodb")]
-pub(crate) use cli::{keys, open_store};
-
-/// The `petition-fn export` command (feature `dynamodb`, which the binary has).
-#[cfg(feature = "dynamodb")]
-mod cli {
-    use std::path::{Path, PathBuf};
-    use std::sync::Arc;
-
-    use super::{ExportError, letter_counts_csv, letters_csv, signatures_csv, write_private_file};
-    use crate::protect::{KEY_ENV, KEY_FILE, SignerKeys};
-    use crate::store::dynamo::{DynamoStore, TABLE_ENV};
-    use crate::store::local::{DB_FILE, LocalStore};
-    use crate::store::{LetterFilter, Store};
-
-    /// What to export.
-    #[derive(Debug, Clone, clap::Subcommand)]
-    pub enum ExportCommand {
-        /// A petition's signatures: date, name, country, and the email of those who asked for
-        /// updates.
-        Signatures {
-            /// The petition's id (as in its page's front matter).
-            #[arg(long)]
-            petition: String,
-            /// Where the data comes from and where the CSV goes.
-            #[command(flatten)]
-            target: ExportTarget,
-        },
-        /// Letters to senators, with the writers' names and addresses.
-        Letters {
-            /// Only the letters from this state (USPS code, such as CA).
-            #[arg(long, conflicts_with = "senator")]
-            state: Option<String>,
-            /// Only the letters to this senator (bioguide id, as in content/data/senators.json).
-            #[arg(long)]
-            senator: Option<String>,
-            /// Where the data comes from and where the CSV goes.
-            #[command(flatten)]
-            target: ExportTarget,
-        },
-        /// The number of letters per state and per senator (no personal data).
-        LetterCounts {
-            /// Where the data comes from and where the CSV goes.
-            #[command(flatten)]
-            target: ExportTarget,
-        },
-    }
-
-    /// Where the data comes from and where the CSV goes.
-    #[derive(Debug, Clone, clap::Args)]
-    pub struct ExportTarget {
-        /// Write the CSV to this file (mode 0600) instead of standard output.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// The local data folder (embedded store and signer.key), used when TABLE_NAME is unset.
-        #[arg(long, default_value = ".data")]
-        data_dir: PathBuf,
-    }
-
-    /// Runs an export: reads the DynamoDB table named by `TABLE_NAME` (with the SDK's standard
-    /// credentials) or the embedded store in `--data-dir`, decrypts with `SIGNER_HMAC_KEY` (or
-    /// `<data-dir>/signer.key` locally), and writes the CSV. Returns a one-line summary for
-    /// standard error.
-    pub async fn run(command: ExportCommand) -> Result<String, ExportError> {
-        let target = match &command {
-            ExportCommand::Signatures { target, .. }
-            | ExportCommand::Letters { target, .. }
-            | ExportCommand::LetterCounts { target } => target.clone(),
-        };
-        let (store, source) = open_store(&target.data_dir).await?;
-        let (csv, rows, what) = match command {
-            ExportCommand::Signatures { petition, .. } => {
-                let keys = keys(&target.data_dir)?;
-                let (csv, n) = signatures_csv(store.as_ref(), &keys, &petition).await?;
-                (csv, n, format!("signatures of {petition}"))
-            }
-            ExportCommand::Letters { state, senator, .. } => {
-                let keys = keys(&target.data_dir)?;
-                let filter = match (state, senator) {
-                    (Some(s), _) => LetterFilter::State(s.trim().to_ascii_uppercase()),
-                    (None, Some(b)) => LetterFilter::Senator(b.trim().to_ascii_uppercase()),
-                    (None, None) => LetterFilter::All,
-                };
-                let (csv, n) = letters_csv(store.as_ref(), &keys, &filter).await?;
-                let what = match filter {
-                    LetterFilter::All => "letters".to_owned(),
-                    LetterFilter::State(s) => format!("letters from {s}"),
-                    LetterFilter::Senator(b) => format!("letters to senator {b}"),
-                };
-                (csv, n, what)
-            }
-            ExportCommand::LetterCounts { .. } => {
-                let (csv, n) = letter_counts_csv(store.as_ref()).await?;
-                (csv, n, "letter counts".to_owned())
-            }
-        };
-        let to = match &target.out {
-            Some(path) => {
-                write_private_file(path, &csv)?;
-                path.display().to_string()
-            }
-            None => {
-                let mut stdout = std::io::stdout().lock();
-                std::io::Write::write_all(&mut stdout, csv.as_bytes())
-                    .and_then(|()| std::io::Write::flush(&mut stdout))
-                    .map_err(|source| ExportError::Write {
-                        path: "standard output".into(),
-                        source,
-                    })?;
-                "standard output".to_owned()
-            }
-        };
-        Ok(format!(
-            "exported {rows} rows ({what}) from {source} to {to}"
-        ))
-    }
-
-    /// The store: the DynamoDB table named by `TABLE_NAME` (the SDK's standard credentials),
-    /// else the existing embedded store in `data_dir` (never a new one). Returns it and a
-    /// description of where it is. Shared with `petition-fn forget`.
-    pub(crate) async fn open_store(
-        data_dir: &Path,
-    ) -> Result<(Arc<dyn Store>, String), ExportError> {
-        if let Some(table) = std::env::var(TABLE_ENV)
-            .ok()
-            .filter(|t| !t.trim().is_empty())
-        {
-            let store = DynamoStore::from_env().await?;
-            return Ok((Arc::new(store), format!("DynamoDB table {table}")));
-        }
-        let db = data_dir.join(DB_FILE);
-        if !db.is_file() {
-            return Err(ExportError::Setup(format!(
-                "there is no local store at {}: set {TABLE_ENV} to use the DynamoDB table, or give the data folder with --data-dir",
-                db.display()
-            )));
-        }
-        let dir = data_dir.to_owned();
-        let store = tokio::task::spawn_blocking(move || LocalStore::open_in(&dir))
-            .await
-            .map_err(|e| ExportError::Setup(format!("opening the local store failed: {e}")))??;
-        Ok((Arc::new(store), db.display().to_string()))
-    }
-
-    /// `SIGNER_HMAC_KEY`, else the existing `<data-dir>/signer.key` (never a new one: a new key
-    /// could not decrypt anything).
-    pub(crate) fn keys(data_dir: &Path) -> Result<SignerKeys, ExportError> {
-        let setup = |e: crate::protect::KeyError| ExportError::Setup(e.to_string());
-        if let Some(keys) = SignerKeys::from_env().map_err(setup)? {
-            return Ok(keys);
-        }
-        let path = data_dir.join(KEY_FILE);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => SignerKeys::from_encoded(&text).map_err(setup),
-            Err(e) => Err(ExportError::Setup(format!(
-                "no signer key: set {KEY_ENV} to the deployment's signer secret (the value of the secret named by SIGNER_HMAC_KEY_SECRET_ARN), or keep {} ({e})",
-                path.display()
-            ))),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -22,19 +22,18 @@ use crate::store::{Forgotten, Store, StoreError};
 pub enum ForgetError {
     /// The address given is not an email address (the message says why, without repeating
     /// it).
-    #[error("that is not a usable email address: {0}")]
+    #[error("that is not a usable email address")]
     Address(#[from] EmailError),
     /// The store could not be read or written.
-    #[error("cannot remove the records: {0}")]
+    #[error(
+        "the store failed part-way: records removed so far stay removed; run the command again to finish"
+    )]
     Store(#[from] StoreError),
-    /// The command's settings are missing or wrong.
-    #[error("{0}")]
-    Setup(String),
 }
 
 /// The fingerprint a person's records are stored under: the keyed hash of their normalised
 /// address, as signing computes it.
-pub fn address_hash(keys: &SignerKeys, address: &str) -> Result<String, EmailError> {
+pub(crate) fn address_hash(keys: &SignerKeys, address: &str) -> Result<String, EmailError> {
     Ok(keys.dedup_hash(&normalise_email(address)?))
 }
 
@@ -56,78 +55,6 @@ pub fn summary(done: Forgotten) -> String {
         plural(done.signatures, "signature", "signatures"),
         plural(done.letters, "letter", "letters")
     )
-}
-
-#[cfg(feature = "dynamodb")]
-pub use cli::{ForgetArgs, run};
-
-/// The `petition-fn forget` command (feature `dynamodb`, which the binary has).
-#[cfg(feature = "dynamodb")]
-mod cli {
-    use std::io::BufRead as _;
-    use std::path::PathBuf;
-
-    use super::{ForgetError, forget_address, summary};
-    use crate::export::{ExportError, keys, open_store};
-
-    /// Whose records to remove, and where they are.
-    #[derive(Clone, clap::Args)]
-    pub struct ForgetArgs {
-        /// The email address the person used (as they give it: it is normalised as signing
-        /// does). `-` reads it from the first line of standard input, keeping it out of the
-        /// shell history and the process list.
-        #[arg(long)]
-        email: String,
-        /// The local data folder (embedded store and signer.key), used when TABLE_NAME is unset.
-        #[arg(long, default_value = ".data")]
-        data_dir: PathBuf,
-    }
-
-    // By hand, so that the address never reaches a log through `{:?}`.
-    impl std::fmt::Debug for ForgetArgs {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.debug_struct("ForgetArgs")
-                .field("email", &"<redacted>")
-                .field("data_dir", &self.data_dir)
-                .finish()
-        }
-    }
-
-    fn setup(e: ExportError) -> ForgetError {
-        match e {
-            ExportError::Store(e) => ForgetError::Store(e),
-            other => ForgetError::Setup(other.to_string()),
-        }
-    }
-
-    /// Runs a removal: opens the DynamoDB table named by `TABLE_NAME` (with the SDK's standard
-    /// credentials) or the embedded store in `--data-dir`, computes the address's fingerprint
-    /// with `SIGNER_HMAC_KEY` (or `<data-dir>/signer.key` locally; never a new key, which
-    /// would find nothing), and deletes the person's records. Returns the one-line report,
-    /// which holds counts only.
-    pub async fn run(args: ForgetArgs) -> Result<String, ForgetError> {
-        let address = if args.email == "-" {
-            let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line).map_err(|e| {
-                ForgetError::Setup(format!("cannot read the address from standard input: {e}"))
-            })?;
-            line
-        } else {
-            args.email
-        };
-        // Before the store: a mistyped address is reported without touching anything.
-        crate::domain::normalise_email(&address)?;
-        let keys = keys(&args.data_dir).map_err(setup)?;
-        let (store, _source) = open_store(&args.data_dir).await.map_err(setup)?;
-        let done = forget_address(store.as_ref(), &keys, &address).await?;
-        let mut report = summary(done);
-        if done == crate::store::Forgotten::default() {
-            report.push_str(
-                " (nothing is stored under that address: it was never used here, was removed already, or expired; if records were expected, check that SIGNER_HMAC_KEY is the deployment's signer secret)",
-            );
-        }
-        Ok(report)
-    }
 }
 
 #[cfg(test)]

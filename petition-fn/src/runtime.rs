@@ -1,4 +1,5 @@
-//! Building the state the `petition-fn` binary runs with (feature `dynamodb`).
+//! Where the `petition-fn` binary finds its store and signer keys (feature `dynamodb`): one
+//! [`Settings`], read once from the environment, for every command and the Lambda start-up.
 //!
 //! | setting | where | meaning |
 //! | --- | --- | --- |
@@ -11,23 +12,25 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::http::{AppState, StateError};
-use crate::protect::{KeyError, SignerKeys};
-use crate::secret::SecretError;
+use tokio::sync::OnceCell;
+
+use crate::protect::{KEY_ENV, KEY_FILE, KeyError, SignerKeys};
+use crate::secret::{SECRET_ARN_ENV, SecretError};
 use crate::store::dynamo::{DynamoStore, TABLE_ENV};
+use crate::store::local::{DB_FILE, LocalStore};
 use crate::store::{Store, StoreError};
 use contract::bundle::{BundleError, SiteBundle};
 
 /// Environment variable with the bundle's path on Lambda.
 pub const BUNDLE_ENV: &str = "SITE_BUNDLE";
 
-/// Why the binary could not start.
+/// Why the store, the signer keys or the bundle could not be set up.
 #[derive(Debug, thiserror::Error)]
-pub enum StartError {
+pub enum SetupError {
     /// The site bundle.
     #[error(transparent)]
     Bundle(#[from] BundleError),
-    /// The signer keys.
+    /// The signer keys (`SIGNER_HMAC_KEY` or the key file).
     #[error(transparent)]
     Keys(#[from] KeyError),
     /// The signer secret on Lambda (the variable or the Secrets Manager secret).
@@ -36,91 +39,324 @@ pub enum StartError {
     /// The store.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The local state.
-    #[error(transparent)]
-    State(#[from] StateError),
-    /// A required setting is missing.
-    #[error("{0}")]
-    Missing(String),
+    /// `TABLE_NAME` is required here and not set; the text says why it is needed.
+    #[error("{TABLE_ENV} is not set: {0}")]
+    NoTable(&'static str),
+    /// A command that reads existing data found no embedded store.
+    #[error(
+        "there is no local store at {}: set {TABLE_ENV} to use the DynamoDB table, or give the data folder with --data-dir",
+        .0.display()
+    )]
+    NoLocalStore(PathBuf),
+    /// A command that reads existing data found neither `SIGNER_HMAC_KEY` nor the key file.
+    #[error(
+        "no signer key: set {KEY_ENV} to the deployment's signer secret (the value of the secret named by {SECRET_ARN_ENV}), or keep {}",
+        path.display()
+    )]
+    NoKeyFile {
+        /// The key file looked for.
+        path: PathBuf,
+        /// Why it could not be read.
+        source: std::io::Error,
+    },
+    /// Opening the embedded store on a blocking thread failed.
+    #[error("opening the local store failed")]
+    Task(#[source] tokio::task::JoinError),
+    /// The executable's folder (where the Lambda bundle is looked for) is unknown.
+    #[error("cannot locate the executable: set {BUNDLE_ENV} to the site bundle's path")]
+    Executable(#[source] std::io::Error),
 }
 
-/// The table named by `TABLE_NAME`, if set.
-fn table_name() -> Option<String> {
-    std::env::var(TABLE_ENV)
-        .ok()
-        .filter(|t| !t.trim().is_empty())
+/// What a command may do with the local data folder, used when `TABLE_NAME` is unset (and for
+/// the key file when `SIGNER_HMAC_KEY` is unset).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DataDir {
+    /// `serve`: the embedded store and `signer.key` are created there on first use.
+    Create(PathBuf),
+    /// `export`, `forget`: only what is there already is used; a new key would decrypt
+    /// nothing and find nothing.
+    Existing(PathBuf),
+    /// Lambda and `init-table`: no data folder; DynamoDB, and the key from `SIGNER_HMAC_KEY` or
+    /// the Secrets Manager secret.
+    None,
 }
 
-/// State for `petition-fn serve`: the bundle from `site/_app/bundle.json`; DynamoDB when
-/// `TABLE_NAME` is set, else the embedded store in `data_dir`; the secret from
-/// `SIGNER_HMAC_KEY`, else `data_dir/signer.key`.
-pub async fn serve_state(site: &Path, data_dir: &Path) -> Result<AppState, StartError> {
-    let bundle = SiteBundle::load_from_site(site)?;
-    if table_name().is_none() {
-        return Ok(crate::http::local_state(data_dir, bundle).await?);
+/// The store and key settings of one run, read once from the environment.
+pub struct Settings {
+    table: Option<String>,
+    key: Option<String>,
+    secret_arn: Option<String>,
+    data_dir: DataDir,
+    // One SDK configuration (region, credentials) for every AWS client of the run.
+    sdk: OnceCell<aws_config::SdkConfig>,
+}
+
+// By hand, so that the signer secret never reaches a log through `{:?}`.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("table", &self.table)
+            .field("key", &self.key.as_ref().map(|_| "<redacted>"))
+            .field("secret_arn", &self.secret_arn)
+            .field("data_dir", &self.data_dir)
+            .finish_non_exhaustive()
     }
-    let store: Arc<dyn Store> = Arc::new(DynamoStore::from_env().await?);
-    let keys = SignerKeys::from_env_or_file(data_dir)?;
-    Ok(AppState::new(store, keys, bundle))
 }
 
-/// State on Lambda (feature `lambda`): DynamoDB (`TABLE_NAME` required); the signer secret
-/// from `SIGNER_HMAC_KEY`, else read once from the Secrets Manager secret named by
-/// `SIGNER_HMAC_KEY_SECRET_ARN` (one of them required); the bundle from `SITE_BUNDLE` or
-/// `bundle.json` beside the executable. Called before serving: any failure ends the cold start.
+impl Settings {
+    /// The settings from the process environment, with the data folder the command allows.
+    pub fn from_env(data_dir: DataDir) -> Self {
+        Self::from_vars(data_dir, |name| std::env::var(name).ok())
+    }
+
+    /// The settings from `var` (the environment, or a stand-in in tests); blank values count
+    /// as unset.
+    fn from_vars(data_dir: DataDir, var: impl Fn(&str) -> Option<String>) -> Self {
+        let set = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        Self {
+            table: set(TABLE_ENV),
+            key: set(KEY_ENV),
+            secret_arn: set(SECRET_ARN_ENV),
+            data_dir,
+            sdk: OnceCell::new(),
+        }
+    }
+
+    /// Where the store is, for messages: `DynamoDB table NAME` or the embedded store's file.
+    pub fn store_location(&self) -> String {
+        match (&self.table, &self.data_dir) {
+            (Some(table), _) => format!("DynamoDB table {table}"),
+            (None, DataDir::Create(dir) | DataDir::Existing(dir)) => {
+                dir.join(DB_FILE).display().to_string()
+            }
+            (None, DataDir::None) => format!("no store ({TABLE_ENV} is not set)"),
+        }
+    }
+
+    async fn sdk(&self) -> &aws_config::SdkConfig {
+        self.sdk
+            .get_or_init(|| aws_config::defaults(aws_config::BehaviorVersion::latest()).load())
+            .await
+    }
+
+    /// The store: the DynamoDB table named by `TABLE_NAME` (the SDK's standard configuration,
+    /// `AWS_ENDPOINT_URL_DYNAMODB` included), else the embedded store in the data folder,
+    /// created only under [`DataDir::Create`]. Without a data folder `TABLE_NAME` is required.
+    pub async fn open_store(&self) -> Result<Arc<dyn Store>, SetupError> {
+        if let Some(table) = &self.table {
+            let client = aws_sdk_dynamodb::Client::new(self.sdk().await);
+            return Ok(Arc::new(DynamoStore::new(client, table.clone())));
+        }
+        let dir = match &self.data_dir {
+            DataDir::Create(dir) => dir,
+            DataDir::Existing(dir) => {
+                let db = dir.join(DB_FILE);
+                if !db.is_file() {
+                    return Err(SetupError::NoLocalStore(db));
+                }
+                dir
+            }
+            DataDir::None => {
+                return Err(SetupError::NoTable(
+                    "on Lambda the signatures live in DynamoDB; set it to the table's name",
+                ));
+            }
+        };
+        let dir = dir.clone();
+        let store = tokio::task::spawn_blocking(move || LocalStore::open_in(&dir))
+            .await
+            .map_err(SetupError::Task)??;
+        Ok(Arc::new(store))
+    }
+
+    /// The signer keys: `SIGNER_HMAC_KEY`, else `<data-dir>/signer.key` (generated under
+    /// [`DataDir::Create`], required under [`DataDir::Existing`]); without a data folder, the
+    /// Secrets Manager secret named by `SIGNER_HMAC_KEY_SECRET_ARN`, read once.
+    pub async fn keys(&self) -> Result<SignerKeys, SetupError> {
+        match (&self.key, &self.data_dir) {
+            (_, DataDir::None) => self.keys_without_data_dir().await,
+            (Some(key), _) => Ok(SignerKeys::from_encoded(key)?),
+            (None, DataDir::Create(dir)) => Ok(SignerKeys::load_or_create(dir)?),
+            (None, DataDir::Existing(dir)) => existing_keys(dir),
+        }
+    }
+
+    #[cfg(feature = "lambda")]
+    async fn keys_without_data_dir(&self) -> Result<SignerKeys, SetupError> {
+        Ok(crate::secret::resolve_signer_keys(
+            self.key.as_deref(),
+            self.secret_arn.as_deref(),
+            &LazySecretsManager(self),
+        )
+        .await?)
+    }
+
+    // Without the Secrets Manager client (feature `lambda`) only the variable can give the key.
+    #[cfg(not(feature = "lambda"))]
+    async fn keys_without_data_dir(&self) -> Result<SignerKeys, SetupError> {
+        match &self.key {
+            Some(key) => Ok(SignerKeys::from_encoded(key)?),
+            None => Err(SecretError::Missing.into()),
+        }
+    }
+
+    /// Creates the `TABLE_NAME` table if it does not exist (idempotent); returns its name.
+    pub async fn init_table(&self) -> Result<&str, SetupError> {
+        let table = self
+            .table
+            .as_deref()
+            .ok_or(SetupError::NoTable("name the table to create"))?;
+        let client = aws_sdk_dynamodb::Client::new(self.sdk().await);
+        crate::store::dynamo::init_table(&client, table).await?;
+        Ok(table)
+    }
+}
+
+/// Secrets Manager with the run's SDK configuration, loaded only if the secret is read.
 #[cfg(feature = "lambda")]
-pub async fn lambda_state() -> Result<AppState, StartError> {
-    let Some(table) = table_name() else {
-        return Err(StartError::Missing(format!(
-            "{TABLE_ENV} is not set: on Lambda the signatures live in DynamoDB; set it to the table's name"
-        )));
-    };
+struct LazySecretsManager<'a>(&'a Settings);
+
+#[cfg(feature = "lambda")]
+impl crate::secret::SecretSource for LazySecretsManager<'_> {
+    async fn fetch(&self, arn: &str) -> Result<String, String> {
+        crate::secret::SecretsManager::from_conf(self.0.sdk().await)
+            .fetch(arn)
+            .await
+    }
+}
+
+/// The existing `<data_dir>/signer.key`, never a new one.
+fn existing_keys(data_dir: &Path) -> Result<SignerKeys, SetupError> {
+    let path = data_dir.join(KEY_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(SignerKeys::from_encoded(&text)?),
+        Err(source) => Err(SetupError::NoKeyFile { path, source }),
+    }
+}
+
+/// The site bundle on Lambda: `SITE_BUNDLE`, else `bundle.json` next to the executable.
+pub fn lambda_bundle() -> Result<SiteBundle, SetupError> {
     let path = lambda_bundle_path()?;
     let shown = path.display().to_string();
     let bytes = std::fs::read(&path).map_err(|source| BundleError::Read {
         path: shown.clone(),
         source,
     })?;
-    let bundle = SiteBundle::from_json(&bytes).map_err(|source| BundleError::Parse {
-        path: shown,
-        source,
-    })?;
-    // One SDK configuration (region, credentials) for both clients.
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await;
-    let keys =
-        crate::secret::signer_keys_from_env(&crate::secret::SecretsManager::from_conf(&config))
-            .await?;
-    let store: Arc<dyn Store> = Arc::new(DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&config),
-        table,
-    ));
-    Ok(AppState::new(store, keys, bundle))
+    Ok(
+        SiteBundle::from_json(&bytes).map_err(|source| BundleError::Parse {
+            path: shown,
+            source,
+        })?,
+    )
 }
 
-/// `SITE_BUNDLE`, else `bundle.json` next to the executable.
-pub fn lambda_bundle_path() -> Result<PathBuf, StartError> {
+fn lambda_bundle_path() -> Result<PathBuf, SetupError> {
     if let Some(path) = std::env::var_os(BUNDLE_ENV).filter(|p| !p.is_empty()) {
         return Ok(PathBuf::from(path));
     }
-    let exe = std::env::current_exe().map_err(|e| {
-        StartError::Missing(format!(
-            "cannot locate the executable ({e}): set {BUNDLE_ENV}"
-        ))
-    })?;
+    let exe = std::env::current_exe().map_err(SetupError::Executable)?;
     Ok(exe.parent().map_or_else(
         || PathBuf::from("bundle.json"),
         |dir| dir.join("bundle.json"),
     ))
 }
 
-/// `petition-fn init-table`: creates the `TABLE_NAME` table (idempotent).
-pub async fn init_table_from_env() -> Result<String, StartError> {
-    let table = table_name().ok_or_else(|| {
-        StartError::Missing(format!("{TABLE_ENV} is not set: name the table to create"))
-    })?;
-    let client = crate::store::dynamo::client_from_env().await;
-    crate::store::dynamo::init_table(&client, &table).await?;
-    Ok(table)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "0808080808080808080808080808080808080808080808080808080808080808";
+
+    fn settings(data_dir: DataDir, vars: &[(&str, &str)]) -> Settings {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_vars(data_dir, move |name| {
+            vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn blank_variables_count_as_unset_and_the_key_is_not_shown() {
+        let s = settings(
+            DataDir::None,
+            &[(TABLE_ENV, " "), (KEY_ENV, KEY), (SECRET_ARN_ENV, "")],
+        );
+        assert_eq!(s.table, None);
+        assert_eq!(s.secret_arn, None);
+        assert!(!format!("{s:?}").contains(KEY), "{s:?}");
+        let s = settings(DataDir::None, &[(TABLE_ENV, "t")]);
+        assert_eq!(s.store_location(), "DynamoDB table t");
+    }
+
+    #[tokio::test]
+    async fn reading_existing_data_never_creates_a_store_or_a_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = settings(DataDir::Existing(dir.path().to_owned()), &[]);
+        let Err(err) = s.open_store().await else {
+            panic!("no store yet")
+        };
+        assert!(matches!(err, SetupError::NoLocalStore(_)), "{err}");
+        assert!(err.to_string().contains(TABLE_ENV), "{err}");
+        let err = s.keys().await.expect_err("no key yet");
+        assert!(matches!(err, SetupError::NoKeyFile { .. }), "{err}");
+        assert!(err.to_string().contains(KEY_ENV), "{err}");
+        assert!(
+            std::fs::read_dir(dir.path())
+                .expect("lists")
+                .next()
+                .is_none()
+        );
+
+        let s = settings(DataDir::Existing(dir.path().to_owned()), &[(KEY_ENV, KEY)]);
+        let from_env = s.keys().await.expect("the variable");
+        let direct = SignerKeys::from_encoded(KEY).expect("valid");
+        assert_eq!(from_env.dedup_hash("a"), direct.dedup_hash("a"));
+    }
+
+    #[tokio::test]
+    async fn serving_creates_the_store_and_the_key_and_reuses_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = settings(DataDir::Create(dir.path().to_owned()), &[]);
+        assert_eq!(s.open_store().await.expect("creates").kind(), "local");
+        let first = s.keys().await.expect("creates");
+        assert!(dir.path().join(KEY_FILE).is_file());
+        assert!(dir.path().join(DB_FILE).is_file());
+        assert_eq!(
+            s.store_location(),
+            dir.path().join(DB_FILE).display().to_string()
+        );
+        let existing = settings(DataDir::Existing(dir.path().to_owned()), &[]);
+        let again = existing.keys().await.expect("reads");
+        assert_eq!(first.dedup_hash("a"), again.dedup_hash("a"));
+    }
+
+    #[tokio::test]
+    async fn without_a_data_folder_the_table_and_a_key_are_required() {
+        let s = settings(DataDir::None, &[]);
+        let Err(err) = s.open_store().await else {
+            panic!("no table")
+        };
+        assert!(matches!(err, SetupError::NoTable(_)), "{err}");
+        assert!(
+            err.to_string().starts_with("TABLE_NAME is not set"),
+            "{err}"
+        );
+        let err = s.init_table().await.expect_err("no table");
+        assert_eq!(
+            err.to_string(),
+            "TABLE_NAME is not set: name the table to create"
+        );
+        let err = s.keys().await.expect_err("no key");
+        assert!(
+            matches!(err, SetupError::Secret(SecretError::Missing)),
+            "{err}"
+        );
+        let s = settings(DataDir::None, &[(KEY_ENV, "short")]);
+        assert!(matches!(
+            s.keys().await,
+            Err(SetupError::Secret(SecretError::Key(_)) | SetupError::Keys(_))
+        ));
+    }
 }

@@ -95,14 +95,6 @@ pub async fn resolve_signer_keys<S: SecretSource>(
     })
 }
 
-/// [`resolve_signer_keys`] with `SIGNER_HMAC_KEY` and `SIGNER_HMAC_KEY_SECRET_ARN` from the
-/// process environment.
-pub async fn signer_keys_from_env<S: SecretSource>(source: &S) -> Result<SignerKeys, SecretError> {
-    let key = std::env::var(KEY_ENV).ok();
-    let arn = std::env::var(SECRET_ARN_ENV).ok();
-    resolve_signer_keys(key.as_deref(), arn.as_deref(), source).await
-}
-
 #[cfg(feature = "lambda")]
 pub use sdk::SecretsManager;
 

@@ -1,0 +1,23 @@
+//! The Lambda function: DynamoDB (`TABLE_NAME` required), the signer secret from
+//! `SIGNER_HMAC_KEY` or the Secrets Manager secret named by `SIGNER_HMAC_KEY_SECRET_ARN`, the
+//! bundle from `SITE_BUNDLE` or `bundle.json` beside the executable.
+
+use anyhow::Context as _;
+use petition_fn::runtime::{self, DataDir, Settings, SetupError};
+use petition_fn::{AppState, standalone_app};
+
+/// Sets everything up before serving, so any failure ends the cold start with its reason.
+pub(crate) async fn run() -> anyhow::Result<()> {
+    let state = state().await.context("cannot start on Lambda")?;
+    lambda_http::run(standalone_app(state))
+        .await
+        .map_err(|e| anyhow::anyhow!(e))
+}
+
+async fn state() -> Result<AppState, SetupError> {
+    let settings = Settings::from_env(DataDir::None);
+    let store = settings.open_store().await?;
+    let bundle = runtime::lambda_bundle()?;
+    let keys = settings.keys().await?;
+    Ok(AppState::new(store, keys, bundle))
+}
