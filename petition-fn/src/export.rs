@@ -10,8 +10,8 @@
 //! as a formula (one beginning with `=`, `+`, `-`, `@`, a tab or a CR) is written with a `'`
 //! before it, so opening the file never runs what a visitor typed.
 
+use contract::fs::{Access, write_atomic};
 use std::borrow::Cow;
-use std::io::Write;
 
 use crate::domain::LetterPrivate;
 use crate::protect::SignerKeys;
@@ -202,35 +202,10 @@ pub async fn letter_counts_csv(store: &dyn Store) -> Result<(String, usize), Exp
 /// Writes an export to `path` (mode 0600: it holds personal data), through a temporary file
 /// renamed into place, so a failed write leaves no half file.
 pub fn write_private_file(path: &std::path::Path, text: &str) -> Result<(), ExportError> {
-    let err = |source| ExportError::Write {
+    write_atomic(path, text.as_bytes(), Access::Private).map_err(|source| ExportError::Write {
         path: path.display().to_string(),
         source,
-    };
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "export.csv".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let written = options.open(&tmp).and_then(|mut file| {
-        file.write_all(text.as_bytes())?;
-        file.sync_all()
-    });
-    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(err(e));
-    }
-    Ok(())
+    })
 }
 
 #[cfg(test)]
