@@ -7,7 +7,7 @@
 pub mod domain;
 pub mod export;
 pub mod forget;
-pub mod http;
+mod http;
 pub mod protect;
 #[cfg(feature = "dynamodb")]
 pub mod runtime;

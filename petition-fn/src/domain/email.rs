@@ -7,7 +7,7 @@
 //! petitions with them, and bots do.
 
 /// Longest address accepted, in characters of its ASCII (IDNA) form (RFC 5321 path limit).
-pub const MAX_EMAIL_LEN: usize = 254;
+pub(crate) const MAX_EMAIL_LEN: usize = 254;
 /// Longest local part (RFC 5321).
 const MAX_LOCAL_LEN: usize = 64;
 /// Longest domain in its ASCII form.
@@ -152,7 +152,7 @@ pub fn normalise_email(input: &str) -> Result<String, EmailError> {
 }
 
 /// [`normalise_email`] for an address already checked.
-pub fn normalise_checked(email: &CheckedEmail) -> String {
+pub(crate) fn normalise_checked(email: &CheckedEmail) -> String {
     let mut local = email.local.to_lowercase();
     if let Some(plus) = local.find('+') {
         // Keep the address usable when it *starts* with `+` (then it has no tag to drop).

@@ -11,11 +11,11 @@ use super::validate::{FieldError, check_name, is_invisible_control, parse_bool};
 use contract::bundle::UsState;
 
 /// Longest street address accepted, in characters after trimming.
-pub const MAX_STREET_CHARS: usize = 200;
+pub(crate) const MAX_STREET_CHARS: usize = 200;
 /// Longest city accepted, in characters after trimming.
-pub const MAX_CITY_CHARS: usize = 100;
+pub(crate) const MAX_CITY_CHARS: usize = 100;
 /// Longest letter accepted, in characters after trimming.
-pub const MAX_MESSAGE_CHARS: usize = 5_000;
+pub(crate) const MAX_MESSAGE_CHARS: usize = 5_000;
 
 /// A letter as received, every field as text (absent fields are `None`).
 ///
@@ -198,7 +198,7 @@ fn check_line(
 }
 
 /// Checks a street address; returns it trimmed, or a message saying how to fix it.
-pub fn check_street(input: &str) -> Result<String, String> {
+pub(crate) fn check_street(input: &str) -> Result<String, String> {
     check_line(
         input,
         MAX_STREET_CHARS,
@@ -208,7 +208,7 @@ pub fn check_street(input: &str) -> Result<String, String> {
 }
 
 /// Checks a city; returns it trimmed, or a message saying how to fix it.
-pub fn check_city(input: &str) -> Result<String, String> {
+pub(crate) fn check_city(input: &str) -> Result<String, String> {
     check_line(
         input,
         MAX_CITY_CHARS,
@@ -219,7 +219,7 @@ pub fn check_city(input: &str) -> Result<String, String> {
 
 /// Checks a state code against the list; returns the state, which elects senators, or a
 /// message saying how to fix it (DC and the territories are named plainly).
-pub fn check_state<'a>(input: &str, states: &'a [UsState]) -> Result<&'a UsState, String> {
+pub(crate) fn check_state<'a>(input: &str, states: &'a [UsState]) -> Result<&'a UsState, String> {
     let code = input.trim().to_ascii_uppercase();
     if code.is_empty() {
         return Err("Choose your state from the list.".into());
@@ -247,7 +247,7 @@ pub fn check_state<'a>(input: &str, states: &'a [UsState]) -> Result<&'a UsState
 }
 
 /// Checks a ZIP code (5 digits or ZIP+4) and, when the state is known, that it belongs to it.
-pub fn check_zip(input: &str, state: Option<&UsState>) -> Result<String, String> {
+pub(crate) fn check_zip(input: &str, state: Option<&UsState>) -> Result<String, String> {
     let zip = input.trim();
     if zip.is_empty() {
         return Err("Enter your ZIP code: 5 digits, for example 94103.".into());
@@ -277,7 +277,7 @@ pub fn check_zip(input: &str, state: Option<&UsState>) -> Result<String, String>
 
 /// Line ends as `\n`, surrounding blank space removed: the form of a letter that is stored,
 /// hashed and compared with the suggested letter.
-pub fn normalise_message(input: &str) -> String {
+pub(crate) fn normalise_message(input: &str) -> String {
     input
         .replace("\r\n", "\n")
         .replace('\r', "\n")
@@ -286,7 +286,7 @@ pub fn normalise_message(input: &str) -> String {
 }
 
 /// Checks the letter's text; returns it normalised ([`normalise_message`]).
-pub fn check_message(input: &str) -> Result<String, String> {
+pub(crate) fn check_message(input: &str) -> Result<String, String> {
     let message = normalise_message(input);
     if message.is_empty() {
         return Err(

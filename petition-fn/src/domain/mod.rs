@@ -2,9 +2,9 @@
 //!
 //! Everything here is pure (no I/O), so it is tested without a store or a server.
 
-pub mod email;
-pub mod letter;
-pub mod validate;
+pub(crate) mod email;
+pub(crate) mod letter;
+pub(crate) mod validate;
 
 pub use email::{CheckedEmail, EmailError, check_email, normalise_email};
 pub use letter::{Letter, LetterPrivate, LetterVerdict, RawLetter};

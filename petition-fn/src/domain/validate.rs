@@ -6,7 +6,7 @@ use super::email::{CheckedEmail, check_email};
 use contract::bundle::Country;
 
 /// Longest name accepted, in characters after trimming.
-pub const MAX_NAME_CHARS: usize = 100;
+pub(crate) const MAX_NAME_CHARS: usize = 100;
 
 /// A submission as received, every field as text (absent fields are `None`).
 ///
@@ -124,7 +124,7 @@ impl RawSubmission {
 }
 
 /// Reads a checkbox or boolean: absent or empty is `false`; `None` when unrecognised.
-pub fn parse_bool(value: Option<&str>) -> Option<bool> {
+pub(crate) fn parse_bool(value: Option<&str>) -> Option<bool> {
     let Some(v) = value else {
         return Some(false);
     };
@@ -136,7 +136,7 @@ pub fn parse_bool(value: Option<&str>) -> Option<bool> {
 }
 
 /// Checks a name; returns it trimmed, or a message saying how to fix it.
-pub fn check_name(input: &str) -> Result<String, &'static str> {
+pub(crate) fn check_name(input: &str) -> Result<String, &'static str> {
     let name = input.trim();
     if name.is_empty() {
         return Err("Enter your name, as you would like it to appear on the petition.");
@@ -181,7 +181,7 @@ fn looks_like_url(text: &str) -> bool {
 }
 
 /// Checks a country code against the list; returns it upper case.
-pub fn check_country(input: &str, countries: &[Country]) -> Result<String, String> {
+pub(crate) fn check_country(input: &str, countries: &[Country]) -> Result<String, String> {
     let code = input.trim().to_ascii_uppercase();
     if code.is_empty() {
         return Err("Choose your country from the list.".into());

@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde_json::json;
 
 /// The content security policy of every answer (the pages hold no inline script or style).
-pub const CONTENT_SECURITY_POLICY: &str =
+pub(super) const CONTENT_SECURITY_POLICY: &str =
     "default-src 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /// Adds the security headers and cache rules, and prints one JSON line per request to stdout:

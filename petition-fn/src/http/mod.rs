@@ -36,7 +36,7 @@ mod tests;
 
 /// Largest request body accepted (a signature is far smaller, a letter of 5,000 characters
 /// fits); larger ones get 413.
-pub const BODY_LIMIT: usize = 8 * 1024;
+pub(crate) const BODY_LIMIT: usize = 8 * 1024;
 
 /// Where "now" comes from: the system clock, or a fixed time in tests.
 pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
