@@ -21,7 +21,7 @@ use axum::routing::{get, post};
 use crate::protect::{KeyError, SignerKeys};
 use crate::store::local::LocalStore;
 use crate::store::{Store, StoreError};
-use contract::bundle::SiteBundle;
+use contract::bundle::{Petition, SiteBundle};
 
 mod extract;
 mod layers;
@@ -61,6 +61,16 @@ pub(crate) struct Site {
 }
 
 impl Site {
+    /// The petition a request's path names, or the 404 refusal.
+    pub(crate) fn petition(
+        &self,
+        id: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
+    ) -> Result<Petition, refusal::Refusal> {
+        id.ok()
+            .and_then(|axum::extract::Path(id)| self.bundle.petition(&id).cloned())
+            .ok_or(refusal::Refusal::NoPetition)
+    }
+
     fn new(bundle: SiteBundle) -> Self {
         let pages = pages::Pages::compile(&bundle);
         Self {

@@ -22,10 +22,7 @@ pub(crate) async fn status(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Refusal> {
     let site = state.site();
-    let petition = id
-        .ok()
-        .and_then(|Path(id)| site.bundle.petition(&id).cloned())
-        .ok_or(Refusal::NoPetition)?;
+    let petition = site.petition(id)?;
     let counts = state
         .inner
         .store

@@ -38,10 +38,7 @@ pub(crate) async fn sign(
     submission: Submission,
 ) -> Result<Response, Refusal> {
     let site = state.site();
-    let petition = id
-        .ok()
-        .and_then(|Path(id)| site.bundle.petition(&id).cloned())
-        .ok_or(Refusal::NoPetition)?;
+    let petition = site.petition(id)?;
     let subject = Subject::Signature {
         page: petition.page.clone(),
     };
