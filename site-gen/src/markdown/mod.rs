@@ -3,7 +3,7 @@
 
 pub mod components;
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -54,6 +54,9 @@ pub struct Rendered {
     pub ids: Vec<String>,
     /// Anchored links to check.
     pub anchors: Vec<AnchorRef>,
+    /// The names of the components the body calls, those inside other components' bodies
+    /// included.
+    pub components: BTreeSet<String>,
 }
 
 /// What rendering needs from the rest of the site.
@@ -81,10 +84,12 @@ pub fn render(
     let mut rendered = render_markdown(&extracted.markdown, file, line_offset, cx, &mut problems);
     let mut pieces = Vec::with_capacity(extracted.calls.len());
     for call in &extracted.calls {
+        rendered.components.insert(call.name.clone());
         let body_html = match &call.body {
             Some(md) => match render(md, file, line_offset + call.line, cx) {
                 Ok(inner) => {
                     rendered.anchors.extend(inner.anchors);
+                    rendered.components.extend(inner.components);
                     Some(inner.html)
                 }
                 Err(mut errs) => {
@@ -435,6 +440,13 @@ mod tests {
     fn components_render_in_place_with_markdown_bodies() {
         let r = md("Before\n\n{% box() %}\n*inside*\n{% end %}\n\n{{ hello() }}\n");
         insta::assert_snapshot!(r.html);
+        assert_eq!(r.components, BTreeSet::from(["box".into(), "hello".into()]));
+        let nested = md("{% box() %}\n{{ hello() }}\n{% end %}\n\n```\n{{ nope() }}\n```\n");
+        assert_eq!(
+            nested.components,
+            BTreeSet::from(["box".into(), "hello".into()]),
+            "calls inside bodies count, code blocks do not"
+        );
         let e = render("{{ nope() }}\n", Path::new("content/t.md"), 3, &Cx).expect_err("unknown");
         assert_eq!((e[0].line, e[0].column), (4, 4));
     }
