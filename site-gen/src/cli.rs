@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use site_gen::campaign::senators_import::ImportOptions;
 use site_gen::error::BuildError;
-use site_gen::senators::ImportOptions;
 use site_gen::site::{self, BuildOptions};
 
 /// `site-gen build`.
@@ -105,7 +105,7 @@ pub enum SenatorsCommand {
 /// `site-gen senators import`.
 pub fn senators(command: SenatorsCommand) -> anyhow::Result<ExitCode> {
     let SenatorsCommand::Import { path, root, as_of } = command;
-    let report = site_gen::senators::import(&ImportOptions {
+    let report = site_gen::campaign::senators_import::import(&ImportOptions {
         source: path.clone(),
         root,
         as_of,
@@ -115,8 +115,8 @@ pub fn senators(command: SenatorsCommand) -> anyhow::Result<ExitCode> {
         report.senators,
         path.display(),
         report.as_of,
-        site_gen::senators::SENATORS_FILE,
-        site_gen::senators::META_FILE
+        site_gen::campaign::senators_import::SENATORS_FILE,
+        site_gen::campaign::senators_import::META_FILE
     );
     for s in &report.added {
         println!("  + {s}");

@@ -6,6 +6,7 @@
 //! ties them together in memory, and [`output::write`] writes only what changed.
 
 pub mod assets;
+pub mod campaign;
 pub mod check;
 pub mod config;
 pub mod content;
@@ -13,7 +14,6 @@ pub mod error;
 pub mod markdown;
 pub mod output;
 pub mod render;
-pub mod senators;
 #[cfg(feature = "preview")]
 pub mod serve;
 pub mod site;

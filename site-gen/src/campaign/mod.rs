@@ -1,0 +1,3 @@
+//! The campaign on top of the generic site.
+
+pub mod senators_import;
