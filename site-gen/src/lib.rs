@@ -1,19 +1,20 @@
 //! `site-gen`: builds the campaign site from Markdown in `content/` and Tera templates in
 //! `themes/`, checks it, and previews it live with the petition API mounted.
 //!
-//! The build runs in stages, each a plain function: [`content::load`] reads the sources,
-//! [`markdown::render`] turns bodies into HTML, [`render`] applies the theme, [`site::build`]
-//! ties them together in memory, and [`output::write`] writes only what changed.
+//! [`site::build`] runs the build as its list of stages: read the content, render the Markdown
+//! with editors' components, apply the theme ([`render`]), make the machine outputs (sitemap,
+//! robots.txt, redirects, feeds), add the campaign's petitions, letter and bundle
+//! ([`campaign`]), and write only what changed ([`output::write`]).
 
-pub mod assets;
+pub(crate) mod assets;
+pub mod campaign;
 pub mod check;
 pub mod config;
-pub mod content;
+pub(crate) mod content;
 pub mod error;
-pub mod markdown;
+pub(crate) mod markdown;
 pub mod output;
 pub mod render;
-pub mod senators;
 #[cfg(feature = "preview")]
 pub mod serve;
 pub mod site;

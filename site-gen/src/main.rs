@@ -1,11 +1,12 @@
-//! The `site-gen` command: build, check and preview the campaign site.
+//! The `site-gen` command: build, check and preview the campaign site. This file parses the
+//! command line and dispatches to [`commands`].
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-mod cli;
+mod commands;
 
 // Building allocates many small strings and maps on every core; mimalloc handles that
 // noticeably faster than the system allocator (see BENCHMARKS.md).
@@ -67,36 +68,24 @@ enum Command {
     /// Manages the senator data in content/data/.
     Senators {
         #[command(subcommand)]
-        command: cli::SenatorsCommand,
+        command: SenatorsCommand,
     },
 }
 
-#[cfg(feature = "preview")]
-fn serve(
-    root: PathBuf,
-    bind: std::net::IpAddr,
-    port: u16,
-    data_dir: PathBuf,
-    drafts: bool,
-) -> anyhow::Result<ExitCode> {
-    use anyhow::Context as _;
-    let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let data_dir = root.join(data_dir);
-    rt.block_on(site_gen::serve::serve(site_gen::serve::ServeOptions {
-        root,
-        bind,
-        port,
-        data_dir,
-        drafts,
-    }))?;
-    Ok(ExitCode::SUCCESS)
-}
-
-#[cfg(not(feature = "preview"))]
-fn serve(_: PathBuf, _: std::net::IpAddr, _: u16, _: PathBuf, _: bool) -> anyhow::Result<ExitCode> {
-    anyhow::bail!(
-        "this site-gen was built without the preview: build it with the default features (cargo run -p site-gen -- serve)"
-    )
+#[derive(Subcommand)]
+enum SenatorsCommand {
+    /// Refreshes content/data/senators.json and the date in senators_meta.toml from the
+    /// unitedstates/congress-legislators file legislators-current.yaml (or .json).
+    Import {
+        /// The legislators-current.yaml or legislators-current.json file.
+        path: PathBuf,
+        /// The site's folder (holding content/data/).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// The date of the data (YYYY-MM-DD); default: the file's modification date.
+        #[arg(long)]
+        as_of: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -106,16 +95,18 @@ fn main() -> ExitCode {
             output,
             base_url,
             drafts,
-        } => cli::build(&root, &root.join(output), base_url, drafts),
-        Command::Check { root } => cli::check(&root),
-        Command::Senators { command } => cli::senators(command),
+        } => commands::build::run(&root, &root.join(output), base_url, drafts),
+        Command::Check { root } => commands::check::run(&root),
+        Command::Senators {
+            command: SenatorsCommand::Import { path, root, as_of },
+        } => commands::senators::import(path, root, as_of),
         Command::Serve {
             root,
             port,
             bind,
             data_dir,
             drafts,
-        } => serve(root, bind, port, data_dir, drafts),
+        } => commands::serve::run(root, bind, port, data_dir, drafts),
     };
     match result {
         Ok(code) => code,

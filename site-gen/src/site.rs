@@ -1,22 +1,27 @@
-//! The build pipeline: load, render Markdown, apply the theme, assemble the output.
+//! The build pipeline, stage by stage: load the sources, prepare the theme, render the Markdown
+//! with its components, apply the theme, make the machine outputs and the campaign's bundle,
+//! then hold every file in memory ([`build`]) or write what changed ([`build_to`]).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use contract::bundle::{self, AppPages, LetterCampaign, Petition, SiteBundle};
+use contract::bundle::SiteBundle;
 use rayon::prelude::*;
+use tera::Tera;
 
-use crate::assets;
+use crate::assets::{self, Assets};
+use crate::campaign::{self, SiteFacts};
 use crate::config::{CONFIG_FILE, SiteConfig};
-use crate::content::{self, Content, Entry, PetitionMeta};
+use crate::content::{self, Content};
 use crate::error::{BuildError, Diagnostic};
 use crate::markdown::{self, Rendered};
 use crate::output::Files;
-use crate::render::components::{Components, CountSource, SiteFacts};
+use crate::render::components::{Components, CountSource};
+use crate::render::outputs::{self, Machine};
 use crate::render::templates::{self, Lookups, Theme};
-use crate::render::{PageStage, feeds};
+use crate::render::{PageStage, Pages};
 
 /// How to build.
 #[derive(Clone, Default)]
@@ -85,13 +90,13 @@ pub fn build_to(opts: &BuildOptions, out: &Path) -> Result<Rebuild, BuildError> 
 
 /// A fingerprint of every input of a build: the files' paths, sizes and modification times,
 /// the options, the date, and this program's version.
-pub fn fingerprint(opts: &BuildOptions) -> Result<String, BuildError> {
+fn fingerprint(opts: &BuildOptions) -> Result<String, BuildError> {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut h);
     opts.base_url.hash(&mut h);
     opts.drafts.hash(&mut h);
-    opts.today.clone().unwrap_or_else(today_utc).hash(&mut h);
+    today(opts).hash(&mut h);
     for top in [CONFIG_FILE, "content", "themes", "static"] {
         let path = opts.root.join(top);
         if !path.exists() {
@@ -136,13 +141,61 @@ impl Stages {
     }
 }
 
-/// Builds the whole site in memory.
+/// Builds the whole site in memory: the stages in order, each reporting every problem it finds.
 pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
     let started = Instant::now();
     let mut stages = Stages::new();
+
+    let sources = load(opts)?;
+    stages.done("load");
+    let prepared = prepare_theme(&opts.root, &sources)?;
+    stages.done("assets+theme");
+    let facts = campaign::facts(&sources.config, &sources.content, &today(opts))?;
+    let rendered = render_markdown(&sources.content, &prepared, &facts, opts)?;
+    stages.done("markdown");
+    let pages = apply_theme(&sources, &prepared, &rendered, &facts)?;
+    stages.done("templates");
+    let machine = outputs::machine(&sources.config, pages.machine);
+    let letter_page = campaign::letter_page(&sources.content, &rendered);
+    let bundle = campaign::bundle(
+        &sources.config,
+        &sources.theme,
+        &facts,
+        letter_page,
+        pages.shell,
+    );
+    let files = assemble(pages.files, machine, prepared.assets.files, &bundle)?;
+    stages.done("feeds+bundle");
+
+    Ok(Built {
+        files,
+        bundle,
+        pages: sources.content.entries.len(),
+        warnings: campaign::warnings(&sources.config),
+        millis: started.elapsed().as_millis(),
+        config: sources.config,
+    })
+}
+
+/// What the build reads: the settings, the theme and the content.
+struct Sources {
+    config: SiteConfig,
+    theme: Theme,
+    content: Content,
+}
+
+/// The theme made ready for the content: static files fingerprinted, templates compiled.
+struct Prepared {
+    assets: Assets,
+    tera: Tera,
+    /// Content `rel` → URL path, for `@/` links.
+    urls: BTreeMap<String, String>,
+}
+
+/// Reads `site.toml` (with the options' overrides), the theme and `content/`.
+fn load(opts: &BuildOptions) -> Result<Sources, BuildError> {
     let root = &opts.root;
-    let config_path = root.join(CONFIG_FILE);
-    let config_text = std::fs::read_to_string(&config_path).map_err(|e| {
+    let config_text = std::fs::read_to_string(root.join(CONFIG_FILE)).map_err(|e| {
         BuildError::from(Diagnostic::file(
             CONFIG_FILE,
             format!("cannot read the site settings: {e}"),
@@ -154,18 +207,30 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
         config.base_url = url.trim_end_matches('/').to_string();
     }
     let theme = Theme::load(root, &config.theme)?;
-    let content_dir = root.join("content");
-    let content = content::load(root, &content_dir, &config, opts.drafts)?;
-    stages.done("load");
+    let content = content::load(root, &root.join("content"), &config, opts.drafts)?;
+    Ok(Sources {
+        config,
+        theme,
+        content,
+    })
+}
 
+/// Collects the static files (the theme's, then the site's, then those beside the
+/// content; later ones win) and compiles the templates with what their functions look up.
+fn prepare_theme(root: &Path, sources: &Sources) -> Result<Prepared, BuildError> {
+    let Sources {
+        config,
+        theme,
+        content,
+    } = sources;
     let theme_static = root.join("themes").join(&config.theme).join("static");
+    let site_static = root.join("static");
     let static_sets = vec![
         (theme_static.clone(), assets::list(&theme_static)?),
-        (root.join("static"), assets::list(&root.join("static"))?),
-        (content_dir.clone(), content.static_files.clone()),
+        (site_static.clone(), assets::list(&site_static)?),
+        (root.join("content"), content.static_files.clone()),
     ];
     let assets = assets::collect(&static_sets)?;
-
     let urls: BTreeMap<String, String> = content
         .entries
         .values()
@@ -176,18 +241,25 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
         urls: urls.clone(),
         strings: theme.strings.clone(),
         default_language: config.default_language.clone(),
-        sections: section_summaries(&content),
+        sections: section_summaries(content),
     });
-    let tera = templates::compile(&theme, lookups)?;
-    stages.done("assets+theme");
-    let today = opts.today.clone().unwrap_or_else(today_utc);
-    let facts = site_facts(&config, &content, &today)?;
+    let tera = templates::compile(theme, lookups)?;
+    Ok(Prepared { assets, tera, urls })
+}
 
+/// Renders every Markdown body with its components, in parallel, then checks that
+/// every anchored link lands on a heading.
+fn render_markdown(
+    content: &Content,
+    prepared: &Prepared,
+    facts: &SiteFacts,
+    opts: &BuildOptions,
+) -> Result<BTreeMap<String, Rendered>, BuildError> {
     let cx = Components {
-        tera: &tera,
-        facts: &facts,
+        tera: &prepared.tera,
+        facts,
         counts: opts.counts.clone(),
-        urls: &urls,
+        urls: &prepared.urls,
     };
     let results: Vec<(String, Result<Rendered, Vec<Diagnostic>>)> = content
         .entries
@@ -212,101 +284,46 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
     if !problems.is_empty() {
         return Err(BuildError::Content(problems));
     }
-    check_anchors(&content, &rendered)?;
-    stages.done("markdown");
+    check_anchors(content, &rendered)?;
+    Ok(rendered)
+}
 
-    let stage = PageStage {
-        config: &config,
-        content: &content,
-        rendered: &rendered,
-        tera: &tera,
-        theme_dir: &theme.dir,
-        facts: &facts,
-    };
-    let pages = stage.run().map_err(BuildError::Content)?;
-    stages.done("templates");
-
-    let mut files = pages.files;
-    files.extend(assets.files);
-    let mut sitemap_urls = pages.sitemap;
-    sitemap_urls.sort();
-    files.insert(
-        "sitemap.xml".into(),
-        feeds::sitemap(&sitemap_urls).into_bytes(),
-    );
-    files.insert(
-        "robots.txt".into(),
-        feeds::robots(&config.base_url).into_bytes(),
-    );
-    files.insert(
-        "_redirects".into(),
-        feeds::redirects(&pages.redirects).into_bytes(),
-    );
-
-    let letter_page = content
-        .entries
-        .values()
-        .find(|e| {
-            e.body
-                .lines()
-                .any(|l| l.trim_start().starts_with("{{ letter_form("))
-        })
-        .map(|e| e.path.clone());
-    let bundle = SiteBundle {
-        site_title: config.title.clone(),
-        base_url: config.base_url.clone(),
-        language: config.default_language.clone(),
-        petitions: facts.petitions.clone(),
-        letter: match (letter_page, &facts.bill, &facts.letter) {
-            (Some(page), Some(bill), Some(text)) => Some(LetterCampaign {
-                page,
-                bill: bill.clone(),
-                default_letter: text.clone(),
-            }),
-            _ => None,
-        },
-        countries: facts.countries.clone(),
-        states: facts.states.clone(),
-        senators: facts.senators.clone(),
-        senators_as_of: facts.senators_as_of.clone(),
-        pages: AppPages {
-            shell: pages.shell,
-            components: theme
-                .templates
-                .get("components.html")
-                .cloned()
-                .unwrap_or_default(),
-            strings: theme
-                .strings
-                .get(&config.default_language)
-                .cloned()
-                .unwrap_or_default(),
-        },
-    };
-    let bundle_json = serde_json::to_vec_pretty(&bundle).map_err(|e| {
-        BuildError::io(
-            "cannot serialise",
-            Path::new(bundle::BUNDLE_PATH),
-            std::io::Error::other(e),
-        )
-    })?;
-    files.insert(bundle::BUNDLE_PATH.into(), bundle_json);
-    stages.done("feeds+bundle");
-
-    let mut warnings = Vec::new();
-    if config.documentary.url.is_empty() {
-        warnings.push(
-            "site.toml: [documentary] url is not set, so the documentary page has no link to the film; set it to the film's official address".to_string(),
-        );
+/// Applies the theme's templates to pages, sections, tags, aliases and the error page.
+fn apply_theme(
+    sources: &Sources,
+    prepared: &Prepared,
+    rendered: &BTreeMap<String, Rendered>,
+    facts: &SiteFacts,
+) -> Result<Pages, BuildError> {
+    PageStage {
+        config: &sources.config,
+        content: &sources.content,
+        rendered,
+        tera: &prepared.tera,
+        theme_dir: &sources.theme.dir,
+        facts,
     }
-    Ok(Built {
-        files,
-        bundle,
-        pages: content.entries.len(),
-        warnings,
-        millis: started.elapsed().as_millis(),
-        config,
-    })
+    .run()
+    .map_err(BuildError::Content)
+}
+
+/// Every output file. Where paths collide, later sets win: feeds, pages, static
+/// files, the site-wide machine files, the bundle.
+fn assemble(
+    pages: Files,
+    machine: Machine,
+    assets: Files,
+    bundle: &SiteBundle,
+) -> Result<Files, BuildError> {
+    let mut files = machine.feeds;
+    files.extend(pages);
+    files.extend(assets);
+    files.extend(machine.site_files);
+    files.insert(
+        contract::bundle::BUNDLE_PATH.into(),
+        campaign::bundle_file(bundle)?,
+    );
+    Ok(files)
 }
 
 /// What the `section()` template function returns, computed once per build.
@@ -384,191 +401,9 @@ fn check_anchors(
     }
 }
 
-fn site_facts(
-    config: &SiteConfig,
-    content: &Content,
-    today: &str,
-) -> Result<SiteFacts, BuildError> {
-    let mut problems = Vec::new();
-    let mut petitions: Vec<Petition> = Vec::new();
-    for e in content.entries.values() {
-        if let Some(meta) = &e.meta.petition {
-            match petition_of(e, meta, content) {
-                Ok(p) => {
-                    if let Some(other) = petitions.iter().find(|o| o.id == p.id) {
-                        problems.push(Diagnostic::file(
-                            &e.file,
-                            format!(
-                                "the petition id `{}` is already declared by the page {}",
-                                p.id, other.page
-                            ),
-                            "give each petition its own id",
-                        ));
-                    }
-                    petitions.push(p);
-                }
-                Err(d) => problems.push(d),
-            }
-        }
-    }
-    let data_file = |name: &str| PathBuf::from("content/data").join(name);
-    let countries = data_list(
-        content,
-        "countries",
-        "country",
-        &data_file("countries.toml"),
-        &mut problems,
-    );
-    let states = data_list(
-        content,
-        "states",
-        "state",
-        &data_file("states.toml"),
-        &mut problems,
-    );
-    let senators = match content.data.get("senators") {
-        Some(v) => serde_json::from_value(v.clone()).unwrap_or_else(|e| {
-            problems.push(Diagnostic::file(
-                data_file("senators.json"),
-                format!("the senator data is not in the expected shape: {e}"),
-                "refresh it with `site-gen senators import`, or see content/data/README.md",
-            ));
-            Vec::new()
-        }),
-        None => Vec::new(),
-    };
-    let senators_as_of = content
-        .data
-        .get("senators_meta")
-        .and_then(|v| v.get("as_of"))
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
-        .unwrap_or_default();
-    let letter = match (
-        &config.letter,
-        content
-            .partials
-            .iter()
-            .find(|(rel, _)| rel.ends_with("_letter.md")),
-    ) {
-        (Some(bill), Some((rel, text))) => {
-            let mut ctx = tera::Context::new();
-            ctx.insert("bill", bill);
-            match tera::Tera::one_off(text, &ctx, false) {
-                Ok(t) => Some(t.trim().to_string()),
-                Err(e) => {
-                    let mut d = templates::diagnose(
-                        Path::new("content"),
-                        &e,
-                        "the letter may use {{ bill.number }}, {{ bill.congress }} and {{ bill.title }}",
-                    );
-                    d.file = PathBuf::from("content").join(rel);
-                    problems.push(d);
-                    None
-                }
-            }
-        }
-        _ => None,
-    };
-    if !problems.is_empty() {
-        return Err(BuildError::Content(problems));
-    }
-    Ok(SiteFacts {
-        petitions,
-        countries,
-        states,
-        senators,
-        senators_as_of,
-        bill: config.letter.clone(),
-        letter,
-        documentary_url: config.documentary.url.clone(),
-        documentary_title: config.documentary.title.clone(),
-        today: today.to_string(),
-    })
-}
-
-fn data_list<T: serde::de::DeserializeOwned>(
-    content: &Content,
-    stem: &str,
-    key: &str,
-    file: &Path,
-    problems: &mut Vec<Diagnostic>,
-) -> Vec<T> {
-    let Some(value) = content.data.get(stem).and_then(|v| v.get(key)) else {
-        return Vec::new();
-    };
-    serde_json::from_value(value.clone()).unwrap_or_else(|e| {
-        problems.push(Diagnostic::file(
-            file,
-            format!("the [[{key}]] entries are not in the expected shape: {e}"),
-            "see content/data/README.md for the fields each entry needs",
-        ));
-        Vec::new()
-    })
-}
-
-fn petition_of(e: &Entry, meta: &PetitionMeta, content: &Content) -> Result<Petition, Diagnostic> {
-    let id_ok = !meta.id.is_empty()
-        && meta.id.len() <= 64
-        && meta
-            .id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !id_ok {
-        return Err(Diagnostic::file(
-            &e.file,
-            format!("the petition id `{}` is not valid", meta.id),
-            "use 1 to 64 lower-case letters, digits and dashes, like \"un-high-commissioner\"",
-        ));
-    }
-    let thank_you = content
-        .resolve(&meta.thank_you)
-        .filter(|_| meta.thank_you.starts_with("@/"))
-        .ok_or_else(|| {
-            Diagnostic::file(
-                &e.file,
-                format!("the petition's thank_you page `{}` does not exist", meta.thank_you),
-                "write the @/ path of a page in content/, like thank_you = \"@/petition/thank-you.md\"",
-            )
-        })?;
-    let opens = meta.opens.date.map(|d| d.to_string()).unwrap_or_default();
-    let closes = meta
-        .closes
-        .as_ref()
-        .and_then(|c| c.date)
-        .map(|d| d.to_string());
-    if opens.is_empty() {
-        return Err(Diagnostic::file(
-            &e.file,
-            "the petition's `opens` is not a date",
-            "write a date like opens = 2026-11-28",
-        ));
-    }
-    if closes.as_ref().is_some_and(|c| *c < opens) {
-        return Err(Diagnostic::file(
-            &e.file,
-            "the petition closes before it opens",
-            "set `closes` to a date on or after `opens`",
-        ));
-    }
-    Ok(Petition {
-        id: meta.id.clone(),
-        title: meta.title.clone(),
-        addressee: meta.addressee.clone(),
-        goal: meta.goal,
-        opens,
-        closes,
-        page: e.path.clone(),
-        thank_you: thank_you.path.clone(),
-    })
-}
-
-/// Today's date in UTC, `YYYY-MM-DD`.
-pub fn today_utc() -> String {
-    contract::date::utc_date(std::time::SystemTime::now())
-}
-
-/// The set of output paths (for checks).
-pub fn paths(files: &Files) -> BTreeSet<&str> {
-    files.keys().map(String::as_str).collect()
+/// Today's date from the options, else in UTC, `YYYY-MM-DD`.
+fn today(opts: &BuildOptions) -> String {
+    opts.today
+        .clone()
+        .unwrap_or_else(|| contract::date::utc_date(std::time::SystemTime::now()))
 }

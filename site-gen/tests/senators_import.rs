@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::{Duration, UNIX_EPOCH};
 
 use contract::bundle::Senator;
-use site_gen::senators::{
+use site_gen::campaign::senators_import::{
     Format, ImportError, ImportOptions, META_FILE, SENATORS_FILE, STATES_FILE, import, parse,
     senators_from,
 };

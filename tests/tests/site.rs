@@ -103,7 +103,7 @@ fn every_required_page_is_built_and_written() {
 #[test]
 fn site_gen_check_finds_no_problem() {
     let built = build_site();
-    let problems = site_gen::check::check(&built.files, &built.bundle, &built.config.api_base);
+    let problems = site_gen::check::check(&built.files, &built.bundle);
     assert!(
         problems.is_empty(),
         "site-gen check found {} problem(s):\n{}",

@@ -1,9 +1,9 @@
 //! Markdown to HTML: pulldown-cmark with stable heading ids, a table of contents, `@/` links
 //! resolved at build time, and editors' components.
 
-pub mod components;
+pub(crate) mod components;
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -11,53 +11,56 @@ use serde::Serialize;
 
 use crate::content::slugify;
 use crate::error::{Diagnostic, line_col};
-pub use components::Call;
+pub(crate) use components::Call;
 
 /// A heading in the table of contents.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Heading {
+pub(crate) struct Heading {
     /// 2 for `##`, and so on.
-    pub level: u8,
+    pub(crate) level: u8,
     /// The anchor id.
-    pub id: String,
+    pub(crate) id: String,
     /// The heading's text.
-    pub title: String,
+    pub(crate) title: String,
     /// Headings one level below, until the next heading of this level.
-    pub children: Vec<Heading>,
+    pub(crate) children: Vec<Heading>,
 }
 
 /// A link to another page, kept to check its anchor once every page is rendered.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AnchorRef {
+pub(crate) struct AnchorRef {
     /// The `@/` target (`a/b.md`), or the page itself for `#id` links.
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
     /// The anchor, without `#`.
-    pub anchor: String,
+    pub(crate) anchor: String,
     /// Where the link is, in the file.
-    pub line: usize,
+    pub(crate) line: usize,
     /// Column of the link.
-    pub column: usize,
+    pub(crate) column: usize,
 }
 
 /// A rendered body.
 #[derive(Debug, Clone, Default)]
-pub struct Rendered {
+pub(crate) struct Rendered {
     /// The HTML.
-    pub html: String,
+    pub(crate) html: String,
     /// Nested headings from level 2 down.
-    pub toc: Vec<Heading>,
+    pub(crate) toc: Vec<Heading>,
     /// The first paragraph, as HTML.
-    pub summary: String,
+    pub(crate) summary: String,
     /// Words in the text.
-    pub word_count: usize,
+    pub(crate) word_count: usize,
     /// Every heading id on the page.
-    pub ids: Vec<String>,
+    pub(crate) ids: Vec<String>,
     /// Anchored links to check.
-    pub anchors: Vec<AnchorRef>,
+    pub(crate) anchors: Vec<AnchorRef>,
+    /// The names of the components the body calls, those inside other components' bodies
+    /// included.
+    pub(crate) components: BTreeSet<String>,
 }
 
 /// What rendering needs from the rest of the site.
-pub trait Context: Sync {
+pub(crate) trait Context: Sync {
     /// The URL path of a content file (`a/b.md`), if it exists.
     fn link(&self, rel: &str) -> Option<String>;
     /// Renders a component call; `body` is its rendered Markdown. Errors are (message, help).
@@ -65,7 +68,7 @@ pub trait Context: Sync {
 }
 
 /// Renders a Markdown body. `file` and `line_offset` place errors in the source file.
-pub fn render(
+pub(crate) fn render(
     body: &str,
     file: &Path,
     line_offset: usize,
@@ -81,10 +84,12 @@ pub fn render(
     let mut rendered = render_markdown(&extracted.markdown, file, line_offset, cx, &mut problems);
     let mut pieces = Vec::with_capacity(extracted.calls.len());
     for call in &extracted.calls {
+        rendered.components.insert(call.name.clone());
         let body_html = match &call.body {
             Some(md) => match render(md, file, line_offset + call.line, cx) {
                 Ok(inner) => {
                     rendered.anchors.extend(inner.anchors);
+                    rendered.components.extend(inner.components);
                     Some(inner.html)
                 }
                 Err(mut errs) => {
@@ -435,6 +440,13 @@ mod tests {
     fn components_render_in_place_with_markdown_bodies() {
         let r = md("Before\n\n{% box() %}\n*inside*\n{% end %}\n\n{{ hello() }}\n");
         insta::assert_snapshot!(r.html);
+        assert_eq!(r.components, BTreeSet::from(["box".into(), "hello".into()]));
+        let nested = md("{% box() %}\n{{ hello() }}\n{% end %}\n\n```\n{{ nope() }}\n```\n");
+        assert_eq!(
+            nested.components,
+            BTreeSet::from(["box".into(), "hello".into()]),
+            "calls inside bodies count, code blocks do not"
+        );
         let e = render("{{ nope() }}\n", Path::new("content/t.md"), 3, &Cx).expect_err("unknown");
         assert_eq!((e[0].line, e[0].column), (4, 4));
     }

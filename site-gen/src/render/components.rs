@@ -4,11 +4,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use contract::bundle::{Bill, Country, Petition, Senator, UsState};
+use contract::bundle::Petition;
 use contract::views::{self, LetterFacts};
 use serde_json::{Value as Json, json};
 use tera::{Context, Tera};
 
+use crate::campaign::SiteFacts;
 use crate::markdown::{self, Call};
 
 /// Counts known at build time (the preview's store); none in a plain build.
@@ -17,41 +18,16 @@ pub trait CountSource: Send + Sync {
     fn count(&self, petition: &str) -> Option<u64>;
 }
 
-/// What the site knows that components need.
-#[derive(Debug, Default, Clone)]
-pub struct SiteFacts {
-    /// Declared petitions.
-    pub petitions: Vec<Petition>,
-    /// Countries a signer may choose.
-    pub countries: Vec<Country>,
-    /// U.S. states, DC and territories.
-    pub states: Vec<UsState>,
-    /// Sitting senators.
-    pub senators: Vec<Senator>,
-    /// Date of the senator data.
-    pub senators_as_of: String,
-    /// The bill the letter supports.
-    pub bill: Option<Bill>,
-    /// The letter's default text.
-    pub letter: Option<String>,
-    /// The documentary's address (empty while unset) and title.
-    pub documentary_url: String,
-    /// The documentary's title from the settings.
-    pub documentary_title: String,
-    /// Today (`YYYY-MM-DD`, UTC), to tell whether a petition is open.
-    pub today: String,
-}
-
 /// Renders components inside Markdown bodies.
-pub struct Components<'a> {
+pub(crate) struct Components<'a> {
     /// The compiled theme.
-    pub tera: &'a Tera,
+    pub(crate) tera: &'a Tera,
     /// Site facts.
-    pub facts: &'a SiteFacts,
+    pub(crate) facts: &'a SiteFacts,
     /// Counts for counters, when known.
-    pub counts: Option<Arc<dyn CountSource>>,
+    pub(crate) counts: Option<Arc<dyn CountSource>>,
     /// Content `rel` → URL path.
-    pub urls: &'a BTreeMap<String, String>,
+    pub(crate) urls: &'a BTreeMap<String, String>,
 }
 
 impl markdown::Context for Components<'_> {

@@ -1,8 +1,9 @@
 //! Applying the theme: page, section, taxonomy, alias and error pages, in parallel.
 
 pub mod components;
-pub mod feeds;
-pub mod templates;
+pub(crate) mod feeds;
+pub(crate) mod outputs;
+pub(crate) mod templates;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -11,89 +12,91 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera, Value};
 
+use crate::campaign::SiteFacts;
 use crate::config::SiteConfig;
 use crate::content::{Content, Entry, Kind, SortBy, slugify};
 use crate::error::Diagnostic;
 use crate::markdown::{Heading, Rendered};
-use components::SiteFacts;
+use crate::output::Files;
+use outputs::{Feed, MachineInputs};
 
 /// A tag as templates see it.
 #[derive(Debug, Clone, Serialize)]
-pub struct TagRef {
+pub(crate) struct TagRef {
     /// As written.
-    pub name: String,
+    pub(crate) name: String,
     /// In URLs.
-    pub slug: String,
+    pub(crate) slug: String,
     /// URL path of its page.
-    pub permalink: String,
+    pub(crate) permalink: String,
 }
 
 /// A page or section as templates see it.
 #[derive(Debug, Clone, Serialize)]
-pub struct PageView {
+pub(crate) struct PageView {
     /// Title.
-    pub title: String,
+    pub(crate) title: String,
     /// Description (the site's when the page has none).
-    pub description: String,
+    pub(crate) description: String,
     /// `YYYY-MM-DD`.
-    pub date: Option<String>,
+    pub(crate) date: Option<String>,
     /// `YYYY-MM-DD`.
-    pub updated: Option<String>,
+    pub(crate) updated: Option<String>,
     /// Rendered HTML.
-    pub content: String,
+    pub(crate) content: String,
     /// Table of contents.
-    pub toc: Vec<Heading>,
+    pub(crate) toc: Vec<Heading>,
     /// URL path.
-    pub permalink: String,
+    pub(crate) permalink: String,
     /// Same as `permalink` (a path on the site).
-    pub path: String,
+    pub(crate) path: String,
     /// Absolute URL.
-    pub url: String,
+    pub(crate) url: String,
     /// Last URL segment.
-    pub slug: String,
+    pub(crate) slug: String,
     /// Tags.
-    pub tags: Vec<TagRef>,
+    pub(crate) tags: Vec<TagRef>,
     /// Free values from front matter.
-    pub extra: toml::Table,
+    pub(crate) extra: toml::Table,
     /// First paragraph.
-    pub summary: String,
+    pub(crate) summary: String,
     /// Words.
-    pub word_count: usize,
+    pub(crate) word_count: usize,
     /// Minutes to read, at 200 words a minute.
-    pub reading_minutes: usize,
+    pub(crate) reading_minutes: usize,
     /// Language.
-    pub lang: String,
+    pub(crate) lang: String,
     /// The petition the page declares, with `open`.
-    pub petition: Option<serde_json::Value>,
+    pub(crate) petition: Option<serde_json::Value>,
     /// Weight, for templates that sort.
-    pub weight: i64,
+    pub(crate) weight: i64,
 }
 
 /// A page in a listing (sections, tags): the view without its body, to keep listings light.
 #[derive(Debug, Clone, Serialize)]
-pub struct ListItem {
+pub(crate) struct ListItem {
     /// Title.
-    pub title: String,
+    pub(crate) title: String,
     /// Description.
-    pub description: String,
+    pub(crate) description: String,
     /// `YYYY-MM-DD`.
-    pub date: Option<String>,
+    pub(crate) date: Option<String>,
     /// `YYYY-MM-DD`.
-    pub updated: Option<String>,
+    pub(crate) updated: Option<String>,
     /// URL path.
-    pub permalink: String,
+    pub(crate) permalink: String,
     /// Absolute URL.
-    pub url: String,
+    pub(crate) url: String,
     /// First paragraph.
-    pub summary: String,
+    pub(crate) summary: String,
     /// Tags.
-    pub tags: Vec<TagRef>,
+    pub(crate) tags: Vec<TagRef>,
     /// Free values from front matter.
-    pub extra: toml::Table,
+    pub(crate) extra: toml::Table,
     /// Language.
-    pub lang: String,
+    pub(crate) lang: String,
     /// Weight.
-    pub weight: i64,
+    pub(crate) weight: i64,
 }
 
 impl From<&PageView> for ListItem {
@@ -131,36 +134,34 @@ struct Job<'v> {
 }
 
 /// Everything the page stage needs.
-pub struct PageStage<'a> {
+pub(crate) struct PageStage<'a> {
     /// Settings.
-    pub config: &'a SiteConfig,
+    pub(crate) config: &'a SiteConfig,
     /// Loaded content.
-    pub content: &'a Content,
+    pub(crate) content: &'a Content,
     /// Rendered bodies by `rel`.
-    pub rendered: &'a BTreeMap<String, Rendered>,
+    pub(crate) rendered: &'a BTreeMap<String, Rendered>,
     /// Compiled theme.
-    pub tera: &'a Tera,
+    pub(crate) tera: &'a Tera,
     /// Theme folder, for errors.
-    pub theme_dir: &'a Path,
+    pub(crate) theme_dir: &'a Path,
     /// Site facts.
-    pub facts: &'a SiteFacts,
+    pub(crate) facts: &'a SiteFacts,
 }
 
 /// What the page stage produced.
 #[derive(Debug, Default)]
-pub struct Pages {
-    /// Output path → HTML or XML.
-    pub files: BTreeMap<String, Vec<u8>>,
+pub(crate) struct Pages {
+    /// Output path → HTML.
+    pub(crate) files: Files,
     /// The function's page shell.
-    pub shell: String,
-    /// (from, to) for the redirects file.
-    pub redirects: Vec<(String, String)>,
-    /// Absolute URLs and last-modified dates for the sitemap.
-    pub sitemap: Vec<(String, Option<String>)>,
+    pub(crate) shell: String,
+    /// What the machine outputs are made from.
+    pub(crate) machine: MachineInputs,
 }
 
 /// The output file of a URL path: `/a/` → `a/index.html`.
-pub fn output_file(path: &str) -> String {
+pub(crate) fn output_file(path: &str) -> String {
     let p = path.trim_start_matches('/');
     if p.is_empty() || p.ends_with('/') {
         format!("{p}index.html")
@@ -284,7 +285,7 @@ impl PageStage<'_> {
     }
 
     /// Renders every page; all template errors are collected.
-    pub fn run(&self) -> Result<Pages, Vec<Diagnostic>> {
+    pub(crate) fn run(&self) -> Result<Pages, Vec<Diagnostic>> {
         let shared = &Shared {
             config: self.config_value(),
             data: Value::from_serializable(&self.content.data),
@@ -308,10 +309,10 @@ impl PageStage<'_> {
         for e in self.content.entries.values() {
             let view = &views[e.rel.as_str()];
             let lastmod = view.updated.clone().or_else(|| view.date.clone());
-            out.sitemap.push((view.url.clone(), lastmod));
+            out.machine.sitemap.push((view.url.clone(), lastmod));
             for alias in &e.meta.aliases {
                 let from = normalise_alias(alias);
-                out.redirects.push((from.clone(), e.path.clone()));
+                out.machine.redirects.push((from.clone(), e.path.clone()));
                 let mut ctx = self.base_context(shared, &e.lang, &from);
                 ctx.insert("target", &self.config.absolute(&e.path));
                 jobs.push(Job {
@@ -511,17 +512,12 @@ impl PageStage<'_> {
                 })
                 .take(20)
                 .collect();
-            let feed_path = format!("{}atom.xml", e.path);
-            let xml = feeds::atom(
-                &format!("{} — {}", view.title, self.config.title),
-                &self.config.absolute(&feed_path),
-                &view.url,
-                &entries,
-            );
-            out.files.insert(
-                feed_path.trim_start_matches('/').to_string(),
-                xml.into_bytes(),
-            );
+            out.machine.feeds.push(Feed {
+                path: format!("{}atom.xml", e.path),
+                title: view.title.clone(),
+                url: view.url.clone(),
+                entries,
+            });
         }
         let chunks: Vec<Value> = match e.meta.paginate_by {
             Some(n) if n > 0 && !pages.is_empty() => pages.chunks(n).map(list_value).collect(),
@@ -600,7 +596,8 @@ impl PageStage<'_> {
             );
             ctx.insert_value("term", with_fields(term, [("pages", list_value(&views))]));
             ctx.insert_value("paginator", Value::none());
-            out.sitemap
+            out.machine
+                .sitemap
                 .push((self.config.absolute(&tag.permalink), None));
             jobs.push(Job {
                 page: None,
@@ -614,7 +611,9 @@ impl PageStage<'_> {
             let path = format!("{}/tags/", self.lang_prefix(lang));
             let mut ctx = self.base_context(shared, lang, &path);
             ctx.insert("terms", &terms);
-            out.sitemap.push((self.config.absolute(&path), None));
+            out.machine
+                .sitemap
+                .push((self.config.absolute(&path), None));
             jobs.push(Job {
                 page: None,
                 out: output_file(&path),

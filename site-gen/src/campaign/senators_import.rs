@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use contract::bundle::{Senator, UsState};
+use contract::fs::{Access, stage};
 use serde::{Deserialize, Serialize};
 
 /// Where the senators are, relative to the site root.
@@ -259,7 +260,7 @@ pub fn senators_from(legislators: &[Legislator]) -> Vec<Senator> {
 
 /// Every reason the senators are not two per state for exactly the states that elect them,
 /// each with what it needs to be usable on the site (a name, a bioguide id, a class, a link).
-pub fn problems(senators: &[Senator], states: &[UsState]) -> Vec<String> {
+fn problems(senators: &[Senator], states: &[UsState]) -> Vec<String> {
     let mut problems = Vec::new();
     let electing: BTreeMap<&str, &str> = states
         .iter()
@@ -328,7 +329,7 @@ pub fn problems(senators: &[Senator], states: &[UsState]) -> Vec<String> {
 }
 
 /// The senators as `senators.json` holds them: a pretty-printed array, one space per level.
-pub fn to_json(senators: &[Senator]) -> String {
+fn to_json(senators: &[Senator]) -> String {
     let mut out = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b" ");
     let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
@@ -340,7 +341,7 @@ pub fn to_json(senators: &[Senator]) -> String {
 }
 
 /// `senators_meta.toml` with `as_of` and `source` set, its comments and other lines kept.
-pub fn update_meta(previous: Option<&str>, as_of: &str, source: &str) -> String {
+fn update_meta(previous: Option<&str>, as_of: &str, source: &str) -> String {
     let quote = |v: &str| toml::Value::String(v.to_owned()).to_string();
     let Some(previous) = previous else {
         return format!(
@@ -382,7 +383,7 @@ pub fn update_meta(previous: Option<&str>, as_of: &str, source: &str) -> String 
 }
 
 /// Whether `text` is a `YYYY-MM-DD` date (month 01–12, day 01–31).
-pub fn is_date(text: &str) -> bool {
+fn is_date(text: &str) -> bool {
     let b = text.as_bytes();
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
     if b.len() != 10
@@ -400,7 +401,7 @@ pub fn is_date(text: &str) -> bool {
 }
 
 /// Reads the states file of a site.
-pub fn read_states(root: &Path) -> Result<Vec<UsState>, ImportError> {
+fn read_states(root: &Path) -> Result<Vec<UsState>, ImportError> {
     #[derive(Deserialize)]
     struct States {
         state: Vec<UsState>,
@@ -421,45 +422,6 @@ pub fn read_states(root: &Path) -> Result<Vec<UsState>, ImportError> {
         });
     }
     Ok(states.state)
-}
-
-/// Writes `text` to `path` through a temporary file beside it; returns the temporary file,
-/// to be renamed into place by [`commit`].
-fn stage(path: &Path, text: &str) -> Result<PathBuf, ImportError> {
-    let tmp = path.with_extension(format!(
-        "{}.import-{}.tmp",
-        path.extension().and_then(|e| e.to_str()).unwrap_or(""),
-        std::process::id()
-    ));
-    let written = std::fs::File::create(&tmp).and_then(|mut f| {
-        std::io::Write::write_all(&mut f, text.as_bytes())?;
-        f.sync_all()
-    });
-    match written {
-        Ok(()) => Ok(tmp),
-        Err(source) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(ImportError::Write {
-                path: path.to_owned(),
-                source,
-            })
-        }
-    }
-}
-
-fn commit(staged: &[(PathBuf, &Path)]) -> Result<(), ImportError> {
-    for (tmp, path) in staged {
-        if let Err(source) = std::fs::rename(tmp, path) {
-            for (tmp, _) in staged {
-                let _ = std::fs::remove_file(tmp);
-            }
-            return Err(ImportError::Write {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
-    }
-    Ok(())
 }
 
 /// Runs the import: reads and checks everything first, then replaces both files.
@@ -533,15 +495,18 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport, ImportError> {
         &as_of,
         &source_note,
     );
-    let staged_json = stage(&json_path, &to_json(&senators))?;
-    let staged_meta = match stage(&meta_path, &meta) {
-        Ok(p) => p,
-        Err(e) => {
-            let _ = std::fs::remove_file(&staged_json);
-            return Err(e);
-        }
+    // Both files are written beside their targets before either is renamed into place, so a
+    // failed write changes neither (a staged file dropped on an error is removed).
+    let write_error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| ImportError::Write { path, source }
     };
-    commit(&[(staged_json, &json_path), (staged_meta, &meta_path)])?;
+    let staged_json = stage(&json_path, to_json(&senators).as_bytes(), Access::Shared)
+        .map_err(write_error(&json_path))?;
+    let staged_meta =
+        stage(&meta_path, meta.as_bytes(), Access::Shared).map_err(write_error(&meta_path))?;
+    staged_json.commit().map_err(write_error(&json_path))?;
+    staged_meta.commit().map_err(write_error(&meta_path))?;
     Ok(ImportReport {
         senators: senators.len(),
         as_of,

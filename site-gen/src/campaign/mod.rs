@@ -1,0 +1,331 @@
+//! The campaign on top of the generic site: the petitions pages declare in their front matter,
+//! the letter to senators, the country, state and senator data, the facts components
+//! need, and the [`SiteBundle`] petition-fn reads (written at [`bundle::BUNDLE_PATH`]).
+
+pub mod senators_import;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use contract::bundle::{
+    self, AppPages, Bill, Country, LetterCampaign, Petition, Senator, SiteBundle, UsState,
+};
+
+use crate::config::SiteConfig;
+use crate::content::{Content, Entry, PetitionMeta};
+use crate::error::{BuildError, Diagnostic};
+use crate::markdown::Rendered;
+use crate::render::templates::{self, Theme};
+
+/// The component that puts the letter form on a page: that page is the letter campaign's.
+const LETTER_FORM: &str = "letter_form";
+
+/// What the site knows that components need.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct SiteFacts {
+    /// Declared petitions.
+    pub(crate) petitions: Vec<Petition>,
+    /// Countries a signer may choose.
+    pub(crate) countries: Vec<Country>,
+    /// U.S. states, DC and territories.
+    pub(crate) states: Vec<UsState>,
+    /// Sitting senators.
+    pub(crate) senators: Vec<Senator>,
+    /// Date of the senator data.
+    pub(crate) senators_as_of: String,
+    /// The bill the letter supports.
+    pub(crate) bill: Option<Bill>,
+    /// The letter's default text.
+    pub(crate) letter: Option<String>,
+    /// The documentary's address (empty while unset).
+    pub(crate) documentary_url: String,
+    /// The documentary's title from the settings.
+    pub(crate) documentary_title: String,
+    /// Today (`YYYY-MM-DD`, UTC), to tell whether a petition is open.
+    pub(crate) today: String,
+}
+
+/// Gathers the campaign's facts from the settings and the content; every problem is reported.
+pub(crate) fn facts(
+    config: &SiteConfig,
+    content: &Content,
+    today: &str,
+) -> Result<SiteFacts, BuildError> {
+    let mut problems = Vec::new();
+    let petitions = petitions(content, &mut problems);
+    let countries = data_list(
+        content,
+        "countries",
+        "country",
+        &data_file("countries.toml"),
+        &mut problems,
+    );
+    let states = data_list(
+        content,
+        "states",
+        "state",
+        &data_file("states.toml"),
+        &mut problems,
+    );
+    let senators = senators(content, &mut problems);
+    let letter = letter_text(config, content, &mut problems);
+    if !problems.is_empty() {
+        return Err(BuildError::Content(problems));
+    }
+    Ok(SiteFacts {
+        petitions,
+        countries,
+        states,
+        senators,
+        senators_as_of: senators_as_of(content),
+        bill: config.letter.clone(),
+        letter,
+        documentary_url: config.documentary.url.clone(),
+        documentary_title: config.documentary.title.clone(),
+        today: today.to_string(),
+    })
+}
+
+/// The URL path of the first page (in content order) calling the letter form.
+pub(crate) fn letter_page(
+    content: &Content,
+    rendered: &BTreeMap<String, Rendered>,
+) -> Option<String> {
+    content
+        .entries
+        .values()
+        .find(|e| {
+            rendered
+                .get(&e.rel)
+                .is_some_and(|r| r.components.contains(LETTER_FORM))
+        })
+        .map(|e| e.path.clone())
+}
+
+/// The bundle petition-fn runs on. `letter_page` is where the letter form is; `shell` is the
+/// themed page the function renders its own pages in.
+pub(crate) fn bundle(
+    config: &SiteConfig,
+    theme: &Theme,
+    facts: &SiteFacts,
+    letter_page: Option<String>,
+    shell: String,
+) -> SiteBundle {
+    SiteBundle {
+        site_title: config.title.clone(),
+        base_url: config.base_url.clone(),
+        language: config.default_language.clone(),
+        petitions: facts.petitions.clone(),
+        // The campaign exists only with a page to sign it on, a bill and a letter.
+        letter: match (letter_page, &facts.bill, &facts.letter) {
+            (Some(page), Some(bill), Some(text)) => Some(LetterCampaign {
+                page,
+                bill: bill.clone(),
+                default_letter: text.clone(),
+            }),
+            _ => None,
+        },
+        countries: facts.countries.clone(),
+        states: facts.states.clone(),
+        senators: facts.senators.clone(),
+        senators_as_of: facts.senators_as_of.clone(),
+        pages: AppPages {
+            shell,
+            components: theme
+                .templates
+                .get("components.html")
+                .cloned()
+                .unwrap_or_default(),
+            strings: theme
+                .strings
+                .get(&config.default_language)
+                .cloned()
+                .unwrap_or_default(),
+        },
+    }
+}
+
+/// The bundle as the file at [`bundle::BUNDLE_PATH`].
+pub(crate) fn bundle_file(bundle: &SiteBundle) -> Result<Vec<u8>, BuildError> {
+    serde_json::to_vec_pretty(bundle).map_err(|e| {
+        BuildError::io(
+            "cannot serialise",
+            Path::new(bundle::BUNDLE_PATH),
+            std::io::Error::other(e),
+        )
+    })
+}
+
+/// Campaign settings worth an editor's attention that do not stop the build.
+pub(crate) fn warnings(config: &SiteConfig) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if config.documentary.url.is_empty() {
+        warnings.push(
+            "site.toml: [documentary] url is not set, so the documentary page has no link to the film; set it to the film's official address".to_string(),
+        );
+    }
+    warnings
+}
+
+fn data_file(name: &str) -> PathBuf {
+    PathBuf::from("content/data").join(name)
+}
+
+/// The petitions pages declare, in content order; each id once.
+fn petitions(content: &Content, problems: &mut Vec<Diagnostic>) -> Vec<Petition> {
+    let mut petitions: Vec<Petition> = Vec::new();
+    for e in content.entries.values() {
+        let Some(meta) = &e.meta.petition else {
+            continue;
+        };
+        match petition_of(e, meta, content) {
+            Ok(p) => {
+                if let Some(other) = petitions.iter().find(|o| o.id == p.id) {
+                    problems.push(Diagnostic::file(
+                        &e.file,
+                        format!(
+                            "the petition id `{}` is already declared by the page {}",
+                            p.id, other.page
+                        ),
+                        "give each petition its own id",
+                    ));
+                }
+                petitions.push(p);
+            }
+            Err(d) => problems.push(d),
+        }
+    }
+    petitions
+}
+
+fn petition_of(e: &Entry, meta: &PetitionMeta, content: &Content) -> Result<Petition, Diagnostic> {
+    let id_ok = !meta.id.is_empty()
+        && meta.id.len() <= 64
+        && meta
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !id_ok {
+        return Err(Diagnostic::file(
+            &e.file,
+            format!("the petition id `{}` is not valid", meta.id),
+            "use 1 to 64 lower-case letters, digits and dashes, like \"un-high-commissioner\"",
+        ));
+    }
+    let thank_you = content
+        .resolve(&meta.thank_you)
+        .filter(|_| meta.thank_you.starts_with("@/"))
+        .ok_or_else(|| {
+            Diagnostic::file(
+                &e.file,
+                format!("the petition's thank_you page `{}` does not exist", meta.thank_you),
+                "write the @/ path of a page in content/, like thank_you = \"@/petition/thank-you.md\"",
+            )
+        })?;
+    let opens = meta.opens.date.map(|d| d.to_string()).unwrap_or_default();
+    let closes = meta
+        .closes
+        .as_ref()
+        .and_then(|c| c.date)
+        .map(|d| d.to_string());
+    if opens.is_empty() {
+        return Err(Diagnostic::file(
+            &e.file,
+            "the petition's `opens` is not a date",
+            "write a date like opens = 2026-11-28",
+        ));
+    }
+    if closes.as_ref().is_some_and(|c| *c < opens) {
+        return Err(Diagnostic::file(
+            &e.file,
+            "the petition closes before it opens",
+            "set `closes` to a date on or after `opens`",
+        ));
+    }
+    Ok(Petition {
+        id: meta.id.clone(),
+        title: meta.title.clone(),
+        addressee: meta.addressee.clone(),
+        goal: meta.goal,
+        opens,
+        closes,
+        page: e.path.clone(),
+        thank_you: thank_you.path.clone(),
+    })
+}
+
+/// The `[[key]]` entries of the data file `stem`; none when the file is absent.
+fn data_list<T: serde::de::DeserializeOwned>(
+    content: &Content,
+    stem: &str,
+    key: &str,
+    file: &Path,
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<T> {
+    let Some(value) = content.data.get(stem).and_then(|v| v.get(key)) else {
+        return Vec::new();
+    };
+    serde_json::from_value(value.clone()).unwrap_or_else(|e| {
+        problems.push(Diagnostic::file(
+            file,
+            format!("the [[{key}]] entries are not in the expected shape: {e}"),
+            "see content/data/README.md for the fields each entry needs",
+        ));
+        Vec::new()
+    })
+}
+
+/// The senators of `content/data/senators.json`; none when the file is absent.
+fn senators(content: &Content, problems: &mut Vec<Diagnostic>) -> Vec<Senator> {
+    let Some(v) = content.data.get("senators") else {
+        return Vec::new();
+    };
+    serde_json::from_value(v.clone()).unwrap_or_else(|e| {
+        problems.push(Diagnostic::file(
+            data_file("senators.json"),
+            format!("the senator data is not in the expected shape: {e}"),
+            "refresh it with `site-gen senators import`, or see content/data/README.md",
+        ));
+        Vec::new()
+    })
+}
+
+/// The `as_of` date of `content/data/senators_meta.toml`; empty when unknown.
+fn senators_as_of(content: &Content) -> String {
+    content
+        .data
+        .get("senators_meta")
+        .and_then(|v| v.get("as_of"))
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .unwrap_or_default()
+}
+
+/// The letter's default text: the `_letter.md` partial with the bill filled in, when the
+/// settings name a bill.
+fn letter_text(
+    config: &SiteConfig,
+    content: &Content,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let bill = config.letter.as_ref()?;
+    let (rel, text) = content
+        .partials
+        .iter()
+        .find(|(rel, _)| rel.ends_with("_letter.md"))?;
+    let mut ctx = tera::Context::new();
+    ctx.insert("bill", bill);
+    match tera::Tera::one_off(text, &ctx, false) {
+        Ok(t) => Some(t.trim().to_string()),
+        Err(e) => {
+            let mut d = templates::diagnose(
+                Path::new("content"),
+                &e,
+                "the letter may use {{ bill.number }}, {{ bill.congress }} and {{ bill.title }}",
+            );
+            d.file = PathBuf::from("content").join(rel);
+            problems.push(d);
+            None
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! `site-gen build`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use site_gen::error::BuildError;
+use site_gen::site::{self, BuildOptions, Rebuild};
+
+/// Builds the site at `root` into `output`, unless it is current there.
+pub(crate) fn run(
+    root: &Path,
+    output: &Path,
+    base_url: Option<String>,
+    drafts: bool,
+) -> anyhow::Result<ExitCode> {
+    let opts = BuildOptions {
+        root: root.to_path_buf(),
+        base_url,
+        drafts,
+        ..BuildOptions::default()
+    };
+    let (built, stats) = match site::build_to(&opts, output) {
+        Ok(Rebuild::Built { built, stats }) => (built, stats),
+        Ok(Rebuild::Unchanged { files }) => {
+            println!(
+                "Nothing changed since the last build: {files} files in {} are current",
+                output.display()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(BuildError::Io {
+            action,
+            path,
+            source,
+        }) => {
+            return Err(anyhow::anyhow!("{action} {}: {source}", path.display()))
+                .with_context(|| format!("cannot write the site to {}", output.display()));
+        }
+        Err(e) => return super::report(e),
+    };
+    for w in &built.warnings {
+        eprintln!("warning: {w}");
+    }
+    println!(
+        "Built {} pages, {} files ({} written, {} unchanged, {} removed) in {} ms",
+        built.pages,
+        built.files.len(),
+        stats.written,
+        stats.unchanged,
+        stats.removed,
+        built.millis
+    );
+    Ok(ExitCode::SUCCESS)
+}

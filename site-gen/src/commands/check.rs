@@ -1,0 +1,36 @@
+//! `site-gen check`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use site_gen::site::{self, BuildOptions};
+
+/// Builds the site at `root` in memory and fails on any problem the checks find.
+pub(crate) fn run(root: &Path) -> anyhow::Result<ExitCode> {
+    let opts = BuildOptions {
+        root: root.to_path_buf(),
+        ..BuildOptions::default()
+    };
+    let built = match site::build(&opts) {
+        Ok(b) => b,
+        Err(e) => return super::report(e),
+    };
+    let problems = site_gen::check::check(&built.files, &built.bundle);
+    for w in &built.warnings {
+        eprintln!("warning: {w}");
+    }
+    for p in &problems {
+        eprintln!("error: {p}");
+    }
+    if problems.is_empty() {
+        println!(
+            "Checked {} pages, {} files: no problems",
+            built.pages,
+            built.files.len()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("{} problem(s) found", problems.len());
+        Ok(ExitCode::FAILURE)
+    }
+}

@@ -1,0 +1,76 @@
+//! The machine outputs, every one made here: `sitemap.xml`, `robots.txt`, `_redirects` and the
+//! sections' Atom feeds, from what the page stage recorded (their formats are in [`feeds`]).
+
+use crate::config::SiteConfig;
+use crate::output::Files;
+use crate::render::feeds::{self, FeedEntry};
+
+/// What the page stage records for the machine outputs.
+#[derive(Debug, Default)]
+pub(crate) struct MachineInputs {
+    /// Absolute URLs and last-modified dates for the sitemap, in page order.
+    pub(crate) sitemap: Vec<(String, Option<String>)>,
+    /// (from, to) of every alias, for the redirects file.
+    pub(crate) redirects: Vec<(String, String)>,
+    /// The feeds of sections with `feed = true`.
+    pub(crate) feeds: Vec<Feed>,
+}
+
+/// A section's feed.
+#[derive(Debug)]
+pub(crate) struct Feed {
+    /// The feed's URL path (`/updates/atom.xml`).
+    pub(crate) path: String,
+    /// The section's title.
+    pub(crate) title: String,
+    /// The section's absolute URL.
+    pub(crate) url: String,
+    /// Its latest dated pages, newest first.
+    pub(crate) entries: Vec<FeedEntry>,
+}
+
+/// The machine outputs, in two sets because they yield differently where a path collides.
+#[derive(Debug, Default)]
+pub(crate) struct Machine {
+    /// The feeds, which a page or static file of the same path replaces.
+    pub(crate) feeds: Files,
+    /// `sitemap.xml`, `robots.txt` and `_redirects`, which replace any file of the same path.
+    pub(crate) site_files: Files,
+}
+
+/// Makes every machine output.
+pub(crate) fn machine(config: &SiteConfig, inputs: MachineInputs) -> Machine {
+    let MachineInputs {
+        mut sitemap,
+        redirects,
+        feeds: sections,
+    } = inputs;
+    let feeds = sections
+        .iter()
+        .map(|f| {
+            let xml = feeds::atom(
+                &format!("{} — {}", f.title, config.title),
+                &config.absolute(&f.path),
+                &f.url,
+                &f.entries,
+            );
+            (f.path.trim_start_matches('/').to_string(), xml.into_bytes())
+        })
+        .collect();
+    sitemap.sort();
+    let site_files = Files::from([
+        (
+            "sitemap.xml".to_string(),
+            feeds::sitemap(&sitemap).into_bytes(),
+        ),
+        (
+            "robots.txt".to_string(),
+            feeds::robots(&config.base_url).into_bytes(),
+        ),
+        (
+            "_redirects".to_string(),
+            feeds::redirects(&redirects).into_bytes(),
+        ),
+    ]);
+    Machine { feeds, site_files }
+}
