@@ -12,7 +12,7 @@ use crate::error::BuildError;
 
 /// How templates refer to a static file.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct AssetRef {
+pub(crate) struct AssetRef {
     /// The URL path of the (possibly fingerprinted) file.
     pub url: String,
     /// `sha384-…`, for the `integrity` attribute.
@@ -21,7 +21,7 @@ pub struct AssetRef {
 
 /// Static files by their source path (`css/site.css`).
 #[derive(Debug, Default, Clone)]
-pub struct Assets {
+pub(crate) struct Assets {
     /// What templates see.
     pub refs: BTreeMap<String, AssetRef>,
     /// Output files: path relative to the output folder, bytes.
@@ -29,7 +29,7 @@ pub struct Assets {
 }
 
 /// Reads every file under each folder (later folders win) and fingerprints CSS and JS.
-pub fn collect(sources: &[(PathBuf, Vec<(String, PathBuf)>)]) -> Result<Assets, BuildError> {
+pub(crate) fn collect(sources: &[(PathBuf, Vec<(String, PathBuf)>)]) -> Result<Assets, BuildError> {
     let mut assets = Assets::default();
     for (_, files) in sources {
         for (rel, path) in files {
@@ -41,7 +41,7 @@ pub fn collect(sources: &[(PathBuf, Vec<(String, PathBuf)>)]) -> Result<Assets, 
 }
 
 /// Adds one file.
-pub fn add(assets: &mut Assets, rel: &str, bytes: Vec<u8>) {
+pub(crate) fn add(assets: &mut Assets, rel: &str, bytes: Vec<u8>) {
     let digest = Sha384::digest(&bytes);
     let integrity = format!(
         "sha384-{}",
@@ -67,7 +67,7 @@ pub fn add(assets: &mut Assets, rel: &str, bytes: Vec<u8>) {
 }
 
 /// Lists the files below `dir` as (relative path, absolute path); empty if it does not exist.
-pub fn list(dir: &Path) -> Result<Vec<(String, PathBuf)>, BuildError> {
+pub(crate) fn list(dir: &Path) -> Result<Vec<(String, PathBuf)>, BuildError> {
     let mut out = Vec::new();
     if !dir.is_dir() {
         return Ok(out);

@@ -36,7 +36,7 @@ pub(crate) enum Refill {
     Signature {
         petition: Box<Petition>,
         today: String,
-        values: FormValues,
+        values: Box<FormValues>,
     },
     /// The letter form.
     Letter { values: Box<LetterValues> },

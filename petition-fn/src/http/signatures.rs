@@ -58,7 +58,7 @@ pub(crate) async fn sign(
         Verdict::Invalid(errors) => {
             return Err(Refusal::Invalid {
                 refill: Some(Refill::Signature {
-                    values: values(&raw),
+                    values: Box::new(values(&raw)),
                     petition: Box::new(petition),
                     today,
                 }),

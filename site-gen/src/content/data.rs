@@ -5,7 +5,10 @@ use std::path::Path;
 use crate::error::{Diagnostic, line_col};
 
 /// Reads one data file; `None` for files that are not data (other extensions).
-pub fn load(root: &Path, path: &Path) -> Result<Option<(String, serde_json::Value)>, Diagnostic> {
+pub(crate) fn load(
+    root: &Path,
+    path: &Path,
+) -> Result<Option<(String, serde_json::Value)>, Diagnostic> {
     let shown = super::shown_path(root, path);
     let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
         return Ok(None);

@@ -9,7 +9,7 @@ use crate::error::{Diagnostic, line_col};
 /// How a section orders its pages.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum SortBy {
+pub(crate) enum SortBy {
     /// By `weight`, lightest first (the default).
     #[default]
     Weight,
@@ -22,7 +22,7 @@ pub enum SortBy {
 /// A petition declared by a page: the single source of truth the function loads.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct PetitionMeta {
+pub(crate) struct PetitionMeta {
     /// Stable identifier used in API paths.
     pub id: String,
     /// Its title.
@@ -43,7 +43,7 @@ pub struct PetitionMeta {
 /// The keys a page or section may set.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct FrontMatter {
+pub(crate) struct FrontMatter {
     /// The title (required).
     pub title: Option<String>,
     /// A one-sentence description for search engines and link previews.
@@ -83,7 +83,7 @@ pub struct FrontMatter {
 
 /// A file split into its front matter and body.
 #[derive(Debug)]
-pub struct Split<'a> {
+pub(crate) struct Split<'a> {
     /// The parsed front matter.
     pub meta: FrontMatter,
     /// The Markdown after the closing `+++`.
@@ -93,7 +93,7 @@ pub struct Split<'a> {
 }
 
 /// Splits and parses a content file. `file` names it in errors.
-pub fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
+pub(crate) fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
     let text_no_bom = text.strip_prefix('\u{feff}').unwrap_or(text);
     let Some(rest) = text_no_bom
         .strip_prefix("+++\n")

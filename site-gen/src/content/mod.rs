@@ -1,7 +1,7 @@
 //! Loading `content/`: pages, sections, partials, data files and co-located static files.
 
-pub mod data;
-pub mod front_matter;
+pub(crate) mod data;
+pub(crate) mod front_matter;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,11 +10,11 @@ use rayon::prelude::*;
 
 use crate::config::SiteConfig;
 use crate::error::{BuildError, Diagnostic};
-pub use front_matter::{FrontMatter, PetitionMeta, SortBy};
+pub(crate) use front_matter::{FrontMatter, PetitionMeta, SortBy};
 
 /// Whether an entry is a page or a section (`_index.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// A single page.
     Page,
     /// A folder with `_index.md`, listing its pages.
@@ -23,7 +23,7 @@ pub enum Kind {
 
 /// A page or section, loaded but not yet rendered.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Page or section.
     pub kind: Kind,
     /// The `@/` path: relative to `content/`, with `/` separators (`petition/_index.md`).
@@ -46,14 +46,14 @@ pub struct Entry {
 
 impl Entry {
     /// The title (front matter validation guarantees it).
-    pub fn title(&self) -> &str {
+    pub(crate) fn title(&self) -> &str {
         self.meta.title.as_deref().unwrap_or_default()
     }
 }
 
 /// Everything read from `content/`.
 #[derive(Debug, Default)]
-pub struct Content {
+pub(crate) struct Content {
     /// Pages and sections by `rel`, drafts removed unless asked for.
     pub entries: BTreeMap<String, Entry>,
     /// Partials (`_name.md` files) by `rel`.
@@ -66,12 +66,15 @@ pub struct Content {
 
 impl Content {
     /// Looks up an entry by an `@/` link target (`@/a/b.md`, with or without the `@/`).
-    pub fn resolve(&self, target: &str) -> Option<&Entry> {
+    pub(crate) fn resolve(&self, target: &str) -> Option<&Entry> {
         self.entries.get(target.trim_start_matches("@/"))
     }
 
     /// The pages and sections directly inside a section, by `rel`.
-    pub fn children_of<'a>(&'a self, section_rel: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
+    pub(crate) fn children_of<'a>(
+        &'a self,
+        section_rel: &'a str,
+    ) -> impl Iterator<Item = &'a Entry> + 'a {
         self.entries
             .values()
             .filter(move |e| e.parent.as_deref() == Some(section_rel))
@@ -80,7 +83,7 @@ impl Content {
 
 impl Content {
     /// The pages of a section, in the order its `sort_by` asks for.
-    pub fn sorted_pages<'a>(&'a self, section: &'a Entry) -> Vec<&'a Entry> {
+    pub(crate) fn sorted_pages<'a>(&'a self, section: &'a Entry) -> Vec<&'a Entry> {
         let mut pages: Vec<&Entry> = self
             .children_of(&section.rel)
             .filter(|e| e.kind == Kind::Page)
@@ -91,7 +94,7 @@ impl Content {
 }
 
 /// Sorts pages: by weight (then title), by date (newest first, then title) or by title.
-pub fn sort_entries(pages: &mut [&Entry], by: SortBy) {
+pub(crate) fn sort_entries(pages: &mut [&Entry], by: SortBy) {
     match by {
         SortBy::Weight => pages.sort_by(|a, b| {
             a.meta
@@ -113,7 +116,7 @@ pub fn sort_entries(pages: &mut [&Entry], by: SortBy) {
 }
 
 /// Reads every file under `content_dir`. `root` is the site root, for file names in errors.
-pub fn load(
+pub(crate) fn load(
     root: &Path,
     content_dir: &Path,
     config: &SiteConfig,
@@ -305,7 +308,7 @@ fn url_path(rel: &str, kind: Kind, slug: Option<&str>, lang: &str, config: &Site
 }
 
 /// Lower-cases and replaces anything but letters and digits with single dashes.
-pub fn slugify(text: &str) -> String {
+pub(crate) fn slugify(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut dash = false;
     for c in text.chars().flat_map(char::to_lowercase) {
@@ -387,7 +390,7 @@ fn check_unique_paths(content: &Content, problems: &mut Vec<Diagnostic>) {
 }
 
 /// A path below `base` written with `/` separators (`a/b.md`).
-pub fn rel_path(base: &Path, path: &Path) -> String {
+pub(crate) fn rel_path(base: &Path, path: &Path) -> String {
     path.strip_prefix(base)
         .unwrap_or(path)
         .components()
@@ -397,7 +400,7 @@ pub fn rel_path(base: &Path, path: &Path) -> String {
 }
 
 /// A path as shown to editors: relative to the site root when inside it.
-pub fn shown_path(root: &Path, path: &Path) -> PathBuf {
+pub(crate) fn shown_path(root: &Path, path: &Path) -> PathBuf {
     path.strip_prefix(root).unwrap_or(path).to_path_buf()
 }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 /// One component call found in a body.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Call {
+pub(crate) struct Call {
     /// The component's name.
     pub name: String,
     /// Its arguments as the editor wrote them.
@@ -22,7 +22,7 @@ pub struct Call {
 
 /// A syntax problem in a call, at a line and column of the body.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CallError {
+pub(crate) struct CallError {
     /// Line, from 1.
     pub line: usize,
     /// Column, from 1.
@@ -35,7 +35,7 @@ pub struct CallError {
 
 /// The body with each call replaced by [`placeholder`] (line numbers are kept), and the calls.
 #[derive(Debug, Default)]
-pub struct Extracted {
+pub(crate) struct Extracted {
     /// The Markdown to render.
     pub markdown: String,
     /// The calls, in order; call `i` is at `placeholder(i)`.
@@ -43,12 +43,12 @@ pub struct Extracted {
 }
 
 /// The HTML comment standing for call `i` in the Markdown until it is rendered.
-pub fn placeholder(i: usize) -> String {
+pub(crate) fn placeholder(i: usize) -> String {
     format!("<!--sg-component-{i}-->")
 }
 
 /// Finds the calls in a Markdown body.
-pub fn extract(body: &str) -> Result<Extracted, Vec<CallError>> {
+pub(crate) fn extract(body: &str) -> Result<Extracted, Vec<CallError>> {
     let mut out = Extracted::default();
     let mut errors = Vec::new();
     let mut fence: Option<String> = None;

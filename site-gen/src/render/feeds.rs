@@ -6,7 +6,7 @@ use contract::html::escape;
 
 /// An entry of a feed.
 #[derive(Debug, Clone)]
-pub struct FeedEntry {
+pub(crate) struct FeedEntry {
     /// Title.
     pub title: String,
     /// Absolute URL.
@@ -28,7 +28,7 @@ fn rfc3339(date: &str) -> String {
 }
 
 /// A sitemap of absolute URLs with optional last-modified dates.
-pub fn sitemap(urls: &[(String, Option<String>)]) -> String {
+pub(crate) fn sitemap(urls: &[(String, Option<String>)]) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
@@ -44,13 +44,13 @@ pub fn sitemap(urls: &[(String, Option<String>)]) -> String {
 }
 
 /// `robots.txt`: everything but the API may be indexed.
-pub fn robots(base_url: &str) -> String {
+pub(crate) fn robots(base_url: &str) -> String {
     let api = contract::api::BASE;
     format!("User-agent: *\nDisallow: {api}/\nAllow: /\n\nSitemap: {base_url}/sitemap.xml\n")
 }
 
 /// An Atom feed.
-pub fn atom(title: &str, feed_url: &str, site_url: &str, entries: &[FeedEntry]) -> String {
+pub(crate) fn atom(title: &str, feed_url: &str, site_url: &str, entries: &[FeedEntry]) -> String {
     let updated = entries
         .iter()
         .map(|e| e.updated.clone().unwrap_or_else(|| e.date.clone()))
@@ -85,7 +85,7 @@ pub fn atom(title: &str, feed_url: &str, site_url: &str, entries: &[FeedEntry]) 
 }
 
 /// The redirects file the CDN step applies: `FROM TO 301` per line.
-pub fn redirects(pairs: &[(String, String)]) -> String {
+pub(crate) fn redirects(pairs: &[(String, String)]) -> String {
     pairs
         .iter()
         .map(|(from, to)| format!("{from} {to} 301\n"))

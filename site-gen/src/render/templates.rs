@@ -10,11 +10,11 @@ use crate::assets::AssetRef;
 use crate::error::{BuildError, Diagnostic};
 
 /// Interface strings: language → key → text.
-pub type Strings = BTreeMap<String, BTreeMap<String, String>>;
+pub(crate) type Strings = BTreeMap<String, BTreeMap<String, String>>;
 
 /// A theme read from disk.
 #[derive(Debug, Clone)]
-pub struct Theme {
+pub(crate) struct Theme {
     /// The theme folder.
     pub dir: PathBuf,
     /// Template name (`page.html`) → source.
@@ -24,13 +24,13 @@ pub struct Theme {
 }
 
 /// Where a template name lives, for error messages.
-pub fn template_file(theme_dir: &Path, name: &str) -> PathBuf {
+pub(crate) fn template_file(theme_dir: &Path, name: &str) -> PathBuf {
     theme_dir.join("templates").join(name)
 }
 
 impl Theme {
     /// Reads `themes/<name>/` under `root`.
-    pub fn load(root: &Path, name: &str) -> Result<Self, BuildError> {
+    pub(crate) fn load(root: &Path, name: &str) -> Result<Self, BuildError> {
         let dir = root.join("themes").join(name);
         let shown = dir.strip_prefix(root).unwrap_or(&dir).to_path_buf();
         if !dir.is_dir() {
@@ -89,7 +89,7 @@ impl Theme {
 
 /// What the template functions look things up in.
 #[derive(Debug, Default)]
-pub struct Lookups {
+pub(crate) struct Lookups {
     /// Static files by source path.
     pub assets: BTreeMap<String, AssetRef>,
     /// Content `rel` (`a/b.md`) → URL path, and site paths that exist.
@@ -103,7 +103,7 @@ pub struct Lookups {
 }
 
 /// Compiles the theme's templates and registers `asset`, `url` and `t`.
-pub fn compile(theme: &Theme, lookups: Arc<Lookups>) -> Result<Tera, BuildError> {
+pub(crate) fn compile(theme: &Theme, lookups: Arc<Lookups>) -> Result<Tera, BuildError> {
     let mut tera = Tera::new();
     tera.autoescape_on(vec![".html", ".xml"]);
     // Converted once: templates call asset() on every page.
@@ -158,7 +158,7 @@ pub fn compile(theme: &Theme, lookups: Arc<Lookups>) -> Result<Tera, BuildError>
 }
 
 /// Resolves `@/a.md` or a site path (`/tags/`) to a URL path.
-pub fn resolve_url(l: &Lookups, path: &str) -> Option<String> {
+pub(crate) fn resolve_url(l: &Lookups, path: &str) -> Option<String> {
     if let Some(rel) = path.strip_prefix("@/") {
         let (rel, anchor) = match rel.split_once('#') {
             Some((r, a)) => (r, Some(a)),
@@ -174,7 +174,7 @@ pub fn resolve_url(l: &Lookups, path: &str) -> Option<String> {
 }
 
 /// Turns a Tera error into a diagnostic naming the template file, line and column.
-pub fn diagnose(theme_dir: &Path, err: &tera::Error, help: &str) -> Diagnostic {
+pub(crate) fn diagnose(theme_dir: &Path, err: &tera::Error, help: &str) -> Diagnostic {
     use std::error::Error as _;
     match err.kind() {
         tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {

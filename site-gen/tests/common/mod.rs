@@ -6,11 +6,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-pub fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     for item in walkdir::WalkDir::new(from) {
         let item = item.expect("walk");
         let rel = item.path().strip_prefix(from).expect("prefix");
@@ -23,12 +23,12 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-pub struct Fixture {
+pub(crate) struct Fixture {
     dir: tempfile::TempDir,
 }
 
 impl Fixture {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         copy_dir(&repo().join("themes"), &dir.path().join("themes"));
         copy_dir(
@@ -61,22 +61,22 @@ impl Fixture {
         f
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    pub fn write(&self, rel: &str, text: &str) {
+    pub(crate) fn write(&self, rel: &str, text: &str) {
         let p = self.path().join(rel);
         std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
         std::fs::write(p, text).expect("write");
     }
 
-    pub fn read(&self, rel: &str) -> String {
+    pub(crate) fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.path().join("public").join(rel))
             .unwrap_or_else(|e| panic!("{rel}: {e}"))
     }
 
-    pub fn run(&self, args: &[&str]) -> (bool, String, String) {
+    pub(crate) fn run(&self, args: &[&str]) -> (bool, String, String) {
         let out = Command::new(env!("CARGO_BIN_EXE_site-gen"))
             .args(args)
             .arg("--root")
@@ -90,7 +90,7 @@ impl Fixture {
         )
     }
 
-    pub fn build(&self) -> (bool, String, String) {
+    pub(crate) fn build(&self) -> (bool, String, String) {
         self.run(&["build"])
     }
 }
