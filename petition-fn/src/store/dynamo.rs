@@ -585,7 +585,7 @@ impl DynamoStore {
                     for (name, value) in item {
                         let Ok(text) = value.as_n() else { continue };
                         let Ok(v) = text.parse::<u64>() else { continue };
-                        super::local::add_letter_count(&mut counts, name, v);
+                        super::counts::add_letter_count(&mut counts, name, v);
                     }
                 }
                 match page.last_evaluated_key() {

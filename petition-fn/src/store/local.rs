@@ -9,7 +9,8 @@
 //! - `signatures`: `(petition, hash)` → the [`SignatureRecord`] as JSON;
 //! - `counts`: `(petition, country)` → count, with the empty country `""` holding the total;
 //! - `letters`: `(state, hash, letter hash)` → the [`LetterRecord`] as JSON;
-//! - `letter_counts`: `s_<STATE>` / `b_<bioguide>` → count (the DynamoDB attribute names).
+//! - `letter_counts`: `s_<STATE>` / `b_<bioguide>` → count (the counter names of `store::counts`,
+//!   shared with the DynamoDB store);
 //!
 //! [`Store::forget`] deletes a person's records and decrements their counters in one write
 //! transaction; a counter that reaches zero is removed.
@@ -22,6 +23,7 @@ use std::sync::Arc;
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
+use super::counts::{add_letter_count, letter_counters};
 use super::{
     Counts, Forgotten, LetterCounts, LetterFilter, LetterRecord, SignOutcome, SignatureRecord,
     Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
@@ -174,9 +176,7 @@ impl LocalStore {
             }
             letters.insert(key, value.as_slice()).map_err(db_err)?;
             let mut counts = txn.open_table(LETTER_COUNTS).map_err(db_err)?;
-            let names = std::iter::once(format!("s_{}", rec.state))
-                .chain(rec.senators.iter().map(|b| format!("b_{b}")));
-            for name in names {
+            for name in letter_counters(&rec.state, &rec.senators) {
                 let now = counts
                     .get(name.as_str())
                     .map_err(db_err)?
@@ -279,9 +279,7 @@ impl LocalStore {
                 letters
                     .remove((state.as_str(), hash, letter_hash.as_str()))
                     .map_err(db_err)?;
-                let names = std::iter::once(format!("s_{state}"))
-                    .chain(senators.iter().map(|b| format!("b_{b}")));
-                for name in names {
+                for name in letter_counters(state, senators) {
                     let now = counts
                         .get(name.as_str())
                         .map_err(db_err)?
@@ -312,16 +310,6 @@ impl LocalStore {
         tokio::task::spawn_blocking(move || f(&this))
             .await
             .map_err(|e| StoreError::Other(format!("store task failed: {e}")))?
-    }
-}
-
-/// Adds one counter (`s_<STATE>` or `b_<bioguide>`) to the counts; other names are ignored.
-pub(crate) fn add_letter_count(counts: &mut LetterCounts, name: &str, value: u64) {
-    if let Some(state) = name.strip_prefix("s_") {
-        *counts.by_state.entry(state.to_owned()).or_insert(0) += value;
-        counts.total += value;
-    } else if let Some(senator) = name.strip_prefix("b_") {
-        *counts.by_senator.entry(senator.to_owned()).or_insert(0) += value;
     }
 }
 

@@ -4,7 +4,8 @@
 //!   without AWS;
 //! - `dynamo::DynamoStore` (feature `dynamodb`): the production store.
 //!
-//! Both pass the same conformance suite (`store::conformance`, run by `cargo test`).
+//! Both pass the same conformance suite (`store::conformance`, run by `cargo test`), and share
+//! the letter counter names (`store::counts`).
 //!
 //! Signing is idempotent: the same (petition, dedup hash) is stored and counted once, whether
 //! two requests race or one is retried. The store never sees a plaintext address: only the
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(test)]
 pub(crate) mod conformance;
+pub(crate) mod counts;
 #[cfg(feature = "dynamodb")]
 pub mod dynamo;
 pub mod local;
