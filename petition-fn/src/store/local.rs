@@ -25,8 +25,8 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::counts::{add_letter_count, letter_counters};
 use super::{
-    Counts, Forgotten, LetterCounts, LetterFilter, LetterRecord, SignOutcome, SignatureRecord,
-    Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
+    Counts, Detail, Forgotten, LetterCounts, LetterFilter, LetterRecord, SignOutcome,
+    SignatureRecord, Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
 };
 use crate::domain::time::unix_seconds;
 
@@ -57,16 +57,31 @@ impl std::fmt::Debug for LocalStore {
 
 fn db_err(e: impl Into<redb::Error>) -> StoreError {
     match e.into() {
-        redb::Error::Io(io) => StoreError::Unavailable(format!("disk error: {io}")),
-        other => StoreError::Other(other.to_string()),
+        redb::Error::Io(io) => StoreError::Unavailable(Detail::caused_by(
+            "the database file could not be read or written (disk error)",
+            io,
+        )),
+        other => StoreError::Other(Detail::caused_by("the embedded database failed", other)),
     }
+}
+
+/// A stored record that does not parse back.
+fn damaged(what: &str, e: serde_json::Error) -> StoreError {
+    StoreError::Other(Detail::caused_by(format!("a stored {what} is damaged"), e))
+}
+
+fn unencodable(e: serde_json::Error) -> StoreError {
+    StoreError::Other(Detail::caused_by("a record could not be encoded", e))
 }
 
 impl LocalStore {
     /// Opens (creating when missing) `<data_dir>/petitions.redb`. Blocking.
     pub fn open_in(data_dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
-            StoreError::Unavailable(format!("cannot create {}: {e}", data_dir.display()))
+            StoreError::Unavailable(Detail::caused_by(
+                format!("cannot create {}", data_dir.display()),
+                e,
+            ))
         })?;
         Self::open(&data_dir.join(DB_FILE))
     }
@@ -74,11 +89,14 @@ impl LocalStore {
     /// Opens (creating when missing) a database file. Blocking.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let db = Database::create(path).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Unavailable(format!(
+            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Unavailable(Detail::new(format!(
                 "{} is already open in another process (is another `serve` running with the same --data-dir?)",
                 path.display()
+            ))),
+            other => StoreError::Other(Detail::caused_by(
+                format!("cannot open {}", path.display()),
+                other,
             )),
-            other => StoreError::Other(format!("cannot open {}: {other}", path.display())),
         })?;
         // Create the tables up front so that readers never meet a missing table.
         let txn = db.begin_write().map_err(db_err)?;
@@ -99,7 +117,7 @@ impl LocalStore {
     }
 
     fn sign_blocking(&self, rec: &SignatureRecord) -> Result<SignOutcome, StoreError> {
-        let value = serde_json::to_vec(rec).map_err(|e| StoreError::Other(e.to_string()))?;
+        let value = serde_json::to_vec(rec).map_err(unencodable)?;
         let txn = self.db.begin_write().map_err(db_err)?;
         {
             let mut sigs = txn.open_table(SIGNATURES).map_err(db_err)?;
@@ -150,8 +168,8 @@ impl LocalStore {
             if key.value().0 != petition {
                 break;
             }
-            let rec: SignatureRecord = serde_json::from_slice(value.value())
-                .map_err(|e| StoreError::Other(format!("a stored signature is damaged: {e}")))?;
+            let rec: SignatureRecord =
+                serde_json::from_slice(value.value()).map_err(|e| damaged("signature", e))?;
             if rec.expires_at > now {
                 out.push(rec);
             }
@@ -160,7 +178,7 @@ impl LocalStore {
     }
 
     fn send_letter_blocking(&self, rec: &LetterRecord) -> Result<SignOutcome, StoreError> {
-        let value = serde_json::to_vec(rec).map_err(|e| StoreError::Other(e.to_string()))?;
+        let value = serde_json::to_vec(rec).map_err(unencodable)?;
         let txn = self.db.begin_write().map_err(db_err)?;
         {
             let mut letters = txn.open_table(LETTERS).map_err(db_err)?;
@@ -218,8 +236,8 @@ impl LocalStore {
             {
                 break;
             }
-            let rec: LetterRecord = serde_json::from_slice(value.value())
-                .map_err(|e| StoreError::Other(format!("a stored letter is damaged: {e}")))?;
+            let rec: LetterRecord =
+                serde_json::from_slice(value.value()).map_err(|e| damaged("letter", e))?;
             if rec.expires_at > now && filter.matches(&rec) {
                 out.push(rec);
             }
@@ -240,10 +258,8 @@ impl LocalStore {
                 let (key, value) = entry.map_err(db_err)?;
                 let (petition, h) = key.value();
                 if h == hash {
-                    let rec: SignatureRecord =
-                        serde_json::from_slice(value.value()).map_err(|e| {
-                            StoreError::Other(format!("a stored signature is damaged: {e}"))
-                        })?;
+                    let rec: SignatureRecord = serde_json::from_slice(value.value())
+                        .map_err(|e| damaged("signature", e))?;
                     doomed.push((petition.to_owned(), rec.country));
                 }
             }
@@ -268,9 +284,8 @@ impl LocalStore {
                 let (key, value) = entry.map_err(db_err)?;
                 let (state, h, letter_hash) = key.value();
                 if h == hash {
-                    let rec: LetterRecord = serde_json::from_slice(value.value()).map_err(|e| {
-                        StoreError::Other(format!("a stored letter is damaged: {e}"))
-                    })?;
+                    let rec: LetterRecord =
+                        serde_json::from_slice(value.value()).map_err(|e| damaged("letter", e))?;
                     doomed.push((state.to_owned(), letter_hash.to_owned(), rec.senators));
                 }
             }
@@ -309,7 +324,7 @@ impl LocalStore {
         let this = self.clone();
         tokio::task::spawn_blocking(move || f(&this))
             .await
-            .map_err(|e| StoreError::Other(format!("store task failed: {e}")))?
+            .map_err(|e| StoreError::Other(Detail::caused_by("the store task failed", e)))?
     }
 }
 
@@ -404,7 +419,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let _first = LocalStore::open_in(dir.path()).expect("opens");
         match LocalStore::open_in(dir.path()) {
-            Err(StoreError::Unavailable(msg)) => assert!(msg.contains("already open"), "{msg}"),
+            Err(StoreError::Unavailable(d)) => assert!(d.what().contains("already open"), "{d}"),
             other => panic!("expected a clear error, got {other:?}"),
         }
     }
