@@ -5,7 +5,7 @@
 //! - `dynamo::DynamoStore` (feature `dynamodb`): the production store.
 //!
 //! Both pass the same conformance suite (`store::conformance`, run by `cargo test`), and share
-//! the letter counter names (`store::counts`).
+//! the letter counter names (`store::counts`). [`testing`] is test support for DynamoDB Local.
 //!
 //! Signing is idempotent: the same (petition, dedup hash) is stored and counted once, whether
 //! two requests race or one is retried. The store never sees a plaintext address: only the
@@ -28,6 +28,7 @@ pub(crate) mod counts;
 #[cfg(feature = "dynamodb")]
 pub mod dynamo;
 pub mod local;
+pub mod testing;
 
 /// How long a signature or a letter (its encrypted personal data) is kept after it was made:
 /// two years.
@@ -293,10 +294,9 @@ mod tests {
     #[cfg(not(feature = "dynamodb"))]
     #[test]
     fn dynamodb_suite_is_not_silently_skipped() {
-        assert!(
-            std::env::var("REQUIRE_DYNAMODB").as_deref() != Ok("1"),
-            "REQUIRE_DYNAMODB=1 but petition-fn was built without the `dynamodb` feature: run `cargo test -p petition-fn --all-features` with DYNAMODB_ENDPOINT set"
+        super::testing::skip(
+            "the DynamoDB store suite",
+            "petition-fn was built without the `dynamodb` feature (run `cargo test -p petition-fn --all-features` with DYNAMODB_ENDPOINT set)",
         );
-        println!("SKIPPED the DynamoDB store suite: built without the `dynamodb` feature");
     }
 }

@@ -3,13 +3,11 @@
 //!
 //! Without `DYNAMODB_ENDPOINT` each test prints that it was skipped and passes, unless
 //! `REQUIRE_DYNAMODB=1`, when it fails: the test run of record must not skip them silently.
-//! Each test creates its own uniquely named table with [`init_table`].
+//! Each test creates its own uniquely named table with [`init_table`] (`store::testing`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::admin::table_spec;
@@ -17,54 +15,7 @@ use super::items::{self, blob, letter_from_item, n, s, signature_from_item};
 use super::keys::{self, Key, shard_of};
 use super::*;
 use crate::store::conformance;
-
-/// The endpoint of DynamoDB Local, or `None` (after printing why) when the test is skipped.
-pub(crate) fn endpoint(test: &str) -> Option<String> {
-    match std::env::var("DYNAMODB_ENDPOINT") {
-        Ok(ep) if !ep.trim().is_empty() => Some(ep),
-        _ => {
-            assert!(
-                std::env::var("REQUIRE_DYNAMODB").as_deref() != Ok("1"),
-                "REQUIRE_DYNAMODB=1 but DYNAMODB_ENDPOINT is not set: start DynamoDB Local and set DYNAMODB_ENDPOINT (e.g. http://127.0.0.1:8000) to run {test}"
-            );
-            println!(
-                "SKIPPED {test}: DYNAMODB_ENDPOINT is not set (set it to DynamoDB Local's URL)"
-            );
-            None
-        }
-    }
-}
-
-/// A client for DynamoDB Local with dummy credentials.
-pub(crate) fn local_client(endpoint: &str) -> Client {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new(
-            "test",
-            "test",
-            None,
-            None,
-            "dynamodb-local",
-        ))
-        .build();
-    Client::from_conf(config)
-}
-
-/// A store on a fresh table, or `None` when skipped.
-async fn store_or_skip(test: &str) -> Option<DynamoStore> {
-    let endpoint = endpoint(test)?;
-    let client = local_client(&endpoint);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let table = format!("petitions-test-{test}-{}-{nanos}", std::process::id());
-    init_table(&client, &table)
-        .await
-        .expect("creates the table");
-    Some(DynamoStore::new(client, table))
-}
+use crate::store::testing::{local_client, store_or_skip};
 
 macro_rules! conformance_tests {
     ($($case:ident),* $(,)?) => {$(
