@@ -20,10 +20,9 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use axum::body::Bytes;
 use axum::http::{Method, Request, header};
 use contract::bundle::SiteBundle;
@@ -33,7 +32,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use petition_fn::protect::SignerKeys;
 use petition_fn::store::SignatureRecord;
-use petition_fn::store::dynamo::{DynamoStore, init_table};
+use petition_fn::store::dynamo::DynamoStore;
+use petition_fn::store::testing;
 use petition_fn::{AppState, local_state, standalone_app};
 use serde_json::json;
 
@@ -211,23 +211,6 @@ async fn run(state: AppState, tag: &str, n: usize, concurrency: usize) -> anyhow
     })
 }
 
-/// A DynamoDB Local client with dummy credentials.
-fn dynamodb_local(endpoint: &str) -> aws_sdk_dynamodb::Client {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new(
-            "bench",
-            "bench",
-            None,
-            None,
-            "dynamodb-local",
-        ))
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(config)
-}
-
 /// The write units DynamoDB reports for one new signature (and one repeat).
 async fn measure_units(store: &DynamoStore, keys: &SignerKeys) -> anyhow::Result<()> {
     let rec = SignatureRecord {
@@ -256,9 +239,6 @@ async fn main() -> anyhow::Result<()> {
     let n = setting("BENCH_SIGNATURES", 2_000)?;
     let concurrency = setting("BENCH_CONCURRENCY", 32)?.max(1);
     let bundle = bundle()?;
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
 
     let dir = tempfile::tempdir()?;
     let state = local_state(dir.path(), bundle.clone()).await?;
@@ -268,27 +248,20 @@ async fn main() -> anyhow::Result<()> {
         bail!("the embedded store did not accept and count every signature");
     }
 
-    match std::env::var("DYNAMODB_ENDPOINT") {
-        Ok(endpoint) if !endpoint.trim().is_empty() => {
-            let client = dynamodb_local(&endpoint);
-            let table = format!("petitions-bench-{}-{nanos}", std::process::id());
-            init_table(&client, &table).await?;
-            let store = DynamoStore::new(client.clone(), &table);
-            let mut secret = [0u8; 32];
-            getrandom::fill(&mut secret).map_err(|e| anyhow::anyhow!("random: {e}"))?;
-            let keys = SignerKeys::from_secret(&secret)?;
-            measure_units(&store, &keys).await?;
-            let state = AppState::new(Arc::new(store), keys, bundle);
-            let figures = run(state, "dynamodb", n, concurrency).await?;
-            report("dynamodb-local", &figures, concurrency);
-            let _ = client.delete_table().table_name(&table).send().await;
-            if figures.ok != n || figures.counted != n as u64 {
-                bail!("DynamoDB Local did not accept and count every signature");
-            }
+    if let Some(endpoint) = testing::endpoint_or_skip("sign [dynamodb-local]") {
+        let store = testing::fresh_store(&endpoint, "petitions-bench").await;
+        let (client, table) = (store.client().clone(), store.table().to_owned());
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret).map_err(|e| anyhow::anyhow!("random: {e}"))?;
+        let keys = SignerKeys::from_secret(&secret)?;
+        measure_units(&store, &keys).await?;
+        let state = AppState::new(Arc::new(store), keys, bundle);
+        let figures = run(state, "dynamodb", n, concurrency).await?;
+        report("dynamodb-local", &figures, concurrency);
+        let _ = client.delete_table().table_name(&table).send().await;
+        if figures.ok != n || figures.counted != n as u64 {
+            bail!("DynamoDB Local did not accept and count every signature");
         }
-        _ => eprintln!(
-            "sign [dynamodb-local]: SKIPPED (set DYNAMODB_ENDPOINT to DynamoDB Local's URL)"
-        ),
     }
     Ok(())
 }

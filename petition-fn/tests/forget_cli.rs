@@ -199,32 +199,13 @@ fn a_bad_address_or_a_missing_key_is_a_clear_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forgets_in_dynamodb() {
-    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
-    use petition_fn::store::dynamo::{DynamoStore, init_table};
+    use petition_fn::store::testing;
 
-    let endpoint = match std::env::var("DYNAMODB_ENDPOINT") {
-        Ok(ep) if !ep.trim().is_empty() => ep,
-        _ => {
-            assert!(
-                std::env::var("REQUIRE_DYNAMODB").as_deref() != Ok("1"),
-                "REQUIRE_DYNAMODB=1 but DYNAMODB_ENDPOINT is not set"
-            );
-            println!("SKIPPED forgets_in_dynamodb: DYNAMODB_ENDPOINT is not set");
-            return;
-        }
+    let Some(endpoint) = testing::endpoint_or_skip("forgets_in_dynamodb") else {
+        return;
     };
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(&endpoint)
-        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
-        .build();
-    let client = aws_sdk_dynamodb::Client::from_conf(config);
-    let table = format!("forget-cli-{}", std::process::id());
-    init_table(&client, &table)
-        .await
-        .expect("creates the table");
-    let store = DynamoStore::new(client, table.clone());
+    let store = testing::fresh_store(&endpoint, "forget-cli").await;
+    let table = store.table().to_owned();
     fill(&store).await;
     let empty = tempfile::tempdir().expect("tempdir");
     let run = || {

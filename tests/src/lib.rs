@@ -853,45 +853,27 @@ pub async fn dynamo_state(test: &str) -> Option<(AppState, TempDir)> {
 #[cfg(feature = "dynamodb")]
 mod dynamo {
     use std::sync::Arc;
-    use std::time::{SystemTime, UNIX_EPOCH};
 
-    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
     use contract::bundle::SiteBundle;
     use petition_fn::AppState;
     use petition_fn::protect::SignerKeys;
-    use petition_fn::store::dynamo::{DynamoStore, init_table};
+    use petition_fn::store::testing;
     use tempfile::TempDir;
 
     use super::skip_or_fail;
 
     pub(super) async fn state(test: &str) -> Option<(AppState, TempDir)> {
-        let endpoint = match std::env::var("DYNAMODB_ENDPOINT") {
-            Ok(ep) if !ep.trim().is_empty() => ep,
-            _ => {
-                skip_or_fail(
-                    test,
-                    "DYNAMODB_ENDPOINT is not set (start DynamoDB Local and set it to its URL)",
-                );
-                return None;
-            }
+        // Not `testing::endpoint_or_skip`: here REQUIRE_BROWSER=1 also turns a skip into a failure.
+        let Some(endpoint) = testing::endpoint() else {
+            skip_or_fail(
+                test,
+                "DYNAMODB_ENDPOINT is not set (start DynamoDB Local and set it to its URL)",
+            );
+            return None;
         };
-        let config = aws_sdk_dynamodb::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .endpoint_url(&endpoint)
-            .credentials_provider(Credentials::new("test", "test", None, None, "e2e-tests"))
-            .build();
-        let client = aws_sdk_dynamodb::Client::from_conf(config);
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let table = format!("e2e-{test}-{}-{nanos}", std::process::id());
-        init_table(&client, &table)
-            .await
-            .unwrap_or_else(|e| panic!("cannot create table {table} on {endpoint}: {e}"));
+        let store = testing::fresh_store(&endpoint, &format!("e2e-{test}")).await;
         let dir = tempfile::tempdir().expect("creates a temp dir for the signer key");
         let keys = SignerKeys::load_or_create(dir.path()).expect("makes signer keys");
-        let store = DynamoStore::new(client, table);
         Some((
             AppState::new(Arc::new(store), keys, SiteBundle::default()),
             dir,

@@ -9,7 +9,8 @@
 //! - `signatures`: `(petition, hash)` → the [`SignatureRecord`] as JSON;
 //! - `counts`: `(petition, country)` → count, with the empty country `""` holding the total;
 //! - `letters`: `(state, hash, letter hash)` → the [`LetterRecord`] as JSON;
-//! - `letter_counts`: `s_<STATE>` / `b_<bioguide>` → count (the DynamoDB attribute names).
+//! - `letter_counts`: `s_<STATE>` / `b_<bioguide>` → count (the counter names of `store::counts`,
+//!   shared with the DynamoDB store);
 //!
 //! [`Store::forget`] deletes a person's records and decrements their counters in one write
 //! transaction; a counter that reaches zero is removed.
@@ -22,9 +23,10 @@ use std::sync::Arc;
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
+use super::counts::{add_letter_count, letter_counters};
 use super::{
-    Counts, Forgotten, LetterCounts, LetterFilter, LetterRecord, SignOutcome, SignatureRecord,
-    Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
+    Counts, Detail, Forgotten, LetterCounts, LetterFilter, LetterRecord, SignOutcome,
+    SignatureRecord, Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
 };
 use contract::date::unix_seconds;
 
@@ -55,16 +57,31 @@ impl std::fmt::Debug for LocalStore {
 
 fn db_err(e: impl Into<redb::Error>) -> StoreError {
     match e.into() {
-        redb::Error::Io(io) => StoreError::Unavailable(format!("disk error: {io}")),
-        other => StoreError::Other(other.to_string()),
+        redb::Error::Io(io) => StoreError::Unavailable(Detail::caused_by(
+            "the database file could not be read or written (disk error)",
+            io,
+        )),
+        other => StoreError::Other(Detail::caused_by("the embedded database failed", other)),
     }
+}
+
+/// A stored record that does not parse back.
+fn damaged(what: &str, e: serde_json::Error) -> StoreError {
+    StoreError::Other(Detail::caused_by(format!("a stored {what} is damaged"), e))
+}
+
+fn unencodable(e: serde_json::Error) -> StoreError {
+    StoreError::Other(Detail::caused_by("a record could not be encoded", e))
 }
 
 impl LocalStore {
     /// Opens (creating when missing) `<data_dir>/petitions.redb`. Blocking.
     pub fn open_in(data_dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
-            StoreError::Unavailable(format!("cannot create {}: {e}", data_dir.display()))
+            StoreError::Unavailable(Detail::caused_by(
+                format!("cannot create {}", data_dir.display()),
+                e,
+            ))
         })?;
         Self::open(&data_dir.join(DB_FILE))
     }
@@ -72,11 +89,14 @@ impl LocalStore {
     /// Opens (creating when missing) a database file. Blocking.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let db = Database::create(path).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Unavailable(format!(
+            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Unavailable(Detail::new(format!(
                 "{} is already open in another process (is another `serve` running with the same --data-dir?)",
                 path.display()
+            ))),
+            other => StoreError::Other(Detail::caused_by(
+                format!("cannot open {}", path.display()),
+                other,
             )),
-            other => StoreError::Other(format!("cannot open {}: {other}", path.display())),
         })?;
         // Create the tables up front so that readers never meet a missing table.
         let txn = db.begin_write().map_err(db_err)?;
@@ -97,7 +117,7 @@ impl LocalStore {
     }
 
     fn sign_blocking(&self, rec: &SignatureRecord) -> Result<SignOutcome, StoreError> {
-        let value = serde_json::to_vec(rec).map_err(|e| StoreError::Other(e.to_string()))?;
+        let value = serde_json::to_vec(rec).map_err(unencodable)?;
         let txn = self.db.begin_write().map_err(db_err)?;
         {
             let mut sigs = txn.open_table(SIGNATURES).map_err(db_err)?;
@@ -148,8 +168,8 @@ impl LocalStore {
             if key.value().0 != petition {
                 break;
             }
-            let rec: SignatureRecord = serde_json::from_slice(value.value())
-                .map_err(|e| StoreError::Other(format!("a stored signature is damaged: {e}")))?;
+            let rec: SignatureRecord =
+                serde_json::from_slice(value.value()).map_err(|e| damaged("signature", e))?;
             if rec.expires_at > now {
                 out.push(rec);
             }
@@ -158,7 +178,7 @@ impl LocalStore {
     }
 
     fn send_letter_blocking(&self, rec: &LetterRecord) -> Result<SignOutcome, StoreError> {
-        let value = serde_json::to_vec(rec).map_err(|e| StoreError::Other(e.to_string()))?;
+        let value = serde_json::to_vec(rec).map_err(unencodable)?;
         let txn = self.db.begin_write().map_err(db_err)?;
         {
             let mut letters = txn.open_table(LETTERS).map_err(db_err)?;
@@ -174,9 +194,7 @@ impl LocalStore {
             }
             letters.insert(key, value.as_slice()).map_err(db_err)?;
             let mut counts = txn.open_table(LETTER_COUNTS).map_err(db_err)?;
-            let names = std::iter::once(format!("s_{}", rec.state))
-                .chain(rec.senators.iter().map(|b| format!("b_{b}")));
-            for name in names {
+            for name in letter_counters(&rec.state, &rec.senators) {
                 let now = counts
                     .get(name.as_str())
                     .map_err(db_err)?
@@ -218,8 +236,8 @@ impl LocalStore {
             {
                 break;
             }
-            let rec: LetterRecord = serde_json::from_slice(value.value())
-                .map_err(|e| StoreError::Other(format!("a stored letter is damaged: {e}")))?;
+            let rec: LetterRecord =
+                serde_json::from_slice(value.value()).map_err(|e| damaged("letter", e))?;
             if rec.expires_at > now && filter.matches(&rec) {
                 out.push(rec);
             }
@@ -240,10 +258,8 @@ impl LocalStore {
                 let (key, value) = entry.map_err(db_err)?;
                 let (petition, h) = key.value();
                 if h == hash {
-                    let rec: SignatureRecord =
-                        serde_json::from_slice(value.value()).map_err(|e| {
-                            StoreError::Other(format!("a stored signature is damaged: {e}"))
-                        })?;
+                    let rec: SignatureRecord = serde_json::from_slice(value.value())
+                        .map_err(|e| damaged("signature", e))?;
                     doomed.push((petition.to_owned(), rec.country));
                 }
             }
@@ -268,9 +284,8 @@ impl LocalStore {
                 let (key, value) = entry.map_err(db_err)?;
                 let (state, h, letter_hash) = key.value();
                 if h == hash {
-                    let rec: LetterRecord = serde_json::from_slice(value.value()).map_err(|e| {
-                        StoreError::Other(format!("a stored letter is damaged: {e}"))
-                    })?;
+                    let rec: LetterRecord =
+                        serde_json::from_slice(value.value()).map_err(|e| damaged("letter", e))?;
                     doomed.push((state.to_owned(), letter_hash.to_owned(), rec.senators));
                 }
             }
@@ -279,9 +294,7 @@ impl LocalStore {
                 letters
                     .remove((state.as_str(), hash, letter_hash.as_str()))
                     .map_err(db_err)?;
-                let names = std::iter::once(format!("s_{state}"))
-                    .chain(senators.iter().map(|b| format!("b_{b}")));
-                for name in names {
+                for name in letter_counters(state, senators) {
                     let now = counts
                         .get(name.as_str())
                         .map_err(db_err)?
@@ -311,17 +324,7 @@ impl LocalStore {
         let this = self.clone();
         tokio::task::spawn_blocking(move || f(&this))
             .await
-            .map_err(|e| StoreError::Other(format!("store task failed: {e}")))?
-    }
-}
-
-/// Adds one counter (`s_<STATE>` or `b_<bioguide>`) to the counts; other names are ignored.
-pub(crate) fn add_letter_count(counts: &mut LetterCounts, name: &str, value: u64) {
-    if let Some(state) = name.strip_prefix("s_") {
-        *counts.by_state.entry(state.to_owned()).or_insert(0) += value;
-        counts.total += value;
-    } else if let Some(senator) = name.strip_prefix("b_") {
-        *counts.by_senator.entry(senator.to_owned()).or_insert(0) += value;
+            .map_err(|e| StoreError::Other(Detail::caused_by("the store task failed", e)))?
     }
 }
 
@@ -416,7 +419,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let _first = LocalStore::open_in(dir.path()).expect("opens");
         match LocalStore::open_in(dir.path()) {
-            Err(StoreError::Unavailable(msg)) => assert!(msg.contains("already open"), "{msg}"),
+            Err(StoreError::Unavailable(d)) => assert!(d.what().contains("already open"), "{d}"),
             other => panic!("expected a clear error, got {other:?}"),
         }
     }

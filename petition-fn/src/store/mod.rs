@@ -4,7 +4,8 @@
 //!   without AWS;
 //! - `dynamo::DynamoStore` (feature `dynamodb`): the production store.
 //!
-//! Both pass the same conformance suite (`store::conformance`, run by `cargo test`).
+//! Both pass the same conformance suite (`store::conformance`, run by `cargo test`), and share
+//! the letter counter names (`store::counts`). [`testing`] is test support for DynamoDB Local.
 //!
 //! Signing is idempotent: the same (petition, dedup hash) is stored and counted once, whether
 //! two requests race or one is retried. The store never sees a plaintext address: only the
@@ -15,6 +16,7 @@
 //! counts, for the privacy notice's removal requests (`petition-fn forget`).
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -22,9 +24,11 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(test)]
 pub(crate) mod conformance;
+pub(crate) mod counts;
 #[cfg(feature = "dynamodb")]
 pub mod dynamo;
 pub mod local;
+pub mod testing;
 
 /// How long a signature or a letter (its encrypted personal data) is kept after it was made:
 /// two years.
@@ -143,24 +147,99 @@ pub struct Forgotten {
     pub letters: u64,
 }
 
+/// An error from the layer underneath a store (the AWS SDK, redb, serde).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What failed and how to fix it, in words that never hold personal data, with the error
+/// underneath when there is one (the [`StoreError`]'s source).
+#[derive(Debug)]
+pub struct Detail {
+    what: String,
+    source: Option<BoxError>,
+}
+
+impl Detail {
+    /// A detail with no error underneath.
+    pub fn new(what: impl Into<String>) -> Self {
+        Self {
+            what: what.into(),
+            source: None,
+        }
+    }
+
+    /// A detail caused by `source`.
+    pub fn caused_by(what: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self {
+            what: what.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// What failed (without the error underneath).
+    pub fn what(&self) -> &str {
+        &self.what
+    }
+}
+
+impl From<&str> for Detail {
+    fn from(what: &str) -> Self {
+        Self::new(what)
+    }
+}
+
+impl From<String> for Detail {
+    fn from(what: String) -> Self {
+        Self::new(what)
+    }
+}
+
+impl fmt::Display for Detail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.what)
+    }
+}
+
 /// Why a store operation failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum StoreError {
     /// The store cannot be reached or is failing for now; nothing was written. Retry later.
-    #[error("the signature store is unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(Detail),
     /// The store refused the request for lack of capacity; nothing was written. Retry later.
-    #[error("the signature store is busy (throttled): {0}")]
-    Throttled(String),
+    Throttled(Detail),
     /// Anything else (a bug, a missing table, corrupt data).
-    #[error("signature store error: {0}")]
-    Other(String),
+    Other(Detail),
 }
 
 impl StoreError {
     /// Whether the caller should answer 503 and ask the client to retry.
     pub fn is_transient(&self) -> bool {
         matches!(self, Self::Unavailable(_) | Self::Throttled(_))
+    }
+
+    /// What failed.
+    pub fn detail(&self) -> &Detail {
+        match self {
+            Self::Unavailable(d) | Self::Throttled(d) | Self::Other(d) => d,
+        }
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unavailable(d) => write!(f, "the signature store is unavailable: {d}"),
+            Self::Throttled(d) => write!(f, "the signature store is busy (throttled): {d}"),
+            Self::Other(d) => write!(f, "signature store error: {d}"),
+        }
+    }
+}
+
+// Written by hand rather than derived: the source is the error underneath the detail, so a
+// printed chain does not repeat the detail's words.
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        let source = self.detail().source.as_deref()?;
+        Some(source)
     }
 }
 
@@ -215,10 +294,9 @@ mod tests {
     #[cfg(not(feature = "dynamodb"))]
     #[test]
     fn dynamodb_suite_is_not_silently_skipped() {
-        assert!(
-            std::env::var("REQUIRE_DYNAMODB").as_deref() != Ok("1"),
-            "REQUIRE_DYNAMODB=1 but petition-fn was built without the `dynamodb` feature: run `cargo test -p petition-fn --all-features` with DYNAMODB_ENDPOINT set"
+        super::testing::skip(
+            "the DynamoDB store suite",
+            "petition-fn was built without the `dynamodb` feature (run `cargo test -p petition-fn --all-features` with DYNAMODB_ENDPOINT set)",
         );
-        println!("SKIPPED the DynamoDB store suite: built without the `dynamodb` feature");
     }
 }

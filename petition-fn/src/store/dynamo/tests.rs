@@ -3,69 +3,25 @@
 //!
 //! Without `DYNAMODB_ENDPOINT` each test prints that it was skipped and passes, unless
 //! `REQUIRE_DYNAMODB=1`, when it fails: the test run of record must not skip them silently.
-//! Each test creates its own uniquely named table with [`init_table`].
+//! Each test creates its own uniquely named table with [`init_table`] (`store::testing`).
 
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodb::types::AttributeValue;
 
+use super::admin::table_spec;
+use super::items::{self, blob, letter_from_item, n, s, signature_from_item};
+use super::keys::{self, Key, shard_of};
 use super::*;
 use crate::store::conformance;
-
-/// The endpoint of DynamoDB Local, or `None` (after printing why) when the test is skipped.
-pub(crate) fn endpoint(test: &str) -> Option<String> {
-    match std::env::var("DYNAMODB_ENDPOINT") {
-        Ok(ep) if !ep.trim().is_empty() => Some(ep),
-        _ => {
-            assert!(
-                std::env::var("REQUIRE_DYNAMODB").as_deref() != Ok("1"),
-                "REQUIRE_DYNAMODB=1 but DYNAMODB_ENDPOINT is not set: start DynamoDB Local and set DYNAMODB_ENDPOINT (e.g. http://127.0.0.1:8000) to run {test}"
-            );
-            println!(
-                "SKIPPED {test}: DYNAMODB_ENDPOINT is not set (set it to DynamoDB Local's URL)"
-            );
-            None
-        }
-    }
-}
-
-/// A client for DynamoDB Local with dummy credentials.
-pub(crate) fn local_client(endpoint: &str) -> Client {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new(
-            "test",
-            "test",
-            None,
-            None,
-            "dynamodb-local",
-        ))
-        .build();
-    Client::from_conf(config)
-}
-
-/// A store on a fresh table, or `None` when skipped.
-async fn fresh_store(test: &str) -> Option<DynamoStore> {
-    let endpoint = endpoint(test)?;
-    let client = local_client(&endpoint);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let table = format!("petitions-test-{test}-{}-{nanos}", std::process::id());
-    init_table(&client, &table)
-        .await
-        .expect("creates the table");
-    Some(DynamoStore::new(client, table))
-}
+use crate::store::testing::{local_client, store_or_skip};
 
 macro_rules! conformance_tests {
     ($($case:ident),* $(,)?) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $case() {
-            let Some(store) = fresh_store(stringify!($case)).await else { return };
+            let Some(store) = store_or_skip(stringify!($case)).await else { return };
             conformance::$case(Arc::new(store)).await;
         }
     )*};
@@ -74,7 +30,7 @@ conformance::for_each_case!(conformance_tests);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signature_writes_two_items_of_one_write_unit_each() {
-    let Some(store) = fresh_store("wcu").await else {
+    let Some(store) = store_or_skip("wcu").await else {
         return;
     };
     let rec = conformance::record("p1", "hash-wcu", "FR");
@@ -99,7 +55,7 @@ async fn a_signature_writes_two_items_of_one_write_unit_each() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exact_replay_is_applied_once() {
-    let Some(store) = fresh_store("replay").await else {
+    let Some(store) = store_or_skip("replay").await else {
         return;
     };
     let rec = conformance::record("p1", "hash-replay", "US");
@@ -113,7 +69,7 @@ async fn exact_replay_is_applied_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn items_follow_the_documented_layout() {
-    let Some(store) = fresh_store("layout").await else {
+    let Some(store) = store_or_skip("layout").await else {
         return;
     };
     let mut rec = conformance::record("p1", "abcHASH_-", "FR");
@@ -132,13 +88,13 @@ async fn items_follow_the_documented_layout() {
         .item()
         .cloned()
         .expect("signature item");
-    assert_eq!(record_from_item(&item).expect("parses"), rec);
+    assert_eq!(signature_from_item(&item).expect("parses"), rec);
     assert_eq!(item.get("expires_at"), Some(&n(rec.expires_at)));
     let shard = store
         .client()
         .get_item()
         .table_name(store.table())
-        .key("pk", s(shard_pk("p1", shard_of("abcHASH_-"))))
+        .key("pk", s(format!("CNT#p1#{:02}", shard_of("abcHASH_-"))))
         .key("sk", s("CNT"))
         .consistent_read(true)
         .send()
@@ -153,7 +109,7 @@ async fn items_follow_the_documented_layout() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn init_table_is_idempotent_and_enables_ttl() {
-    let Some(store) = fresh_store("init").await else {
+    let Some(store) = store_or_skip("init").await else {
         return;
     };
     init_table(store.client(), store.table())
@@ -198,6 +154,20 @@ async fn unreachable_endpoint_is_unavailable() {
     assert!(err.is_transient(), "{err}");
     let err = store.count("p").await.expect_err("cannot connect");
     assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
+    // The message says what failed; the SDK's error stays underneath as the source.
+    assert_eq!(
+        err.to_string(),
+        "the signature store is unavailable: BatchGetItem could not reach DynamoDB"
+    );
+    let source = std::error::Error::source(&err).expect("keeps the SDK's error");
+    println!(
+        "source: {}",
+        aws_sdk_dynamodb::error::DisplayErrorContext(source)
+    );
+    assert!(source.is::<aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemError,
+        aws_sdk_dynamodb::config::http::HttpResponse,
+    >>());
 }
 
 #[test]
@@ -207,13 +177,24 @@ fn shards_are_stable_and_spread() {
         (0..500).map(|i| shard_of(&format!("hash{i}"))).collect();
     assert_eq!(used.len(), 16);
     assert!(used.iter().all(|s| *s < SHARDS));
-    assert_eq!(shard_pk("p", 3), "CNT#p#03");
-    let token = request_token("t", "p", "h");
+    assert_eq!(
+        keys::counter_shard("p", 3),
+        Key {
+            pk: "CNT#p#03".into(),
+            sk: "CNT".into()
+        }
+    );
+    let token = keys::signature_token("t", "p", "h");
     assert_eq!(token.len(), 36);
-    assert_eq!(token, request_token("t", "p", "h"));
-    assert_ne!(token, request_token("t", "p", "h2"));
-    assert_ne!(token, request_token("t2", "p", "h"));
-    assert_ne!(request_token("t", "p#", "h"), request_token("t", "p", "#h"));
+    assert_eq!(token, keys::signature_token("t", "p", "h"));
+    assert_ne!(token, keys::signature_token("t", "p", "h2"));
+    assert_ne!(token, keys::signature_token("t2", "p", "h"));
+    assert_ne!(
+        keys::signature_token("t", "p#", "h"),
+        keys::signature_token("t", "p", "#h")
+    );
+    let letter = conformance::letter("h", "CA", "l");
+    assert_eq!(keys::letter_token("t", &letter).len(), 36);
 }
 
 #[test]
@@ -228,7 +209,7 @@ fn shard_sums_add_totals_and_countries() {
         ]),
         HashMap::from([("total".to_owned(), n(1)), ("c_FR".to_owned(), n(1))]),
     ] {
-        add_shard(&mut counts, &item);
+        items::add_counter_shard(&mut counts, &item);
     }
     assert_eq!(counts.total, 4);
     assert_eq!(counts.by_country.get("FR"), Some(&3));
@@ -253,9 +234,8 @@ fn largest_signature_item_is_under_1_kb() {
         created_at: "2026-03-01T12:00:00Z".into(),
         expires_at: 1_835_438_400,
     };
-    let store = DynamoStore::new(local_client("http://127.0.0.1:9"), "t");
-    let items = store.items(&rec).expect("items");
-    let put = items[0].put().expect("put");
+    let writes = items::signature_writes("t", &rec).expect("items");
+    let put = writes[0].put().expect("put");
     // DynamoDB's item size: attribute name lengths + value sizes (numbers ~ digits / 2 + 1).
     let size: usize = put
         .item()
@@ -276,18 +256,18 @@ fn largest_signature_item_is_under_1_kb() {
 
 #[test]
 fn schema_parses() {
-    let spec: TableSpec = serde_json::from_str(TABLE_SCHEMA).expect("valid");
+    let spec = table_spec().expect("valid");
     assert_eq!(spec.billing_mode, "PAY_PER_REQUEST");
     assert_eq!(spec.key_schema.len(), 2);
     assert!(
         spec.time_to_live_specification
-            .is_some_and(|t| t.enabled && t.attribute_name == "expires_at")
+            .is_some_and(|t| t.enabled && t.attribute_name == keys::EXPIRES_AT)
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_letter_writes_two_items_of_one_write_unit_each() {
-    let Some(store) = fresh_store("letter_wcu").await else {
+    let Some(store) = store_or_skip("letter_wcu").await else {
         return;
     };
     // The largest letter with the suggested text and an ASCII address (see
@@ -313,7 +293,7 @@ async fn a_letter_writes_two_items_of_one_write_unit_each() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn letter_items_follow_the_documented_layout() {
-    let Some(store) = fresh_store("letter_layout").await else {
+    let Some(store) = store_or_skip("letter_layout").await else {
         return;
     };
     let rec = conformance::letter("abcHASH_-", "CA", "LETTERhash");
@@ -400,14 +380,13 @@ fn item_size(item: &HashMap<String, AttributeValue>) -> usize {
 /// every field (in ASCII); a letter in the writer's own words is stored with its text.
 #[test]
 fn largest_suggested_letter_item_is_under_1_kb() {
-    let store = DynamoStore::new(local_client("http://127.0.0.1:9"), "t");
     let rec = largest_suggested_letter();
-    let items = store.letter_items(&rec).expect("items");
-    let size = item_size(items[0].put().expect("put").item());
+    let writes = items::letter_writes("t", &rec).expect("items");
+    let size = item_size(writes[0].put().expect("put").item());
     println!("largest suggested-letter item: {size} bytes");
     assert!(size <= 1024, "letter item is {size} bytes");
     // The counter shard item after an update: the key and three counters.
-    let update = items[1].update().expect("update");
+    let update = writes[1].update().expect("update");
     let counter: usize = update
         .key()
         .iter()
@@ -425,7 +404,7 @@ fn largest_suggested_letter_item_is_under_1_kb() {
 #[test]
 fn letter_keys_parse_back() {
     let rec = conformance::letter("h#with#hash", "NY", "l");
-    let (pk, sk) = letter_key(&rec);
+    let Key { pk, sk } = keys::letter(&rec);
     assert_eq!(pk, "LTR#h#with#hash#NY");
     assert_eq!(sk, "LTR#l");
     let item = HashMap::from([
@@ -446,7 +425,10 @@ fn letter_keys_parse_back() {
     ]);
     assert_eq!(letter_from_item(&item).expect("parses"), rec);
     assert_eq!(
-        letter_shard_key(3, "CA"),
-        ("LCNT#03".into(), "LCNT#CA".into())
+        keys::letter_shard(3, "CA"),
+        Key {
+            pk: "LCNT#03".into(),
+            sk: "LCNT#CA".into()
+        }
     );
 }

@@ -1,0 +1,283 @@
+//! Records to DynamoDB items and counter updates, and items back to records and counts.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::builders::UpdateBuilder;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use super::error::build_error;
+use super::keys::{
+    self, COUNTRY, CREATED_AT, EMAIL_ENC, EXPIRES_AT, Key, NAME_ENC, PK, PRIVATE_ENC, SENATORS, SK,
+    STATE, SUGGESTED, TOTAL, UPDATES,
+};
+use crate::store::counts::{add_letter_count, letter_counters};
+use crate::store::{Counts, Detail, LetterCounts, LetterRecord, SignatureRecord, StoreError};
+
+/// An item as the SDK holds it.
+pub(super) type Item = HashMap<String, AttributeValue>;
+
+/// A string attribute.
+pub(super) fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+/// A number attribute.
+pub(super) fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+/// Encrypted fields are stored as binary (a quarter smaller than their base64 text, which
+/// keeps the largest possible signature item under the 1 KB write unit).
+pub(super) fn blob(base64_text: &str) -> Result<AttributeValue, StoreError> {
+    STANDARD
+        .decode(base64_text)
+        .map(|bytes| AttributeValue::B(Blob::new(bytes)))
+        .map_err(|e| StoreError::Other(Detail::caused_by("an encrypted field is not base64", e)))
+}
+
+fn blob_text(value: &AttributeValue) -> Option<String> {
+    value.as_b().ok().map(|b| STANDARD.encode(b.as_ref()))
+}
+
+/// A new item: its key and fields.
+fn new_item(key: &Key, fields: Vec<(&str, AttributeValue)>) -> Item {
+    let mut item = key.attributes();
+    item.extend(fields.into_iter().map(|(name, v)| (name.to_owned(), v)));
+    item
+}
+
+/// The put of `item`, only when no item has its key yet.
+fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression(format!("attribute_not_exists({PK})"))
+        .build()
+        .map_err(build_error)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+fn update(update: UpdateBuilder) -> Result<TransactWriteItem, StoreError> {
+    let update = update.build().map_err(build_error)?;
+    Ok(TransactWriteItem::builder().update(update).build())
+}
+
+/// The writes of a new signature: its put if it is new and the increment of its counters.
+pub(super) fn signature_writes(
+    table: &str,
+    rec: &SignatureRecord,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let mut fields = vec![
+        (NAME_ENC, blob(&rec.name_enc)?),
+        (COUNTRY, s(&rec.country)),
+        (UPDATES, AttributeValue::Bool(rec.updates)),
+        (CREATED_AT, s(&rec.created_at)),
+        (EXPIRES_AT, n(rec.expires_at)),
+    ];
+    if let Some(email) = &rec.email_enc {
+        fields.push((EMAIL_ENC, blob(email)?));
+    }
+    let item = new_item(&keys::signature(&rec.petition, &rec.hash), fields);
+    Ok(vec![
+        put_new(table, item)?,
+        update(signature_counter_update(table, rec, 1))?,
+    ])
+}
+
+/// The writes of a new letter: its put if it is new and the increment of its counters.
+pub(super) fn letter_writes(
+    table: &str,
+    rec: &LetterRecord,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let senators = distinct(&rec.senators);
+    let mut fields = vec![
+        (PRIVATE_ENC, blob(&rec.private_enc)?),
+        (STATE, s(&rec.state)),
+        (SUGGESTED, AttributeValue::Bool(rec.suggested)),
+        (CREATED_AT, s(&rec.created_at)),
+        (EXPIRES_AT, n(rec.expires_at)),
+    ];
+    // DynamoDB refuses an empty set.
+    if !senators.is_empty() {
+        fields.push((SENATORS, AttributeValue::Ss(senators)));
+    }
+    let item = new_item(&keys::letter(rec), fields);
+    Ok(vec![
+        put_new(table, item)?,
+        update(letter_counter_update(table, rec, 1))?,
+    ])
+}
+
+/// A string set holds distinct values.
+fn distinct(senators: &[String]) -> Vec<String> {
+    let mut senators = senators.to_vec();
+    senators.sort_unstable();
+    senators.dedup();
+    senators
+}
+
+/// The update adding `delta` to a signature's counters on its shard: the total and its
+/// country's.
+pub(super) fn signature_counter_update(
+    table: &str,
+    rec: &SignatureRecord,
+    delta: i64,
+) -> UpdateBuilder {
+    let shard = keys::counter_shard(&rec.petition, keys::shard_of(&rec.hash));
+    Update::builder()
+        .table_name(table)
+        .set_key(Some(shard.attributes()))
+        .update_expression("ADD #total :delta, #country :delta")
+        .expression_attribute_names("#total", TOTAL)
+        .expression_attribute_names("#country", keys::country_counter(&rec.country))
+        .expression_attribute_values(":delta", n(delta))
+}
+
+/// The update adding `delta` to a letter's counters on its letter counter shard: its state's
+/// and each of its senators'.
+pub(super) fn letter_counter_update(table: &str, rec: &LetterRecord, delta: i64) -> UpdateBuilder {
+    let shard = keys::letter_shard(keys::shard_of(&rec.hash), &rec.state);
+    let counters = letter_counters(&rec.state, &distinct(&rec.senators));
+    let additions: Vec<String> = (0..counters.len())
+        .map(|i| format!("#c{i} :delta"))
+        .collect();
+    let mut update = Update::builder()
+        .table_name(table)
+        .set_key(Some(shard.attributes()))
+        .update_expression(format!("ADD {}", additions.join(", ")))
+        .expression_attribute_values(":delta", n(delta));
+    for (i, name) in counters.into_iter().enumerate() {
+        update = update.expression_attribute_names(format!("#c{i}"), name);
+    }
+    update
+}
+
+/// The fields of a stored item, read back with an error naming the field that is missing or
+/// invalid (never its value).
+struct Fields<'a> {
+    item: &'a Item,
+    kind: &'static str,
+}
+
+impl Fields<'_> {
+    fn damaged(&self, name: &str) -> StoreError {
+        StoreError::Other(Detail::new(format!(
+            "a stored {} lacks a valid `{name}`",
+            self.kind
+        )))
+    }
+
+    fn text(&self, name: &str) -> Result<String, StoreError> {
+        self.item
+            .get(name)
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .ok_or_else(|| self.damaged(name))
+    }
+
+    fn encrypted(&self, name: &str) -> Result<String, StoreError> {
+        self.item
+            .get(name)
+            .and_then(blob_text)
+            .ok_or_else(|| self.damaged(name))
+    }
+
+    /// A flag, `false` when absent.
+    fn flag(&self, name: &str) -> bool {
+        self.item
+            .get(name)
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false)
+    }
+
+    fn seconds(&self, name: &str) -> Result<i64, StoreError> {
+        self.item
+            .get(name)
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| self.damaged(name))
+    }
+
+    fn key(&self) -> Result<Key, StoreError> {
+        Ok(Key {
+            pk: self.text(PK)?,
+            sk: self.text(SK)?,
+        })
+    }
+}
+
+/// A stored signature item as a record.
+pub(super) fn signature_from_item(item: &Item) -> Result<SignatureRecord, StoreError> {
+    let fields = Fields {
+        item,
+        kind: "signature",
+    };
+    let key = fields.key()?;
+    let (petition, hash) = keys::parse_signature(&key).ok_or_else(|| fields.damaged(PK))?;
+    Ok(SignatureRecord {
+        petition: petition.to_owned(),
+        hash: hash.to_owned(),
+        name_enc: fields.encrypted(NAME_ENC)?,
+        email_enc: item.get(EMAIL_ENC).and_then(blob_text),
+        country: fields.text(COUNTRY)?,
+        updates: fields.flag(UPDATES),
+        created_at: fields.text(CREATED_AT)?,
+        expires_at: fields.seconds(EXPIRES_AT)?,
+    })
+}
+
+/// A stored letter item as a record.
+pub(super) fn letter_from_item(item: &Item) -> Result<LetterRecord, StoreError> {
+    let fields = Fields {
+        item,
+        kind: "letter",
+    };
+    let key = fields.key()?;
+    let (hash, state, letter_hash) = keys::parse_letter(&key).ok_or_else(|| fields.damaged(PK))?;
+    let mut senators = item
+        .get(SENATORS)
+        .and_then(|v| v.as_ss().ok())
+        .cloned()
+        .unwrap_or_default();
+    senators.sort_unstable();
+    Ok(LetterRecord {
+        hash: hash.to_owned(),
+        state: state.to_owned(),
+        letter_hash: letter_hash.to_owned(),
+        senators,
+        private_enc: fields.encrypted(PRIVATE_ENC)?,
+        suggested: fields.flag(SUGGESTED),
+        created_at: fields.text(CREATED_AT)?,
+        expires_at: fields.seconds(EXPIRES_AT)?,
+    })
+}
+
+/// The number attributes of an item: its counters.
+fn counters(item: &Item) -> impl Iterator<Item = (&str, u64)> {
+    item.iter().filter_map(|(name, value)| {
+        let v = value.as_n().ok()?.parse::<u64>().ok()?;
+        Some((name.as_str(), v))
+    })
+}
+
+/// Adds a counter shard item's counters to a petition's counts.
+pub(super) fn add_counter_shard(counts: &mut Counts, item: &Item) {
+    for (name, v) in counters(item) {
+        if name == TOTAL {
+            counts.total += v;
+        } else if let Some(cc) = keys::parse_country_counter(name) {
+            *counts.by_country.entry(cc.to_owned()).or_insert(0) += v;
+        }
+    }
+}
+
+/// Adds a letter counter item's counters to the letter counts.
+pub(super) fn add_letter_shard(counts: &mut LetterCounts, item: &Item) {
+    for (name, v) in counters(item) {
+        add_letter_count(counts, name, v);
+    }
+}

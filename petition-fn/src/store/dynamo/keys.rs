@@ -1,0 +1,201 @@
+//! Every key and attribute name of the table, written once (the layout is in the module
+//! documentation of `store::dynamo`).
+//!
+//! Petition ids never hold `#`, so a signature key splits back at its second `#`; an address
+//! hash may hold `#`, so a letter key splits at its last `#`.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
+use crate::store::LetterRecord;
+
+/// Number of counter shards per petition (and of letter counter shards).
+pub const SHARDS: u32 = 16;
+
+/// The partition key attribute.
+pub(super) const PK: &str = "pk";
+/// The sort key attribute.
+pub(super) const SK: &str = "sk";
+
+/// Encrypted name of a signature (binary).
+pub(super) const NAME_ENC: &str = "name_enc";
+/// Encrypted address of a signature, only with updates (binary).
+pub(super) const EMAIL_ENC: &str = "email_enc";
+/// Country code of a signature.
+pub(super) const COUNTRY: &str = "country";
+/// Whether a signer asked for updates (boolean).
+pub(super) const UPDATES: &str = "updates";
+/// Encrypted personal fields of a letter (binary).
+pub(super) const PRIVATE_ENC: &str = "private_enc";
+/// State of a letter.
+pub(super) const STATE: &str = "state";
+/// Senators a letter counts for (string set).
+pub(super) const SENATORS: &str = "senators";
+/// Whether a letter is the suggested text (boolean).
+pub(super) const SUGGESTED: &str = "suggested";
+/// When a record was made (RFC 3339), also the condition of its deletion.
+pub(super) const CREATED_AT: &str = "created_at";
+/// When a record's personal data may be deleted (unix seconds): the table's TTL attribute.
+pub(super) const EXPIRES_AT: &str = "expires_at";
+/// A counter shard's total of signatures.
+pub(super) const TOTAL: &str = "total";
+
+/// The sort key of every signature.
+pub(super) const SIGNATURE_SK: &str = "SIG";
+/// The start of the partition key of every signature.
+pub(super) const SIGNATURE_PREFIX: &str = "SIG#";
+/// The start of both keys of every letter.
+pub(super) const LETTER_PREFIX: &str = "LTR#";
+/// The start of both keys of every letter counter item.
+pub(super) const LETTER_SHARD_PREFIX: &str = "LCNT#";
+const COUNTER_SK: &str = "CNT";
+const COUNTRY_PREFIX: &str = "c_";
+const HEALTH: &str = "HEALTH";
+
+/// An item's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Key {
+    /// The partition key.
+    pub(super) pk: String,
+    /// The sort key.
+    pub(super) sk: String,
+}
+
+impl Key {
+    fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        Self {
+            pk: pk.into(),
+            sk: sk.into(),
+        }
+    }
+
+    /// The key's attributes, for `GetItem`, `Delete`, `Update` and a new item.
+    pub(super) fn attributes(&self) -> HashMap<String, AttributeValue> {
+        HashMap::from([
+            (PK.to_owned(), AttributeValue::S(self.pk.clone())),
+            (SK.to_owned(), AttributeValue::S(self.sk.clone())),
+        ])
+    }
+
+    /// The key of an item, when it has one.
+    pub(super) fn of_item(item: &HashMap<String, AttributeValue>) -> Option<Self> {
+        let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok());
+        Some(Self::new(text(PK)?, text(SK)?))
+    }
+}
+
+/// The key of a signature: (`SIG#<petition>#<hash>`, `SIG`).
+pub(super) fn signature(petition: &str, hash: &str) -> Key {
+    Key::new(format!("{SIGNATURE_PREFIX}{petition}#{hash}"), SIGNATURE_SK)
+}
+
+/// The petition and hash of a signature's key, `None` for any other key.
+pub(super) fn parse_signature(key: &Key) -> Option<(&str, &str)> {
+    if key.sk != SIGNATURE_SK {
+        return None;
+    }
+    key.pk.strip_prefix(SIGNATURE_PREFIX)?.split_once('#')
+}
+
+/// The start of the `pk` of every signature of a petition.
+pub(super) fn signatures_of(petition: &str) -> String {
+    format!("{SIGNATURE_PREFIX}{petition}#")
+}
+
+/// The end of the `pk` of every signature made with an address hash.
+pub(super) fn signatures_by(hash: &str) -> String {
+    format!("#{hash}")
+}
+
+/// The counter shard of a petition: (`CNT#<petition>#<00..15>`, `CNT`).
+pub(super) fn counter_shard(petition: &str, shard: u32) -> Key {
+    Key::new(format!("CNT#{petition}#{shard:02}"), COUNTER_SK)
+}
+
+/// The counter of a country on a counter shard: `c_<CC>`.
+pub(super) fn country_counter(country: &str) -> String {
+    format!("{COUNTRY_PREFIX}{country}")
+}
+
+/// The country of a counter name, `None` for any other attribute.
+pub(super) fn parse_country_counter(name: &str) -> Option<&str> {
+    name.strip_prefix(COUNTRY_PREFIX)
+}
+
+/// The key of a letter: (`LTR#<hash>#<STATE>`, `LTR#<letter hash>`).
+pub(super) fn letter(rec: &LetterRecord) -> Key {
+    Key::new(
+        format!("{LETTER_PREFIX}{}#{}", rec.hash, rec.state),
+        format!("{LETTER_PREFIX}{}", rec.letter_hash),
+    )
+}
+
+/// The hash, state and letter hash of a letter's key, `None` for any other key.
+pub(super) fn parse_letter(key: &Key) -> Option<(&str, &str, &str)> {
+    let (hash, state) = key.pk.strip_prefix(LETTER_PREFIX)?.rsplit_once('#')?;
+    let letter_hash = key.sk.strip_prefix(LETTER_PREFIX)?;
+    Some((hash, state, letter_hash))
+}
+
+/// The start of the `pk` of every letter written with an address hash.
+pub(super) fn letters_by(hash: &str) -> String {
+    format!("{LETTER_PREFIX}{hash}#")
+}
+
+/// The letter counter shard of a (shard, state): (`LCNT#<00..15>`, `LCNT#<STATE>`).
+pub(super) fn letter_shard(shard: u32, state: &str) -> Key {
+    Key::new(
+        letter_shard_pk(shard),
+        format!("{LETTER_SHARD_PREFIX}{state}"),
+    )
+}
+
+/// The partition of a letter counter shard, holding one item per state.
+pub(super) fn letter_shard_pk(shard: u32) -> String {
+    format!("{LETTER_SHARD_PREFIX}{shard:02}")
+}
+
+/// The item the health check reads (it never exists: reading it proves the table answers).
+pub(super) fn health() -> Key {
+    Key::new(HEALTH, HEALTH)
+}
+
+/// The counter shard a signature or letter counts on (stable for a hash, so a retry hits the
+/// same shard).
+pub(super) fn shard_of(hash: &str) -> u32 {
+    hash.bytes().fold(0u32, |acc, b| {
+        acc.wrapping_mul(31).wrapping_add(u32::from(b))
+    }) % SHARDS
+}
+
+/// The idempotency token of a signature's transaction.
+pub(super) fn signature_token(table: &str, petition: &str, hash: &str) -> String {
+    request_token(table, petition, hash)
+}
+
+/// The idempotency token of a letter's transaction. Petition ids never hold `#`, so letter
+/// tokens cannot meet signature tokens.
+pub(super) fn letter_token(table: &str, rec: &LetterRecord) -> String {
+    request_token(
+        table,
+        &format!("{LETTER_PREFIX}{}", rec.state),
+        &format!("{}#{}", rec.hash, rec.letter_hash),
+    )
+}
+
+/// A `ClientRequestToken` (36 characters at most, as DynamoDB requires). Tokens are scoped to
+/// the account, not the table, so the table is part of it.
+fn request_token(table: &str, scope: &str, id: &str) -> String {
+    let digest = Sha256::new()
+        .chain_update(table.as_bytes())
+        .chain_update([0u8])
+        .chain_update(scope.as_bytes())
+        .chain_update([0u8])
+        .chain_update(id.as_bytes())
+        .finalize();
+    URL_SAFE_NO_PAD.encode(&digest[..27])
+}

@@ -1,0 +1,206 @@
+//! The DynamoDB store (feature `dynamodb`).
+//!
+//! One table, its schema in `petition-fn/table.json` (shared with the infra template and
+//! created by [`init_table`], in `admin`): string keys `pk` (hash) and `sk` (range), on-demand billing, TTL on
+//! `expires_at`.
+//!
+//! | item | `pk` | `sk` | attributes |
+//! | --- | --- | --- | --- |
+//! | signature | `SIG#<petition>#<hash>` | `SIG` | `name_enc` (B), `email_enc` (B, only with updates), `country`, `updates` (BOOL), `created_at`, `expires_at` (N) |
+//! | counter shard | `CNT#<petition>#<00..15>` | `CNT` | `total` (N), `c_<CC>` (N) per country |
+//! | letter | `LTR#<hash>#<STATE>` | `LTR#<letter hash>` | `private_enc` (B), `state`, `senators` (SS), `suggested` (BOOL), `created_at`, `expires_at` (N) |
+//! | letter counter shard | `LCNT#<00..15>` | `LCNT#<STATE>` | `s_<STATE>` (N), `b_<bioguide>` (N) per senator |
+//!
+//! The key formats and attribute names are written once, in `keys`; records map to items in
+//! `items`; transactions and their retries are in `write`, reads (with the SDK's paginators)
+//! in `read`, and SDK errors become [`StoreError`]s in `error`, keeping the SDK's error as the
+//! source. The letter counter names are shared with the embedded store (`store::counts`).
+//!
+//! A signature's key holds the keyed hash of the address, so writes spread over partitions.
+//! Counts are spread over 16 shards (one partition takes about 1,000 writes/s, so 16 shards
+//! carry a burst of about 16,000 signatures/s); the shard comes from the hash, so a retry hits
+//! the same shard. Reading a count is one consistent `BatchGetItem` of the 16 shards, summed.
+//!
+//! Signing is ONE `TransactWriteItems`: put the signature if `attribute_not_exists(pk)` and
+//! `ADD total :one, c_XX :one` on the shard, with a `ClientRequestToken` derived from the
+//! petition and the hash so a retried request within 10 minutes is not applied twice. A failed
+//! condition is a repeat signature (`new: false`, not an error); a transaction conflict is retried
+//! with jittered backoff; throttling or an unreachable service is [`StoreError::Throttled`] /
+//! [`StoreError::Unavailable`], and then nothing was written.
+//!
+//! Cost: a transactional write costs 2 WCU per item of up to 1 KB, so a new signature consumes
+//! **4 WCU** (signature + shard), measured with `ReturnConsumedCapacity::TOTAL` in the tests
+//! ([`DynamoStore::sign_measured`]). A count costs 16 strongly consistent reads of items under
+//! 4 KB = 16 RCU; the API's `s-maxage=5` lets the CDN absorb repeated reads.
+//!
+//! A letter is the same kind of transaction: put the letter if `attribute_not_exists(pk)` and
+//! `ADD s_<STATE> :one, b_<senator> :one` (both senators) on a letter counter shard. Each
+//! (shard, state) pair is its own small item (`sk = LCNT#<STATE>`), not one item per shard with
+//! every state's and senator's counters: such an item grows past 1 KB once 150 counters are in
+//! it, and an update is billed on the item's whole size. The personal fields are one encrypted
+//! value, and the suggested letter is not stored (its keyed hash is in the key), so a letter
+//! with the suggested text and an address of ordinary length is one item of under 1 KB:
+//! **4 WCU** a letter, measured in the tests ([`DynamoStore::send_letter_measured`]). A letter
+//! in the writer's own words adds its text: 2 WCU more per started KB of item. Reading the
+//! letter counts is one consistent `Query` per shard (16 RCU), for the operator only.
+//!
+//! Forgetting a person ([`Store::forget`], for a removal request) first finds their items with
+//! ONE consistent `Scan` of the table, keeping only the keys of signatures `SIG#<any
+//! petition>#<hash>` and letters `LTR#<hash>#<any state>`. A scan reads the whole table
+//! (about 1 RCU per 4 KB, consistent), but it needs no list of petitions or states: it finds
+//! the signatures of a petition no longer in the site's bundle, and of a petition id nobody
+//! remembers, and letters whatever the state code. Querying the letter partitions state by
+//! state would still need the scan for signatures (their partitions are per petition), so one
+//! scan serves both; a removal request is rare and run by hand, so its cost is immaterial.
+//! Then each item is deleted with its counters in ONE `TransactWriteItems`: a consistent
+//! `GetItem` reads the item (its country, or its state and senators, name the counters), then
+//! `Delete` on condition `created_at = :at` (so the item exists and is the one read) with
+//! `ADD … :minus_one` on its counter shard. A failed condition means the item went or changed
+//! meanwhile: it is read again, and an item gone is not counted. So a repeated forget is a
+//! no-op, and an item the TTL deleted (whose counts stay) is not decremented. A counter at
+//! zero stays in its shard as `0` and is left out of the counts read.
+
+use aws_sdk_dynamodb::Client;
+
+use super::{
+    Counts, Detail, Forgotten, LetterCounts, LetterFilter, LetterRecord, SignOutcome,
+    SignatureRecord, Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
+};
+
+mod admin;
+mod error;
+mod items;
+mod keys;
+mod read;
+mod write;
+
+pub use admin::{TABLE_SCHEMA, init_table};
+pub use keys::SHARDS;
+
+/// Environment variable naming the table.
+pub const TABLE_ENV: &str = "TABLE_NAME";
+
+/// The DynamoDB store.
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    /// A store over a client and a table.
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// The store of `TABLE_NAME`, with the SDK's standard configuration (region, credentials,
+    /// `AWS_ENDPOINT_URL_DYNAMODB` for DynamoDB Local).
+    pub async fn from_env() -> Result<Self, StoreError> {
+        let table = std::env::var(TABLE_ENV)
+            .ok()
+            .filter(|t| !t.trim().is_empty())
+            .ok_or_else(|| {
+                StoreError::Other(Detail::new(format!(
+                    "{TABLE_ENV} is not set: name the DynamoDB table"
+                )))
+            })?;
+        Ok(Self::new(client_from_env().await, table))
+    }
+
+    /// The client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The table name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Signs like [`Store::sign`] and also returns the write capacity units consumed, as
+    /// DynamoDB reports them (`ReturnConsumedCapacity::TOTAL`).
+    pub async fn sign_measured(
+        &self,
+        rec: &SignatureRecord,
+    ) -> Result<(SignOutcome, Option<f64>), StoreError> {
+        let writes = items::signature_writes(&self.table, rec)?;
+        let token = keys::signature_token(&self.table, &rec.petition, &rec.hash);
+        let key = keys::signature(&rec.petition, &rec.hash);
+        self.put_counted(writes, &token, &key).await
+    }
+
+    /// Stores a letter like [`Store::send_letter`] and also returns the write capacity units
+    /// consumed, as DynamoDB reports them.
+    pub async fn send_letter_measured(
+        &self,
+        rec: &LetterRecord,
+    ) -> Result<(SignOutcome, Option<f64>), StoreError> {
+        let writes = items::letter_writes(&self.table, rec)?;
+        let token = keys::letter_token(&self.table, rec);
+        self.put_counted(writes, &token, &keys::letter(rec)).await
+    }
+}
+
+impl Store for DynamoStore {
+    fn kind(&self) -> &'static str {
+        "dynamodb"
+    }
+
+    fn health(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            self.client
+                .get_item()
+                .table_name(&self.table)
+                .set_key(Some(keys::health().attributes()))
+                .send()
+                .await
+                .map_err(|e| error::sdk_error("GetItem", e))?;
+            Ok(())
+        })
+    }
+
+    fn sign(&self, rec: SignatureRecord) -> StoreFuture<'_, SignOutcome> {
+        Box::pin(async move { self.sign_measured(&rec).await.map(|(out, _)| out) })
+    }
+
+    fn count<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Counts> {
+        Box::pin(self.read_counts(petition))
+    }
+
+    fn export_signatures<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Vec<StoredSignature>> {
+        Box::pin(self.scan_signatures(petition))
+    }
+
+    fn send_letter(&self, rec: LetterRecord) -> StoreFuture<'_, SignOutcome> {
+        Box::pin(async move { self.send_letter_measured(&rec).await.map(|(out, _)| out) })
+    }
+
+    fn letter_counts(&self) -> StoreFuture<'_, LetterCounts> {
+        Box::pin(self.read_letter_counts())
+    }
+
+    fn export_letters<'a>(
+        &'a self,
+        filter: &'a LetterFilter,
+    ) -> StoreFuture<'a, Vec<StoredLetter>> {
+        Box::pin(self.scan_letters(filter))
+    }
+
+    fn forget<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, Forgotten> {
+        Box::pin(self.forget_person(hash))
+    }
+}
+
+/// A client from the SDK's standard configuration chain.
+pub async fn client_from_env() -> Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await;
+    Client::new(&config)
+}
+
+#[cfg(test)]
+mod tests;

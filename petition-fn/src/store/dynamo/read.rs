@@ -1,0 +1,189 @@
+//! Reads: counts from the counter shards, the operator's exports, and the keys of a person's
+//! records. Scans and queries go through the SDK's paginators.
+
+use std::time::SystemTime;
+
+use aws_sdk_dynamodb::types::KeysAndAttributes;
+
+use super::DynamoStore;
+use super::error::{build_error, sdk_error};
+use super::items::{add_counter_shard, add_letter_shard, letter_from_item, s, signature_from_item};
+use super::keys::{
+    self, Key, LETTER_PREFIX, LETTER_SHARD_PREFIX, PK, SHARDS, SIGNATURE_PREFIX, SIGNATURE_SK, SK,
+};
+use super::write::backoff;
+use crate::store::{
+    Counts, Detail, LetterCounts, LetterFilter, StoreError, StoredLetter, StoredSignature,
+};
+use contract::date::unix_seconds;
+
+/// Attempts at reading the shards while DynamoDB leaves some unprocessed.
+const MAX_READ_ATTEMPTS: u32 = 6;
+
+impl DynamoStore {
+    /// A petition's counts: one consistent `BatchGetItem` of its shards, summed.
+    pub(super) async fn read_counts(&self, petition: &str) -> Result<Counts, StoreError> {
+        let shards = (0..SHARDS)
+            .map(|i| keys::counter_shard(petition, i).attributes())
+            .collect();
+        let mut pending = KeysAndAttributes::builder()
+            .set_keys(Some(shards))
+            .consistent_read(true)
+            .build()
+            .map_err(build_error)?;
+        let mut counts = Counts::default();
+        for attempt in 1..=MAX_READ_ATTEMPTS {
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, pending.clone())
+                .send()
+                .await
+                .map_err(|e| sdk_error("BatchGetItem", e))?;
+            for item in out
+                .responses()
+                .and_then(|r| r.get(&self.table))
+                .into_iter()
+                .flatten()
+            {
+                add_counter_shard(&mut counts, item);
+            }
+            match out
+                .unprocessed_keys()
+                .and_then(|u| u.get(&self.table))
+                .filter(|k| !k.keys().is_empty())
+            {
+                None => {
+                    // Countries brought back to zero by `forget` are not reported.
+                    counts.by_country.retain(|_, v| *v > 0);
+                    return Ok(counts);
+                }
+                Some(rest) => {
+                    pending = rest.clone();
+                    backoff(attempt).await;
+                }
+            }
+        }
+        Err(StoreError::Throttled(Detail::new(
+            "DynamoDB left counter shards unread after several attempts",
+        )))
+    }
+
+    /// The letter counts: one consistent `Query` per letter counter shard.
+    pub(super) async fn read_letter_counts(&self) -> Result<LetterCounts, StoreError> {
+        let mut counts = LetterCounts::default();
+        for shard in 0..SHARDS {
+            let mut items = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression(format!("{PK} = :pk AND begins_with({SK}, :prefix)"))
+                .expression_attribute_values(":pk", s(keys::letter_shard_pk(shard)))
+                .expression_attribute_values(":prefix", s(LETTER_SHARD_PREFIX))
+                .consistent_read(true)
+                .into_paginator()
+                .items()
+                .send();
+            while let Some(item) = items.try_next().await.map_err(|e| sdk_error("Query", e))? {
+                add_letter_shard(&mut counts, &item);
+            }
+        }
+        // Counters brought back to zero by `forget` are not reported.
+        counts.by_state.retain(|_, v| *v > 0);
+        counts.by_senator.retain(|_, v| *v > 0);
+        Ok(counts)
+    }
+
+    /// Every signature of a petition not past its `expires_at`: one consistent `Scan`.
+    pub(super) async fn scan_signatures(
+        &self,
+        petition: &str,
+    ) -> Result<Vec<StoredSignature>, StoreError> {
+        let now = unix_seconds(SystemTime::now());
+        let mut items = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression(format!("begins_with({PK}, :prefix) AND {SK} = :sig"))
+            .expression_attribute_values(":prefix", s(keys::signatures_of(petition)))
+            .expression_attribute_values(":sig", s(SIGNATURE_SK))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
+        let mut out = Vec::new();
+        while let Some(item) = items.try_next().await.map_err(|e| sdk_error("Scan", e))? {
+            let rec = signature_from_item(&item)?;
+            // TTL deletion runs within days of expiry, not at once.
+            if rec.expires_at > now {
+                out.push(rec);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every letter passing `filter` not past its `expires_at`: one consistent `Scan`.
+    pub(super) async fn scan_letters(
+        &self,
+        filter: &LetterFilter,
+    ) -> Result<Vec<StoredLetter>, StoreError> {
+        let now = unix_seconds(SystemTime::now());
+        let mut items = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression(format!(
+                "begins_with({PK}, :prefix) AND begins_with({SK}, :prefix)"
+            ))
+            .expression_attribute_values(":prefix", s(LETTER_PREFIX))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
+        let mut out = Vec::new();
+        while let Some(item) = items.try_next().await.map_err(|e| sdk_error("Scan", e))? {
+            let rec = letter_from_item(&item)?;
+            if rec.expires_at > now && filter.matches(&rec) {
+                out.push(rec);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The keys of every signature and letter stored under an address hash: one consistent
+    /// `Scan` (see the module documentation for why a scan).
+    pub(super) async fn find_person(&self, hash: &str) -> Result<(Vec<Key>, Vec<Key>), StoreError> {
+        let letters_by = keys::letters_by(hash);
+        let mut items = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression(format!(
+                "({SK} = :sig AND begins_with({PK}, :sig_prefix) AND contains({PK}, :tail)) \
+                 OR (begins_with({PK}, :ltr) AND begins_with({SK}, :ltr_sk))"
+            ))
+            .expression_attribute_values(":sig", s(SIGNATURE_SK))
+            .expression_attribute_values(":sig_prefix", s(SIGNATURE_PREFIX))
+            .expression_attribute_values(":tail", s(keys::signatures_by(hash)))
+            .expression_attribute_values(":ltr", s(letters_by.as_str()))
+            .expression_attribute_values(":ltr_sk", s(LETTER_PREFIX))
+            .projection_expression(format!("{PK}, {SK}"))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
+        let (mut signatures, mut letters) = (Vec::new(), Vec::new());
+        while let Some(item) = items.try_next().await.map_err(|e| sdk_error("Scan", e))? {
+            let Some(key) = Key::of_item(&item) else {
+                continue;
+            };
+            // `contains` matches longer hashes too: the hash is all after the second `#`.
+            if keys::parse_signature(&key).is_some_and(|(_, h)| h == hash) {
+                signatures.push(key);
+            } else if key.pk.starts_with(&letters_by) && key.sk.starts_with(LETTER_PREFIX) {
+                letters.push(key);
+            }
+        }
+        Ok((signatures, letters))
+    }
+}

@@ -1,0 +1,242 @@
+//! Transactions: a record's put with its counter increments, a record's delete with its
+//! counter decrements, their retries, and what a failed transaction means.
+
+use std::fmt::Debug;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{Delete, ReturnConsumedCapacity, TransactWriteItem};
+
+use super::DynamoStore;
+use super::error::{build_error, sdk_error};
+use super::items::{
+    letter_counter_update, letter_from_item, s, signature_counter_update, signature_from_item,
+};
+use super::keys::{CREATED_AT, Key, PK};
+use crate::store::{Detail, Forgotten, SignOutcome, StoreError};
+
+/// Attempts at a transaction that keeps conflicting with others on the same counter shard.
+const MAX_ATTEMPTS: u32 = 10;
+
+/// Exponential backoff with full jitter: up to 10 ms · 2^attempt, capped at 640 ms.
+pub(super) async fn backoff(attempt: u32) {
+    let cap = 10u64 << attempt.min(6);
+    let jitter = getrandom::u64().unwrap_or(cap / 2) % (cap + 1);
+    tokio::time::sleep(Duration::from_millis(jitter.max(2))).await;
+}
+
+/// What a failed transaction means.
+enum Failure {
+    /// A condition failed: the item exists already (a put), or is gone or changed (a delete).
+    ConditionFailed,
+    /// Try the same request again.
+    Retry(StoreError),
+    /// The token was used with other parameters: another request for the same item.
+    TokenReused,
+    /// Give up.
+    Fail(StoreError),
+}
+
+/// What a record is, which names the counters it counts in.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Record {
+    Signature,
+    Letter,
+}
+
+fn classify<R>(err: SdkError<TransactWriteItemsError, R>) -> Failure
+where
+    R: Debug + Send + Sync + 'static,
+{
+    type Kind = fn(Detail) -> StoreError;
+    let (kind, what): (Kind, String) = match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(cancel)) => {
+            let codes: Vec<&str> = cancel
+                .cancellation_reasons()
+                .iter()
+                .filter_map(|r| r.code())
+                .collect();
+            if codes.contains(&"ConditionalCheckFailed") {
+                return Failure::ConditionFailed;
+            }
+            if codes.contains(&"TransactionConflict") {
+                let what = "the transaction kept conflicting with concurrent signatures";
+                return Failure::Retry(StoreError::Unavailable(Detail::caused_by(what, err)));
+            }
+            let throttled = codes
+                .iter()
+                .any(|c| matches!(*c, "ThrottlingError" | "ProvisionedThroughputExceeded"));
+            let what = format!("TransactWriteItems cancelled: {codes:?}");
+            if throttled {
+                (StoreError::Throttled, what)
+            } else {
+                (StoreError::Other, what)
+            }
+        }
+        Some(TransactWriteItemsError::TransactionInProgressException(_)) => {
+            let what = "an earlier request for the same signature is still in progress";
+            return Failure::Retry(StoreError::Unavailable(Detail::caused_by(what, err)));
+        }
+        Some(TransactWriteItemsError::IdempotentParameterMismatchException(_)) => {
+            return Failure::TokenReused;
+        }
+        _ => return Failure::Fail(sdk_error("TransactWriteItems", err)),
+    };
+    Failure::Fail(kind(Detail::caused_by(what, err)))
+}
+
+impl DynamoStore {
+    /// Runs a conditional put + counter update once: `new: false` when the item `key` exists
+    /// already. Retries conflicts; a token reused with other data (the same item from another
+    /// request) is a repeat once that item is there. Also returns the write capacity units
+    /// consumed, as DynamoDB reports them.
+    pub(super) async fn put_counted(
+        &self,
+        items: Vec<TransactWriteItem>,
+        token: &str,
+        key: &Key,
+    ) -> Result<(SignOutcome, Option<f64>), StoreError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .client_request_token(token)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await;
+            let failure = match result {
+                Ok(out) => {
+                    let units = out
+                        .consumed_capacity()
+                        .iter()
+                        .filter_map(|c| c.capacity_units())
+                        .reduce(|a, b| a + b);
+                    return Ok((SignOutcome { new: true }, units));
+                }
+                Err(err) => classify(err),
+            };
+            match failure {
+                Failure::ConditionFailed => return Ok((SignOutcome { new: false }, None)),
+                Failure::TokenReused => {
+                    // The same item was submitted with other data (a fresh nonce) in the last
+                    // 10 minutes: it is a repeat if that one was stored.
+                    return if self.item_exists(key).await? {
+                        Ok((SignOutcome { new: false }, None))
+                    } else if attempt < MAX_ATTEMPTS {
+                        backoff(attempt).await;
+                        continue;
+                    } else {
+                        Err(StoreError::Unavailable(Detail::new(
+                            "an earlier request for the same item is still unresolved",
+                        )))
+                    };
+                }
+                Failure::Retry(e) if attempt >= MAX_ATTEMPTS => return Err(e),
+                Failure::Retry(_) => backoff(attempt).await,
+                Failure::Fail(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Deletes a person's signatures and letters, each with its counters.
+    pub(super) async fn forget_person(&self, hash: &str) -> Result<Forgotten, StoreError> {
+        let (signatures, letters) = self.find_person(hash).await?;
+        let mut out = Forgotten::default();
+        for key in &signatures {
+            if self.forget_item(key, Record::Signature).await? {
+                out.signatures += 1;
+            }
+        }
+        for key in &letters {
+            if self.forget_item(key, Record::Letter).await? {
+                out.letters += 1;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Deletes one signature or letter (`key`) with the decrement of its counters, in one
+    /// transaction conditional on the item being the one just read. `Ok(false)` when the
+    /// item is not there (anymore).
+    async fn forget_item(&self, key: &Key, record: Record) -> Result<bool, StoreError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let found = self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .set_key(Some(key.attributes()))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| sdk_error("GetItem", e))?;
+            let Some(item) = found.item() else {
+                return Ok(false);
+            };
+            // The stored record names the counters it was counted in.
+            let (created_at, update) = match record {
+                Record::Signature => {
+                    let rec = signature_from_item(item)?;
+                    let update = signature_counter_update(&self.table, &rec, -1);
+                    (rec.created_at, update)
+                }
+                Record::Letter => {
+                    let rec = letter_from_item(item)?;
+                    let update = letter_counter_update(&self.table, &rec, -1);
+                    (rec.created_at, update)
+                }
+            };
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key.attributes()))
+                .condition_expression(format!("{CREATED_AT} = :at"))
+                .expression_attribute_values(":at", s(created_at))
+                .build()
+                .map_err(build_error)?;
+            let result = self
+                .client
+                .transact_write_items()
+                .transact_items(TransactWriteItem::builder().delete(delete).build())
+                .transact_items(
+                    TransactWriteItem::builder()
+                        .update(update.build().map_err(build_error)?)
+                        .build(),
+                )
+                .send()
+                .await;
+            let Err(err) = result else {
+                return Ok(true);
+            };
+            match classify(err) {
+                // Deleted or replaced since it was read: read it again.
+                Failure::ConditionFailed | Failure::TokenReused if attempt < MAX_ATTEMPTS => {}
+                Failure::Retry(_) if attempt < MAX_ATTEMPTS => backoff(attempt).await,
+                Failure::ConditionFailed | Failure::TokenReused => {
+                    return Err(StoreError::Unavailable(Detail::new(
+                        "a record kept changing while it was being deleted",
+                    )));
+                }
+                Failure::Retry(e) | Failure::Fail(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn item_exists(&self, key: &Key) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key.attributes()))
+            .projection_expression(PK)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error("GetItem", e))?;
+        Ok(out.item().is_some())
+    }
+}
