@@ -50,11 +50,16 @@ pub async fn forget_address(
 /// The one-line report: `removed 1 signature and 2 letters`.
 pub fn summary(done: Forgotten) -> String {
     let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    format!(
+    let mut text = format!(
         "removed {} and {}",
         plural(done.signatures, "signature", "signatures"),
         plural(done.letters, "letter", "letters")
-    )
+    );
+    if done.pending > 0 {
+        let waiting = plural(done.pending, "signature", "signatures");
+        text.push_str(&format!(", and {waiting} waiting for confirmation"));
+    }
+    text
 }
 
 #[cfg(test)]
@@ -74,7 +79,8 @@ mod tests {
         assert_eq!(
             summary(Forgotten {
                 signatures: 1,
-                letters: 2
+                letters: 2,
+                pending: 0
             }),
             "removed 1 signature and 2 letters"
         );
@@ -85,9 +91,10 @@ mod tests {
         assert_eq!(
             summary(Forgotten {
                 signatures: 3,
-                letters: 1
+                letters: 1,
+                pending: 2
             }),
-            "removed 3 signatures and 1 letter"
+            "removed 3 signatures and 1 letter, and 2 signatures waiting for confirmation"
         );
     }
 
@@ -128,7 +135,8 @@ mod tests {
             done,
             Forgotten {
                 signatures: 1,
-                letters: 1
+                letters: 1,
+                pending: 0
             }
         );
         assert_eq!(store.count("p1").await.expect("counts").total, 1);

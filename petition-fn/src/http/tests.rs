@@ -12,8 +12,8 @@ use tower::ServiceExt;
 
 use super::*;
 use crate::store::{
-    Counts, Forgotten, LetterCounts, LetterFilter, LetterRecord, SignOutcome, SignatureRecord,
-    StoreFuture, StoredLetter, StoredSignature,
+    ConfirmOutcome, Counts, Forgotten, LetterCounts, LetterFilter, LetterRecord, PendingOutcome,
+    PendingRecord, SignOutcome, SignatureRecord, StoreFuture, StoredLetter, StoredSignature,
 };
 
 /// 2026-03-01T12:00:00Z.
@@ -607,6 +607,18 @@ impl Store for DownStore {
         Box::pin(async { Err(StoreError::Unavailable("down".into())) })
     }
     fn forget<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Forgotten> {
+        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+    }
+    fn sign_pending(&self, _: PendingRecord) -> StoreFuture<'_, PendingOutcome> {
+        Box::pin(async { Err(StoreError::Throttled("busy".into())) })
+    }
+    fn confirm<'a>(&'a self, _: &'a str, _: i64, _: i64) -> StoreFuture<'a, ConfirmOutcome> {
+        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+    }
+    fn pending_count<'a>(&'a self, _: &'a str, _: i64) -> StoreFuture<'a, u64> {
+        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+    }
+    fn sweep(&self, _: i64) -> StoreFuture<'_, u64> {
         Box::pin(async { Err(StoreError::Unavailable("down".into())) })
     }
 }

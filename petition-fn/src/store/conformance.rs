@@ -6,7 +6,10 @@
 
 use std::sync::Arc;
 
-use super::{Forgotten, LetterCounts, LetterFilter, LetterRecord, SignatureRecord, Store};
+use super::{
+    ConfirmOutcome, Forgotten, LetterCounts, LetterFilter, LetterRecord, MAIL_INTERVAL_SECS,
+    PENDING_SECS, PendingOutcome, PendingRecord, SignatureRecord, Store,
+};
 
 /// Calls `$m!` with the name of every conformance case.
 macro_rules! for_each_case {
@@ -33,6 +36,13 @@ macro_rules! for_each_case {
             forget_removes_letters_and_their_counts,
             forget_unknown_hash_removes_nothing,
             forget_spares_lookalike_keys,
+            pending_counts_only_once_confirmed,
+            confirming_twice_or_racing_counts_once,
+            pending_mail_at_most_hourly_and_old_tokens_stay_valid,
+            confirmed_address_is_not_pending_again,
+            expired_pending_is_not_confirmed_and_is_swept,
+            forget_removes_pending_signatures,
+            unknown_token_is_unknown,
         );
     };
 }
@@ -488,6 +498,7 @@ fn forgotten(signatures: u64, letters: u64) -> Forgotten {
     Forgotten {
         signatures,
         letters,
+        pending: 0,
     }
 }
 
@@ -642,4 +653,222 @@ pub(crate) async fn forget_spares_lookalike_keys(store: Arc<dyn Store>) {
         .expect("export");
     assert_eq!(letters, vec![letter("h2", "CA", "l")]);
     assert_eq!(store.letter_counts().await.expect("counts").total, 1);
+}
+
+/// 2026-03-01T12:00:00Z, the time of the pending cases.
+const T0: i64 = 1_772_366_400;
+/// Where a confirmed signature's personal data may go (2100-01-01).
+const KEEP_UNTIL: i64 = 4_102_444_800;
+
+fn pending(petition: &str, hash: &str, country: &str, token: &str, at: i64) -> PendingRecord {
+    PendingRecord {
+        signature: record(petition, hash, country),
+        token_hash: format!("token-{token}"),
+        at,
+        pending_until: at + PENDING_SECS,
+    }
+}
+
+async fn confirm(store: &Arc<dyn Store>, token: &str, now: i64) -> ConfirmOutcome {
+    store
+        .confirm(&format!("token-{token}"), now, KEEP_UNTIL)
+        .await
+        .expect("confirms")
+}
+
+fn confirmed(petition: &str) -> ConfirmOutcome {
+    ConfirmOutcome::Confirmed {
+        petition: petition.into(),
+    }
+}
+
+pub(crate) async fn pending_counts_only_once_confirmed(store: Arc<dyn Store>) {
+    let out = store
+        .sign_pending(pending("p1", "h1", "FR", "a", T0))
+        .await
+        .expect("keeps it pending");
+    assert_eq!(out, PendingOutcome::Mail);
+    assert_eq!(store.count("p1").await.expect("counts").total, 0);
+    assert!(
+        store
+            .export_signatures("p1")
+            .await
+            .expect("export")
+            .is_empty()
+    );
+    assert_eq!(store.pending_count("p1", T0).await.expect("pending"), 1);
+    assert_eq!(confirm(&store, "a", T0 + 60).await, confirmed("p1"));
+    let counts = store.count("p1").await.expect("counts");
+    assert_eq!(counts.total, 1);
+    assert_eq!(counts.by_country.get("FR"), Some(&1));
+    assert_eq!(store.pending_count("p1", T0).await.expect("pending"), 0);
+    let mut stored = record("p1", "h1", "FR");
+    stored.expires_at = KEEP_UNTIL;
+    assert_eq!(
+        store.export_signatures("p1").await.expect("export"),
+        vec![stored]
+    );
+}
+
+pub(crate) async fn confirming_twice_or_racing_counts_once(store: Arc<dyn Store>) {
+    store
+        .sign_pending(pending("p1", "h1", "US", "a", T0))
+        .await
+        .expect("pending");
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move { confirm(&store, "a", T0 + 60).await })
+        })
+        .collect();
+    let mut firsts = 0;
+    for task in tasks {
+        match task.await.expect("task") {
+            ConfirmOutcome::Confirmed { .. } => firsts += 1,
+            ConfirmOutcome::AlreadyConfirmed { petition } => assert_eq!(petition, "p1"),
+            other => panic!("a racing confirmation got {other:?}"),
+        }
+    }
+    assert_eq!(firsts, 1, "exactly one confirmation counts");
+    assert_eq!(
+        confirm(&store, "a", T0 + 120).await,
+        ConfirmOutcome::AlreadyConfirmed {
+            petition: "p1".into()
+        }
+    );
+    assert_eq!(store.count("p1").await.expect("counts").total, 1);
+}
+
+pub(crate) async fn pending_mail_at_most_hourly_and_old_tokens_stay_valid(store: Arc<dyn Store>) {
+    let first = store.sign_pending(pending("p1", "h1", "FR", "a", T0)).await;
+    assert_eq!(first.expect("pending"), PendingOutcome::Mail);
+    let soon = pending("p1", "h1", "FR", "b", T0 + MAIL_INTERVAL_SECS - 1);
+    assert_eq!(
+        store.sign_pending(soon).await.expect("pending"),
+        PendingOutcome::RecentlyMailed
+    );
+    // Nothing was stored for the refused resend: its token does not exist.
+    assert_eq!(confirm(&store, "b", T0 + 10).await, ConfirmOutcome::Unknown);
+    let later = pending("p1", "h1", "DE", "c", T0 + MAIL_INTERVAL_SECS);
+    assert_eq!(
+        store.sign_pending(later).await.expect("pending"),
+        PendingOutcome::Mail
+    );
+    assert_eq!(store.pending_count("p1", T0).await.expect("pending"), 1);
+    // The first mail's link still works, and confirms the latest submission.
+    assert_eq!(
+        confirm(&store, "a", T0 + MAIL_INTERVAL_SECS + 5).await,
+        confirmed("p1")
+    );
+    let counts = store.count("p1").await.expect("counts");
+    assert_eq!(counts.total, 1);
+    assert_eq!(counts.by_country.get("DE"), Some(&1));
+    assert_eq!(
+        confirm(&store, "c", T0 + MAIL_INTERVAL_SECS + 6).await,
+        ConfirmOutcome::AlreadyConfirmed {
+            petition: "p1".into()
+        }
+    );
+    // Another petition, same address: its own pending signature and its own mail.
+    let other = store
+        .sign_pending(pending("p2", "h1", "FR", "d", T0 + 1))
+        .await;
+    assert_eq!(other.expect("pending"), PendingOutcome::Mail);
+}
+
+pub(crate) async fn confirmed_address_is_not_pending_again(store: Arc<dyn Store>) {
+    store
+        .sign_pending(pending("p1", "h1", "FR", "a", T0))
+        .await
+        .expect("pending");
+    assert_eq!(confirm(&store, "a", T0 + 1).await, confirmed("p1"));
+    let again = pending("p1", "h1", "US", "b", T0 + 2 * MAIL_INTERVAL_SECS);
+    assert_eq!(
+        store.sign_pending(again).await.expect("pending"),
+        PendingOutcome::AlreadyConfirmed
+    );
+    // Signed without confirmation (a petition with `confirm = false`) counts as confirmed.
+    assert!(
+        store
+            .sign(record("p2", "h2", "FR"))
+            .await
+            .expect("signs")
+            .new
+    );
+    let after = pending("p2", "h2", "FR", "c", T0);
+    assert_eq!(
+        store.sign_pending(after).await.expect("pending"),
+        PendingOutcome::AlreadyConfirmed
+    );
+    assert_eq!(store.pending_count("p1", T0).await.expect("pending"), 0);
+    assert_eq!(store.count("p1").await.expect("counts").total, 1);
+    assert_eq!(store.count("p2").await.expect("counts").total, 1);
+}
+
+pub(crate) async fn expired_pending_is_not_confirmed_and_is_swept(store: Arc<dyn Store>) {
+    store
+        .sign_pending(pending("p1", "old", "FR", "a", T0))
+        .await
+        .expect("pending");
+    store
+        .sign_pending(pending("p1", "new", "FR", "b", T0 + PENDING_SECS))
+        .await
+        .expect("pending");
+    let late = T0 + PENDING_SECS + 1;
+    assert_eq!(store.pending_count("p1", late).await.expect("pending"), 1);
+    assert_eq!(
+        confirm(&store, "a", late).await,
+        ConfirmOutcome::Expired {
+            petition: "p1".into()
+        }
+    );
+    assert_eq!(store.count("p1").await.expect("counts").total, 0);
+    let swept = store.sweep(late).await.expect("sweeps");
+    assert!(
+        swept == 1 || (swept == 0 && store.kind() == "dynamodb"),
+        "the embedded store sweeps what expired, DynamoDB leaves it to its TTL: {swept}"
+    );
+    if store.kind() == "local" {
+        assert_eq!(confirm(&store, "a", late).await, ConfirmOutcome::Unknown);
+    }
+    // The one still waiting is untouched and confirms.
+    assert_eq!(confirm(&store, "b", late).await, confirmed("p1"));
+    assert_eq!(store.count("p1").await.expect("counts").total, 1);
+}
+
+pub(crate) async fn forget_removes_pending_signatures(store: Arc<dyn Store>) {
+    for (petition, hash, token) in [
+        ("p1", "gone", "a"),
+        ("p2", "gone", "b"),
+        ("p1", "stays", "c"),
+    ] {
+        store
+            .sign_pending(pending(petition, hash, "FR", token, T0))
+            .await
+            .expect("pending");
+    }
+    let out = store.forget("gone").await.expect("forgets");
+    assert_eq!(
+        out,
+        Forgotten {
+            signatures: 0,
+            letters: 0,
+            pending: 2
+        }
+    );
+    assert!(matches!(
+        confirm(&store, "a", T0 + 1).await,
+        ConfirmOutcome::Expired { .. } | ConfirmOutcome::Unknown
+    ));
+    assert_eq!(store.count("p1").await.expect("counts").total, 0);
+    assert_eq!(confirm(&store, "c", T0 + 1).await, confirmed("p1"));
+    assert_eq!(
+        store.forget("gone").await.expect("again"),
+        Forgotten::default()
+    );
+}
+
+pub(crate) async fn unknown_token_is_unknown(store: Arc<dyn Store>) {
+    assert_eq!(confirm(&store, "never", T0).await, ConfirmOutcome::Unknown);
+    assert_eq!(store.pending_count("p1", T0).await.expect("pending"), 0);
 }

@@ -11,12 +11,16 @@
 //! - `letters`: `(state, hash, letter hash)` → the [`LetterRecord`] as JSON;
 //! - `letter_counts`: `s_<STATE>` / `b_<bioguide>` → count (the counter names of `store::counts`,
 //!   shared with the DynamoDB store);
+//! - `pending`: `(petition, hash)` → the [`PendingRecord`] as JSON (in no count);
+//! - `tokens`: token hash → [`TokenEntry`] as JSON: which pending signature it confirms, until
+//!   when, and whether it was used;
 //!
 //! [`Store::forget`] deletes a person's records and decrements their counters in one write
 //! transaction; a counter that reaches zero is removed.
 //!
 //! Signatures and letters past their `expires_at` are left out of exports (DynamoDB deletes
-//! them with its TTL); counts stay.
+//! them with its TTL); counts stay. Pending signatures and tokens past `pending_until` are
+//! deleted by [`Store::sweep`].
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -25,8 +29,9 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::counts::{add_letter_count, letter_counters};
 use super::{
-    Counts, Detail, Forgotten, LetterCounts, LetterFilter, LetterRecord, SignOutcome,
-    SignatureRecord, Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
+    ConfirmOutcome, Counts, Detail, Forgotten, LetterCounts, LetterFilter, LetterRecord,
+    MAIL_INTERVAL_SECS, PendingOutcome, PendingRecord, SignOutcome, SignatureRecord, Store,
+    StoreError, StoreFuture, StoredLetter, StoredSignature,
 };
 use contract::date::unix_seconds;
 
@@ -37,6 +42,17 @@ const SIGNATURES: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("s
 const COUNTS: TableDefinition<(&str, &str), u64> = TableDefinition::new("counts");
 const LETTERS: TableDefinition<(&str, &str, &str), &[u8]> = TableDefinition::new("letters");
 const LETTER_COUNTS: TableDefinition<&str, u64> = TableDefinition::new("letter_counts");
+const PENDING: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("pending");
+const TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("tokens");
+
+/// What a confirmation token points at.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct TokenEntry {
+    petition: String,
+    hash: String,
+    pending_until: i64,
+    used: bool,
+}
 /// The country key that holds a petition's total.
 const TOTAL: &str = "";
 
@@ -104,6 +120,8 @@ impl LocalStore {
         txn.open_table(COUNTS).map_err(db_err)?;
         txn.open_table(LETTERS).map_err(db_err)?;
         txn.open_table(LETTER_COUNTS).map_err(db_err)?;
+        txn.open_table(PENDING).map_err(db_err)?;
+        txn.open_table(TOKENS).map_err(db_err)?;
         txn.commit().map_err(db_err)?;
         Ok(Self {
             db: Arc::new(db),
@@ -117,26 +135,177 @@ impl LocalStore {
     }
 
     fn sign_blocking(&self, rec: &SignatureRecord) -> Result<SignOutcome, StoreError> {
-        let value = serde_json::to_vec(rec).map_err(unencodable)?;
         let txn = self.db.begin_write().map_err(db_err)?;
-        {
-            let mut sigs = txn.open_table(SIGNATURES).map_err(db_err)?;
-            let key = (rec.petition.as_str(), rec.hash.as_str());
+        let new = insert_signature(&txn, rec)?;
+        if new {
+            txn.commit().map_err(db_err)?;
+        } else {
+            txn.abort().map_err(db_err)?;
+        }
+        Ok(SignOutcome { new })
+    }
+
+    fn sign_pending_blocking(&self, rec: &PendingRecord) -> Result<PendingOutcome, StoreError> {
+        let sig = &rec.signature;
+        let key = (sig.petition.as_str(), sig.hash.as_str());
+        let txn = self.db.begin_write().map_err(db_err)?;
+        let outcome = {
+            let sigs = txn.open_table(SIGNATURES).map_err(db_err)?;
+            let mut pending = txn.open_table(PENDING).map_err(db_err)?;
+            let waiting = match pending.get(key).map_err(db_err)? {
+                Some(v) => Some(
+                    serde_json::from_slice::<PendingRecord>(v.value())
+                        .map_err(|e| damaged("pending signature", e))?,
+                ),
+                None => None,
+            };
             if sigs.get(key).map_err(db_err)?.is_some() {
-                drop(sigs);
-                txn.abort().map_err(db_err)?;
-                return Ok(SignOutcome { new: false });
+                PendingOutcome::AlreadyConfirmed
+            } else if waiting
+                .is_some_and(|w| w.pending_until > rec.at && rec.at - w.at < MAIL_INTERVAL_SECS)
+            {
+                PendingOutcome::RecentlyMailed
+            } else {
+                let value = serde_json::to_vec(rec).map_err(unencodable)?;
+                pending.insert(key, value.as_slice()).map_err(db_err)?;
+                let token = serde_json::to_vec(&TokenEntry {
+                    petition: sig.petition.clone(),
+                    hash: sig.hash.clone(),
+                    pending_until: rec.pending_until,
+                    used: false,
+                })
+                .map_err(unencodable)?;
+                let mut tokens = txn.open_table(TOKENS).map_err(db_err)?;
+                tokens
+                    .insert(rec.token_hash.as_str(), token.as_slice())
+                    .map_err(db_err)?;
+                PendingOutcome::Mail
             }
-            sigs.insert(key, value.as_slice()).map_err(db_err)?;
-            let mut counts = txn.open_table(COUNTS).map_err(db_err)?;
-            for country in [TOTAL, rec.country.as_str()] {
-                let key = (rec.petition.as_str(), country);
-                let now = counts.get(key).map_err(db_err)?.map_or(0, |g| g.value());
-                counts.insert(key, now + 1).map_err(db_err)?;
+        };
+        if outcome == PendingOutcome::Mail {
+            txn.commit().map_err(db_err)?;
+        } else {
+            txn.abort().map_err(db_err)?;
+        }
+        Ok(outcome)
+    }
+
+    fn confirm_blocking(
+        &self,
+        token_hash: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<ConfirmOutcome, StoreError> {
+        let txn = self.db.begin_write().map_err(db_err)?;
+        let (outcome, changed) = {
+            let mut tokens = txn.open_table(TOKENS).map_err(db_err)?;
+            let entry = match tokens.get(token_hash).map_err(db_err)? {
+                Some(v) => serde_json::from_slice::<TokenEntry>(v.value())
+                    .map_err(|e| damaged("confirmation token", e))?,
+                None => return Ok(ConfirmOutcome::Unknown),
+            };
+            let petition = entry.petition.clone();
+            let key = (entry.petition.as_str(), entry.hash.as_str());
+            let confirmed_before = txn
+                .open_table(SIGNATURES)
+                .map_err(db_err)?
+                .get(key)
+                .map_err(db_err)?
+                .is_some();
+            if entry.used || confirmed_before {
+                (ConfirmOutcome::AlreadyConfirmed { petition }, false)
+            } else {
+                let mut pending = txn.open_table(PENDING).map_err(db_err)?;
+                let waiting = match pending.get(key).map_err(db_err)? {
+                    Some(v) => Some(
+                        serde_json::from_slice::<PendingRecord>(v.value())
+                            .map_err(|e| damaged("pending signature", e))?,
+                    ),
+                    None => None,
+                };
+                match waiting.filter(|w| w.pending_until > now && entry.pending_until > now) {
+                    None => (ConfirmOutcome::Expired { petition }, false),
+                    Some(w) => {
+                        pending.remove(key).map_err(db_err)?;
+                        let used = serde_json::to_vec(&TokenEntry {
+                            used: true,
+                            ..entry
+                        })
+                        .map_err(unencodable)?;
+                        tokens.insert(token_hash, used.as_slice()).map_err(db_err)?;
+                        let signature = SignatureRecord {
+                            expires_at,
+                            ..w.signature
+                        };
+                        insert_signature(&txn, &signature)?;
+                        (ConfirmOutcome::Confirmed { petition }, true)
+                    }
+                }
+            }
+        };
+        if changed {
+            txn.commit().map_err(db_err)?;
+        } else {
+            txn.abort().map_err(db_err)?;
+        }
+        Ok(outcome)
+    }
+
+    fn pending_count_blocking(&self, petition: &str, now: i64) -> Result<u64, StoreError> {
+        let txn = self.db.begin_read().map_err(db_err)?;
+        let pending = txn.open_table(PENDING).map_err(db_err)?;
+        let mut n = 0;
+        for entry in pending.range((petition, "")..).map_err(db_err)? {
+            let (key, value) = entry.map_err(db_err)?;
+            if key.value().0 != petition {
+                break;
+            }
+            let rec: PendingRecord = serde_json::from_slice(value.value())
+                .map_err(|e| damaged("pending signature", e))?;
+            if rec.pending_until > now {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    fn sweep_blocking(&self, now: i64) -> Result<u64, StoreError> {
+        let txn = self.db.begin_write().map_err(db_err)?;
+        let mut swept = 0;
+        {
+            let mut pending = txn.open_table(PENDING).map_err(db_err)?;
+            let mut doomed = Vec::new();
+            for entry in pending.iter().map_err(db_err)? {
+                let (key, value) = entry.map_err(db_err)?;
+                let rec: PendingRecord = serde_json::from_slice(value.value())
+                    .map_err(|e| damaged("pending signature", e))?;
+                if rec.pending_until <= now {
+                    let (petition, hash) = key.value();
+                    doomed.push((petition.to_owned(), hash.to_owned()));
+                }
+            }
+            for (petition, hash) in &doomed {
+                pending
+                    .remove((petition.as_str(), hash.as_str()))
+                    .map_err(db_err)?;
+                swept += 1;
+            }
+            let mut tokens = txn.open_table(TOKENS).map_err(db_err)?;
+            let mut doomed = Vec::new();
+            for entry in tokens.iter().map_err(db_err)? {
+                let (key, value) = entry.map_err(db_err)?;
+                let token: TokenEntry = serde_json::from_slice(value.value())
+                    .map_err(|e| damaged("confirmation token", e))?;
+                if token.pending_until <= now {
+                    doomed.push(key.value().to_owned());
+                }
+            }
+            for token in &doomed {
+                tokens.remove(token.as_str()).map_err(db_err)?;
             }
         }
         txn.commit().map_err(db_err)?;
-        Ok(SignOutcome { new: true })
+        Ok(swept)
     }
 
     fn count_blocking(&self, petition: &str) -> Result<Counts, StoreError> {
@@ -278,6 +447,20 @@ impl LocalStore {
                 out.signatures += 1;
             }
 
+            let mut pending = txn.open_table(PENDING).map_err(db_err)?;
+            let mut doomed = Vec::new();
+            for entry in pending.iter().map_err(db_err)? {
+                let (key, _) = entry.map_err(db_err)?;
+                let (petition, h) = key.value();
+                if h == hash {
+                    doomed.push(petition.to_owned());
+                }
+            }
+            for petition in &doomed {
+                pending.remove((petition.as_str(), hash)).map_err(db_err)?;
+                out.pending += 1;
+            }
+
             let mut letters = txn.open_table(LETTERS).map_err(db_err)?;
             let mut doomed = Vec::new();
             for entry in letters.iter().map_err(db_err)? {
@@ -374,6 +557,51 @@ impl Store for LocalStore {
         let hash = hash.to_owned();
         Box::pin(self.blocking(move |s| s.forget_blocking(&hash)))
     }
+
+    fn sign_pending(&self, rec: PendingRecord) -> StoreFuture<'_, PendingOutcome> {
+        Box::pin(self.blocking(move |s| s.sign_pending_blocking(&rec)))
+    }
+
+    fn confirm<'a>(
+        &'a self,
+        token_hash: &'a str,
+        now: i64,
+        expires_at: i64,
+    ) -> StoreFuture<'a, ConfirmOutcome> {
+        let token_hash = token_hash.to_owned();
+        Box::pin(self.blocking(move |s| s.confirm_blocking(&token_hash, now, expires_at)))
+    }
+
+    fn pending_count<'a>(&'a self, petition: &'a str, now: i64) -> StoreFuture<'a, u64> {
+        let petition = petition.to_owned();
+        Box::pin(self.blocking(move |s| s.pending_count_blocking(&petition, now)))
+    }
+
+    fn sweep(&self, now: i64) -> StoreFuture<'_, u64> {
+        Box::pin(self.blocking(move |s| s.sweep_blocking(now)))
+    }
+}
+
+/// Inserts a signature and counts it inside `txn`; `false` (and nothing written) when the
+/// (petition, hash) is already there.
+fn insert_signature(
+    txn: &redb::WriteTransaction,
+    rec: &SignatureRecord,
+) -> Result<bool, StoreError> {
+    let value = serde_json::to_vec(rec).map_err(unencodable)?;
+    let mut sigs = txn.open_table(SIGNATURES).map_err(db_err)?;
+    let key = (rec.petition.as_str(), rec.hash.as_str());
+    if sigs.get(key).map_err(db_err)?.is_some() {
+        return Ok(false);
+    }
+    sigs.insert(key, value.as_slice()).map_err(db_err)?;
+    let mut counts = txn.open_table(COUNTS).map_err(db_err)?;
+    for country in [TOTAL, rec.country.as_str()] {
+        let key = (rec.petition.as_str(), country);
+        let now = counts.get(key).map_err(db_err)?.map_or(0, |g| g.value());
+        counts.insert(key, now + 1).map_err(db_err)?;
+    }
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -59,6 +59,64 @@ pub struct SignatureRecord {
 /// A signature read back for the operator's export (the same fields as written).
 pub type StoredSignature = SignatureRecord;
 
+/// How long a signature waits for its mailbox to confirm it before it is deleted: 7 days.
+pub const PENDING_SECS: i64 = 7 * 24 * 60 * 60;
+
+/// The least time between two confirmation mails to one address for one petition: an hour,
+/// so the form cannot be used to flood someone's mailbox.
+pub const MAIL_INTERVAL_SECS: i64 = 60 * 60;
+
+/// A signature waiting for confirmation, with the keyed hash of the token its mail carries.
+///
+/// The store keeps it apart from confirmed signatures (it is in no count) until
+/// [`Store::confirm`], and deletes it after `pending_until`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRecord {
+    /// The signature it becomes once confirmed (its `expires_at` is set again then).
+    pub signature: SignatureRecord,
+    /// The hash of the confirmation token (the token itself is only in the mail).
+    pub token_hash: String,
+    /// When this submission was made (unix seconds): the time of its mail, if one is sent.
+    pub at: i64,
+    /// When the pending signature and its token are deleted (unix seconds; the DynamoDB TTL).
+    pub pending_until: i64,
+}
+
+/// What [`Store::sign_pending`] did; the answer to the signer is the same in every case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PendingOutcome {
+    /// Stored (new, or replacing a pending one last mailed over [`MAIL_INTERVAL_SECS`] ago)
+    /// with its token: send the confirmation mail.
+    Mail,
+    /// A mail went to this address for this petition less than [`MAIL_INTERVAL_SECS`] ago:
+    /// nothing changed, send nothing.
+    RecentlyMailed,
+    /// This address has already confirmed a signature of this petition: nothing changed.
+    AlreadyConfirmed,
+}
+
+/// What [`Store::confirm`] did with a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfirmOutcome {
+    /// The pending signature is now confirmed and counted.
+    Confirmed {
+        /// The petition's id.
+        petition: String,
+    },
+    /// The token's signature was confirmed before (a second click): nothing changed.
+    AlreadyConfirmed {
+        /// The petition's id.
+        petition: String,
+    },
+    /// The token was valid once but its pending signature has expired or been removed.
+    Expired {
+        /// The petition's id.
+        petition: String,
+    },
+    /// No such token (never issued, or deleted after expiry).
+    Unknown,
+}
+
 /// What signing did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignOutcome {
@@ -145,6 +203,8 @@ pub struct Forgotten {
     pub signatures: u64,
     /// Letters deleted.
     pub letters: u64,
+    /// Signatures deleted while still waiting for confirmation.
+    pub pending: u64,
 }
 
 /// An error from the layer underneath a store (the AWS SDK, redb, serde).
@@ -259,8 +319,33 @@ pub trait Store: Send + Sync + 'static {
     /// or neither is.
     fn sign(&self, rec: SignatureRecord) -> StoreFuture<'_, SignOutcome>;
 
-    /// A petition's counts (zero for a petition never signed).
+    /// A petition's counts of confirmed signatures (zero for a petition never signed).
     fn count<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Counts>;
+
+    /// Keeps a signature waiting for confirmation, with its token, unless the address has
+    /// already confirmed this petition or was mailed for it within [`MAIL_INTERVAL_SECS`] of
+    /// `rec.at` ([`PendingOutcome`]). A replaced pending signature's earlier tokens stay
+    /// valid until they expire. Counts do not change.
+    fn sign_pending(&self, rec: PendingRecord) -> StoreFuture<'_, PendingOutcome>;
+
+    /// Confirms the pending signature of the token with hash `token_hash` at `now` (unix
+    /// seconds): stores it as a signature (with `expires_at`) and counts it, deletes the pending
+    /// one and the token, atomically. Confirming twice, or racing, counts once.
+    fn confirm<'a>(
+        &'a self,
+        token_hash: &'a str,
+        now: i64,
+        expires_at: i64,
+    ) -> StoreFuture<'a, ConfirmOutcome>;
+
+    /// How many signatures of a petition wait for confirmation (not yet expired at `now`),
+    /// for the operator's `stats`.
+    fn pending_count<'a>(&'a self, petition: &'a str, now: i64) -> StoreFuture<'a, u64>;
+
+    /// Deletes pending signatures and tokens expired at `now`; returns how many pending
+    /// signatures went. DynamoDB's TTL does this by itself (it returns 0); the embedded store
+    /// runs it from time to time.
+    fn sweep(&self, now: i64) -> StoreFuture<'_, u64>;
 
     /// Every stored signature of a petition, for the operator's export.
     fn export_signatures<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Vec<StoredSignature>>;
@@ -278,8 +363,9 @@ pub trait Store: Send + Sync + 'static {
     fn export_letters<'a>(&'a self, filter: &'a LetterFilter)
     -> StoreFuture<'a, Vec<StoredLetter>>;
 
-    /// Deletes every signature (of any petition, in the bundle or not) and every letter
-    /// (any state, any text) stored under the address hash `hash`, for a removal request.
+    /// Deletes every signature (of any petition, in the bundle or not), every pending
+    /// signature and every letter (any state, any text) stored under the address hash `hash`,
+    /// for a removal request.
     /// Each record is deleted together with the decrement of the counters it was counted in,
     /// atomically, so counts stay exact; a counter that reaches zero is no longer reported.
     /// Records already gone (a repeated request, or expired and deleted by the TTL) change
