@@ -186,6 +186,23 @@ impl SignerKeys {
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
+    /// A new confirmation token and the hash the store keeps of it: 32 random bytes in
+    /// base64url (so the token says nothing about the address), and its SHA-256 (the token is
+    /// random, so a plain hash cannot be reversed; a copy of the store cannot confirm).
+    pub fn new_token() -> Result<(String, String), KeyError> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| KeyError::Random(e.to_string()))?;
+        let token = URL_SAFE_NO_PAD.encode(bytes);
+        let hash = Self::token_hash(&token);
+        Ok((token, hash))
+    }
+
+    /// The hash under which the store knows a confirmation token.
+    pub fn token_hash(token: &str) -> String {
+        use sha2::Digest as _;
+        URL_SAFE_NO_PAD.encode(Sha256::digest(format!("confirm\0{token}").as_bytes()))
+    }
+
     fn cipher(&self) -> Result<Aes256Gcm, KeyError> {
         Aes256Gcm::new_from_slice(&self.data).map_err(|_| KeyError::Encrypt)
     }
@@ -251,6 +268,17 @@ fn decode_secret(text: &str) -> Result<Vec<u8>, KeyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_are_random_and_hashed_apart() -> Result<(), KeyError> {
+        let (a, hash_a) = SignerKeys::new_token()?;
+        let (b, _) = SignerKeys::new_token()?;
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(SignerKeys::token_hash(&a), hash_a);
+        assert_ne!(hash_a, a);
+        Ok(())
+    }
 
     fn keys(byte: u8) -> SignerKeys {
         SignerKeys::from_secret(&[byte; 32]).expect("32 bytes")

@@ -24,9 +24,12 @@ pub mod route {
     pub const LETTERS: &str = under_base!("/letters");
     /// `GET`: the function and its store are up.
     pub const HEALTH: &str = under_base!("/health");
+    /// `GET`: the page with the button that confirms a signature (changes nothing); `POST`:
+    /// confirms it.
+    pub const CONFIRM: &str = under_base!("/confirm");
 
     /// Every route, for the 404 message that lists them.
-    pub const ALL: &[&str] = &[PETITION, SIGNATURES, LETTERS, HEALTH];
+    pub const ALL: &[&str] = &[PETITION, SIGNATURES, LETTERS, CONFIRM, HEALTH];
 }
 
 /// The URL path that signs petition `id`.
@@ -42,6 +45,12 @@ pub fn petition_path(id: &str) -> String {
 /// The URL path that takes letters.
 pub const LETTERS_PATH: &str = route::LETTERS;
 
+/// The URL path a confirmation mail links to and its button posts to.
+pub const CONFIRM_PATH: &str = route::CONFIRM;
+
+/// The query parameter and form field that carry a confirmation token.
+pub const TOKEN_FIELD: &str = "token";
+
 /// The honeypot field every form carries: people leave it empty, naive bots fill it in.
 pub const HONEYPOT_FIELD: &str = "website";
 
@@ -53,6 +62,8 @@ pub enum Form {
     Signature,
     /// `POST /api/letters`.
     Letter,
+    /// `POST /api/confirm`.
+    Confirm,
 }
 
 impl Form {
@@ -78,6 +89,7 @@ impl Form {
                 "consent",
                 HONEYPOT_FIELD,
             ],
+            Self::Confirm => &[TOKEN_FIELD],
         }
     }
 
@@ -85,8 +97,10 @@ impl Form {
     /// `None` when no route takes a form there.
     pub fn of_action(action: &str) -> Option<(Self, Option<&str>)> {
         let rest = action.strip_prefix(BASE)?;
-        if rest == "/letters" {
-            return Some((Self::Letter, None));
+        match rest {
+            "/letters" => return Some((Self::Letter, None)),
+            "/confirm" => return Some((Self::Confirm, None)),
+            _ => {}
         }
         let id = rest
             .strip_prefix("/petitions/")?
@@ -113,6 +127,7 @@ mod tests {
             Some((Form::Signature, Some("un")))
         );
         assert_eq!(Form::of_action(LETTERS_PATH), Some((Form::Letter, None)));
+        assert_eq!(Form::of_action(CONFIRM_PATH), Some((Form::Confirm, None)));
         assert_eq!(Form::of_action("/api/petitions//signatures"), None);
         assert_eq!(Form::of_action("/api/petitions/a/b/signatures"), None);
         assert_eq!(Form::of_action("/elsewhere/letters"), None);

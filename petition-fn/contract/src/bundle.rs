@@ -62,8 +62,19 @@ pub struct Petition {
     pub closes: Option<String>,
     /// URL path of the page carrying the form (`/petition/`).
     pub page: String,
-    /// URL path of the thank-you page a plain form post is redirected to.
+    /// URL path of the thank-you page a plain form post is redirected to (once confirmed,
+    /// on a confirming petition).
     pub thank_you: String,
+    /// Whether a signature counts only once its mailbox confirms it (double opt-in).
+    #[serde(default = "confirm_by_default")]
+    pub confirm: bool,
+    /// URL path of the "check your inbox" page a confirming petition's form post leads to.
+    #[serde(default)]
+    pub check_inbox: Option<String>,
+}
+
+fn confirm_by_default() -> bool {
+    true
 }
 
 impl Petition {

@@ -18,11 +18,13 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
+use crate::mail::{Mailer, Outbox};
 use crate::protect::{KeyError, SignerKeys};
 use crate::store::local::LocalStore;
 use crate::store::{Store, StoreError};
 use contract::bundle::{Petition, SiteBundle};
 
+mod confirm;
 mod extract;
 mod layers;
 mod letters;
@@ -50,6 +52,7 @@ pub struct AppState {
 struct Shared {
     store: Arc<dyn Store>,
     keys: SignerKeys,
+    mailer: Option<Arc<dyn Mailer>>,
     site: RwLock<Arc<Site>>,
     clock: Clock,
 }
@@ -95,23 +98,38 @@ impl AppState {
             inner: Arc::new(Shared {
                 store,
                 keys,
+                mailer: None,
                 site: RwLock::new(Arc::new(Site::new(bundle))),
                 clock: Arc::new(SystemTime::now),
             }),
         }
     }
 
-    /// The same state on another clock (tests fix "today" with it).
-    pub fn with_clock(self, clock: Clock) -> Self {
-        let site = self.site();
+    fn rebuilt(
+        &self,
+        mailer: Option<Arc<dyn Mailer>>,
+        clock: Clock,
+    ) -> Self {
         Self {
             inner: Arc::new(Shared {
                 store: Arc::clone(&self.inner.store),
                 keys: self.inner.keys.clone(),
-                site: RwLock::new(site),
+                mailer,
+                site: RwLock::new(self.site()),
                 clock,
             }),
         }
+    }
+
+    /// The same state on another clock (tests fix "today" with it).
+    pub fn with_clock(self, clock: Clock) -> Self {
+        self.rebuilt(self.inner.mailer.clone(), clock)
+    }
+
+    /// The same state sending its mail (confirmations) through `mailer`. Without one, a
+    /// confirming petition answers that the mail could not be sent.
+    pub fn with_mailer(self, mailer: Arc<dyn Mailer>) -> Self {
+        self.rebuilt(Some(mailer), Arc::clone(&self.inner.clock))
     }
 
     /// Replaces the site bundle (and recompiles its pages) while the server runs: `site-gen
@@ -139,6 +157,11 @@ impl AppState {
     /// The signer keys (the operator's export decrypts with them).
     pub fn keys(&self) -> &SignerKeys {
         &self.inner.keys
+    }
+
+    /// The mail transport, when there is one.
+    pub(crate) fn mailer(&self) -> Option<&Arc<dyn Mailer>> {
+        self.inner.mailer.as_ref()
     }
 
     /// The current time on this state's clock.
@@ -171,7 +194,8 @@ pub enum StateError {
 }
 
 /// State on the embedded store in `data_dir` (`petitions.redb`), with the signer secret from
-/// `SIGNER_HMAC_KEY` when set, else `data_dir/signer.key` (generated on first use).
+/// `SIGNER_HMAC_KEY` when set, else `data_dir/signer.key` (generated on first use), and mail
+/// written to the outbox `data_dir/outbox/` (the preview lists it at `/_outbox/`).
 ///
 /// `site-gen serve` calls this, then merges [`app`] into its router.
 pub async fn local_state(data_dir: &Path, bundle: SiteBundle) -> Result<AppState, StateError> {
@@ -183,7 +207,20 @@ pub async fn local_state(data_dir: &Path, bundle: SiteBundle) -> Result<AppState
     })
     .await
     .map_err(|e| StateError::Task(e.to_string()))??;
-    Ok(AppState::new(Arc::new(store), keys, bundle))
+    let store: Arc<dyn Store> = Arc::new(store);
+    // The embedded store has no TTL: pending signatures past their 7 days go hourly.
+    let sweeper = Arc::clone(&store);
+    tokio::spawn(async move {
+        let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            hourly.tick().await;
+            let now = contract::date::unix_seconds(SystemTime::now());
+            if let Err(e) = sweeper.sweep(now).await {
+                reply::log_failure("sweep", reply::chain(&e));
+            }
+        }
+    });
+    Ok(AppState::new(store, keys, bundle).with_mailer(Arc::new(Outbox::new(data_dir))))
 }
 
 fn routes() -> Router<AppState> {
@@ -200,6 +237,12 @@ fn routes() -> Router<AppState> {
         .route(
             route::LETTERS,
             post(letters::send).fallback(refusal::wrong_method),
+        )
+        .route(
+            route::CONFIRM,
+            get(confirm::page)
+                .post(confirm::confirm)
+                .fallback(refusal::wrong_method),
         )
         .route(
             route::HEALTH,

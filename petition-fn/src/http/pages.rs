@@ -217,6 +217,22 @@ impl Pages {
         Self::page(bundle, &title, &content)
     }
 
+    /// The page a confirmation link opens: one button that posts the token back.
+    pub(crate) fn confirm_page(&self, bundle: &SiteBundle, token: &str) -> String {
+        let mut args = Args::new();
+        args.insert("action".into(), json!(contract::api::CONFIRM_PATH));
+        args.insert("token".into(), json!(token));
+        let content = self
+            .component(bundle, "confirm_form", &args, None)
+            .unwrap_or_default();
+        let title = bundle
+            .pages
+            .strings
+            .get("confirm_title")
+            .map_or("Confirm your signature", String::as_str);
+        Self::page(bundle, title, &content)
+    }
+
     /// A notice page (refusals: not found, closed, busy).
     pub(crate) fn notice_page(&self, bundle: &SiteBundle, notice: &Notice) -> String {
         let mut args = Args::new();

@@ -27,6 +27,8 @@ pub(crate) enum Subject {
     Letter { page: String },
     /// Reading a count.
     Count,
+    /// Confirming a signature.
+    Confirmation,
 }
 
 /// A form to show again, with what the visitor typed.
@@ -77,6 +79,14 @@ pub(crate) enum Refusal {
     Unavailable(Subject),
     /// A fault on our side (500); nothing was saved.
     Internal(Subject),
+    /// The confirmation mail could not be sent (503 with a longer `Retry-After`); the
+    /// signature waits, uncounted, and signing again later sends a new mail.
+    MailFailed(Subject),
+    /// A confirmation token that is not (or no longer) known (404).
+    UnknownToken,
+    /// A confirmation token whose signature waited more than 7 days (410), with its
+    /// petition's page when the site still has it.
+    ExpiredToken { page: Option<String> },
 }
 
 impl IntoResponse for Refusal {
@@ -117,8 +127,10 @@ impl Refusal {
             Self::Unreadable { .. } => StatusCode::BAD_REQUEST,
             Self::Closed { .. } => StatusCode::CONFLICT,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::MailFailed(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::UnknownToken => StatusCode::NOT_FOUND,
+            Self::ExpiredToken { .. } => StatusCode::GONE,
         }
     }
 
@@ -126,7 +138,11 @@ impl Refusal {
     /// otherwise.
     fn answer(self, style: Option<Style>, site: &Site) -> Response {
         let status = self.status();
-        let retry = matches!(self, Self::Unavailable(_));
+        let retry = match self {
+            Self::Unavailable(_) => Some("5"),
+            Self::MailFailed(_) => Some("300"),
+            _ => None,
+        };
         let response = match (self, style) {
             (Self::Invalid { errors, .. }, Some(Style::Json) | None)
             | (
@@ -165,12 +181,15 @@ impl Refusal {
                 let notice = refusal.notice();
                 (status, Html(site.pages.notice_page(&site.bundle, &notice))).into_response()
             }
+            (refusal @ (Self::UnknownToken | Self::ExpiredToken { .. }), _) => reply::json(
+                status,
+                &json!({ "errors": [{ "field": contract::api::TOKEN_FIELD, "message": refusal.message() }] }),
+            ),
             (refusal, _) => reply::message(status, &refusal.message()),
         };
-        if retry {
-            reply::retry_later(response)
-        } else {
-            response
+        match retry {
+            Some(seconds) => reply::retry_after(response, seconds),
+            None => response,
         }
     }
 
@@ -212,7 +231,7 @@ impl Refusal {
         let back = |subject: &Subject| match subject {
             Subject::Signature { page } => Some((page.clone(), "Back to the petition")),
             Subject::Letter { page } => Some((page.clone(), "Back to the letter")),
-            Subject::Count => None,
+            Subject::Count | Subject::Confirmation => None,
         };
         match self {
             Self::NoPetition => Notice {
@@ -264,6 +283,7 @@ impl Refusal {
                     Subject::Signature { .. } => "We could not record your signature just now because our signature store is busy. Nothing was saved: go back and send the form again in a few seconds.",
                     Subject::Letter { .. } => "We could not prepare your letter just now because our store is busy. Nothing was saved: go back and send the form again in a few seconds.",
                     Subject::Count => "The signature count is unavailable for a moment. Try again in a few seconds.",
+                    Subject::Confirmation => "We could not confirm your signature just now because our signature store is busy. Nothing changed: go back and press the button again in a few seconds.",
                 }
                 .into(),
                 link: back(subject),
@@ -274,9 +294,25 @@ impl Refusal {
                     Subject::Signature { .. } => "Something went wrong on our side and your signature was not recorded. Please try again later.",
                     Subject::Letter { .. } => "Something went wrong on our side and your letter was not prepared. Please try again later.",
                     Subject::Count => "The signature count could not be read because of a problem on our side.",
+                    Subject::Confirmation => "Something went wrong on our side and your signature was not confirmed. Please follow the link in the mail again later.",
                 }
                 .into(),
                 link: back(subject),
+            },
+            Self::MailFailed(subject) => Notice {
+                title: "We could not send your confirmation mail",
+                message: "Your signature is not counted yet: it needs the confirmation mail, and we could not send it just now. Please sign again in a few minutes; we will then send the mail.".into(),
+                link: back(subject),
+            },
+            Self::UnknownToken => Notice {
+                title: "This confirmation link is not valid",
+                message: "We do not know this link: it may have been copied incompletely, or it expired more than a few days ago. Nothing was changed. To sign, fill in the petition form again and follow the link in the new mail.".into(),
+                link: home(),
+            },
+            Self::ExpiredToken { page } => Notice {
+                title: "This confirmation link has expired",
+                message: "Confirmation links work for 7 days, and this one is older: the unconfirmed signature has been deleted. Sign again and follow the link in the new mail within 7 days.".into(),
+                link: page.as_ref().map_or_else(home, |p| Some((p.clone(), "Sign the petition again"))),
             },
             Self::Invalid { .. } => Notice {
                 title: "Please correct the form",
@@ -295,17 +331,17 @@ impl Refusal {
 /// Logs a store failure for the operator and refuses with the right kind: 503 when it may pass.
 pub(crate) fn store_failure(subject: Subject, e: &crate::store::StoreError) -> Refusal {
     if e.is_transient() {
-        reply::log_failure("store_unavailable", &e.to_string());
+        reply::log_failure("store_unavailable", reply::chain(e));
         Refusal::Unavailable(subject)
     } else {
-        reply::log_failure("store", &e.to_string());
+        reply::log_failure("store", reply::chain(e));
         Refusal::Internal(subject)
     }
 }
 
 /// Logs a fault on our side for the operator and refuses with 500; nothing was saved.
 pub(crate) fn fault(subject: &Subject, event: &str, detail: &dyn std::fmt::Display) -> Refusal {
-    reply::log_failure(event, &detail.to_string());
+    reply::log_failure(event, detail);
     Refusal::Internal(subject.clone())
 }
 

@@ -39,19 +39,48 @@ pub(crate) fn message(status: StatusCode, text: &str) -> Response {
 }
 
 /// Asks the client to come back in a few seconds (503).
-pub(crate) fn retry_later(mut response: Response) -> Response {
+pub(crate) fn retry_later(response: Response) -> Response {
+    retry_after(response, "5")
+}
+
+/// Asks the client to come back after `seconds`.
+pub(crate) fn retry_after(mut response: Response, seconds: &'static str) -> Response {
     response
         .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        .insert(header::RETRY_AFTER, HeaderValue::from_static(seconds));
     response
 }
 
 /// Logs a server-side failure (no personal data: store errors carry none) for the operator.
-pub(crate) fn log_failure(event: &str, detail: &str) {
+pub(crate) fn log_failure(event: &str, detail: impl std::fmt::Display) {
+    let mut detail = detail.to_string();
+    if detail.len() > MAX_DETAIL {
+        let cut = (0..=MAX_DETAIL)
+            .rev()
+            .find(|&i| detail.is_char_boundary(i))
+            .unwrap_or(0);
+        detail.truncate(cut);
+        detail.push('…');
+    }
     eprintln!(
         "{}",
         json!({"level": "error", "event": event, "detail": detail})
     );
+}
+
+/// The longest detail a log line carries: an error chain from a dependency is bounded.
+const MAX_DETAIL: usize = 2048;
+
+/// An error with the chain of its sources, for the operator's log.
+pub(crate) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 #[cfg(test)]

@@ -5,20 +5,27 @@
 //! honeypot (answered like a success, nothing stored) and the store (503 with `Retry-After`
 //! when it is unavailable or throttled; the write is all-or-nothing).
 //!
-//! A repeat signature (same normalised address) gets exactly the answer a first one gets:
-//! the same status, the same body shape with the current count. Nothing in the answer tells
-//! whether an address signed before.
+//! On a confirming petition (`confirm = true`, the default) a valid signature waits, uncounted,
+//! for its mailbox: it is stored pending with the hash of a random token, and the token goes
+//! out in a confirmation mail (at most one an hour per address and petition). It counts once
+//! confirmed (`http/confirm.rs`).
+//!
+//! Every accepted signature gets the same answer, whether the address is new, pending, mailed
+//! within the hour or already confirmed: 303 to the "check your inbox" page (or the thank-you
+//! page without confirmation), JSON 202 `{"status":"pending","message"}` (201 `signed`), and
+//! never the count, which would tell whether an address had signed.
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use contract::api::Form;
-use contract::bundle::Petition;
+use contract::bundle::{Petition, SiteBundle};
 use contract::date::{rfc3339, unix_seconds, utc_date};
 use serde_json::json;
 
 use super::AppState;
+use super::confirm::confirmation_mail;
 use super::extract::{Fields, Submission};
 use super::pages::FormValues;
 use super::refusal::{Refill, Refusal, Subject, fault, store_failure};
@@ -26,10 +33,15 @@ use super::reply::{self, Style};
 use crate::domain::email::normalise_checked;
 use crate::domain::validate::parse_bool;
 use crate::domain::{RawSubmission, Signature, Verdict};
-use crate::store::{RETENTION_SECS, SignatureRecord};
+use crate::mail::Mail;
+use crate::protect::SignerKeys;
+use crate::store::{PENDING_SECS, PendingOutcome, PendingRecord, RETENTION_SECS, SignatureRecord};
 
-/// The confirmation sent with every accepted (or repeated) signature.
+/// The answer to every accepted (or repeated) signature of a petition without confirmation.
 const THANKS: &str = "Thank you for signing. Your signature has been recorded.";
+
+/// The answer to every signature of a confirming petition, when the theme has no wording.
+const CHECK_INBOX: &str = "Thank you. One step is left: we have sent you a mail. Follow its link and confirm your signature: only then does it count.";
 
 /// Extract, validate, store, answer.
 pub(crate) async fn sign(
@@ -54,7 +66,7 @@ pub(crate) async fn sign(
     let raw = raw_submission(submission.fields(Form::Signature, &subject)?);
     let signature = match raw.validate(&site.bundle.countries) {
         Verdict::Valid(signature) => signature,
-        Verdict::Bot => return Ok(accepted(submission.style, &state, &petition).await),
+        Verdict::Bot => return Ok(accepted(submission.style, &site.bundle, &petition)),
         Verdict::Invalid(errors) => {
             return Err(Refusal::Invalid {
                 refill: Some(Refill::Signature {
@@ -68,13 +80,44 @@ pub(crate) async fn sign(
     };
     let record =
         record(&state, &petition, &signature, now).map_err(|e| fault(&subject, "encrypt", &e))?;
-    state
-        .inner
-        .store
-        .sign(record)
+    let store = &state.inner.store;
+    if !petition.confirm {
+        store.sign(record).await.map_err(|e| store_failure(subject, &e))?;
+        return Ok(accepted(submission.style, &site.bundle, &petition));
+    }
+    let (token, token_hash) = SignerKeys::new_token().map_err(|e| fault(&subject, "token", &e))?;
+    let at = unix_seconds(now);
+    let (petition_id, hash) = (record.petition.clone(), record.hash.clone());
+    let pending = PendingRecord {
+        signature: record,
+        token_hash,
+        at,
+        pending_until: at.saturating_add(PENDING_SECS),
+    };
+    let outcome = store
+        .sign_pending(pending)
         .await
-        .map_err(|e| store_failure(subject, &e))?;
-    Ok(accepted(submission.style, &state, &petition).await)
+        .map_err(|e| store_failure(subject.clone(), &e))?;
+    if outcome == PendingOutcome::Mail {
+        let mail = confirmation_mail(&site.bundle, &petition, &signature.email.display, &token);
+        if let Err(why) = send(&state, &mail).await {
+            reply::log_failure("mail_failed", &why);
+            // Without its mail the token is useless: let the next try mail again.
+            if let Err(e) = store.mail_failed(&petition_id, &hash, at).await {
+                reply::log_failure("mail_failed_reset", reply::chain(&e));
+            }
+            return Err(Refusal::MailFailed(subject));
+        }
+    }
+    Ok(accepted(submission.style, &site.bundle, &petition))
+}
+
+/// Sends `mail` through the state's transport; the error text holds no address.
+async fn send(state: &AppState, mail: &Mail) -> Result<(), String> {
+    let mailer = state
+        .mailer()
+        .ok_or_else(|| "no mail transport is configured (MAIL_FROM on Lambda)".to_owned())?;
+    mailer.send(mail).await.map_err(|e| reply::chain(&e))
 }
 
 fn raw_submission(mut f: Fields) -> RawSubmission {
@@ -133,26 +176,32 @@ fn record(
     })
 }
 
-/// The answer to a recorded, repeated or honeypot signature: identical in every case.
-async fn accepted(style: Style, state: &AppState, petition: &Petition) -> Response {
+/// The answer to a signature, whatever happened: recorded, repeated, waiting for its mailbox,
+/// mailed within the hour, already confirmed, or a honeypot. Identical in every case, and
+/// without the count, which would tell whether an address had signed.
+fn accepted(style: Style, bundle: &SiteBundle, petition: &Petition) -> Response {
+    let (status, location, message) = if petition.confirm {
+        (
+            StatusCode::ACCEPTED,
+            petition.check_inbox.as_deref().unwrap_or(&petition.page),
+            bundle
+                .pages
+                .strings
+                .get("petition_check_inbox")
+                .map_or(CHECK_INBOX, String::as_str),
+        )
+    } else {
+        (StatusCode::CREATED, petition.thank_you.as_str(), THANKS)
+    };
     match style {
         Style::Form => {
-            let location = HeaderValue::from_str(&petition.thank_you)
-                .unwrap_or_else(|_| HeaderValue::from_static("/"));
+            let location =
+                HeaderValue::from_str(location).unwrap_or_else(|_| HeaderValue::from_static("/"));
             (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
         }
         Style::Json => {
-            let count = match state.inner.store.count(&petition.id).await {
-                Ok(counts) => Some(counts.total),
-                Err(e) => {
-                    reply::log_failure("count_after_sign", &e.to_string());
-                    None
-                }
-            };
-            reply::json(
-                StatusCode::CREATED,
-                &json!({ "count": count, "message": THANKS }),
-            )
+            let state = if petition.confirm { "pending" } else { "signed" };
+            reply::json(status, &json!({ "status": state, "message": message }))
         }
     }
 }

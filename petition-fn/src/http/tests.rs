@@ -615,6 +615,9 @@ impl Store for DownStore {
     fn confirm<'a>(&'a self, _: &'a str, _: i64, _: i64) -> StoreFuture<'a, ConfirmOutcome> {
         Box::pin(async { Err(StoreError::Unavailable("down".into())) })
     }
+    fn mail_failed<'a>(&'a self, _: &'a str, _: &'a str, _: i64) -> StoreFuture<'a, ()> {
+        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+    }
     fn pending_count<'a>(&'a self, _: &'a str, _: i64) -> StoreFuture<'a, u64> {
         Box::pin(async { Err(StoreError::Unavailable("down".into())) })
     }

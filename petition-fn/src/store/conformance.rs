@@ -43,6 +43,7 @@ macro_rules! for_each_case {
             expired_pending_is_not_confirmed_and_is_swept,
             forget_removes_pending_signatures,
             unknown_token_is_unknown,
+            failed_mail_lets_the_next_try_mail_again,
         );
     };
 }
@@ -871,4 +872,26 @@ pub(crate) async fn forget_removes_pending_signatures(store: Arc<dyn Store>) {
 pub(crate) async fn unknown_token_is_unknown(store: Arc<dyn Store>) {
     assert_eq!(confirm(&store, "never", T0).await, ConfirmOutcome::Unknown);
     assert_eq!(store.pending_count("p1", T0).await.expect("pending"), 0);
+}
+
+pub(crate) async fn failed_mail_lets_the_next_try_mail_again(store: Arc<dyn Store>) {
+    store
+        .sign_pending(pending("p1", "h1", "FR", "a", T0))
+        .await
+        .expect("pending");
+    store.mail_failed("p1", "h1", T0).await.expect("resets");
+    let retry = pending("p1", "h1", "FR", "b", T0 + 60);
+    assert_eq!(
+        store.sign_pending(retry).await.expect("pending"),
+        PendingOutcome::Mail
+    );
+    // A stale reset (of an earlier submission) changes nothing.
+    store.mail_failed("p1", "h1", T0).await.expect("no-op");
+    let soon = pending("p1", "h1", "FR", "c", T0 + 120);
+    assert_eq!(
+        store.sign_pending(soon).await.expect("pending"),
+        PendingOutcome::RecentlyMailed
+    );
+    store.mail_failed("p9", "nobody", T0).await.expect("no-op on nothing");
+    assert_eq!(confirm(&store, "b", T0 + 180).await, confirmed("p1"));
 }

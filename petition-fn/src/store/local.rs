@@ -251,6 +251,40 @@ impl LocalStore {
         Ok(outcome)
     }
 
+    fn mail_failed_blocking(&self, petition: &str, hash: &str, at: i64) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(db_err)?;
+        let changed = {
+            let mut pending = txn.open_table(PENDING).map_err(db_err)?;
+            let waiting = match pending.get((petition, hash)).map_err(db_err)? {
+                Some(v) => Some(
+                    serde_json::from_slice::<PendingRecord>(v.value())
+                        .map_err(|e| damaged("pending signature", e))?,
+                ),
+                None => None,
+            };
+            match waiting.filter(|w| w.at == at) {
+                Some(w) => {
+                    let unmailed = PendingRecord {
+                        at: at.saturating_sub(MAIL_INTERVAL_SECS),
+                        ..w
+                    };
+                    let value = serde_json::to_vec(&unmailed).map_err(unencodable)?;
+                    pending
+                        .insert((petition, hash), value.as_slice())
+                        .map_err(db_err)?;
+                    true
+                }
+                None => false,
+            }
+        };
+        if changed {
+            txn.commit().map_err(db_err)?;
+        } else {
+            txn.abort().map_err(db_err)?;
+        }
+        Ok(())
+    }
+
     fn pending_count_blocking(&self, petition: &str, now: i64) -> Result<u64, StoreError> {
         let txn = self.db.begin_read().map_err(db_err)?;
         let pending = txn.open_table(PENDING).map_err(db_err)?;
@@ -570,6 +604,16 @@ impl Store for LocalStore {
     ) -> StoreFuture<'a, ConfirmOutcome> {
         let token_hash = token_hash.to_owned();
         Box::pin(self.blocking(move |s| s.confirm_blocking(&token_hash, now, expires_at)))
+    }
+
+    fn mail_failed<'a>(
+        &'a self,
+        petition: &'a str,
+        hash: &'a str,
+        at: i64,
+    ) -> StoreFuture<'a, ()> {
+        let (petition, hash) = (petition.to_owned(), hash.to_owned());
+        Box::pin(self.blocking(move |s| s.mail_failed_blocking(&petition, &hash, at)))
     }
 
     fn pending_count<'a>(&'a self, petition: &'a str, now: i64) -> StoreFuture<'a, u64> {

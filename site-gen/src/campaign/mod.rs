@@ -212,16 +212,30 @@ fn petition_of(e: &Entry, meta: &PetitionMeta, content: &Content) -> Result<Peti
             "use 1 to 64 lower-case letters, digits and dashes, like \"un-high-commissioner\"",
         ));
     }
-    let thank_you = content
-        .resolve(&meta.thank_you)
-        .filter(|_| meta.thank_you.starts_with("@/"))
-        .ok_or_else(|| {
+    let thank_you = page_of(content, &meta.thank_you).ok_or_else(|| {
             Diagnostic::file(
                 &e.file,
                 format!("the petition's thank_you page `{}` does not exist", meta.thank_you),
                 "write the @/ path of a page in content/, like thank_you = \"@/petition/thank-you.md\"",
             )
         })?;
+    let check_inbox = match (&meta.check_inbox, meta.confirm) {
+        (Some(rel), _) => Some(page_of(content, rel).ok_or_else(|| {
+            Diagnostic::file(
+                &e.file,
+                format!("the petition's check_inbox page `{rel}` does not exist"),
+                "write the @/ path of a page in content/, like check_inbox = \"@/petition/check-your-inbox.md\"",
+            )
+        })?),
+        (None, true) => {
+            return Err(Diagnostic::file(
+                &e.file,
+                "the petition confirms signatures by mail but names no check_inbox page",
+                "add check_inbox = \"@/petition/check-your-inbox.md\" (the page saying a mail is on its way), or set confirm = false (see content/README.md for what that costs)",
+            ));
+        }
+        (None, false) => None,
+    };
     let opens = meta.opens.date.map(|d| d.to_string()).unwrap_or_default();
     let closes = meta
         .closes
@@ -250,8 +264,18 @@ fn petition_of(e: &Entry, meta: &PetitionMeta, content: &Content) -> Result<Peti
         opens,
         closes,
         page: e.path.clone(),
-        thank_you: thank_you.path.clone(),
+        thank_you,
+        confirm: meta.confirm,
+        check_inbox,
     })
+}
+
+/// The URL path of the page at `@/` path `rel`.
+fn page_of(content: &Content, rel: &str) -> Option<String> {
+    content
+        .resolve(rel)
+        .filter(|_| rel.starts_with("@/"))
+        .map(|e| e.path.clone())
 }
 
 /// The `[[key]]` entries of the data file `stem`; none when the file is absent.

@@ -38,6 +38,16 @@ pub(crate) struct PetitionMeta {
     pub closes: Option<toml::value::Datetime>,
     /// The `@/` path of the thank-you page.
     pub thank_you: String,
+    /// Whether a signature counts only once its mailbox confirms it (double opt-in).
+    #[serde(default = "confirm_by_default")]
+    pub confirm: bool,
+    /// The `@/` path of the "check your inbox" page a confirming petition's form leads to.
+    #[serde(default)]
+    pub check_inbox: Option<String>,
+}
+
+fn confirm_by_default() -> bool {
+    true
 }
 
 /// The keys a page or section may set.

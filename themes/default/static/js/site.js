@@ -104,13 +104,14 @@
           if (!r) return form.submit(); // network failure: post the plain form
           const { status, body } = r;
           if (status === 201 || status === 202) {
-            const count = num(body.count);
-            const thanks = say(form.dataset.msgThanks, 'confirm');
-            if (count !== null) live.append(make('p', form.dataset.msgCount.replace('{count}', fmt(count))));
+            // 202: the signature waits for its mailbox; the answer never holds the count, which
+            // would tell whether an address had signed.
+            const pending = status === 202;
+            const thanks = say(pending ? form.dataset.msgPending || body.message : form.dataset.msgThanks, 'confirm');
             form.remove();
             thanks.tabIndex = -1;
             thanks.focus();
-            counters(form.dataset.petition).forEach((b) => (count === null ? refresh(b) : setCount(b, count, null)));
+            if (!pending) counters(form.dataset.petition).forEach(refresh);
           } else if (status === 422 && Array.isArray(body.errors) && body.errors.length) {
             showErrors(form, body.errors);
           } else {
