@@ -8,6 +8,7 @@ pub mod domain;
 pub mod export;
 pub mod forget;
 mod http;
+pub mod mail;
 pub mod protect;
 #[cfg(feature = "dynamodb")]
 pub mod runtime;
