@@ -7,6 +7,7 @@
 //! | `AWS_ENDPOINT_URL_DYNAMODB` | env | the SDK's standard endpoint override (DynamoDB Local) |
 //! | `SIGNER_HMAC_KEY` | env | the signer secret (base64 or hex of ≥ 32 bytes); on Lambda it or the next is required; locally, unset: `<data-dir>/signer.key` |
 //! | `SIGNER_HMAC_KEY_SECRET_ARN` | env, Lambda | when `SIGNER_HMAC_KEY` is unset: the Secrets Manager secret holding it, read once at cold start ([`crate::secret`]) |
+//! | `MAIL_FROM` | env | the sender of confirmation mail: set, mail goes through Amazon SES (the SDK's standard settings, `AWS_ENDPOINT_URL_SESV2` included); required on Lambda; unset locally, mail goes to `<data-dir>/outbox/` |
 //! | `SITE_BUNDLE` | env, Lambda | path of the site bundle; default `bundle.json` next to the executable (`/var/task/bundle.json` for a `provided.al2023` function) |
 
 use std::path::{Path, PathBuf};
@@ -62,6 +63,9 @@ pub enum SetupError {
     /// Opening the embedded store on a blocking thread failed.
     #[error("opening the local store failed")]
     Task(#[source] tokio::task::JoinError),
+    /// The mail transport.
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailError),
     /// The executable's folder (where the Lambda bundle is looked for) is unknown.
     #[error("cannot locate the executable: set {BUNDLE_ENV} to the site bundle's path")]
     Executable(#[source] std::io::Error),
@@ -86,6 +90,7 @@ pub struct Settings {
     table: Option<String>,
     key: Option<String>,
     secret_arn: Option<String>,
+    mail_from: Option<String>,
     data_dir: DataDir,
     // One SDK configuration (region, credentials) for every AWS client of the run.
     sdk: OnceCell<aws_config::SdkConfig>,
@@ -98,6 +103,7 @@ impl std::fmt::Debug for Settings {
             .field("table", &self.table)
             .field("key", &self.key.as_ref().map(|_| "<redacted>"))
             .field("secret_arn", &self.secret_arn)
+            .field("mail_from", &self.mail_from)
             .field("data_dir", &self.data_dir)
             .finish_non_exhaustive()
     }
@@ -117,6 +123,7 @@ impl Settings {
             table: set(TABLE_ENV),
             key: set(KEY_ENV),
             secret_arn: set(SECRET_ARN_ENV),
+            mail_from: set(crate::mail::MAIL_FROM_ENV),
             data_dir,
             sdk: OnceCell::new(),
         }
@@ -137,6 +144,24 @@ impl Settings {
         self.sdk
             .get_or_init(|| aws_config::defaults(aws_config::BehaviorVersion::latest()).load())
             .await
+    }
+
+    /// The mail transport: Amazon SES from `MAIL_FROM` when it is set, else the outbox of
+    /// the data folder; without a data folder (Lambda) `MAIL_FROM` is required.
+    pub async fn mailer(&self) -> Result<Arc<dyn crate::mail::Mailer>, SetupError> {
+        match (&self.mail_from, &self.data_dir) {
+            #[cfg(feature = "ses")]
+            (Some(from), _) => Ok(Arc::new(crate::mail::Ses::new(
+                self.sdk().await,
+                from.clone(),
+            )?)),
+            #[cfg(not(feature = "ses"))]
+            (Some(_), _) => Err(SetupError::Mail(crate::mail::MailError::MissingFrom)),
+            (None, DataDir::Create(dir) | DataDir::Existing(dir)) => {
+                Ok(Arc::new(crate::mail::Outbox::new(dir)))
+            }
+            (None, DataDir::None) => Err(SetupError::Mail(crate::mail::MailError::MissingFrom)),
+        }
     }
 
     /// The store: the DynamoDB table named by `TABLE_NAME` (the SDK's standard configuration,

@@ -130,12 +130,16 @@ pub async fn run(
             s.replace_bundle(bundle);
             s
         }
-        None => petition_fn::local_state(&opts.data_dir, bundle)
-            .await
-            .map_err(|source| ServeError::Store {
-                dir: opts.data_dir.clone(),
-                source,
-            })?,
+        None => {
+            let state = petition_fn::local_state(&opts.data_dir, bundle)
+                .await
+                .map_err(|source| ServeError::Store {
+                    dir: opts.data_dir.clone(),
+                    source,
+                })?;
+            state.spawn_sweeper();
+            state
+        }
     };
     let counts: Arc<dyn CountSource> = Arc::new(StoreCounts {
         state: state.clone(),

@@ -19,5 +19,6 @@ async fn state() -> Result<AppState, SetupError> {
     let store = settings.open_store().await?;
     let bundle = runtime::lambda_bundle()?;
     let keys = settings.keys().await?;
-    Ok(AppState::new(store, keys, bundle))
+    let mailer = settings.mailer().await?;
+    Ok(AppState::new(store, keys, bundle).with_mailer(mailer))
 }

@@ -54,5 +54,8 @@ async fn state(site: &std::path::Path, data_dir: PathBuf) -> Result<AppState, Se
     let settings = Settings::from_env(DataDir::Create(data_dir));
     let store = settings.open_store().await?;
     let keys = settings.keys().await?;
-    Ok(AppState::new(store, keys, bundle))
+    let mailer = settings.mailer().await?;
+    let state = AppState::new(store, keys, bundle).with_mailer(mailer);
+    state.spawn_sweeper();
+    Ok(state)
 }

@@ -38,10 +38,9 @@ pub(crate) async fn page(
     let html = site.pages.confirm_page(&site.bundle, token);
     let mut response = (StatusCode::OK, Html(html)).into_response();
     // The token is in the URL: keep the page out of caches and the token out of referrers.
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
 
@@ -198,10 +197,16 @@ mod tests {
         let mail = confirmation_mail(&bundle, &petition, "ada@example.org", "tok");
         assert_eq!(mail.to, "ada@example.org");
         assert_eq!(mail.subject, "Confirm your signature: Free <them>");
-        assert!(mail.text.contains("https://example.org/api/confirm?token=tok"));
+        assert!(
+            mail.text
+                .contains("https://example.org/api/confirm?token=tok")
+        );
         assert!(mail.text.contains("ignore this mail"));
         assert!(mail.text.contains("7 days"));
-        assert!(mail.html.contains("href=\"https://example.org/api/confirm?token=tok\""));
+        assert!(
+            mail.html
+                .contains("href=\"https://example.org/api/confirm?token=tok\"")
+        );
         assert!(mail.html.contains("Free &lt;them&gt;"));
     }
 }

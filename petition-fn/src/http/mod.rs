@@ -105,11 +105,7 @@ impl AppState {
         }
     }
 
-    fn rebuilt(
-        &self,
-        mailer: Option<Arc<dyn Mailer>>,
-        clock: Clock,
-    ) -> Self {
+    fn rebuilt(&self, mailer: Option<Arc<dyn Mailer>>, clock: Clock) -> Self {
         Self {
             inner: Arc::new(Shared {
                 store: Arc::clone(&self.inner.store),
@@ -157,6 +153,23 @@ impl AppState {
     /// The signer keys (the operator's export decrypts with them).
     pub fn keys(&self) -> &SignerKeys {
         &self.inner.keys
+    }
+
+    /// Deletes expired pending signatures now and every hour, on this state's clock, for as
+    /// long as the runtime runs: the embedded store has no TTL (on DynamoDB it costs one
+    /// call that does nothing). The local servers start it.
+    pub fn spawn_sweeper(&self) -> tokio::task::JoinHandle<()> {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                hourly.tick().await;
+                let now = contract::date::unix_seconds(state.now());
+                if let Err(e) = state.inner.store.sweep(now).await {
+                    reply::log_failure("sweep", reply::chain(&e));
+                }
+            }
+        })
     }
 
     /// The mail transport, when there is one.
@@ -208,18 +221,6 @@ pub async fn local_state(data_dir: &Path, bundle: SiteBundle) -> Result<AppState
     .await
     .map_err(|e| StateError::Task(e.to_string()))??;
     let store: Arc<dyn Store> = Arc::new(store);
-    // The embedded store has no TTL: pending signatures past their 7 days go hourly.
-    let sweeper = Arc::clone(&store);
-    tokio::spawn(async move {
-        let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            hourly.tick().await;
-            let now = contract::date::unix_seconds(SystemTime::now());
-            if let Err(e) = sweeper.sweep(now).await {
-                reply::log_failure("sweep", reply::chain(&e));
-            }
-        }
-    });
     Ok(AppState::new(store, keys, bundle).with_mailer(Arc::new(Outbox::new(data_dir))))
 }
 

@@ -82,7 +82,10 @@ pub(crate) async fn sign(
         record(&state, &petition, &signature, now).map_err(|e| fault(&subject, "encrypt", &e))?;
     let store = &state.inner.store;
     if !petition.confirm {
-        store.sign(record).await.map_err(|e| store_failure(subject, &e))?;
+        store
+            .sign(record)
+            .await
+            .map_err(|e| store_failure(subject, &e))?;
         return Ok(accepted(submission.style, &site.bundle, &petition));
     }
     let (token, token_hash) = SignerKeys::new_token().map_err(|e| fault(&subject, "token", &e))?;
@@ -200,7 +203,11 @@ fn accepted(style: Style, bundle: &SiteBundle, petition: &Petition) -> Response 
             (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
         }
         Style::Json => {
-            let state = if petition.confirm { "pending" } else { "signed" };
+            let state = if petition.confirm {
+                "pending"
+            } else {
+                "signed"
+            };
             reply::json(status, &json!({ "status": state, "message": message }))
         }
     }

@@ -208,7 +208,7 @@ async fn broken_or_missing_theme_still_shows_errors() {
 }
 
 #[tokio::test]
-async fn json_signature_answers_201_with_count() {
+async fn json_signature_answers_201_without_the_count() {
     let h = harness().await;
     let r = send(&h.app, json_req(SIGN, &good_json("ada@example.org"))).await;
     assert_eq!(r.status, StatusCode::CREATED);
@@ -218,14 +218,19 @@ async fn json_signature_answers_201_with_count() {
     );
     assert_eq!(r.header(header::CACHE_CONTROL), "no-store");
     let body = r.json();
-    assert_eq!(body["count"], 1);
+    assert_eq!(body["status"], "signed");
+    assert!(
+        body.get("count").is_none(),
+        "a count tells who signed: {body}"
+    );
     assert!(
         body["message"]
             .as_str()
             .is_some_and(|m| m.contains("Thank you"))
     );
-    let r = send(&h.app, json_req(SIGN, &good_json("bob@example.org"))).await;
-    assert_eq!(r.json()["count"], 2);
+    let again = send(&h.app, json_req(SIGN, &good_json("ada@example.org"))).await;
+    assert_eq!((again.status, again.body), (r.status, r.body));
+    assert_eq!(count(&h, "free-them").await.total, 1);
 }
 
 #[tokio::test]
@@ -293,7 +298,7 @@ async fn honeypot_answers_success_and_stores_nothing() {
     bot["website"] = json!("http://spam.example");
     let r = send(&h.app, json_req(SIGN, &bot)).await;
     assert_eq!(r.status, StatusCode::CREATED);
-    assert_eq!(r.json()["count"], 0);
+    assert_eq!(r.json()["status"], "signed");
     assert!(r.json()["message"].is_string());
     let r = send(&h.app, form(SIGN, &format!("{GOOD_FORM}&website=spam"))).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -568,7 +573,7 @@ async fn replaced_bundle_takes_effect() {
         ),
     )
     .await;
-    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(r.status, StatusCode::ACCEPTED);
     assert_eq!(
         h.state
             .bundle()
@@ -1150,4 +1155,172 @@ async fn letter_pages_fall_back_to_plain_markup_without_the_theme() {
         assert!(r.body.contains(&s.name));
         assert!(r.body.contains(s.contact_form.as_deref().unwrap_or(&s.url)));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Double opt-in (`confirm = true`)
+// ---------------------------------------------------------------------------------------------
+
+const CONFIRMING: &str = "/api/petitions/confirm-me/signatures";
+
+fn outbox(h: &Harness) -> crate::mail::Outbox {
+    crate::mail::Outbox::new(h._dir.path())
+}
+
+/// The confirmation links in the outbox, oldest first.
+fn mailed_tokens(h: &Harness) -> Vec<String> {
+    let outbox = outbox(h);
+    let mut entries = outbox.list().expect("lists the outbox");
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    entries
+        .iter()
+        .map(|e| {
+            let mail = outbox.read(&e.name).expect("reads a mail");
+            let text = mail.text.expect("a text part");
+            let start = text.find("token=").expect("a confirmation link") + "token=".len();
+            text[start..start + 43].to_owned()
+        })
+        .collect()
+}
+
+fn confirm_form(token: &str) -> Request<Body> {
+    form("/api/confirm", &format!("token={token}"))
+}
+
+#[tokio::test]
+async fn a_signature_counts_only_once_its_mailbox_confirms_it() {
+    let h = harness().await;
+    let r = send(&h.app, form(CONFIRMING, GOOD_FORM)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.header(header::LOCATION), "/confirm-me/inbox/");
+    assert_eq!(count(&h, "confirm-me").await.total, 0);
+    let tokens = mailed_tokens(&h);
+    assert_eq!(tokens.len(), 1, "one confirmation mail");
+    let mail = outbox(&h).list().expect("lists");
+    assert_eq!(mail[0].to, "ada@example.org");
+    assert!(mail[0].subject.contains("Confirm the prisoners"));
+    // A mail scanner follows the link as often as it likes: nothing changes.
+    for _ in 0..5 {
+        let page = send(&h.app, get(&format!("/api/confirm?token={}", tokens[0]))).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains("action=\"/api/confirm\""),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains(&format!("value=\"{}\"", tokens[0])));
+        assert_eq!(page.header(header::CACHE_CONTROL), "no-store");
+    }
+    assert_eq!(count(&h, "confirm-me").await.total, 0);
+    // The button confirms; pressing it again is harmless.
+    for _ in 0..2 {
+        let r = send(&h.app, confirm_form(&tokens[0])).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(r.header(header::LOCATION), "/confirm-me/thanks/");
+    }
+    let counts = count(&h, "confirm-me").await;
+    assert_eq!(counts.total, 1);
+    assert_eq!(counts.by_country.get("FR"), Some(&1));
+}
+
+#[tokio::test]
+async fn new_pending_and_confirmed_addresses_get_identical_answers() {
+    let h = harness().await;
+    let sign_json = |email: &str| json_req(CONFIRMING, &good_json(email));
+    let first = send(&h.app, sign_json("ada@example.org")).await;
+    assert_eq!(first.status, StatusCode::ACCEPTED);
+    assert_eq!(first.json()["status"], "pending");
+    assert!(first.json().get("count").is_none());
+    let pending = send(&h.app, sign_json("ada@example.org")).await;
+    let token = mailed_tokens(&h).remove(0);
+    send(&h.app, confirm_form(&token)).await;
+    let confirmed = send(&h.app, sign_json("Ada@Example.org")).await;
+    let stranger = send(&h.app, sign_json("zoe@example.org")).await;
+    for r in [&pending, &confirmed, &stranger] {
+        assert_eq!((r.status, &r.body), (first.status, &first.body));
+    }
+    let form_first = send(&h.app, form(CONFIRMING, GOOD_FORM)).await;
+    let form_again = send(&h.app, form(CONFIRMING, GOOD_FORM)).await;
+    for r in [&form_first, &form_again] {
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(r.header(header::LOCATION), "/confirm-me/inbox/");
+        assert!(r.body.is_empty());
+    }
+    // One mail each for ada (the repeat within the hour sent none) and zoe.
+    assert_eq!(mailed_tokens(&h).len(), 2);
+    assert_eq!(count(&h, "confirm-me").await.total, 1);
+}
+
+#[tokio::test]
+async fn json_confirmation_answers_with_the_count() {
+    let h = harness().await;
+    send(&h.app, json_req(CONFIRMING, &good_json("ada@example.org"))).await;
+    let token = mailed_tokens(&h).remove(0);
+    let r = send(&h.app, json_req("/api/confirm", &json!({ "token": token }))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json(), json!({ "status": "confirmed", "count": 1 }));
+}
+
+#[tokio::test]
+async fn expired_and_unknown_tokens_get_a_clear_page() {
+    let h = harness().await;
+    send(&h.app, form(CONFIRMING, GOOD_FORM)).await;
+    let token = mailed_tokens(&h).remove(0);
+    let later = h.state.clone().with_clock(Arc::new(|| {
+        UNIX_EPOCH + Duration::from_secs(TODAY + 8 * 24 * 3600)
+    }));
+    let app = standalone_app(later);
+    let r = send(&app, confirm_form(&token)).await;
+    assert_eq!(r.status, StatusCode::GONE);
+    assert!(r.body.contains("expired"), "{}", r.body);
+    assert!(r.body.contains("href=\"/confirm-me/\""));
+    let unknown = "A".repeat(43);
+    let r = send(&h.app, confirm_form(&unknown)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("not valid"));
+    let r = send(
+        &h.app,
+        json_req("/api/confirm", &json!({ "token": "short" })),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.json()["errors"][0]["field"], "token");
+    let r = send(&h.app, get("/api/confirm")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(count(&h, "confirm-me").await.total, 0);
+}
+
+/// A transport that refuses every mail, as SES does when it is down.
+struct FailingMailer;
+
+impl crate::mail::Mailer for FailingMailer {
+    fn send<'a>(&'a self, _: &'a crate::mail::Mail) -> crate::mail::MailFuture<'a> {
+        Box::pin(async {
+            Err(crate::mail::MailError::Unavailable {
+                what: "the stand-in is down".into(),
+                source: "connection refused".into(),
+            })
+        })
+    }
+    fn kind(&self) -> &'static str {
+        "failing"
+    }
+}
+
+#[tokio::test]
+async fn a_mail_that_cannot_be_sent_is_said_and_the_next_try_mails_again() {
+    let h = harness().await;
+    let down = standalone_app(h.state.clone().with_mailer(Arc::new(FailingMailer)));
+    let r = send(&down, form(CONFIRMING, GOOD_FORM)).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.header(header::RETRY_AFTER), "300");
+    assert!(r.body.contains("could not send"), "{}", r.body);
+    assert_eq!(count(&h, "confirm-me").await.total, 0);
+    // Mail works again: the next try within the hour sends the mail.
+    let r = send(&h.app, form(CONFIRMING, GOOD_FORM)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let tokens = mailed_tokens(&h);
+    assert_eq!(tokens.len(), 1);
+    send(&h.app, confirm_form(&tokens[0])).await;
+    assert_eq!(count(&h, "confirm-me").await.total, 1);
 }

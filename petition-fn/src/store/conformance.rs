@@ -892,6 +892,9 @@ pub(crate) async fn failed_mail_lets_the_next_try_mail_again(store: Arc<dyn Stor
         store.sign_pending(soon).await.expect("pending"),
         PendingOutcome::RecentlyMailed
     );
-    store.mail_failed("p9", "nobody", T0).await.expect("no-op on nothing");
+    store
+        .mail_failed("p9", "nobody", T0)
+        .await
+        .expect("no-op on nothing");
     assert_eq!(confirm(&store, "b", T0 + 180).await, confirmed("p1"));
 }

@@ -606,12 +606,7 @@ impl Store for LocalStore {
         Box::pin(self.blocking(move |s| s.confirm_blocking(&token_hash, now, expires_at)))
     }
 
-    fn mail_failed<'a>(
-        &'a self,
-        petition: &'a str,
-        hash: &'a str,
-        at: i64,
-    ) -> StoreFuture<'a, ()> {
+    fn mail_failed<'a>(&'a self, petition: &'a str, hash: &'a str, at: i64) -> StoreFuture<'a, ()> {
         let (petition, hash) = (petition.to_owned(), hash.to_owned());
         Box::pin(self.blocking(move |s| s.mail_failed_blocking(&petition, &hash, at)))
     }

@@ -342,8 +342,7 @@ pub trait Store: Send + Sync + 'static {
     /// could not be sent: forgets when it was mailed, so that the next submission mails again
     /// instead of meeting [`PendingOutcome::RecentlyMailed`]. Nothing else changes; a pending
     /// signature stored since (another `at`) is left alone.
-    fn mail_failed<'a>(&'a self, petition: &'a str, hash: &'a str, at: i64)
-    -> StoreFuture<'a, ()>;
+    fn mail_failed<'a>(&'a self, petition: &'a str, hash: &'a str, at: i64) -> StoreFuture<'a, ()>;
 
     /// How many signatures of a petition wait for confirmation (not yet expired at `now`),
     /// for the operator's `stats`.

@@ -213,12 +213,15 @@ fn petition_of(e: &Entry, meta: &PetitionMeta, content: &Content) -> Result<Peti
         ));
     }
     let thank_you = page_of(content, &meta.thank_you).ok_or_else(|| {
-            Diagnostic::file(
-                &e.file,
-                format!("the petition's thank_you page `{}` does not exist", meta.thank_you),
-                "write the @/ path of a page in content/, like thank_you = \"@/petition/thank-you.md\"",
-            )
-        })?;
+        Diagnostic::file(
+            &e.file,
+            format!(
+                "the petition's thank_you page `{}` does not exist",
+                meta.thank_you
+            ),
+            "write the @/ path of a page in content/, like thank_you = \"@/petition/thank-you.md\"",
+        )
+    })?;
     let check_inbox = match (&meta.check_inbox, meta.confirm) {
         (Some(rel), _) => Some(page_of(content, rel).ok_or_else(|| {
             Diagnostic::file(
