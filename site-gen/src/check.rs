@@ -358,6 +358,8 @@ mod tests {
                 closes: None,
                 page: "/".into(),
                 thank_you: "/".into(),
+                confirm: true,
+                check_inbox: None,
             }],
             ..SiteBundle::default()
         }

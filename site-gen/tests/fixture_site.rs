@@ -317,3 +317,42 @@ fn translations_get_their_own_urls_language_and_listings() {
         "{err}"
     );
 }
+
+#[test]
+fn a_confirming_petition_needs_its_check_inbox_page() {
+    let f = Fixture::new();
+    let sign = std::fs::read_to_string(f.path().join("content/sign.md")).expect("reads");
+    f.write(
+        "content/sign.md",
+        &sign.replace("check_inbox = \"@/inbox.md\"\n", ""),
+    );
+    assert_error(
+        &f,
+        "content/sign.md",
+        "names no check_inbox page",
+        "or set confirm = false",
+    );
+    f.write(
+        "content/sign.md",
+        &sign.replace("@/inbox.md", "@/nowhere.md"),
+    );
+    assert_error(
+        &f,
+        "content/sign.md",
+        "check_inbox page `@/nowhere.md` does not exist",
+        "check_inbox = \"@/petition/check-your-inbox.md\"",
+    );
+    // Without confirmation no such page is needed, and the bundle says so.
+    f.write(
+        "content/sign.md",
+        &sign.replace("check_inbox = \"@/inbox.md\"\n", "confirm = false\n"),
+    );
+    let built = site_gen::site::build(&site_gen::site::BuildOptions {
+        root: f.path().to_owned(),
+        ..Default::default()
+    })
+    .expect("builds");
+    let p = &built.bundle.petitions[0];
+    assert!(!p.confirm);
+    assert_eq!(p.check_inbox, None);
+}

@@ -269,6 +269,8 @@ mod tests {
             closes: closes.map(Into::into),
             page: "/p/".into(),
             thank_you: "/p/thanks/".into(),
+            confirm: true,
+            check_inbox: None,
         }
     }
 

@@ -109,6 +109,8 @@ mod tests {
             closes: Some("2026-06-30".into()),
             page: "/p/".into(),
             thank_you: "/p/thanks/".into(),
+            confirm: true,
+            check_inbox: None,
         }
     }
 

@@ -48,11 +48,15 @@ impl Fixture {
         f.write("content/updates/draft.md", "+++\ntitle = \"Unfinished\"\ndescription = \"Not yet.\"\ndraft = true\ndate = 2026-04-01\n+++\nSoon.\n");
         f.write(
             "content/sign.md",
-            "+++\ntitle = \"Sign\"\ndescription = \"Sign the petition.\"\n[petition]\nid = \"test-petition\"\ntitle = \"Test petition\"\naddressee = \"Someone\"\ngoal = 1000\nopens = 2026-01-01\nthank_you = \"@/thanks.md\"\n+++\n{{ signature_counter(petition=\"test-petition\") }}\n\n{{ petition_form(petition=\"test-petition\") }}\n\n{% callout(kind=\"warning\", title=\"Careful\") %}\nSome **bold** advice.\n{% end %}\n",
+            "+++\ntitle = \"Sign\"\ndescription = \"Sign the petition.\"\n[petition]\nid = \"test-petition\"\ntitle = \"Test petition\"\naddressee = \"Someone\"\ngoal = 1000\nopens = 2026-01-01\nthank_you = \"@/thanks.md\"\ncheck_inbox = \"@/inbox.md\"\n+++\n{{ signature_counter(petition=\"test-petition\") }}\n\n{{ petition_form(petition=\"test-petition\") }}\n\n{% callout(kind=\"warning\", title=\"Careful\") %}\nSome **bold** advice.\n{% end %}\n",
         );
         f.write(
             "content/thanks.md",
             "+++\ntitle = \"Thanks\"\ndescription = \"Thank you for signing.\"\n+++\nThank you.\n",
+        );
+        f.write(
+            "content/inbox.md",
+            "+++\ntitle = \"Check your inbox\"\ndescription = \"Confirm your signature.\"\n+++\nA mail is on its way.\n",
         );
         f.write(
             "content/privacy.md",
