@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -329,7 +330,8 @@ def test_function_iam_is_least_privilege(resources, function):
     assert all(isinstance(p, dict) and "Statement" in p for p in policies), (
         "inline statements only (no SAM policy templates such as DynamoDBCrudPolicy)"
     )
-    statements = [s for p in policies for s in p["Statement"]]
+    # The mail statement exists only with MailDomain (test_mail_sending_is_least_privilege).
+    statements = [s for p in policies for s in p["Statement"] if "Fn::If" not in s]
     assert all(s["Effect"] == "Allow" for s in statements)
     dynamo = [s for s in statements if any(a.startswith("dynamodb:") for a in as_list(s["Action"]))]
     actions = {a for s in dynamo for a in as_list(s["Action"])}
@@ -469,10 +471,13 @@ def test_log_groups_have_retention(template, resources, function, http_api):
 
 
 def alarm_metrics(alarm):
-    """(namespace, metric name, dimensions) of a plain or a metric-math alarm."""
+    """(namespace, metric name, dimensions) of a plain or a metric-math alarm; a namespace
+    built with !Sub as its JSON text."""
     p = alarm["Properties"]
     if "MetricName" in p:
-        return [(p["Namespace"], p["MetricName"], p["Dimensions"])]
+        ns = p["Namespace"]
+        ns = ns if isinstance(ns, str) else json.dumps(ns, sort_keys=True)
+        return [(ns, p["MetricName"], p.get("Dimensions", []))]
     return [
         (m["MetricStat"]["Metric"]["Namespace"], m["MetricStat"]["Metric"]["MetricName"],
          m["MetricStat"]["Metric"]["Dimensions"])
@@ -495,8 +500,9 @@ def test_alarms(resources, function, http_api):
     assert all({"Name": "TableName", "Value": ref(table)} in dims for dims in dynamo.values())
     assert set(dynamo) & {"ThrottledRequests", "ReadThrottleEvents", "WriteThrottleEvents"}
 
-    topic_name, topic = only(resources, "AWS::SNS::Topic")
-    assert topic["Condition"] == "HasAlarmEmail"
+    topics = of_type(resources, "AWS::SNS::Topic")
+    topic_name = next(n for n, t in topics.items() if t.get("Condition") == "HasAlarmEmail")
+    topic = topics[topic_name]
     assert topic["Properties"]["Subscription"] == [{"Protocol": "email", "Endpoint": ref("AlarmEmail")}]
     for a in alarms.values():
         assert a["Properties"]["AlarmActions"] == {
@@ -513,3 +519,142 @@ def test_outputs(template):
         "TableName",
         "FunctionName",
     } <= set(template["Outputs"])
+
+
+# --- mail ------------------------------------------------------------------------------------
+
+MAIL_CONDITION = "HasMail"
+IDENTITY_ARN = {
+    "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${MailDomain}"
+}
+CONFIGURATION_SET_ARN = {
+    "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/${MailConfigurationSet}"
+}
+
+
+def mail_resources(resources):
+    return {n: r for n, r in resources.items() if r.get("Condition") == MAIL_CONDITION}
+
+
+def test_mail_parameters_and_condition(template):
+    params = template["Parameters"]
+    assert params["MailDomain"]["Default"] == "", "mail is opt-in: the stack deploys without it"
+    assert params["MailFromLocalPart"]["Default"] == "noreply"
+    assert template["Conditions"][MAIL_CONDITION] == {
+        "Fn::Not": [{"Fn::Equals": [ref("MailDomain"), ""]}]
+    }
+    name = params["MailFromName"]["AllowedPattern"]
+    assert re.fullmatch(name, "人权运动 Campaign")
+    for bad in ['a"b', "a<b>", "a\\b", "a\nBcc: x@y.z", "a\rb"]:
+        assert not re.fullmatch(name, bad), bad
+
+
+def test_mail_identity_has_dkim_and_the_configuration_set(resources):
+    (ident_name, ident), = of_type(resources, "AWS::SES::EmailIdentity").items()
+    (set_name, conf_set), = of_type(resources, "AWS::SES::ConfigurationSet").items()
+    assert ident["Condition"] == conf_set["Condition"] == MAIL_CONDITION
+    p = ident["Properties"]
+    assert p["EmailIdentity"] == ref("MailDomain")
+    assert p["DkimAttributes"] == {"SigningEnabled": True}
+    assert p["DkimSigningAttributes"] == {"NextSigningKeyLength": "RSA_2048_BIT"}
+    assert p["ConfigurationSetAttributes"] == {"ConfigurationSetName": ref(set_name)}
+    cs = conf_set["Properties"]
+    assert cs["DeliveryOptions"]["TlsPolicy"] == "REQUIRE"
+    assert set(cs["SuppressionOptions"]["SuppressedReasons"]) == {"BOUNCE", "COMPLAINT"}
+
+
+def test_function_gets_mail_from(function):
+    _, fn = function
+    env = fn["Properties"]["Environment"]["Variables"]
+    cond, configured, empty = env["MAIL_FROM"]["Fn::If"]
+    assert (cond, empty) == (MAIL_CONDITION, "")
+    name_cond, with_name, bare = configured["Fn::If"]
+    assert name_cond == "HasMailFromName"
+    assert with_name == {"Fn::Sub": "${MailFromName} <${MailFromLocalPart}@${MailDomain}>"}
+    assert bare == {"Fn::Sub": "${MailFromLocalPart}@${MailDomain}"}
+
+
+def test_mail_sending_is_least_privilege(function):
+    _, fn = function
+    conditional = [
+        s["Fn::If"] for p in fn["Properties"]["Policies"] for s in p["Statement"] if "Fn::If" in s
+    ]
+    assert len(conditional) == 1
+    cond, statement, otherwise = conditional[0]
+    assert (cond, otherwise) == (MAIL_CONDITION, ref("AWS::NoValue"))
+    assert statement["Effect"] == "Allow"
+    assert set(statement["Action"]) == {"ses:SendEmail", "ses:SendRawEmail"}
+    assert statement["Resource"] == [IDENTITY_ARN, CONFIGURATION_SET_ARN]
+    assert statement["Condition"] == {
+        "StringEquals": {"ses:FromAddress": {"Fn::Sub": "${MailFromLocalPart}@${MailDomain}"}}
+    }
+
+
+def test_bounces_and_complaints_reach_the_function(resources, function):
+    fn_name, _ = function
+    (dest_name, dest), = of_type(resources, "AWS::SES::ConfigurationSetEventDestination").items()
+    (set_name, _), = of_type(resources, "AWS::SES::ConfigurationSet").items()
+    topics = of_type(resources, "AWS::SNS::Topic")
+    topic_name = next(n for n, t in topics.items() if t.get("Condition") == MAIL_CONDITION)
+    p = dest["Properties"]
+    assert p["ConfigurationSetName"] == ref(set_name)
+    ev = p["EventDestination"]
+    assert ev["Enabled"] is True
+    assert set(ev["MatchingEventTypes"]) == {"bounce", "complaint"}
+    assert ev["SnsDestination"] == {"TopicARN": ref(topic_name)}
+
+    (_, policy), = of_type(resources, "AWS::SNS::TopicPolicy").items()
+    assert dest["DependsOn"] == next(
+        n for n, r in resources.items() if r["Type"] == "AWS::SNS::TopicPolicy"
+    )
+    (stmt,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert stmt["Principal"] == {"Service": "ses.amazonaws.com"}
+    assert stmt["Action"] == "sns:Publish" and stmt["Resource"] == ref(topic_name)
+    assert stmt["Condition"]["StringEquals"]["AWS:SourceArn"] == CONFIGURATION_SET_ARN
+
+    (_, sub), = of_type(resources, "AWS::SNS::Subscription").items()
+    assert sub["Properties"] == {
+        "TopicArn": ref(topic_name),
+        "Protocol": "lambda",
+        "Endpoint": {"Fn::GetAtt": [fn_name, "Arn"]},
+    }
+    (_, perm), = of_type(resources, "AWS::Lambda::Permission").items()
+    assert perm["Properties"] == {
+        "Action": "lambda:InvokeFunction",
+        "FunctionName": {"Fn::GetAtt": [fn_name, "Arn"]},
+        "Principal": "sns.amazonaws.com",
+        "SourceArn": ref(topic_name),
+    }
+    assert set(mail_resources(resources)) == {
+        "MailConfigurationSet",
+        "MailIdentity",
+        topic_name,
+        "MailEventsTopicPolicy",
+        dest_name,
+        "MailEventsSubscription",
+        "MailEventsInvokePermission",
+    }, "every mail resource exists only with MailDomain"
+
+
+def test_failed_mails_raise_an_alarm(resources, function):
+    _, fn = function
+    fn_group = fn["Properties"]["LoggingConfig"]["LogGroup"]
+    (_, metric_filter), = of_type(resources, "AWS::Logs::MetricFilter").items()
+    p = metric_filter["Properties"]
+    assert p["LogGroupName"] == fn_group
+    assert p["FilterPattern"] == '{ $.event = "mail_failed" }'
+    (transform,) = p["MetricTransformations"]
+    alarms = of_type(resources, "AWS::CloudWatch::Alarm")
+    mail_alarms = [
+        a["Properties"]
+        for a in alarms.values()
+        if a["Properties"].get("MetricName") == transform["MetricName"]
+    ]
+    assert len(mail_alarms) == 1
+    (alarm,) = mail_alarms
+    assert alarm["Namespace"] == transform["MetricNamespace"]
+    assert transform["MetricValue"] == "1"
+    assert alarm["Statistic"] == "Sum" and alarm["Threshold"] == 1
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["TreatMissingData"] == "notBreaching"
+

@@ -1,6 +1,7 @@
 //! `site-gen serve`: the live preview. Builds in memory, serves the site and the petition API
 //! on one origin, rebuilds when sources change and reloads open pages. A broken build shows its
-//! errors on the page and in the terminal; the server keeps running.
+//! errors on the page and in the terminal; the server keeps running. The mails the API sends
+//! go to the data dir's outbox, which the preview lists at `/_outbox/` (`serve/outbox.rs`).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -19,6 +20,8 @@ use tokio::sync::watch;
 use crate::output::Files;
 use crate::render::components::CountSource;
 use crate::site::{self, BuildOptions};
+
+mod outbox;
 
 /// Path of the reload script, added to HTML pages only while previewing.
 pub const RELOAD_SCRIPT: &str = "/__livereload.js";
@@ -175,7 +178,7 @@ pub async fn run(
         }
     });
 
-    let app = router(preview, state);
+    let app = router(preview, state, &opts.data_dir);
     println!(
         "Previewing {} at {base_url}/ (Ctrl+C to stop)",
         opts.root.display()
@@ -220,13 +223,15 @@ async fn rebuild(preview: &Arc<Preview>, state: &AppState, opts: &BuildOptions) 
     preview.version.send_modify(|v| *v += 1);
 }
 
-fn router(preview: Arc<Preview>, state: AppState) -> Router {
+fn router(preview: Arc<Preview>, state: AppState, data_dir: &Path) -> Router {
     let site = Router::new()
         .route(RELOAD_SCRIPT, get(reload_script))
         .route(RELOAD_WAIT, get(reload_wait))
         .fallback(page)
         .with_state(preview);
-    petition_fn::app(state).merge(site)
+    petition_fn::app(state)
+        .merge(outbox::routes(petition_fn::mail::Outbox::new(data_dir)))
+        .merge(site)
 }
 
 async fn reload_script() -> Response {

@@ -134,3 +134,80 @@ async fn preview_serves_rebuilds_shows_errors_and_recovers() {
         .expect("join")
         .expect("the server stopped cleanly");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_outbox_lists_mails_and_shows_their_links() {
+    let f = Fixture::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let data_dir = f.path().join(".data");
+    let opts = ServeOptions {
+        root: f.path().to_path_buf(),
+        bind: addr.ip(),
+        port: addr.port(),
+        data_dir: data_dir.clone(),
+        drafts: false,
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(run(listener, opts, None, async {
+        let _ = stopped.await;
+    }));
+
+    let (status, empty) = request(addr, "GET", "/_outbox/", None).await;
+    assert_eq!(status, 200, "{empty}");
+    assert!(empty.contains("No mail yet"), "{empty}");
+
+    let outbox = petition_fn::mail::Outbox::new(&data_dir);
+    let confirm = "https://fixture.example/api/confirm?token=abc&lang=zh";
+    let name = outbox
+        .write(&petition_fn::mail::Mail {
+            to: "ada@example.org".into(),
+            subject: "请确认 <your> signature".into(),
+            text: format!("Confirm here: {confirm}.\n"),
+            html: format!("<p><a href=\"{confirm}\">Confirm</a></p>"),
+            headers: Vec::new(),
+        })
+        .expect("written");
+
+    let (status, list) = request(addr, "GET", "/_outbox/", None).await;
+    assert_eq!(status, 200);
+    assert!(list.contains("ada@example.org"), "{list}");
+    let link = format!("<a href=\"/_outbox/{name}\">请确认 &lt;your&gt; signature</a>");
+    assert!(list.contains(&link), "{link} in {list}");
+    assert!(
+        !list.contains("<script>") && !list.contains("style="),
+        "no inline script or style"
+    );
+
+    let (status, shown) = request(addr, "GET", &format!("/_outbox/{name}"), None).await;
+    assert_eq!(status, 200, "{shown}");
+    let escaped = confirm.replace('&', "&amp;");
+    assert!(
+        shown.contains(&format!("<a href=\"{escaped}\">{escaped}</a>.")),
+        "the confirmation link is clickable: {shown}"
+    );
+    assert!(
+        shown.contains("&lt;p&gt;&lt;a href=&quot;"),
+        "the HTML part is shown as source: {shown}"
+    );
+
+    for refused in [
+        "/_outbox/..%2F..%2Fsite.toml",
+        "/_outbox/..%2F.data%2Fpetitions.redb",
+        "/_outbox/20261201T120000Z-0123456789abcdef.eml",
+    ] {
+        assert_eq!(
+            request(addr, "GET", refused, None).await.0,
+            404,
+            "{refused}"
+        );
+    }
+
+    let _ = stop.send(());
+    server
+        .await
+        .expect("join")
+        .expect("the server stopped cleanly");
+}
