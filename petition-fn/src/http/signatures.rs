@@ -120,7 +120,8 @@ async fn send(state: &AppState, mail: &Mail) -> Result<(), String> {
     let mailer = state
         .mailer()
         .ok_or_else(|| "no mail transport is configured (MAIL_FROM on Lambda)".to_owned())?;
-    mailer.send(mail).await.map_err(|e| reply::chain(&e))
+    // The text only: the SDK error underneath may quote SES's message, which can name addresses.
+    mailer.send(mail).await.map_err(|e| e.to_string())
 }
 
 fn raw_submission(mut f: Fields) -> RawSubmission {
