@@ -63,8 +63,9 @@
 use aws_sdk_dynamodb::Client;
 
 use super::{
-    Counts, Detail, Forgotten, LetterCounts, LetterFilter, LetterRecord, SignOutcome,
-    SignatureRecord, Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
+    ConfirmOutcome, Counts, Detail, Forgotten, LetterCounts, LetterFilter, LetterRecord,
+    PendingOutcome, PendingRecord, SignOutcome, SignatureRecord, Store, StoreError, StoreFuture,
+    StoredLetter, StoredSignature,
 };
 
 mod admin;
@@ -142,6 +143,26 @@ impl DynamoStore {
         let token = keys::letter_token(&self.table, rec);
         self.put_counted(writes, &token, &keys::letter(rec)).await
     }
+
+    /// Keeps a pending signature like [`Store::sign_pending`] and also returns the write
+    /// capacity units consumed when it was stored, as DynamoDB reports them.
+    pub async fn sign_pending_measured(
+        &self,
+        rec: &PendingRecord,
+    ) -> Result<(PendingOutcome, Option<f64>), StoreError> {
+        self.put_pending(rec).await
+    }
+
+    /// Confirms like [`Store::confirm`] and also returns the write capacity units consumed
+    /// when it confirmed, as DynamoDB reports them.
+    pub async fn confirm_measured(
+        &self,
+        token_hash: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(ConfirmOutcome, Option<f64>), StoreError> {
+        self.confirm_token(token_hash, now, expires_at).await
+    }
 }
 
 impl Store for DynamoStore {
@@ -168,6 +189,35 @@ impl Store for DynamoStore {
 
     fn count<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Counts> {
         Box::pin(self.read_counts(petition))
+    }
+
+    fn sign_pending(&self, rec: PendingRecord) -> StoreFuture<'_, PendingOutcome> {
+        Box::pin(async move { self.put_pending(&rec).await.map(|(out, _)| out) })
+    }
+
+    fn confirm<'a>(
+        &'a self,
+        token_hash: &'a str,
+        now: i64,
+        expires_at: i64,
+    ) -> StoreFuture<'a, ConfirmOutcome> {
+        Box::pin(async move {
+            let (out, _) = self.confirm_token(token_hash, now, expires_at).await?;
+            Ok(out)
+        })
+    }
+
+    fn pending_count<'a>(&'a self, petition: &'a str, now: i64) -> StoreFuture<'a, u64> {
+        Box::pin(self.count_pending(petition, now))
+    }
+
+    /// Deletes nothing and returns 0: the table's TTL on `expires_at` deletes expired pending
+    /// signatures and tokens by itself, at no write cost, within days of their
+    /// `pending_until`. Until then every read compares `expires_at` with the time it is given,
+    /// so an expired item that is still there confirms nothing and is counted nowhere. A sweep
+    /// here would have to scan the whole table to find them.
+    fn sweep(&self, _now: i64) -> StoreFuture<'_, u64> {
+        Box::pin(async { Ok(0) })
     }
 
     fn export_signatures<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Vec<StoredSignature>> {
