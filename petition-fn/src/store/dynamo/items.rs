@@ -4,17 +4,22 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::builders::UpdateBuilder;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update,
+};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::error::build_error;
 use super::keys::{
-    self, COUNTRY, CREATED_AT, EMAIL_ENC, EXPIRES_AT, Key, NAME_ENC, PK, PRIVATE_ENC, SENATORS, SK,
-    STATE, SUGGESTED, TOTAL, UPDATES,
+    self, AT, COUNTRY, CREATED_AT, EMAIL_ENC, EXPIRES_AT, HASH, Key, NAME_ENC, PETITION, PK,
+    PRIVATE_ENC, SENATORS, SK, STATE, SUGGESTED, TOTAL, UPDATES, USED,
 };
 use crate::store::counts::{add_letter_count, letter_counters};
-use crate::store::{Counts, Detail, LetterCounts, LetterRecord, SignatureRecord, StoreError};
+use crate::store::{
+    Counts, Detail, LetterCounts, LetterRecord, MAIL_INTERVAL_SECS, PendingRecord, SignatureRecord,
+    StoreError,
+};
 
 /// An item as the SDK holds it.
 pub(super) type Item = HashMap<String, AttributeValue>;
@@ -65,26 +70,134 @@ fn update(update: UpdateBuilder) -> Result<TransactWriteItem, StoreError> {
     Ok(TransactWriteItem::builder().update(update).build())
 }
 
-/// The writes of a new signature: its put if it is new and the increment of its counters.
-pub(super) fn signature_writes(
-    table: &str,
+/// The fields a signature holds, confirmed or pending, but its `expires_at`.
+fn signature_fields(
     rec: &SignatureRecord,
-) -> Result<Vec<TransactWriteItem>, StoreError> {
+) -> Result<Vec<(&'static str, AttributeValue)>, StoreError> {
     let mut fields = vec![
         (NAME_ENC, blob(&rec.name_enc)?),
         (COUNTRY, s(&rec.country)),
         (UPDATES, AttributeValue::Bool(rec.updates)),
         (CREATED_AT, s(&rec.created_at)),
-        (EXPIRES_AT, n(rec.expires_at)),
     ];
     if let Some(email) = &rec.email_enc {
         fields.push((EMAIL_ENC, blob(email)?));
     }
+    Ok(fields)
+}
+
+/// The writes of a new signature: its put if it is new and the increment of its counters.
+pub(super) fn signature_writes(
+    table: &str,
+    rec: &SignatureRecord,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let mut fields = signature_fields(rec)?;
+    fields.push((EXPIRES_AT, n(rec.expires_at)));
     let item = new_item(&keys::signature(&rec.petition, &rec.hash), fields);
     Ok(vec![
         put_new(table, item)?,
         update(signature_counter_update(table, rec, 1))?,
     ])
+}
+
+/// In [`pending_writes`], the check that the signature is not confirmed yet.
+pub(super) const PENDING_CONFIRMED_CHECK: usize = 0;
+/// In [`pending_writes`], the put of the pending signature.
+pub(super) const PENDING_PUT: usize = 1;
+
+/// The writes of a pending signature, in this order: the check that its signature is not
+/// confirmed ([`PENDING_CONFIRMED_CHECK`]); its put ([`PENDING_PUT`]) unless one is pending that
+/// has not expired at `rec.at` and was mailed less than [`MAIL_INTERVAL_SECS`] before; and the
+/// put of its token. The pending item holds the signature's fields (its `expires_at` is set at
+/// confirmation), `at`, and `pending_until` as its `expires_at`, so the TTL deletes it; so
+/// does the token's.
+pub(super) fn pending_writes(
+    table: &str,
+    rec: &PendingRecord,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let sig = &rec.signature;
+    let check = ConditionCheck::builder()
+        .table_name(table)
+        .set_key(Some(keys::signature(&sig.petition, &sig.hash).attributes()))
+        .condition_expression(format!("attribute_not_exists({PK})"))
+        .build()
+        .map_err(build_error)?;
+    let mut fields = signature_fields(sig)?;
+    fields.push((AT, n(rec.at)));
+    fields.push((EXPIRES_AT, n(rec.pending_until)));
+    let pending = Put::builder()
+        .table_name(table)
+        .set_item(Some(new_item(
+            &keys::pending(&sig.petition, &sig.hash),
+            fields,
+        )))
+        .condition_expression(format!(
+            "attribute_not_exists({PK}) OR #expires <= :at OR #at <= :mailable"
+        ))
+        .expression_attribute_names("#expires", EXPIRES_AT)
+        .expression_attribute_names("#at", AT)
+        .expression_attribute_values(":at", n(rec.at))
+        .expression_attribute_values(":mailable", n(rec.at - MAIL_INTERVAL_SECS))
+        .build()
+        .map_err(build_error)?;
+    let token = new_item(
+        &keys::token(&rec.token_hash),
+        vec![
+            (PETITION, s(&sig.petition)),
+            (HASH, s(&sig.hash)),
+            (USED, AttributeValue::Bool(false)),
+            (EXPIRES_AT, n(rec.pending_until)),
+        ],
+    );
+    let token = Put::builder()
+        .table_name(table)
+        .set_item(Some(token))
+        .build()
+        .map_err(build_error)?;
+    Ok(vec![
+        TransactWriteItem::builder().condition_check(check).build(),
+        TransactWriteItem::builder().put(pending).build(),
+        TransactWriteItem::builder().put(token).build(),
+    ])
+}
+
+/// In [`confirm_writes`], the put of the confirmed signature.
+pub(super) const CONFIRM_SIGNATURE_PUT: usize = 0;
+
+/// The writes of a confirmation, in this order: the signature's put if it is new
+/// ([`CONFIRM_SIGNATURE_PUT`]) and the increment of its counters (as [`signature_writes`]);
+/// the delete of the pending signature it was made of, if it is still the one read (mailed
+/// at `at`); and the token marked used, if it is still there.
+pub(super) fn confirm_writes(
+    table: &str,
+    signature: &SignatureRecord,
+    at: i64,
+    token_hash: &str,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let mut writes = signature_writes(table, signature)?;
+    let delete = Delete::builder()
+        .table_name(table)
+        .set_key(Some(
+            keys::pending(&signature.petition, &signature.hash).attributes(),
+        ))
+        .condition_expression("#at = :at")
+        .expression_attribute_names("#at", AT)
+        .expression_attribute_values(":at", n(at))
+        .build()
+        .map_err(build_error)?;
+    writes.push(TransactWriteItem::builder().delete(delete).build());
+    // Without its condition, an update of a token the TTL just deleted would create an item
+    // with no `expires_at`, kept for ever.
+    writes.push(update(
+        Update::builder()
+            .table_name(table)
+            .set_key(Some(keys::token(token_hash).attributes()))
+            .update_expression("SET #used = :used")
+            .condition_expression(format!("attribute_exists({PK})"))
+            .expression_attribute_names("#used", USED)
+            .expression_attribute_values(":used", AttributeValue::Bool(true)),
+    )?);
+    Ok(writes)
 }
 
 /// The writes of a new letter: its put if it is new and the increment of its counters.
@@ -227,6 +340,70 @@ pub(super) fn signature_from_item(item: &Item) -> Result<SignatureRecord, StoreE
         updates: fields.flag(UPDATES),
         created_at: fields.text(CREATED_AT)?,
         expires_at: fields.seconds(EXPIRES_AT)?,
+    })
+}
+
+/// A pending signature as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct StoredPending {
+    /// The signature it becomes, with its `expires_at` still to be set.
+    pub(super) signature: SignatureRecord,
+    /// When it was last mailed (unix seconds).
+    pub(super) at: i64,
+    /// When it expires (unix seconds; its `expires_at`).
+    pub(super) pending_until: i64,
+}
+
+/// A stored pending signature item. The signature's `expires_at` is `pending_until` until it
+/// is confirmed.
+pub(super) fn pending_from_item(item: &Item) -> Result<StoredPending, StoreError> {
+    let fields = Fields {
+        item,
+        kind: "pending signature",
+    };
+    let key = fields.key()?;
+    let (petition, hash) = keys::parse_pending(&key).ok_or_else(|| fields.damaged(PK))?;
+    let pending_until = fields.seconds(EXPIRES_AT)?;
+    Ok(StoredPending {
+        signature: SignatureRecord {
+            petition: petition.to_owned(),
+            hash: hash.to_owned(),
+            name_enc: fields.encrypted(NAME_ENC)?,
+            email_enc: item.get(EMAIL_ENC).and_then(blob_text),
+            country: fields.text(COUNTRY)?,
+            updates: fields.flag(UPDATES),
+            created_at: fields.text(CREATED_AT)?,
+            expires_at: pending_until,
+        },
+        at: fields.seconds(AT)?,
+        pending_until,
+    })
+}
+
+/// A confirmation token as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct StoredToken {
+    /// The petition of the pending signature it confirms.
+    pub(super) petition: String,
+    /// The address hash of the pending signature it confirms.
+    pub(super) hash: String,
+    /// When it expires (unix seconds; its `expires_at`).
+    pub(super) pending_until: i64,
+    /// Whether it confirmed its signature.
+    pub(super) used: bool,
+}
+
+/// A stored token item.
+pub(super) fn token_from_item(item: &Item) -> Result<StoredToken, StoreError> {
+    let fields = Fields {
+        item,
+        kind: "confirmation token",
+    };
+    Ok(StoredToken {
+        petition: fields.text(PETITION)?,
+        hash: fields.text(HASH)?,
+        pending_until: fields.seconds(EXPIRES_AT)?,
+        used: fields.flag(USED),
     })
 }
 

@@ -43,11 +43,27 @@ pub(super) const CREATED_AT: &str = "created_at";
 pub(super) const EXPIRES_AT: &str = "expires_at";
 /// A counter shard's total of signatures.
 pub(super) const TOTAL: &str = "total";
+/// When a pending signature was last mailed (unix seconds).
+pub(super) const AT: &str = "at";
+/// The petition a confirmation token confirms a signature of.
+pub(super) const PETITION: &str = "petition";
+/// The address hash of the pending signature a confirmation token confirms.
+pub(super) const HASH: &str = "hash";
+/// Whether a confirmation token was used (boolean).
+pub(super) const USED: &str = "used";
 
 /// The sort key of every signature.
 pub(super) const SIGNATURE_SK: &str = "SIG";
 /// The start of the partition key of every signature.
 pub(super) const SIGNATURE_PREFIX: &str = "SIG#";
+/// The sort key of every pending signature.
+pub(super) const PENDING_SK: &str = "PEND";
+/// The start of the partition key of every pending signature.
+pub(super) const PENDING_PREFIX: &str = "PEND#";
+/// The sort key of every confirmation token.
+const TOKEN_SK: &str = "TOK";
+/// The start of the partition key of every confirmation token.
+const TOKEN_PREFIX: &str = "TOK#";
 /// The start of both keys of every letter.
 pub(super) const LETTER_PREFIX: &str = "LTR#";
 /// The start of both keys of every letter counter item.
@@ -106,9 +122,32 @@ pub(super) fn signatures_of(petition: &str) -> String {
     format!("{SIGNATURE_PREFIX}{petition}#")
 }
 
-/// The end of the `pk` of every signature made with an address hash.
-pub(super) fn signatures_by(hash: &str) -> String {
+/// The end of the `pk` of every signature and pending signature made with an address hash.
+pub(super) fn made_by(hash: &str) -> String {
     format!("#{hash}")
+}
+
+/// The key of a pending signature: (`PEND#<petition>#<hash>`, `PEND`).
+pub(super) fn pending(petition: &str, hash: &str) -> Key {
+    Key::new(format!("{PENDING_PREFIX}{petition}#{hash}"), PENDING_SK)
+}
+
+/// The petition and hash of a pending signature's key, `None` for any other key.
+pub(super) fn parse_pending(key: &Key) -> Option<(&str, &str)> {
+    if key.sk != PENDING_SK {
+        return None;
+    }
+    key.pk.strip_prefix(PENDING_PREFIX)?.split_once('#')
+}
+
+/// The start of the `pk` of every pending signature of a petition.
+pub(super) fn pending_of(petition: &str) -> String {
+    format!("{PENDING_PREFIX}{petition}#")
+}
+
+/// The key of a confirmation token: (`TOK#<token hash>`, `TOK`).
+pub(super) fn token(token_hash: &str) -> Key {
+    Key::new(format!("{TOKEN_PREFIX}{token_hash}"), TOKEN_SK)
 }
 
 /// The counter shard of a petition: (`CNT#<petition>#<00..15>`, `CNT`).

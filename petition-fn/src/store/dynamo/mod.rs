@@ -10,6 +10,8 @@
 //! | counter shard | `CNT#<petition>#<00..15>` | `CNT` | `total` (N), `c_<CC>` (N) per country |
 //! | letter | `LTR#<hash>#<STATE>` | `LTR#<letter hash>` | `private_enc` (B), `state`, `senators` (SS), `suggested` (BOOL), `created_at`, `expires_at` (N) |
 //! | letter counter shard | `LCNT#<00..15>` | `LCNT#<STATE>` | `s_<STATE>` (N), `b_<bioguide>` (N) per senator |
+//! | pending signature | `PEND#<petition>#<hash>` | `PEND` | the signature's `name_enc` (B), `email_enc` (B, only with updates), `country`, `updates` (BOOL), `created_at`; `at` (N, when last mailed), `expires_at` (N, its `pending_until`) |
+//! | confirmation token | `TOK#<token hash>` | `TOK` | `petition`, `hash` (of the pending signature it confirms), `used` (BOOL), `expires_at` (N, the `pending_until` it was issued with) |
 //!
 //! The key formats and attribute names are written once, in `keys`; records map to items in
 //! `items`; transactions and their retries are in `write`, reads (with the SDK's paginators)
@@ -44,9 +46,42 @@
 //! in the writer's own words adds its text: 2 WCU more per started KB of item. Reading the
 //! letter counts is one consistent `Query` per shard (16 RCU), for the operator only.
 //!
+//! A signature waiting for confirmation ([`Store::sign_pending`]) is ONE `TransactWriteItems`:
+//! a `ConditionCheck` that the signature item does not exist, the put of the pending item on
+//! condition that there is none, or it has expired (`expires_at <= at`), or it was mailed at
+//! least an hour before (`at <= :at - MAIL_INTERVAL_SECS`), and the put of the token item. The
+//! failed condition says why not: the check → `AlreadyConfirmed`, the pending put →
+//! `RecentlyMailed`. A replaced pending item keeps its earlier tokens: they name the (petition,
+//! hash), not the submission. Both items carry `expires_at`, so the TTL deletes them; it
+//! deletes late (within days), so every read compares `expires_at` with the time it is given,
+//! and [`Store::sweep`] has nothing to do (it returns 0).
+//!
+//! Confirming ([`Store::confirm`]) reads the token and the pending item (consistent `GetItem`s;
+//! the signature item too when the pending one is gone or expired), then writes ONE
+//! `TransactWriteItems`: the signature put on `attribute_not_exists(pk)` with its counter
+//! shard's `ADD`, as signing writes them; the pending item's delete on condition that it is
+//! the one read (`at = :at`); and the token's `SET used = true` on `attribute_exists(pk)` (so
+//! the update never recreates a token the TTL deleted, without its `expires_at`). A failed
+//! signature put is a racing confirmation that won: `AlreadyConfirmed`; any other failed
+//! condition or a conflict is read again. It has no `ClientRequestToken` of ours, unlike
+//! signing: racing confirmations would then be one request, each told `Confirmed`.
+//!
+//! Cost: the pending item holds what the signature item holds, with `at` and a key a few bytes
+//! longer; the largest is under 1 KB, like the largest signature, and a token item is about
+//! 200 bytes (both bounded in the tests). So a pending put costs **6 WCU** (three items of a
+//! transaction, the `ConditionCheck` included, each 2 WCU), a confirmation **8 WCU** (four
+//! items) and 2 RCU for its reads (3 when the pending item is gone). These follow from the
+//! service's pricing and the item sizes: DynamoDB Local does not model transactional billing
+//! (it reports 2 WCU for either), so the tests only bound what it reports
+//! ([`DynamoStore::sign_pending_measured`], [`DynamoStore::confirm_measured`]). The pending
+//! count of a petition ([`Store::pending_count`], for the
+//! operator's `stats`) is a consistent `Scan` of the whole table counting the petition's
+//! unexpired pending items: 1 RCU per 4 KB of table, never on a request's path.
+//!
 //! Forgetting a person ([`Store::forget`], for a removal request) first finds their items with
 //! ONE consistent `Scan` of the table, keeping only the keys of signatures `SIG#<any
-//! petition>#<hash>` and letters `LTR#<hash>#<any state>`. A scan reads the whole table
+//! petition>#<hash>`, pending signatures `PEND#<any petition>#<hash>` and letters
+//! `LTR#<hash>#<any state>`. A scan reads the whole table
 //! (about 1 RCU per 4 KB, consistent), but it needs no list of petitions or states: it finds
 //! the signatures of a petition no longer in the site's bundle, and of a petition id nobody
 //! remembers, and letters whatever the state code. Querying the letter partitions state by
@@ -58,13 +93,16 @@
 //! `ADD … :minus_one` on its counter shard. A failed condition means the item went or changed
 //! meanwhile: it is read again, and an item gone is not counted. So a repeated forget is a
 //! no-op, and an item the TTL deleted (whose counts stay) is not decremented. A counter at
-//! zero stays in its shard as `0` and is left out of the counts read.
+//! zero stays in its shard as `0` and is left out of the counts read. Pending signatures are
+//! in no count: each is one `DeleteItem`, counted when it was there. Their tokens stay until
+//! their TTL and then confirm nothing (`Expired`).
 
 use aws_sdk_dynamodb::Client;
 
 use super::{
-    Counts, Detail, Forgotten, LetterCounts, LetterFilter, LetterRecord, SignOutcome,
-    SignatureRecord, Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
+    ConfirmOutcome, Counts, Detail, Forgotten, LetterCounts, LetterFilter, LetterRecord,
+    PendingOutcome, PendingRecord, SignOutcome, SignatureRecord, Store, StoreError, StoreFuture,
+    StoredLetter, StoredSignature,
 };
 
 mod admin;
@@ -142,6 +180,26 @@ impl DynamoStore {
         let token = keys::letter_token(&self.table, rec);
         self.put_counted(writes, &token, &keys::letter(rec)).await
     }
+
+    /// Keeps a pending signature like [`Store::sign_pending`] and also returns the write
+    /// capacity units consumed when it was stored, as DynamoDB reports them.
+    pub async fn sign_pending_measured(
+        &self,
+        rec: &PendingRecord,
+    ) -> Result<(PendingOutcome, Option<f64>), StoreError> {
+        self.put_pending(rec).await
+    }
+
+    /// Confirms like [`Store::confirm`] and also returns the write capacity units consumed
+    /// when it confirmed, as DynamoDB reports them.
+    pub async fn confirm_measured(
+        &self,
+        token_hash: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(ConfirmOutcome, Option<f64>), StoreError> {
+        self.confirm_token(token_hash, now, expires_at).await
+    }
 }
 
 impl Store for DynamoStore {
@@ -168,6 +226,35 @@ impl Store for DynamoStore {
 
     fn count<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Counts> {
         Box::pin(self.read_counts(petition))
+    }
+
+    fn sign_pending(&self, rec: PendingRecord) -> StoreFuture<'_, PendingOutcome> {
+        Box::pin(async move { self.put_pending(&rec).await.map(|(out, _)| out) })
+    }
+
+    fn confirm<'a>(
+        &'a self,
+        token_hash: &'a str,
+        now: i64,
+        expires_at: i64,
+    ) -> StoreFuture<'a, ConfirmOutcome> {
+        Box::pin(async move {
+            let (out, _) = self.confirm_token(token_hash, now, expires_at).await?;
+            Ok(out)
+        })
+    }
+
+    fn pending_count<'a>(&'a self, petition: &'a str, now: i64) -> StoreFuture<'a, u64> {
+        Box::pin(self.count_pending(petition, now))
+    }
+
+    /// Deletes nothing and returns 0: the table's TTL on `expires_at` deletes expired pending
+    /// signatures and tokens by itself, at no write cost, within days of their
+    /// `pending_until`. Until then every read compares `expires_at` with the time it is given,
+    /// so an expired item that is still there confirms nothing and is counted nowhere. A sweep
+    /// here would have to scan the whole table to find them.
+    fn sweep(&self, _now: i64) -> StoreFuture<'_, u64> {
+        Box::pin(async { Ok(0) })
     }
 
     fn export_signatures<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Vec<StoredSignature>> {

@@ -1,15 +1,20 @@
-//! Reads: counts from the counter shards, the operator's exports, and the keys of a person's
-//! records. Scans and queries go through the SDK's paginators.
+//! Reads: counts from the counter shards, the operator's exports, confirmation tokens and the
+//! pending signatures they confirm, the count of pending signatures, and the keys of a
+//! person's records. Scans and queries go through the SDK's paginators.
 
 use std::time::SystemTime;
 
-use aws_sdk_dynamodb::types::KeysAndAttributes;
+use aws_sdk_dynamodb::types::{KeysAndAttributes, Select};
 
 use super::DynamoStore;
 use super::error::{build_error, sdk_error};
-use super::items::{add_counter_shard, add_letter_shard, letter_from_item, s, signature_from_item};
+use super::items::{
+    Item, StoredPending, StoredToken, add_counter_shard, add_letter_shard, letter_from_item, n,
+    pending_from_item, s, signature_from_item, token_from_item,
+};
 use super::keys::{
-    self, Key, LETTER_PREFIX, LETTER_SHARD_PREFIX, PK, SHARDS, SIGNATURE_PREFIX, SIGNATURE_SK, SK,
+    self, EXPIRES_AT, Key, LETTER_PREFIX, LETTER_SHARD_PREFIX, PENDING_PREFIX, PENDING_SK, PK,
+    SHARDS, SIGNATURE_PREFIX, SIGNATURE_SK, SK,
 };
 use super::write::backoff;
 use crate::store::{
@@ -150,9 +155,9 @@ impl DynamoStore {
         Ok(out)
     }
 
-    /// The keys of every signature and letter stored under an address hash: one consistent
-    /// `Scan` (see the module documentation for why a scan).
-    pub(super) async fn find_person(&self, hash: &str) -> Result<(Vec<Key>, Vec<Key>), StoreError> {
+    /// The keys of every signature, pending signature and letter stored under an address
+    /// hash: one consistent `Scan` (see the module documentation for why a scan).
+    pub(super) async fn find_person(&self, hash: &str) -> Result<Person, StoreError> {
         let letters_by = keys::letters_by(hash);
         let mut items = self
             .client
@@ -160,11 +165,14 @@ impl DynamoStore {
             .table_name(&self.table)
             .filter_expression(format!(
                 "({SK} = :sig AND begins_with({PK}, :sig_prefix) AND contains({PK}, :tail)) \
+                 OR ({SK} = :pend AND begins_with({PK}, :pend_prefix) AND contains({PK}, :tail)) \
                  OR (begins_with({PK}, :ltr) AND begins_with({SK}, :ltr_sk))"
             ))
             .expression_attribute_values(":sig", s(SIGNATURE_SK))
             .expression_attribute_values(":sig_prefix", s(SIGNATURE_PREFIX))
-            .expression_attribute_values(":tail", s(keys::signatures_by(hash)))
+            .expression_attribute_values(":pend", s(PENDING_SK))
+            .expression_attribute_values(":pend_prefix", s(PENDING_PREFIX))
+            .expression_attribute_values(":tail", s(keys::made_by(hash)))
             .expression_attribute_values(":ltr", s(letters_by.as_str()))
             .expression_attribute_values(":ltr_sk", s(LETTER_PREFIX))
             .projection_expression(format!("{PK}, {SK}"))
@@ -172,18 +180,103 @@ impl DynamoStore {
             .into_paginator()
             .items()
             .send();
-        let (mut signatures, mut letters) = (Vec::new(), Vec::new());
+        let mut person = Person::default();
         while let Some(item) = items.try_next().await.map_err(|e| sdk_error("Scan", e))? {
             let Some(key) = Key::of_item(&item) else {
                 continue;
             };
             // `contains` matches longer hashes too: the hash is all after the second `#`.
             if keys::parse_signature(&key).is_some_and(|(_, h)| h == hash) {
-                signatures.push(key);
+                person.signatures.push(key);
+            } else if keys::parse_pending(&key).is_some_and(|(_, h)| h == hash) {
+                person.pending.push(key);
             } else if key.pk.starts_with(&letters_by) && key.sk.starts_with(LETTER_PREFIX) {
-                letters.push(key);
+                person.letters.push(key);
             }
         }
-        Ok((signatures, letters))
+        Ok(person)
     }
+
+    /// A confirmation token: one consistent `GetItem` (1 RCU).
+    pub(super) async fn read_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<StoredToken>, StoreError> {
+        self.get_consistent(&keys::token(token_hash))
+            .await?
+            .as_ref()
+            .map(token_from_item)
+            .transpose()
+    }
+
+    /// The pending signature of a (petition, hash), if there is one: one consistent `GetItem`
+    /// (1 RCU).
+    pub(super) async fn read_pending(
+        &self,
+        petition: &str,
+        hash: &str,
+    ) -> Result<Option<StoredPending>, StoreError> {
+        self.get_consistent(&keys::pending(petition, hash))
+            .await?
+            .as_ref()
+            .map(pending_from_item)
+            .transpose()
+    }
+
+    async fn get_consistent(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key.attributes()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error("GetItem", e))?;
+        Ok(out.item)
+    }
+
+    /// How many pending signatures of a petition have not expired at `now`: one consistent
+    /// `Scan` counting (`Select::COUNT`) the pending items of the petition.
+    ///
+    /// Its cost: a scan reads the WHOLE table (1 RCU per 4 KB read, consistent, whatever the
+    /// filter keeps), so a table of a million signatures (about 300 bytes each) costs about
+    /// 75,000 RCU a call. It is for the operator's `stats`, run by hand, never on a request's
+    /// path. (A query would need the pending signatures of a petition in one partition, which
+    /// a burst of signing would make hot; or an index, which the one-table schema has not.)
+    /// The TTL deletes expired items late (within days), so `expires_at` is compared with
+    /// `now` too.
+    pub(super) async fn count_pending(&self, petition: &str, now: i64) -> Result<u64, StoreError> {
+        let mut pages = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression(format!(
+                "begins_with({PK}, :prefix) AND {SK} = :pend AND #expires > :now"
+            ))
+            .expression_attribute_names("#expires", EXPIRES_AT)
+            .expression_attribute_values(":prefix", s(keys::pending_of(petition)))
+            .expression_attribute_values(":pend", s(PENDING_SK))
+            .expression_attribute_values(":now", n(now))
+            .select(Select::Count)
+            .consistent_read(true)
+            .into_paginator()
+            .send();
+        let mut count = 0;
+        while let Some(page) = pages.try_next().await.map_err(|e| sdk_error("Scan", e))? {
+            count += u64::try_from(page.count()).unwrap_or(0);
+        }
+        Ok(count)
+    }
+}
+
+/// The keys of a person's records (found by [`DynamoStore::find_person`]).
+#[derive(Debug, Default)]
+pub(super) struct Person {
+    /// Confirmed signatures.
+    pub(super) signatures: Vec<Key>,
+    /// Pending signatures.
+    pub(super) pending: Vec<Key>,
+    /// Letters.
+    pub(super) letters: Vec<Key>,
 }

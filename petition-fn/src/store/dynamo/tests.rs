@@ -216,42 +216,52 @@ fn shard_sums_add_totals_and_countries() {
     assert_eq!(counts.by_country.get("US"), Some(&1));
 }
 
-/// The largest signature item the router can write (a 100-character name of 4-byte
-/// characters, a 254-character address, a 64-character petition id) stays under 1 KB, so it
-/// costs one write unit (two in a transaction).
-#[test]
-fn largest_signature_item_is_under_1_kb() {
+/// The largest signature the router can write: a 100-character name of 4-byte characters, a
+/// 254-character address, a 64-character petition id.
+fn largest_signature() -> SignatureRecord {
     let keys = crate::protect::SignerKeys::from_secret(&[1; 32]).expect("keys");
-    let petition = "p".repeat(64);
-    let hash = keys.dedup_hash("someone@example.org");
-    let rec = SignatureRecord {
-        petition: petition.clone(),
-        hash: hash.clone(),
+    SignatureRecord {
+        petition: "p".repeat(64),
+        hash: keys.dedup_hash("someone@example.org"),
         name_enc: keys.encrypt(&"\u{1F600}".repeat(100)).expect("encrypts"),
         email_enc: Some(keys.encrypt(&"e".repeat(254)).expect("encrypts")),
         country: "FR".into(),
         updates: true,
         created_at: "2026-03-01T12:00:00Z".into(),
         expires_at: 1_835_438_400,
-    };
-    let writes = items::signature_writes("t", &rec).expect("items");
-    let put = writes[0].put().expect("put");
-    // DynamoDB's item size: attribute name lengths + value sizes (numbers ~ digits / 2 + 1).
-    let size: usize = put
-        .item()
-        .iter()
-        .map(|(k, v)| {
-            k.len()
-                + match v {
-                    AttributeValue::S(s) => s.len(),
-                    AttributeValue::N(n) => n.len() / 2 + 1,
-                    AttributeValue::B(b) => b.as_ref().len(),
-                    _ => 1,
-                }
-        })
-        .sum();
+    }
+}
+
+/// The largest pending signature: the largest signature, and a token hash as long as a
+/// dedup hash.
+fn largest_pending() -> PendingRecord {
+    let signature = largest_signature();
+    PendingRecord {
+        token_hash: signature.hash.replace('a', "b"),
+        signature,
+        at: 1_772_366_400,
+        pending_until: 1_772_366_400 + crate::store::PENDING_SECS,
+    }
+}
+
+/// The largest signature item stays under 1 KB, so it costs one write unit (two in a
+/// transaction); so does the largest pending signature item, and its token.
+#[test]
+fn largest_signature_and_pending_items_are_under_1_kb() {
+    let writes = items::signature_writes("t", &largest_signature()).expect("items");
+    let size = item_size(writes[0].put().expect("put").item());
     println!("largest signature item: {size} bytes");
     assert!(size <= 1024, "signature item is {size} bytes");
+
+    let writes = items::pending_writes("t", &largest_pending()).expect("items");
+    let pending = writes[items::PENDING_PUT].put().expect("put");
+    let size = item_size(pending.item());
+    println!("largest pending signature item: {size} bytes");
+    assert!(size <= 1024, "pending signature item is {size} bytes");
+    let token = writes[2].put().expect("put");
+    let size = item_size(token.item());
+    println!("largest token item: {size} bytes");
+    assert!(size <= 1024, "token item is {size} bytes");
 }
 
 #[test]
@@ -399,6 +409,149 @@ fn largest_suggested_letter_item_is_under_1_kb() {
             .map(|(_, name)| name.len() + 21)
             .sum::<usize>();
     assert!(counter <= 1024, "counter item is {counter} bytes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_items_follow_the_documented_layout() {
+    let Some(store) = store_or_skip("pending_layout").await else {
+        return;
+    };
+    let get = |key: Key| {
+        let store = store.clone();
+        async move {
+            store
+                .client()
+                .get_item()
+                .table_name(store.table())
+                .key("pk", s(key.pk))
+                .key("sk", s(key.sk))
+                .consistent_read(true)
+                .send()
+                .await
+                .expect("get")
+                .item()
+                .cloned()
+        }
+    };
+    let mut signature = conformance::record("p1", "abcHASH_-", "FR");
+    signature.email_enc = Some(conformance::fake_enc("email"));
+    signature.updates = true;
+    let rec = PendingRecord {
+        signature: signature.clone(),
+        token_hash: "TOKENhash".into(),
+        at: 1_772_366_400,
+        pending_until: 1_772_366_400 + crate::store::PENDING_SECS,
+    };
+    let out = store.sign_pending(rec.clone()).await.expect("pending");
+    assert_eq!(out, PendingOutcome::Mail);
+    let pending_key = Key {
+        pk: "PEND#p1#abcHASH_-".into(),
+        sk: "PEND".into(),
+    };
+    assert_eq!(keys::pending("p1", "abcHASH_-"), pending_key);
+    let item = get(pending_key.clone()).await.expect("pending item");
+    assert!(matches!(item.get("name_enc"), Some(AttributeValue::B(_))));
+    assert!(matches!(item.get("email_enc"), Some(AttributeValue::B(_))));
+    assert_eq!(item.get("at"), Some(&n(rec.at)));
+    assert_eq!(item.get("expires_at"), Some(&n(rec.pending_until)));
+    let stored = items::pending_from_item(&item).expect("parses");
+    assert_eq!(stored.at, rec.at);
+    assert_eq!(stored.pending_until, rec.pending_until);
+    assert_eq!(
+        stored.signature,
+        SignatureRecord {
+            expires_at: rec.pending_until,
+            ..signature.clone()
+        }
+    );
+    let token_key = Key {
+        pk: "TOK#TOKENhash".into(),
+        sk: "TOK".into(),
+    };
+    let token = get(token_key.clone()).await.expect("token item");
+    assert_eq!(token.get("petition"), Some(&s("p1")));
+    assert_eq!(token.get("hash"), Some(&s("abcHASH_-")));
+    assert_eq!(token.get("used"), Some(&AttributeValue::Bool(false)));
+    assert_eq!(token.get("expires_at"), Some(&n(rec.pending_until)));
+
+    let out = store
+        .confirm("TOKENhash", rec.at + 60, 4_102_444_800)
+        .await
+        .expect("confirms");
+    assert_eq!(
+        out,
+        ConfirmOutcome::Confirmed {
+            petition: "p1".into()
+        }
+    );
+    assert_eq!(get(pending_key).await, None, "the pending item is deleted");
+    let token = get(token_key).await.expect("the token stays");
+    assert_eq!(token.get("used"), Some(&AttributeValue::Bool(true)));
+    assert_eq!(token.get("expires_at"), Some(&n(rec.pending_until)));
+    let item = get(keys::signature("p1", "abcHASH_-"))
+        .await
+        .expect("signature item");
+    assert_eq!(
+        signature_from_item(&item).expect("parses"),
+        SignatureRecord {
+            expires_at: 4_102_444_800,
+            ..signature
+        }
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_and_confirmation_write_units() {
+    let Some(store) = store_or_skip("pending_wcu").await else {
+        return;
+    };
+    let rec = largest_pending();
+    let (out, units) = store.sign_pending_measured(&rec).await.expect("pending");
+    assert_eq!(out, PendingOutcome::Mail);
+    println!("consumed capacity of a pending signature: {units:?} WCU");
+    // Three items (the signature's check, the pending signature, the token), each within the
+    // 1 KB unit (`largest_signature_and_pending_items_are_under_1_kb`): 6 WCU on the service,
+    // which bills every item of a transaction, checks too, 2 WCU per started KB. DynamoDB
+    // Local does not model that bill (it reports 2 for this transaction and for a
+    // confirmation's alike), so this only bounds what it reports.
+    let units = units.expect("ReturnConsumedCapacity::TOTAL reports units");
+    assert!(units > 0.0 && units <= 6.0, "{units} WCU");
+    let (out, units) = store
+        .confirm_measured(&rec.token_hash, rec.at + 60, 4_102_444_800)
+        .await
+        .expect("confirms");
+    assert!(matches!(out, ConfirmOutcome::Confirmed { .. }), "{out:?}");
+    println!("consumed capacity of a confirmation: {units:?} WCU");
+    // Four items (signature, counter shard, pending signature, token), each within the 1 KB
+    // unit: 8 WCU on the service.
+    let units = units.expect("ReturnConsumedCapacity::TOTAL reports units");
+    assert!(units > 0.0 && units <= 8.0, "{units} WCU");
+    assert_eq!(
+        store
+            .count(&rec.signature.petition)
+            .await
+            .expect("counts")
+            .total,
+        1
+    );
+}
+
+#[test]
+fn pending_keys_parse_back() {
+    let key = keys::pending("p", "h#with#hash");
+    assert_eq!(key.pk, "PEND#p#h#with#hash");
+    assert_eq!(keys::parse_pending(&key), Some(("p", "h#with#hash")));
+    assert_eq!(keys::parse_pending(&keys::signature("p", "h")), None);
+    assert_eq!(keys::parse_signature(&key), None);
+    assert!(key.pk.starts_with(&keys::pending_of("p")));
+    assert!(key.pk.ends_with(&keys::made_by("h#with#hash")));
+    assert_eq!(
+        keys::token("t"),
+        Key {
+            pk: "TOK#t".into(),
+            sk: "TOK".into()
+        }
+    );
 }
 
 #[test]

@@ -1,20 +1,28 @@
-//! Transactions: a record's put with its counter increments, a record's delete with its
-//! counter decrements, their retries, and what a failed transaction means.
+//! Transactions: a record's put with its counter increments, a pending signature's put and
+//! its confirmation, a record's delete with its counter decrements, their retries, and what a
+//! failed transaction means.
 
 use std::fmt::Debug;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{Delete, ReturnConsumedCapacity, TransactWriteItem};
+use aws_sdk_dynamodb::operation::transact_write_items::{
+    TransactWriteItemsError, TransactWriteItemsOutput,
+};
+use aws_sdk_dynamodb::types::{Delete, ReturnConsumedCapacity, ReturnValue, TransactWriteItem};
 
 use super::DynamoStore;
 use super::error::{build_error, sdk_error};
 use super::items::{
-    letter_counter_update, letter_from_item, s, signature_counter_update, signature_from_item,
+    CONFIRM_SIGNATURE_PUT, PENDING_CONFIRMED_CHECK, PENDING_PUT, confirm_writes,
+    letter_counter_update, letter_from_item, pending_writes, s, signature_counter_update,
+    signature_from_item,
 };
-use super::keys::{CREATED_AT, Key, PK};
-use crate::store::{Detail, Forgotten, SignOutcome, StoreError};
+use super::keys::{self, CREATED_AT, Key, PK};
+use crate::store::{
+    ConfirmOutcome, Detail, Forgotten, PendingOutcome, PendingRecord, SignOutcome, SignatureRecord,
+    StoreError,
+};
 
 /// Attempts at a transaction that keeps conflicting with others on the same counter shard.
 const MAX_ATTEMPTS: u32 = 10;
@@ -29,7 +37,8 @@ pub(super) async fn backoff(attempt: u32) {
 /// What a failed transaction means.
 enum Failure {
     /// A condition failed: the item exists already (a put), or is gone or changed (a delete).
-    ConditionFailed,
+    /// Holds the positions, in the transaction, of the items whose condition failed.
+    ConditionFailed(Vec<usize>),
     /// Try the same request again.
     Retry(StoreError),
     /// The token was used with other parameters: another request for the same item.
@@ -52,14 +61,17 @@ where
     type Kind = fn(Detail) -> StoreError;
     let (kind, what): (Kind, String) = match err.as_service_error() {
         Some(TransactWriteItemsError::TransactionCanceledException(cancel)) => {
-            let codes: Vec<&str> = cancel
-                .cancellation_reasons()
+            let reasons = cancel.cancellation_reasons();
+            let failed: Vec<usize> = reasons
                 .iter()
-                .filter_map(|r| r.code())
+                .enumerate()
+                .filter(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
+                .map(|(i, _)| i)
                 .collect();
-            if codes.contains(&"ConditionalCheckFailed") {
-                return Failure::ConditionFailed;
+            if !failed.is_empty() {
+                return Failure::ConditionFailed(failed);
             }
+            let codes: Vec<&str> = reasons.iter().filter_map(|r| r.code()).collect();
             if codes.contains(&"TransactionConflict") {
                 let what = "the transaction kept conflicting with concurrent signatures";
                 return Failure::Retry(StoreError::Unavailable(Detail::caused_by(what, err)));
@@ -109,18 +121,11 @@ impl DynamoStore {
                 .send()
                 .await;
             let failure = match result {
-                Ok(out) => {
-                    let units = out
-                        .consumed_capacity()
-                        .iter()
-                        .filter_map(|c| c.capacity_units())
-                        .reduce(|a, b| a + b);
-                    return Ok((SignOutcome { new: true }, units));
-                }
+                Ok(out) => return Ok((SignOutcome { new: true }, consumed(&out))),
                 Err(err) => classify(err),
             };
             match failure {
-                Failure::ConditionFailed => return Ok((SignOutcome { new: false }, None)),
+                Failure::ConditionFailed(_) => return Ok((SignOutcome { new: false }, None)),
                 Failure::TokenReused => {
                     // The same item was submitted with other data (a fresh nonce) in the last
                     // 10 minutes: it is a repeat if that one was stored.
@@ -130,9 +135,7 @@ impl DynamoStore {
                         backoff(attempt).await;
                         continue;
                     } else {
-                        Err(StoreError::Unavailable(Detail::new(
-                            "an earlier request for the same item is still unresolved",
-                        )))
+                        Err(unresolved())
                     };
                 }
                 Failure::Retry(e) if attempt >= MAX_ATTEMPTS => return Err(e),
@@ -142,21 +145,162 @@ impl DynamoStore {
         }
     }
 
-    /// Deletes a person's signatures and letters, each with its counters.
+    /// Keeps a pending signature with its token: ONE transaction (`items::pending_writes`).
+    /// Which condition failed says why not. Retries conflicts (a concurrent submission or
+    /// confirmation for the same address). Also returns the write capacity units consumed.
+    ///
+    /// No `ClientRequestToken` of ours: the SDK makes one per call, which its own retries
+    /// reuse, so a retried request is applied once.
+    pub(super) async fn put_pending(
+        &self,
+        rec: &PendingRecord,
+    ) -> Result<(PendingOutcome, Option<f64>), StoreError> {
+        let writes = pending_writes(&self.table, rec)?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(writes.clone()))
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await;
+            let failure = match result {
+                Ok(out) => return Ok((PendingOutcome::Mail, consumed(&out))),
+                Err(err) => classify(err),
+            };
+            match failure {
+                Failure::ConditionFailed(failed) if failed.contains(&PENDING_CONFIRMED_CHECK) => {
+                    return Ok((PendingOutcome::AlreadyConfirmed, None));
+                }
+                Failure::ConditionFailed(failed) if failed.contains(&PENDING_PUT) => {
+                    return Ok((PendingOutcome::RecentlyMailed, None));
+                }
+                Failure::ConditionFailed(failed) => {
+                    return Err(StoreError::Other(Detail::new(format!(
+                        "a pending signature's transaction failed on a condition it does not have (items {failed:?})"
+                    ))));
+                }
+                Failure::Retry(_) | Failure::TokenReused if attempt < MAX_ATTEMPTS => {
+                    backoff(attempt).await;
+                }
+                Failure::TokenReused => return Err(unresolved()),
+                Failure::Retry(e) | Failure::Fail(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Confirms the pending signature of a token: reads the token, then the pending signature
+    /// it names, and when the token is unused and the pending signature not expired at `now`,
+    /// writes ONE transaction (`items::confirm_writes`). A failed signature put means the
+    /// signature is there (a racing confirmation won, or the address signed without
+    /// confirmation): `AlreadyConfirmed`. Any other failed condition (the pending signature
+    /// replaced, deleted or expired since it was read, the token gone) and any conflict are
+    /// read again. Also returns the write capacity units consumed.
+    ///
+    /// Without a pending signature (or with an expired one), the signature is read last: a
+    /// confirmation deletes the pending signature and puts the signature at once, so when a
+    /// racing confirmation took the pending signature away, its signature is there by then.
+    ///
+    /// No `ClientRequestToken` derived from the token: racing confirmations would then be the
+    /// same request, and each be told `Confirmed`. The SDK's own token per call keeps its
+    /// retries idempotent.
+    pub(super) async fn confirm_token(
+        &self,
+        token_hash: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(ConfirmOutcome, Option<f64>), StoreError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let Some(token) = self.read_token(token_hash).await? else {
+                return Ok((ConfirmOutcome::Unknown, None));
+            };
+            if token.used {
+                let petition = token.petition;
+                return Ok((ConfirmOutcome::AlreadyConfirmed { petition }, None));
+            }
+            // The TTL deletes late: expiry is decided here, by the times stored.
+            let pending = self
+                .read_pending(&token.petition, &token.hash)
+                .await?
+                .filter(|p| p.pending_until > now && token.pending_until > now);
+            let petition = token.petition;
+            let Some(pending) = pending else {
+                let signature = keys::signature(&petition, &token.hash);
+                return Ok(if self.item_exists(&signature).await? {
+                    (ConfirmOutcome::AlreadyConfirmed { petition }, None)
+                } else {
+                    (ConfirmOutcome::Expired { petition }, None)
+                });
+            };
+            let signature = SignatureRecord {
+                expires_at,
+                ..pending.signature
+            };
+            let writes = confirm_writes(&self.table, &signature, pending.at, token_hash)?;
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(writes))
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await;
+            let failure = match result {
+                Ok(out) => return Ok((ConfirmOutcome::Confirmed { petition }, consumed(&out))),
+                Err(err) => classify(err),
+            };
+            match failure {
+                Failure::ConditionFailed(failed) if failed.contains(&CONFIRM_SIGNATURE_PUT) => {
+                    return Ok((ConfirmOutcome::AlreadyConfirmed { petition }, None));
+                }
+                Failure::ConditionFailed(_) | Failure::TokenReused if attempt < MAX_ATTEMPTS => {}
+                Failure::Retry(_) if attempt < MAX_ATTEMPTS => backoff(attempt).await,
+                Failure::ConditionFailed(_) | Failure::TokenReused => return Err(unresolved()),
+                Failure::Retry(e) | Failure::Fail(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Deletes a person's signatures and letters, each with its counters, and their pending
+    /// signatures.
     pub(super) async fn forget_person(&self, hash: &str) -> Result<Forgotten, StoreError> {
-        let (signatures, letters) = self.find_person(hash).await?;
+        let person = self.find_person(hash).await?;
         let mut out = Forgotten::default();
-        for key in &signatures {
+        for key in &person.signatures {
             if self.forget_item(key, Record::Signature).await? {
                 out.signatures += 1;
             }
         }
-        for key in &letters {
+        for key in &person.letters {
             if self.forget_item(key, Record::Letter).await? {
                 out.letters += 1;
             }
         }
+        for key in &person.pending {
+            if self.delete_pending(key).await? {
+                out.pending += 1;
+            }
+        }
         Ok(out)
+    }
+
+    /// Deletes a pending signature (it is in no count): one `DeleteItem`. `Ok(false)` when it
+    /// is not there (anymore). Its tokens stay until their TTL; they then confirm nothing
+    /// (`Expired`).
+    async fn delete_pending(&self, key: &Key) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key.attributes()))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| sdk_error("DeleteItem", e))?;
+        Ok(out.attributes().is_some_and(|a| !a.is_empty()))
     }
 
     /// Deletes one signature or letter (`key`) with the decrement of its counters, in one
@@ -214,9 +358,9 @@ impl DynamoStore {
             };
             match classify(err) {
                 // Deleted or replaced since it was read: read it again.
-                Failure::ConditionFailed | Failure::TokenReused if attempt < MAX_ATTEMPTS => {}
+                Failure::ConditionFailed(_) | Failure::TokenReused if attempt < MAX_ATTEMPTS => {}
                 Failure::Retry(_) if attempt < MAX_ATTEMPTS => backoff(attempt).await,
-                Failure::ConditionFailed | Failure::TokenReused => {
+                Failure::ConditionFailed(_) | Failure::TokenReused => {
                     return Err(StoreError::Unavailable(Detail::new(
                         "a record kept changing while it was being deleted",
                     )));
@@ -239,4 +383,19 @@ impl DynamoStore {
             .map_err(|e| sdk_error("GetItem", e))?;
         Ok(out.item().is_some())
     }
+}
+
+/// The write capacity units a transaction consumed, as DynamoDB reports them.
+fn consumed(out: &TransactWriteItemsOutput) -> Option<f64> {
+    out.consumed_capacity()
+        .iter()
+        .filter_map(|c| c.capacity_units())
+        .reduce(|a, b| a + b)
+}
+
+/// A request that kept meeting another for the same items.
+fn unresolved() -> StoreError {
+    StoreError::Unavailable(Detail::new(
+        "an earlier request for the same item is still unresolved",
+    ))
 }
