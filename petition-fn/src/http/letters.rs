@@ -61,7 +61,7 @@ pub(crate) async fn send(
     if senators.is_empty() {
         reply::log_failure(
             "no_senators",
-            &format!(
+            format!(
                 "the site bundle lists no senators for {}: refresh content/data/senators.json",
                 letter.state
             ),

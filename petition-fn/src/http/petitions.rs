@@ -56,7 +56,7 @@ pub(crate) async fn health(State(state): State<AppState>) -> Response {
             &json!({ "status": "ok", "store": store.kind() }),
         ),
         Err(e) => {
-            reply::log_failure("health", &e.to_string());
+            reply::log_failure("health", e.to_string());
             reply::retry_later(reply::json(
                 StatusCode::SERVICE_UNAVAILABLE,
                 &json!({ "status": "unavailable", "store": store.kind() }),

@@ -244,6 +244,10 @@ impl Store for DynamoStore {
         })
     }
 
+    fn mail_failed<'a>(&'a self, petition: &'a str, hash: &'a str, at: i64) -> StoreFuture<'a, ()> {
+        Box::pin(self.unmark_mailed(petition, hash, at))
+    }
+
     fn pending_count<'a>(&'a self, petition: &'a str, now: i64) -> StoreFuture<'a, u64> {
         Box::pin(self.count_pending(petition, now))
     }

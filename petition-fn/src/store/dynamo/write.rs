@@ -266,6 +266,42 @@ impl DynamoStore {
 
     /// Deletes a person's signatures and letters, each with its counters, and their pending
     /// signatures.
+    /// Sets the mail time of the pending signature stored at `at` back by the mail interval,
+    /// so the next submission mails again; a pending signature stored since is left alone
+    /// (the condition fails, which is no error here).
+    pub(super) async fn unmark_mailed(
+        &self,
+        petition: &str,
+        hash: &str,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::pending(petition, hash).attributes()))
+            .update_expression("SET #at = :earlier")
+            .condition_expression("#at = :at")
+            .expression_attribute_names("#at", keys::AT)
+            .expression_attribute_values(":at", super::items::n(at))
+            .expression_attribute_values(
+                ":earlier",
+                super::items::n(at.saturating_sub(crate::store::MAIL_INTERVAL_SECS)),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(sdk_error("UpdateItem", e)),
+        }
+    }
+
     pub(super) async fn forget_person(&self, hash: &str) -> Result<Forgotten, StoreError> {
         let person = self.find_person(hash).await?;
         let mut out = Forgotten::default();
