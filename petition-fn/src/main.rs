@@ -32,6 +32,9 @@ enum Command {
     /// normalised and hashed as signing does, with SIGNER_HMAC_KEY; prints only counts.
     /// DynamoDB when TABLE_NAME is set (your AWS credentials), else --data-dir.
     Forget(commands::forget::ForgetArgs),
+    /// A petition's figures for the operator: confirmed and pending signatures, confirmed by
+    /// country. DynamoDB when TABLE_NAME is set, else --data-dir.
+    Stats(commands::stats::StatsArgs),
 }
 
 #[tokio::main]
@@ -44,5 +47,6 @@ async fn main() -> anyhow::Result<()> {
         Command::InitTable => commands::init_table::run().await,
         Command::Export(what) => commands::export::run(what).await,
         Command::Forget(who) => commands::forget::run(who).await,
+        Command::Stats(args) => commands::stats::run(args).await,
     }
 }

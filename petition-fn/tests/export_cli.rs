@@ -2,6 +2,8 @@
 //! table (DynamoDB Local at `DYNAMODB_ENDPOINT`), decrypts with the signer key and writes CSV.
 #![cfg(all(feature = "dynamodb", feature = "lambda"))]
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -71,27 +73,12 @@ async fn fill(store: &dyn Store, k: &SignerKeys) {
         .expect("sends");
 }
 
-/// The binary with a clean environment for the store and key settings.
 fn export(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_petition-fn"));
-    cmd.arg("export").args(args);
-    for var in [
-        "TABLE_NAME",
-        "SIGNER_HMAC_KEY",
-        "SIGNER_HMAC_KEY_SECRET_ARN",
-        "AWS_LAMBDA_RUNTIME_API",
-        "AWS_ENDPOINT_URL_DYNAMODB",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
+    common::cli::petition_fn("export", args)
 }
 
 fn ok(out: &Output) -> (String, String) {
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "export failed: {stderr}{stdout}");
-    (stdout, stderr)
+    common::cli::succeeded(out)
 }
 
 fn check_letters_csv(csv: &str) {
@@ -113,8 +100,7 @@ fn check_letters_csv(csv: &str) {
 
 #[tokio::test]
 async fn exports_from_the_data_folder() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("signer.key"), SECRET_HEX).expect("writes the key");
+    let dir = common::cli::data_folder(SECRET_HEX);
     {
         let store = LocalStore::open_in(dir.path()).expect("opens");
         fill(&store, &keys()).await;

@@ -3,6 +3,8 @@
 //! counts only, never the address.
 #![cfg(all(feature = "dynamodb", feature = "lambda"))]
 
+mod common;
+
 use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
 
@@ -66,27 +68,13 @@ async fn fill(store: &dyn Store) {
     }
 }
 
-/// The binary's `forget` with a clean environment for the store and key settings.
 fn forget(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_petition-fn"));
-    cmd.arg("forget").args(args);
-    for var in [
-        "TABLE_NAME",
-        "SIGNER_HMAC_KEY",
-        "SIGNER_HMAC_KEY_SECRET_ARN",
-        "AWS_LAMBDA_RUNTIME_API",
-        "AWS_ENDPOINT_URL_DYNAMODB",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
+    common::cli::petition_fn("forget", args)
 }
 
 /// Standard output of a successful run, checked to name no part of the address.
 fn ok(out: &Output) -> String {
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "forget failed: {stderr}{stdout}");
+    let (stdout, stderr) = common::cli::succeeded(out);
     for text in [&stdout, &stderr] {
         assert!(
             !text.to_lowercase().contains("ada") && !text.contains("example"),
@@ -98,8 +86,7 @@ fn ok(out: &Output) -> String {
 
 #[tokio::test]
 async fn forgets_in_the_data_folder() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("signer.key"), SECRET_HEX).expect("writes the key");
+    let dir = common::cli::data_folder(SECRET_HEX);
     {
         let store = LocalStore::open_in(dir.path()).expect("opens");
         fill(&store).await;

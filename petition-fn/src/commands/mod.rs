@@ -7,3 +7,4 @@ pub(crate) mod forget;
 pub(crate) mod init_table;
 pub(crate) mod lambda;
 pub(crate) mod serve;
+pub(crate) mod stats;

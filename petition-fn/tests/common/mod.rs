@@ -2,5 +2,6 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub(crate) mod cli;
 #[cfg(feature = "ses")]
 pub(crate) mod moto;

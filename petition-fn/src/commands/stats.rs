@@ -1,0 +1,76 @@
+//! `petition-fn stats --petition ID`: the operator's figures for one petition, counts only:
+//! confirmed signatures (the public count), signatures waiting for confirmation, and the
+//! confirmed ones by country.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use contract::date::unix_seconds;
+use petition_fn::runtime::{DataDir, Settings};
+use petition_fn::store::Counts;
+
+/// Which petition, and where its store is.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct StatsArgs {
+    /// The petition's id (as in its page's front matter).
+    #[arg(long)]
+    petition: String,
+    /// The local data folder, used when TABLE_NAME is unset.
+    #[arg(long, default_value = ".data")]
+    data_dir: PathBuf,
+}
+
+/// Reads the counts from DynamoDB (`TABLE_NAME`) or the existing embedded store and prints
+/// them. No key is needed: nothing personal is read.
+pub(crate) async fn run(args: StatsArgs) -> anyhow::Result<()> {
+    let settings = Settings::from_env(DataDir::Existing(args.data_dir));
+    let source = settings.store_location();
+    let store = settings
+        .open_store()
+        .await
+        .with_context(|| format!("cannot open the store ({source})"))?;
+    let counts = store
+        .count(&args.petition)
+        .await
+        .with_context(|| format!("cannot read the counts of {}", args.petition))?;
+    let now = unix_seconds(std::time::SystemTime::now());
+    let pending = store
+        .pending_count(&args.petition, now)
+        .await
+        .with_context(|| format!("cannot count the pending signatures of {}", args.petition))?;
+    print!("{}", report(&args.petition, &counts, pending));
+    Ok(())
+}
+
+/// The printed report: one figure a line, countries by count, most first.
+fn report(petition: &str, counts: &Counts, pending: u64) -> String {
+    let mut out = format!(
+        "petition {petition}\nconfirmed {}\npending {pending}\n",
+        counts.total
+    );
+    let mut countries: Vec<(&String, &u64)> = counts.by_country.iter().collect();
+    countries.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    for (code, n) in countries {
+        out.push_str(&format!("country {code} {n}\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[test]
+    fn the_report_is_counts_only_most_first() {
+        let counts = Counts {
+            total: 5,
+            by_country: BTreeMap::from([("DE".into(), 1), ("FR".into(), 3), ("GB".into(), 1)]),
+        };
+        assert_eq!(
+            report("p", &counts, 2),
+            "petition p\nconfirmed 5\npending 2\ncountry FR 3\ncountry DE 1\ncountry GB 1\n"
+        );
+    }
+}
