@@ -96,16 +96,22 @@ async fn show(State(outbox): State<Arc<Outbox>>, Path(file): Path<String>) -> Re
         .map(|(n, v)| format!("<dt>{}</dt><dd>{}</dd>", escape(n), escape(v)))
         .collect();
     let part = |title: &str, content: Option<String>| match content {
-        Some(c) => format!("<h2>{title}</h2><pre>{c}</pre>"),
+        Some(c) => format!("<h2>{title}</h2>{c}"),
         None => format!("<h2>{title}</h2><p>This mail has none.</p>"),
     };
     let body = format!(
         "<p><a href=\"{PREFIX}\">All mails</a></p><h1>{}</h1><h2>Header fields</h2><dl>{fields}</dl>{}{}",
         escape(subject),
-        part("Text", mail.text.as_deref().map(linkify)),
+        // Paragraphs rather than one preformatted block, so that long lines wrap.
+        part(
+            "Text",
+            mail.text.as_deref().map(|t| paragraphs(&linkify(t)))
+        ),
         part(
             "HTML (source, not rendered)",
-            mail.html.as_deref().map(escape)
+            mail.html
+                .as_deref()
+                .map(|h| format!("<pre>{}</pre>", escape(h)))
         ),
     );
     page(StatusCode::OK, subject, &body)
@@ -146,6 +152,15 @@ fn page(status: StatusCode, title: &str, main: &str) -> Response {
 /// `text` escaped, with every http(s) URL a link to itself. A URL ends at whitespace, a
 /// character that cannot be in one unescaped (`<>"'`, anything not ASCII) and trailing
 /// punctuation.
+/// Escaped, linkified text as paragraphs: blank lines part them, line breaks stay.
+fn paragraphs(html: &str) -> String {
+    html.split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", p.replace('\n', "<br>")))
+        .collect()
+}
+
 fn linkify(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
