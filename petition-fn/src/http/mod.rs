@@ -28,6 +28,7 @@ mod confirm;
 mod extract;
 mod layers;
 mod letters;
+mod origin;
 mod pages;
 mod petitions;
 mod refusal;
@@ -251,10 +252,15 @@ fn routes() -> Router<AppState> {
         )
 }
 
-/// The layers every API answer passes through, innermost first: refusals rendered in the
-/// client's style, the body limit, security headers and the request log.
+/// The layers every API answer passes through, innermost first: the cross-site guard on POSTs,
+/// refusals rendered in the client's style, the body limit, security headers and the request
+/// log.
 fn layered(router: Router<AppState>, state: AppState) -> Router {
     router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            origin::guard,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             refusal::render,

@@ -82,6 +82,8 @@ pub(crate) enum Refusal {
     /// The confirmation mail could not be sent (503 with a longer `Retry-After`); the
     /// signature waits, uncounted, and signing again later sends a new mail.
     MailFailed(Subject),
+    /// A POST from another site's page (403): no other site may sign for a visitor.
+    CrossSite,
     /// A confirmation token that is not (or no longer) known (404).
     UnknownToken,
     /// A confirmation token whose signature waited more than 7 days (410), with its
@@ -130,6 +132,7 @@ impl Refusal {
             Self::Unavailable(_) | Self::MailFailed(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::UnknownToken => StatusCode::NOT_FOUND,
+            Self::CrossSite => StatusCode::FORBIDDEN,
             Self::ExpiredToken { .. } => StatusCode::GONE,
         }
     }
@@ -181,6 +184,10 @@ impl Refusal {
                 let notice = refusal.notice();
                 (status, Html(site.pages.notice_page(&site.bundle, &notice))).into_response()
             }
+            (Self::CrossSite, Some(Style::Json) | None) => reply::json(
+                status,
+                &json!({ "errors": [{ "field": "origin", "message": Self::CrossSite.message() }] }),
+            ),
             (refusal @ (Self::UnknownToken | Self::ExpiredToken { .. }), _) => reply::json(
                 status,
                 &json!({ "errors": [{ "field": contract::api::TOKEN_FIELD, "message": refusal.message() }] }),
@@ -303,6 +310,11 @@ impl Refusal {
                 title: "We could not send your confirmation mail",
                 message: "Your signature is not counted yet: it needs the confirmation mail, and we could not send it just now. Please sign again in a few minutes; we will then send the mail.".into(),
                 link: back(subject),
+            },
+            Self::CrossSite => Notice {
+                title: "This form was sent from another website",
+                message: "Only this site's own pages may send its forms, so that no other website can sign or write in your name. Nothing was recorded. If you want to take part, open the form on this site and send it from there.".into(),
+                link: home(),
             },
             Self::UnknownToken => Notice {
                 title: "This confirmation link is not valid",

@@ -1324,3 +1324,63 @@ async fn a_mail_that_cannot_be_sent_is_said_and_the_next_try_mails_again() {
     send(&h.app, confirm_form(&tokens[0])).await;
     assert_eq!(count(&h, "confirm-me").await.total, 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Forgery: no other site posts for a visitor
+// ---------------------------------------------------------------------------------------------
+
+fn with_header(mut req: Request<Body>, name: &'static str, value: &'static str) -> Request<Body> {
+    req.headers_mut()
+        .insert(name, axum::http::HeaderValue::from_static(value));
+    req
+}
+
+#[tokio::test]
+async fn a_form_posted_from_another_site_is_refused_and_nothing_is_kept() {
+    let h = harness().await;
+    let forged = with_header(form(SIGN, GOOD_FORM), "origin", "https://evil.example");
+    let r = send(&h.app, forged).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("sent from another website"), "{}", r.body);
+    assert!(r.body.contains("<html"), "a themed page: {}", r.body);
+    let forged = with_header(
+        json_req(SIGN, &good_json("ada@example.org")),
+        "sec-fetch-site",
+        "cross-site",
+    );
+    let r = send(&h.app, forged).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json()["errors"][0]["field"], "origin");
+    for path in [LETTERS, "/api/confirm"] {
+        let forged = with_header(form(path, "token=x"), "origin", "null");
+        assert_eq!(
+            send(&h.app, forged).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    assert_eq!(count(&h, "free-them").await.total, 0);
+    // The site's own pages, the preview's origin, and clients that send neither header pass.
+    let own = with_header(form(SIGN, GOOD_FORM), "origin", "https://example.org");
+    assert_eq!(send(&h.app, own).await.status, StatusCode::SEE_OTHER);
+    let preview = with_header(
+        with_header(
+            json_req(SIGN, &good_json("bob@example.org")),
+            "origin",
+            "http://127.0.0.1:1111",
+        ),
+        "host",
+        "127.0.0.1:1111",
+    );
+    assert_eq!(send(&h.app, preview).await.status, StatusCode::CREATED);
+    let plain = send(&h.app, json_req(SIGN, &good_json("zoe@example.org"))).await;
+    assert_eq!(plain.status, StatusCode::CREATED);
+    assert_eq!(count(&h, "free-them").await.total, 3);
+    // Reading is never refused: the count is public.
+    let read = with_header(
+        get("/api/petitions/free-them"),
+        "origin",
+        "https://evil.example",
+    );
+    assert_eq!(send(&h.app, read).await.status, StatusCode::OK);
+}
