@@ -620,6 +620,12 @@ impl Store for DownStore {
     fn confirm<'a>(&'a self, _: &'a str, _: i64, _: i64) -> StoreFuture<'a, ConfirmOutcome> {
         Box::pin(async { Err(StoreError::Unavailable("down".into())) })
     }
+    fn recipients<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Vec<crate::store::Recipient>> {
+        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+    }
+    fn unsubscribe<'a>(&'a self, _: &'a str) -> StoreFuture<'a, u64> {
+        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+    }
     fn mail_failed<'a>(&'a self, _: &'a str, _: &'a str, _: i64) -> StoreFuture<'a, ()> {
         Box::pin(async { Err(StoreError::Unavailable("down".into())) })
     }

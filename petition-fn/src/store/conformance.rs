@@ -44,6 +44,8 @@ macro_rules! for_each_case {
             forget_removes_pending_signatures,
             unknown_token_is_unknown,
             failed_mail_lets_the_next_try_mail_again,
+            recipients_are_the_confirmed_who_asked_for_updates,
+            unsubscribing_keeps_the_signatures_and_their_counts,
         );
     };
 }
@@ -897,4 +899,56 @@ pub(crate) async fn failed_mail_lets_the_next_try_mail_again(store: Arc<dyn Stor
         .await
         .expect("no-op on nothing");
     assert_eq!(confirm(&store, "b", T0 + 180).await, confirmed("p1"));
+}
+
+fn with_updates(petition: &str, hash: &str) -> SignatureRecord {
+    SignatureRecord {
+        email_enc: Some(fake_enc(&format!("{hash}@example.org"))),
+        updates: true,
+        ..record(petition, hash, "FR")
+    }
+}
+
+pub(crate) async fn recipients_are_the_confirmed_who_asked_for_updates(store: Arc<dyn Store>) {
+    store.sign(with_updates("p1", "a")).await.expect("signs");
+    store.sign(record("p1", "b", "FR")).await.expect("signs");
+    store.sign(with_updates("p2", "c")).await.expect("signs");
+    let waiting = PendingRecord {
+        signature: with_updates("p1", "d"),
+        ..pending("p1", "d", "FR", "t", T0)
+    };
+    store.sign_pending(waiting).await.expect("pending");
+    let mut got = store.recipients("p1").await.expect("recipients");
+    got.sort_by(|x, y| x.hash.cmp(&y.hash));
+    assert_eq!(
+        got,
+        vec![super::Recipient {
+            hash: "a".into(),
+            email_enc: fake_enc("a@example.org"),
+        }]
+    );
+    assert!(store.recipients("p9").await.expect("recipients").is_empty());
+}
+
+pub(crate) async fn unsubscribing_keeps_the_signatures_and_their_counts(store: Arc<dyn Store>) {
+    store.sign(with_updates("p1", "a")).await.expect("signs");
+    store.sign(with_updates("p2", "a")).await.expect("signs");
+    store.sign(with_updates("p1", "z")).await.expect("signs");
+    assert_eq!(store.unsubscribe("a").await.expect("unsubscribes"), 2);
+    assert_eq!(store.unsubscribe("a").await.expect("again"), 0);
+    assert_eq!(store.unsubscribe("nobody").await.expect("nobody"), 0);
+    let left: Vec<String> = store
+        .recipients("p1")
+        .await
+        .expect("recipients")
+        .into_iter()
+        .map(|r| r.hash)
+        .collect();
+    assert_eq!(left, vec!["z".to_owned()]);
+    assert!(store.recipients("p2").await.expect("recipients").is_empty());
+    assert_eq!(store.count("p1").await.expect("counts").total, 2);
+    assert_eq!(store.count("p2").await.expect("counts").total, 1);
+    let kept = store.export_signatures("p2").await.expect("export");
+    assert_eq!(kept.len(), 1);
+    assert!(!kept[0].updates && kept[0].email_enc.is_none());
 }

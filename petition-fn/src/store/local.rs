@@ -30,8 +30,8 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use super::counts::{add_letter_count, letter_counters};
 use super::{
     ConfirmOutcome, Counts, Detail, Forgotten, LetterCounts, LetterFilter, LetterRecord,
-    MAIL_INTERVAL_SECS, PendingOutcome, PendingRecord, SignOutcome, SignatureRecord, Store,
-    StoreError, StoreFuture, StoredLetter, StoredSignature,
+    MAIL_INTERVAL_SECS, PendingOutcome, PendingRecord, Recipient, SignOutcome, SignatureRecord,
+    Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
 };
 use contract::date::unix_seconds;
 
@@ -249,6 +249,59 @@ impl LocalStore {
             txn.abort().map_err(db_err)?;
         }
         Ok(outcome)
+    }
+
+    fn recipients_blocking(&self, petition: &str) -> Result<Vec<Recipient>, StoreError> {
+        Ok(self
+            .export_blocking(petition)?
+            .into_iter()
+            .filter(|rec| rec.updates)
+            .filter_map(|rec| {
+                rec.email_enc.map(|email_enc| Recipient {
+                    hash: rec.hash,
+                    email_enc,
+                })
+            })
+            .collect())
+    }
+
+    /// Reads the table whole, as `forget` does: an occasional request.
+    fn unsubscribe_blocking(&self, hash: &str) -> Result<u64, StoreError> {
+        let txn = self.db.begin_write().map_err(db_err)?;
+        let mut changed = 0;
+        {
+            let mut sigs = txn.open_table(SIGNATURES).map_err(db_err)?;
+            let mut updated = Vec::new();
+            for entry in sigs.iter().map_err(db_err)? {
+                let (key, value) = entry.map_err(db_err)?;
+                let (petition, h) = key.value();
+                if h != hash {
+                    continue;
+                }
+                let rec: SignatureRecord =
+                    serde_json::from_slice(value.value()).map_err(|e| damaged("signature", e))?;
+                if rec.updates || rec.email_enc.is_some() {
+                    let rec = SignatureRecord {
+                        updates: false,
+                        email_enc: None,
+                        ..rec
+                    };
+                    updated.push((petition.to_owned(), rec));
+                }
+            }
+            for (petition, rec) in &updated {
+                let value = serde_json::to_vec(rec).map_err(unencodable)?;
+                sigs.insert((petition.as_str(), hash), value.as_slice())
+                    .map_err(db_err)?;
+                changed += 1;
+            }
+        }
+        if changed > 0 {
+            txn.commit().map_err(db_err)?;
+        } else {
+            txn.abort().map_err(db_err)?;
+        }
+        Ok(changed)
     }
 
     fn mail_failed_blocking(&self, petition: &str, hash: &str, at: i64) -> Result<(), StoreError> {
@@ -604,6 +657,16 @@ impl Store for LocalStore {
     ) -> StoreFuture<'a, ConfirmOutcome> {
         let token_hash = token_hash.to_owned();
         Box::pin(self.blocking(move |s| s.confirm_blocking(&token_hash, now, expires_at)))
+    }
+
+    fn recipients<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Vec<Recipient>> {
+        let petition = petition.to_owned();
+        Box::pin(self.blocking(move |s| s.recipients_blocking(&petition)))
+    }
+
+    fn unsubscribe<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, u64> {
+        let hash = hash.to_owned();
+        Box::pin(self.blocking(move |s| s.unsubscribe_blocking(&hash)))
     }
 
     fn mail_failed<'a>(&'a self, petition: &'a str, hash: &'a str, at: i64) -> StoreFuture<'a, ()> {

@@ -59,6 +59,15 @@ pub struct SignatureRecord {
 /// A signature read back for the operator's export (the same fields as written).
 pub type StoredSignature = SignatureRecord;
 
+/// A confirmed signer who asked for campaign updates: whom `petition-fn mail` writes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    /// The keyed hash of the address (for the unsubscribe link and the resumable progress).
+    pub hash: String,
+    /// The encrypted address.
+    pub email_enc: String,
+}
+
 /// How long a signature waits for its mailbox to confirm it before it is deleted: 7 days.
 pub const PENDING_SECS: i64 = 7 * 24 * 60 * 60;
 
@@ -343,6 +352,15 @@ pub trait Store: Send + Sync + 'static {
     /// instead of meeting [`PendingOutcome::RecentlyMailed`]. Nothing else changes; a pending
     /// signature stored since (another `at`) is left alone.
     fn mail_failed<'a>(&'a self, petition: &'a str, hash: &'a str, at: i64) -> StoreFuture<'a, ()>;
+
+    /// The confirmed signers of a petition who asked for updates and whose address is kept,
+    /// in no particular order.
+    fn recipients<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Vec<Recipient>>;
+
+    /// Stops updates to the address with hash `hash`: every signature stored under it (any
+    /// petition) loses its encrypted address and its `updates` flag, and stays counted.
+    /// Returns how many signatures changed; a second call changes nothing.
+    fn unsubscribe<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, u64>;
 
     /// How many signatures of a petition wait for confirmation (not yet expired at `now`),
     /// for the operator's `stats`.

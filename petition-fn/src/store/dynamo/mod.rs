@@ -101,8 +101,8 @@ use aws_sdk_dynamodb::Client;
 
 use super::{
     ConfirmOutcome, Counts, Detail, Forgotten, LetterCounts, LetterFilter, LetterRecord,
-    PendingOutcome, PendingRecord, SignOutcome, SignatureRecord, Store, StoreError, StoreFuture,
-    StoredLetter, StoredSignature,
+    PendingOutcome, PendingRecord, Recipient, SignOutcome, SignatureRecord, Store, StoreError,
+    StoreFuture, StoredLetter, StoredSignature,
 };
 
 mod admin;
@@ -242,6 +242,27 @@ impl Store for DynamoStore {
             let (out, _) = self.confirm_token(token_hash, now, expires_at).await?;
             Ok(out)
         })
+    }
+
+    fn recipients<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Vec<Recipient>> {
+        Box::pin(async move {
+            Ok(self
+                .scan_signatures(petition)
+                .await?
+                .into_iter()
+                .filter(|rec| rec.updates)
+                .filter_map(|rec| {
+                    rec.email_enc.map(|email_enc| Recipient {
+                        hash: rec.hash,
+                        email_enc,
+                    })
+                })
+                .collect())
+        })
+    }
+
+    fn unsubscribe<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, u64> {
+        Box::pin(self.unsubscribe_person(hash))
     }
 
     fn mail_failed<'a>(&'a self, petition: &'a str, hash: &'a str, at: i64) -> StoreFuture<'a, ()> {

@@ -9,7 +9,9 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::{
     TransactWriteItemsError, TransactWriteItemsOutput,
 };
-use aws_sdk_dynamodb::types::{Delete, ReturnConsumedCapacity, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, ReturnConsumedCapacity, ReturnValue, TransactWriteItem,
+};
 
 use super::DynamoStore;
 use super::error::{build_error, sdk_error};
@@ -300,6 +302,39 @@ impl DynamoStore {
             }
             Err(e) => Err(sdk_error("UpdateItem", e)),
         }
+    }
+
+    /// Removes the encrypted address and the updates flag from each of a person's signatures:
+    /// one conditional `UpdateItem` each (the condition keeps a second call from counting).
+    pub(super) async fn unsubscribe_person(&self, hash: &str) -> Result<u64, StoreError> {
+        let person = self.find_person(hash).await?;
+        let mut changed = 0;
+        for key in &person.signatures {
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key.attributes()))
+                .update_expression("SET #updates = :no REMOVE #email")
+                .condition_expression(
+                    "attribute_exists(#pk) AND (#updates = :yes OR attribute_exists(#email))",
+                )
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#updates", keys::UPDATES)
+                .expression_attribute_names("#email", keys::EMAIL_ENC)
+                .expression_attribute_values(":yes", AttributeValue::Bool(true))
+                .expression_attribute_values(":no", AttributeValue::Bool(false))
+                .send()
+                .await;
+            match result {
+                Ok(_) => changed += 1,
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_conditional_check_failed_exception()) => {}
+                Err(e) => return Err(sdk_error("UpdateItem", e)),
+            }
+        }
+        Ok(changed)
     }
 
     pub(super) async fn forget_person(&self, hash: &str) -> Result<Forgotten, StoreError> {
