@@ -186,6 +186,36 @@ impl SignerKeys {
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
+    /// The unsubscribe token of an address hash: the hash and an HMAC of it under the dedup
+    /// key (`<hash>.<mac>`, base64url), so the link needs nothing stored and nobody can make
+    /// one for another address.
+    pub fn unsubscribe_token(&self, hash: &str) -> String {
+        format!("{hash}.{}", self.unsubscribe_mac(hash))
+    }
+
+    /// The address hash an unsubscribe token is for, when its MAC is right.
+    pub fn check_unsubscribe_token(&self, token: &str) -> Option<String> {
+        let (hash, mac) = token.rsplit_once('.')?;
+        let Ok(mut check) = Hmac::<Sha256>::new_from_slice(&self.dedup) else {
+            unreachable!("HMAC takes keys of any length")
+        };
+        check.update(b"unsubscribe\0");
+        check.update(hash.as_bytes());
+        let given = URL_SAFE_NO_PAD.decode(mac).ok()?;
+        // Constant time: the comparison says nothing about how much of a forged MAC was right.
+        check.verify_slice(&given).ok()?;
+        Some(hash.to_owned())
+    }
+
+    fn unsubscribe_mac(&self, hash: &str) -> String {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.dedup) else {
+            unreachable!("HMAC takes keys of any length")
+        };
+        mac.update(b"unsubscribe\0");
+        mac.update(hash.as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
     /// A new confirmation token and the hash the store keeps of it: 32 random bytes in
     /// base64url (so the token says nothing about the address), and its SHA-256 (the token is
     /// random, so a plain hash cannot be reversed; a copy of the store cannot confirm).
@@ -268,6 +298,26 @@ fn decode_secret(text: &str) -> Result<Vec<u8>, KeyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unsubscribe_tokens_check_out_only_with_their_key_and_hash() -> Result<(), KeyError> {
+        let keys = SignerKeys::from_secret(&[1; 32])?;
+        let other = SignerKeys::from_secret(&[2; 32])?;
+        let hash = keys.dedup_hash("ada@example.org");
+        let token = keys.unsubscribe_token(&hash);
+        assert_eq!(keys.check_unsubscribe_token(&token), Some(hash.clone()));
+        assert_eq!(other.check_unsubscribe_token(&token), None);
+        let forged = format!(
+            "{}.{}",
+            keys.dedup_hash("bob@example.org"),
+            token.rsplit_once('.').map_or("", |t| t.1)
+        );
+        assert_eq!(keys.check_unsubscribe_token(&forged), None);
+        for junk in ["", ".", "abc", "abc.", "abc.!!!", &format!("{hash}.")] {
+            assert_eq!(keys.check_unsubscribe_token(junk), None, "{junk}");
+        }
+        Ok(())
+    }
 
     #[test]
     fn tokens_are_random_and_hashed_apart() -> Result<(), KeyError> {

@@ -27,9 +27,12 @@ pub mod route {
     /// `GET`: the page with the button that confirms a signature (changes nothing); `POST`:
     /// confirms it.
     pub const CONFIRM: &str = under_base!("/confirm");
+    /// `GET`: the page with the button that stops updates (changes nothing); `POST`: stops
+    /// them (also RFC 8058 one-click, with the token in the query).
+    pub const UNSUBSCRIBE: &str = under_base!("/unsubscribe");
 
     /// Every route, for the 404 message that lists them.
-    pub const ALL: &[&str] = &[PETITION, SIGNATURES, LETTERS, CONFIRM, HEALTH];
+    pub const ALL: &[&str] = &[PETITION, SIGNATURES, LETTERS, CONFIRM, UNSUBSCRIBE, HEALTH];
 }
 
 /// The URL path that signs petition `id`.
@@ -48,7 +51,10 @@ pub const LETTERS_PATH: &str = route::LETTERS;
 /// The URL path a confirmation mail links to and its button posts to.
 pub const CONFIRM_PATH: &str = route::CONFIRM;
 
-/// The query parameter and form field that carry a confirmation token.
+/// The URL path an updates mail's unsubscribe link and `List-Unsubscribe` header point to.
+pub const UNSUBSCRIBE_PATH: &str = route::UNSUBSCRIBE;
+
+/// The query parameter and form field that carry a confirmation or unsubscribe token.
 pub const TOKEN_FIELD: &str = "token";
 
 /// The honeypot field every form carries: people leave it empty, naive bots fill it in.
@@ -64,6 +70,8 @@ pub enum Form {
     Letter,
     /// `POST /api/confirm`.
     Confirm,
+    /// `POST /api/unsubscribe`.
+    Unsubscribe,
 }
 
 impl Form {
@@ -89,7 +97,7 @@ impl Form {
                 "consent",
                 HONEYPOT_FIELD,
             ],
-            Self::Confirm => &[TOKEN_FIELD],
+            Self::Confirm | Self::Unsubscribe => &[TOKEN_FIELD],
         }
     }
 
@@ -100,6 +108,7 @@ impl Form {
         match rest {
             "/letters" => return Some((Self::Letter, None)),
             "/confirm" => return Some((Self::Confirm, None)),
+            "/unsubscribe" => return Some((Self::Unsubscribe, None)),
             _ => {}
         }
         let id = rest

@@ -36,6 +36,7 @@ mod reply;
 mod signatures;
 #[cfg(test)]
 mod tests;
+mod unsubscribe;
 
 /// Largest request body accepted (a signature is far smaller, a letter of 5,000 characters
 /// fits); larger ones get 413.
@@ -244,6 +245,12 @@ fn routes() -> Router<AppState> {
             route::CONFIRM,
             get(confirm::page)
                 .post(confirm::confirm)
+                .fallback(refusal::wrong_method),
+        )
+        .route(
+            route::UNSUBSCRIBE,
+            get(unsubscribe::page)
+                .post(unsubscribe::unsubscribe)
                 .fallback(refusal::wrong_method),
         )
         .route(

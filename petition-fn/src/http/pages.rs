@@ -233,6 +233,22 @@ impl Pages {
         Self::page(bundle, title, &content)
     }
 
+    /// The page an unsubscribe link opens: one button that posts the token back.
+    pub(crate) fn unsubscribe_page(&self, bundle: &SiteBundle, token: &str) -> String {
+        let mut args = Args::new();
+        args.insert("action".into(), json!(contract::api::UNSUBSCRIBE_PATH));
+        args.insert("token".into(), json!(token));
+        let content = self
+            .component(bundle, "unsubscribe_form", &args, None)
+            .unwrap_or_default();
+        let title = bundle
+            .pages
+            .strings
+            .get("unsubscribe_title")
+            .map_or("Stop the campaign's mail", String::as_str);
+        Self::page(bundle, title, &content)
+    }
+
     /// A notice page (refusals: not found, closed, busy).
     pub(crate) fn notice_page(&self, bundle: &SiteBundle, notice: &Notice) -> String {
         let mut args = Args::new();

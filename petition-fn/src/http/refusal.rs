@@ -29,6 +29,8 @@ pub(crate) enum Subject {
     Count,
     /// Confirming a signature.
     Confirmation,
+    /// Stopping updates.
+    Unsubscribe,
 }
 
 /// A form to show again, with what the visitor typed.
@@ -82,6 +84,8 @@ pub(crate) enum Refusal {
     /// The confirmation mail could not be sent (503 with a longer `Retry-After`); the
     /// signature waits, uncounted, and signing again later sends a new mail.
     MailFailed(Subject),
+    /// An unsubscribe token that is not one of ours (404).
+    BadUnsubscribe,
     /// A POST from another site's page (403): no other site may sign for a visitor.
     CrossSite,
     /// A confirmation token that is not (or no longer) known (404).
@@ -105,7 +109,16 @@ pub(crate) async fn render(
     request: Request,
     next: Next,
 ) -> Response {
-    let style = Style::of(request.headers());
+    // A body's type decides; without one (a link followed), a browser asking for HTML gets
+    // a page.
+    let style = Style::of(request.headers()).or_else(|| {
+        request
+            .headers()
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .filter(|accept| accept.contains("text/html"))
+            .map(|_| Style::Form)
+    });
     let mut response = next.run(request).await;
     let Some(refusal) = response.extensions_mut().remove::<Refusal>() else {
         return response;
@@ -133,6 +146,7 @@ impl Refusal {
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::UnknownToken => StatusCode::NOT_FOUND,
             Self::CrossSite => StatusCode::FORBIDDEN,
+            Self::BadUnsubscribe => StatusCode::NOT_FOUND,
             Self::ExpiredToken { .. } => StatusCode::GONE,
         }
     }
@@ -188,7 +202,10 @@ impl Refusal {
                 status,
                 &json!({ "errors": [{ "field": "origin", "message": Self::CrossSite.message() }] }),
             ),
-            (refusal @ (Self::UnknownToken | Self::ExpiredToken { .. }), _) => reply::json(
+            (
+                refusal @ (Self::UnknownToken | Self::ExpiredToken { .. } | Self::BadUnsubscribe),
+                _,
+            ) => reply::json(
                 status,
                 &json!({ "errors": [{ "field": contract::api::TOKEN_FIELD, "message": refusal.message() }] }),
             ),
@@ -238,7 +255,7 @@ impl Refusal {
         let back = |subject: &Subject| match subject {
             Subject::Signature { page } => Some((page.clone(), "Back to the petition")),
             Subject::Letter { page } => Some((page.clone(), "Back to the letter")),
-            Subject::Count | Subject::Confirmation => None,
+            Subject::Count | Subject::Confirmation | Subject::Unsubscribe => None,
         };
         match self {
             Self::NoPetition => Notice {
@@ -291,6 +308,7 @@ impl Refusal {
                     Subject::Letter { .. } => "We could not prepare your letter just now because our store is busy. Nothing was saved: go back and send the form again in a few seconds.",
                     Subject::Count => "The signature count is unavailable for a moment. Try again in a few seconds.",
                     Subject::Confirmation => "We could not confirm your signature just now because our signature store is busy. Nothing changed: go back and press the button again in a few seconds.",
+                    Subject::Unsubscribe => "We could not delete your address just now because our store is busy. Go back and press the button again in a few seconds.",
                 }
                 .into(),
                 link: back(subject),
@@ -302,6 +320,7 @@ impl Refusal {
                     Subject::Letter { .. } => "Something went wrong on our side and your letter was not prepared. Please try again later.",
                     Subject::Count => "The signature count could not be read because of a problem on our side.",
                     Subject::Confirmation => "Something went wrong on our side and your signature was not confirmed. Please follow the link in the mail again later.",
+                    Subject::Unsubscribe => "Something went wrong on our side and your address was not deleted. Please follow the link in the mail again later.",
                 }
                 .into(),
                 link: back(subject),
@@ -310,6 +329,11 @@ impl Refusal {
                 title: "We could not send your confirmation mail",
                 message: "Your signature is not counted yet: it needs the confirmation mail, and we could not send it just now. Please sign again in a few minutes; we will then send the mail.".into(),
                 link: back(subject),
+            },
+            Self::BadUnsubscribe => Notice {
+                title: "This unsubscribe link is not valid",
+                message: "We cannot tell whose address this link is for: it may have been copied incompletely. Nothing was changed. Follow the link from one of our mails again, or write to the address in the privacy notice.".into(),
+                link: home(),
             },
             Self::CrossSite => Notice {
                 title: "This form was sent from another website",

@@ -1390,3 +1390,93 @@ async fn a_form_posted_from_another_site_is_refused_and_nothing_is_kept() {
     );
     assert_eq!(send(&h.app, read).await.status, StatusCode::OK);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Stopping updates
+// ---------------------------------------------------------------------------------------------
+
+async fn signed_with_updates(h: &Harness, email: &str) -> String {
+    let mut body = good_json(email);
+    body["updates"] = json!(true);
+    assert_eq!(
+        send(&h.app, json_req(SIGN, &body)).await.status,
+        StatusCode::CREATED
+    );
+    let keys = h.state.keys();
+    let hash = keys.dedup_hash(&crate::domain::normalise_email(email).expect("valid"));
+    keys.unsubscribe_token(&hash)
+}
+
+async fn recipients(h: &Harness) -> usize {
+    h.state
+        .store()
+        .recipients("free-them")
+        .await
+        .expect("recipients")
+        .len()
+}
+
+#[tokio::test]
+async fn the_unsubscribe_link_shows_a_button_and_the_button_removes_the_address() {
+    let h = harness().await;
+    let token = signed_with_updates(&h, "ada@example.org").await;
+    signed_with_updates(&h, "bob@example.org").await;
+    assert_eq!(recipients(&h).await, 2);
+    for _ in 0..3 {
+        let page = send(&h.app, get(&format!("/api/unsubscribe?token={token}"))).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains("action=\"/api/unsubscribe\""),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("Unsubscribe"));
+    }
+    assert_eq!(
+        recipients(&h).await,
+        2,
+        "following the link changes nothing"
+    );
+    let r = send(&h.app, form("/api/unsubscribe", &format!("token={token}"))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("no more mail"), "{}", r.body);
+    assert_eq!(recipients(&h).await, 1);
+    assert_eq!(
+        count(&h, "free-them").await.total,
+        2,
+        "the signature still counts"
+    );
+    let again = send(&h.app, form("/api/unsubscribe", &format!("token={token}"))).await;
+    assert_eq!((again.status, again.body), (r.status, r.body));
+}
+
+#[tokio::test]
+async fn one_click_unsubscribe_takes_the_token_from_the_query() {
+    let h = harness().await;
+    let token = signed_with_updates(&h, "ada@example.org").await;
+    let r = send(
+        &h.app,
+        form(
+            &format!("/api/unsubscribe?token={token}"),
+            "List-Unsubscribe=One-Click",
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(recipients(&h).await, 0);
+    let r = send(
+        &h.app,
+        json_req("/api/unsubscribe", &json!({ "token": "forged.token" })),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.json()["errors"][0]["field"], "token");
+    let link = with_header(
+        get("/api/unsubscribe?token=forged.token"),
+        "accept",
+        "text/html,application/xhtml+xml",
+    );
+    let r = send(&h.app, link).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("not valid"), "{}", r.body);
+}

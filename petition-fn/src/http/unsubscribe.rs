@@ -1,0 +1,81 @@
+//! Stopping updates: `GET /api/unsubscribe?token=…` (the link at the foot of every updates
+//! mail) answers a page with one button and changes nothing, so a mail scanner unsubscribes
+//! nobody; `POST /api/unsubscribe` (field `token`, or the token in the query for RFC 8058's
+//! one-click POST of `List-Unsubscribe=One-Click`) removes the stored address from every
+//! signature of that person and keeps the signatures counted.
+//!
+//! The token is the address hash with its HMAC (`SignerKeys::unsubscribe_token`): nothing is
+//! stored for it, and nobody can make one for another address.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use contract::api::{Form, TOKEN_FIELD};
+use serde_json::json;
+
+use super::AppState;
+use super::extract::Submission;
+use super::pages::Notice;
+use super::refusal::{Refusal, Subject, store_failure};
+use super::reply::{self, Style};
+
+/// `GET`: the page with the button. Nothing is written.
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, Refusal> {
+    let token = query.get(TOKEN_FIELD).ok_or(Refusal::BadUnsubscribe)?;
+    state
+        .keys()
+        .check_unsubscribe_token(token)
+        .ok_or(Refusal::BadUnsubscribe)?;
+    let site = state.site();
+    let html = site.pages.unsubscribe_page(&site.bundle, token);
+    let mut response = (StatusCode::OK, Html(html)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// `POST`: extract, check, unsubscribe, answer.
+pub(crate) async fn unsubscribe(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    submission: Submission,
+) -> Result<Response, Refusal> {
+    let subject = Subject::Unsubscribe;
+    let mut fields = submission.fields(Form::Unsubscribe, &subject)?;
+    let token = fields
+        .remove(TOKEN_FIELD)
+        .or_else(|| query.get(TOKEN_FIELD).cloned())
+        .ok_or(Refusal::BadUnsubscribe)?;
+    let hash = state
+        .keys()
+        .check_unsubscribe_token(&token)
+        .ok_or(Refusal::BadUnsubscribe)?;
+    state
+        .store()
+        .unsubscribe(&hash)
+        .await
+        .map_err(|e| store_failure(subject, &e))?;
+    // The same answer whether anything was left to remove: nothing to learn from it.
+    Ok(match submission.style {
+        Style::Json => reply::json(StatusCode::OK, &json!({ "status": "unsubscribed" })),
+        Style::Form => {
+            let site = state.site();
+            let notice = Notice {
+                title: "You will get no more mail from the campaign",
+                message: "Your address has been deleted. Your signature still counts: only the address we kept to write to you is gone.".into(),
+                link: Some(("/".into(), "Go to the home page")),
+            };
+            (
+                StatusCode::OK,
+                Html(site.pages.notice_page(&site.bundle, &notice)),
+            )
+                .into_response()
+        }
+    })
+}
