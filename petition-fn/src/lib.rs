@@ -14,5 +14,6 @@ pub mod protect;
 pub mod runtime;
 pub mod secret;
 pub mod store;
+pub mod updates;
 
 pub use http::{AppState, Clock, StateError, app, local_state, standalone_app};

@@ -35,6 +35,10 @@ enum Command {
     /// A petition's figures for the operator: confirmed and pending signatures, confirmed by
     /// country. DynamoDB when TABLE_NAME is set, else --data-dir.
     Stats(commands::stats::StatsArgs),
+    /// Send a campaign update to the confirmed signers of a petition who asked for updates,
+    /// each with an unsubscribe link; resumable; prints counts only. Mail goes through SES
+    /// when MAIL_FROM is set, else to <data-dir>/outbox/.
+    Mail(commands::mail::MailArgs),
 }
 
 #[tokio::main]
@@ -48,5 +52,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Export(what) => commands::export::run(what).await,
         Command::Forget(who) => commands::forget::run(who).await,
         Command::Stats(args) => commands::stats::run(args).await,
+        Command::Mail(args) => commands::mail::run(args).await,
     }
 }

@@ -6,5 +6,6 @@ pub(crate) mod export;
 pub(crate) mod forget;
 pub(crate) mod init_table;
 pub(crate) mod lambda;
+pub(crate) mod mail;
 pub(crate) mod serve;
 pub(crate) mod stats;
