@@ -5,6 +5,8 @@
 //! AWS Lambda or a local server.
 
 pub mod domain;
+#[cfg(feature = "lambda")]
+pub mod events;
 pub mod export;
 pub mod forget;
 mod http;

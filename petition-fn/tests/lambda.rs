@@ -113,3 +113,57 @@ async fn count_is_cacheable_through_the_adapter() {
     assert_eq!(body["id"], "free-them");
     assert_eq!(body["open"], true);
 }
+
+/// The function's own entry: an HTTP event answers as the adapter does; an SNS delivery of a
+/// SES bounce stops updates to that address and keeps the signature.
+#[tokio::test]
+async fn the_entry_answers_http_events_and_stops_mail_to_bouncing_addresses() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = state(dir.path()).await;
+    let app = standalone_app(state.clone());
+    let http: Value =
+        serde_json::from_str(include_str!("fixtures/apigw-v2-sign-json.json")).expect("json");
+    let reply = petition_fn::events::handle(&app, &state, http, Context::default())
+        .await
+        .expect("answers");
+    assert_eq!(reply["statusCode"], 201, "{reply}");
+
+    let keys = state.keys();
+    let hash = keys.dedup_hash("bounce@example.org");
+    let signature = petition_fn::store::SignatureRecord {
+        petition: "free-them".into(),
+        hash: hash.clone(),
+        name_enc: keys.encrypt("Someone").expect("encrypts"),
+        email_enc: Some(keys.encrypt("bounce@example.org").expect("encrypts")),
+        country: "FR".into(),
+        updates: true,
+        created_at: "2026-03-01T12:00:00Z".into(),
+        expires_at: 4_102_444_800,
+    };
+    let store = state.store();
+    store.sign(signature).await.expect("signs");
+    assert_eq!(
+        store
+            .recipients("free-them")
+            .await
+            .expect("recipients")
+            .len(),
+        1
+    );
+    let message = serde_json::json!({"eventType": "Bounce", "bounce": {"bounceType": "Permanent",
+        "bouncedRecipients": [{"emailAddress": "Bounce@Example.org"}]}});
+    let sns = serde_json::json!({"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0",
+        "Sns": {"Type": "Notification", "Message": message.to_string()}}]});
+    let out = petition_fn::events::handle(&app, &state, sns, Context::default())
+        .await
+        .expect("handles the notification");
+    assert_eq!(out, Value::Null);
+    assert!(
+        store
+            .recipients("free-them")
+            .await
+            .expect("recipients")
+            .is_empty()
+    );
+    assert_eq!(store.count("free-them").await.expect("counts").total, 2);
+}

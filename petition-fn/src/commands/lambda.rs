@@ -6,12 +6,20 @@ use anyhow::Context as _;
 use petition_fn::runtime::{self, DataDir, Settings, SetupError};
 use petition_fn::{AppState, standalone_app};
 
-/// Sets everything up before serving, so any failure ends the cold start with its reason.
+/// Sets everything up before serving, so any failure ends the cold start with its reason;
+/// then answers HTTP requests and SES's bounce and complaint notifications
+/// ([`petition_fn::events`]).
 pub(crate) async fn run() -> anyhow::Result<()> {
     let state = state().await.context("cannot start on Lambda")?;
-    lambda_http::run(standalone_app(state))
-        .await
-        .map_err(|e| anyhow::anyhow!(e))
+    let router = standalone_app(state.clone());
+    let (router, state) = (&router, &state);
+    lambda_http::lambda_runtime::run(lambda_http::service_fn(
+        move |event: lambda_http::LambdaEvent<serde_json::Value>| async move {
+            petition_fn::events::handle(router, state, event.payload, event.context).await
+        },
+    ))
+    .await
+    .map_err(|e| anyhow::anyhow!(e))
 }
 
 async fn state() -> Result<AppState, SetupError> {
