@@ -145,6 +145,13 @@ impl Server {
     /// else on `state`. Returns once the first build is served.
     pub async fn start(state: Option<AppState>) -> Server {
         let data_dir = tempfile::tempdir().expect("creates a temp data dir");
+        Self::start_in(state, data_dir).await
+    }
+
+    /// [`Server::start`] with `data_dir` as the preview's data folder: where the embedded
+    /// store lives, and where `/_outbox/` looks for mail (give a DynamoDB state's mail folder
+    /// from [`dynamo_state`] so that the preview shows its mail).
+    pub async fn start_in(state: Option<AppState>, data_dir: TempDir) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("binds a loopback port");
@@ -843,9 +850,10 @@ pub fn console_errors(console: &[Value]) -> Vec<String> {
 // ---------------------------------------------------------------------------------------------
 
 /// A state on the DynamoDB store: DynamoDB Local at `$DYNAMODB_ENDPOINT`, a fresh uniquely
-/// named table made with `init_table`, dummy credentials. `None` (after saying why) when
-/// DynamoDB Local is not configured and the run does not require it. Keep the returned temp
-/// dir (the signer key) alive as long as the state.
+/// named table made with `init_table`, dummy credentials, and mail written to the outbox of the
+/// returned temp dir (which also holds the signer key: keep it alive as long as the state).
+/// `None` (after saying why) when DynamoDB Local is not configured and the run does not
+/// require it.
 pub async fn dynamo_state(test: &str) -> Option<(AppState, TempDir)> {
     dynamo::state(test).await
 }
@@ -874,8 +882,9 @@ mod dynamo {
         let store = testing::fresh_store(&endpoint, &format!("e2e-{test}")).await;
         let dir = tempfile::tempdir().expect("creates a temp dir for the signer key");
         let keys = SignerKeys::load_or_create(dir.path()).expect("makes signer keys");
+        let outbox = Arc::new(petition_fn::mail::Outbox::new(dir.path()));
         Some((
-            AppState::new(Arc::new(store), keys, SiteBundle::default()),
+            AppState::new(Arc::new(store), keys, SiteBundle::default()).with_mailer(outbox),
             dir,
         ))
     }

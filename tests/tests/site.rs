@@ -505,8 +505,25 @@ async fn pages_run_their_script_without_csp_violations_and_counters_fetch_the_co
         "signing through the API: {}",
         reply.snippet()
     );
+    // Confirmed from its mail in the preview's outbox, so that it counts.
+    let outbox = petition_fn::mail::Outbox::new(server.data_dir.path());
+    let mail = outbox.list().expect("lists the outbox");
+    let text = outbox
+        .read(&mail.first().expect("a confirmation mail").name)
+        .expect("reads the mail")
+        .text
+        .unwrap_or_default();
+    let token: String = text
+        .split("token=")
+        .nth(1)
+        .expect("a confirmation link")
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    let confirmed = e2e_tests::post_form(&server.url("/api/confirm"), &[("token", &token)]).await;
+    assert_eq!(confirmed.status.as_u16(), 303, "{}", confirmed.snippet());
     let live = petition_status(&server, &petition).await.count;
-    assert_eq!(live, 1, "one signature on a fresh store");
+    assert_eq!(live, 1, "one confirmed signature on a fresh store");
 
     let mut problems = Vec::new();
     let mut counters_seen = 0;

@@ -22,13 +22,16 @@ pub(crate) async fn guard(State(state): State<AppState>, request: Request, next:
 }
 
 /// Whether the headers say the request comes from the site itself: its `Origin` is the site's
-/// base URL or the origin the request was addressed to (the preview, a direct call), or, with
-/// no `Origin`, `Sec-Fetch-Site` is `same-origin` or `none` (typed by the user). Neither header:
-/// nothing to check.
+/// base URL or the origin the request was addressed to (the preview, a direct call). Without a
+/// usable `Origin` — none, or `null`, which browsers send for a form posted from a page served
+/// with `Referrer-Policy: no-referrer`, as this site's are — `Sec-Fetch-Site` decides:
+/// `same-origin` or `none` (typed by the user). With neither, a request passes when it sent no
+/// `Origin` (a script, an old browser) and is refused when it sent `null` without saying
+/// more (a sandboxed frame).
 fn same_origin(headers: &HeaderMap, base_url: &str) -> bool {
     let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(origin) = text(header::ORIGIN) {
-        let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+    let origin = text(header::ORIGIN).map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase());
+    if let Some(origin) = origin.as_deref().filter(|o| *o != "null") {
         let ours = |candidate: &str| !candidate.is_empty() && origin == candidate;
         let base = site_origin(base_url);
         let host = text(header::HOST).map(str::to_ascii_lowercase);
@@ -40,7 +43,7 @@ fn same_origin(headers: &HeaderMap, base_url: &str) -> bool {
     }
     match text(header::HeaderName::from_static("sec-fetch-site")) {
         Some(site) => matches!(site.trim(), "same-origin" | "none"),
-        None => true,
+        None => origin.is_none(),
     }
 }
 
@@ -95,7 +98,6 @@ mod tests {
     fn other_origins_are_refused_whatever_else_is_sent() {
         for origin in [
             "https://evil.example",
-            "null",
             "https://example.org.evil.example",
             "http://example.org:8080",
         ] {
@@ -106,6 +108,20 @@ mod tests {
             };
             assert!(!same_origin(&h, BASE), "{origin}");
         }
+    }
+
+    #[test]
+    fn a_null_origin_is_decided_by_the_fetch_metadata() {
+        let null = |site: Option<&'static str>| {
+            let mut h = headers(&[("origin", "null")]);
+            if let Some(site) = site {
+                h.insert("sec-fetch-site", HeaderValue::from_static(site));
+            }
+            h
+        };
+        assert!(same_origin(&null(Some("same-origin")), BASE));
+        assert!(!same_origin(&null(Some("cross-site")), BASE));
+        assert!(!same_origin(&null(None), BASE));
     }
 
     #[test]
