@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use contract::api::{CONFIRM_PATH, Form, TOKEN_FIELD};
 use contract::bundle::{Petition, SiteBundle};
 use contract::date::unix_seconds;
@@ -35,13 +35,9 @@ pub(crate) async fn page(
         .filter(|t| plausible(t))
         .ok_or(Refusal::UnknownToken)?;
     let site = state.site();
-    let html = site.pages.confirm_page(&site.bundle, token);
-    let mut response = (StatusCode::OK, Html(html)).into_response();
-    // The token is in the URL: keep the page out of caches and the token out of referrers.
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    Ok(reply::private_page(
+        site.pages.confirm_page(&site.bundle, token),
+    ))
 }
 
 /// `POST`: extract, confirm, answer.

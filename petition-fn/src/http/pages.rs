@@ -219,33 +219,49 @@ impl Pages {
 
     /// The page a confirmation link opens: one button that posts the token back.
     pub(crate) fn confirm_page(&self, bundle: &SiteBundle, token: &str) -> String {
-        let mut args = Args::new();
-        args.insert("action".into(), json!(contract::api::CONFIRM_PATH));
-        args.insert("token".into(), json!(token));
-        let content = self
-            .component(bundle, "confirm_form", &args, None)
-            .unwrap_or_default();
-        let title = bundle
-            .pages
-            .strings
-            .get("confirm_title")
-            .map_or("Confirm your signature", String::as_str);
-        Self::page(bundle, title, &content)
+        let title = ("confirm_title", "Confirm your signature");
+        self.button_page(
+            bundle,
+            "confirm_form",
+            contract::api::CONFIRM_PATH,
+            token,
+            title,
+        )
     }
 
     /// The page an unsubscribe link opens: one button that posts the token back.
     pub(crate) fn unsubscribe_page(&self, bundle: &SiteBundle, token: &str) -> String {
+        let title = ("unsubscribe_title", "Stop the campaign's mail");
+        self.button_page(
+            bundle,
+            "unsubscribe_form",
+            contract::api::UNSUBSCRIBE_PATH,
+            token,
+            title,
+        )
+    }
+
+    /// A page whose one button posts `token` to `action`: what a link in a mail opens, so
+    /// that following the link (as mail scanners do) changes nothing.
+    fn button_page(
+        &self,
+        bundle: &SiteBundle,
+        component: &str,
+        action: &str,
+        token: &str,
+        (title_key, title_default): (&str, &str),
+    ) -> String {
         let mut args = Args::new();
-        args.insert("action".into(), json!(contract::api::UNSUBSCRIBE_PATH));
+        args.insert("action".into(), json!(action));
         args.insert("token".into(), json!(token));
         let content = self
-            .component(bundle, "unsubscribe_form", &args, None)
+            .component(bundle, component, &args, None)
             .unwrap_or_default();
         let title = bundle
             .pages
             .strings
-            .get("unsubscribe_title")
-            .map_or("Stop the campaign's mail", String::as_str);
+            .get(title_key)
+            .map_or(title_default, String::as_str);
         Self::page(bundle, title, &content)
     }
 

@@ -38,6 +38,15 @@ pub(crate) fn message(status: StatusCode, text: &str) -> Response {
     json(status, &json!({ "message": text }))
 }
 
+/// A page behind a link that carries a token: kept out of every cache.
+pub(crate) fn private_page(html: String) -> Response {
+    let mut response = (StatusCode::OK, axum::response::Html(html)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 /// Asks the client to come back in a few seconds (503).
 pub(crate) fn retry_later(response: Response) -> Response {
     retry_after(response, "5")

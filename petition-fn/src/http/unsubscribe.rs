@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use contract::api::{Form, TOKEN_FIELD};
 use serde_json::json;
@@ -32,12 +32,9 @@ pub(crate) async fn page(
         .check_unsubscribe_token(token)
         .ok_or(Refusal::BadUnsubscribe)?;
     let site = state.site();
-    let html = site.pages.unsubscribe_page(&site.bundle, token);
-    let mut response = (StatusCode::OK, Html(html)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    Ok(reply::private_page(
+        site.pages.unsubscribe_page(&site.bundle, token),
+    ))
 }
 
 /// `POST`: extract, check, unsubscribe, answer.

@@ -152,13 +152,7 @@ impl LocalStore {
         let outcome = {
             let sigs = txn.open_table(SIGNATURES).map_err(db_err)?;
             let mut pending = txn.open_table(PENDING).map_err(db_err)?;
-            let waiting = match pending.get(key).map_err(db_err)? {
-                Some(v) => Some(
-                    serde_json::from_slice::<PendingRecord>(v.value())
-                        .map_err(|e| damaged("pending signature", e))?,
-                ),
-                None => None,
-            };
+            let waiting = read_pending(&pending, key)?;
             if sigs.get(key).map_err(db_err)?.is_some() {
                 PendingOutcome::AlreadyConfirmed
             } else if waiting
@@ -216,13 +210,7 @@ impl LocalStore {
                 (ConfirmOutcome::AlreadyConfirmed { petition }, false)
             } else {
                 let mut pending = txn.open_table(PENDING).map_err(db_err)?;
-                let waiting = match pending.get(key).map_err(db_err)? {
-                    Some(v) => Some(
-                        serde_json::from_slice::<PendingRecord>(v.value())
-                            .map_err(|e| damaged("pending signature", e))?,
-                    ),
-                    None => None,
-                };
+                let waiting = read_pending(&pending, key)?;
                 match waiting.filter(|w| w.pending_until > now && entry.pending_until > now) {
                     None => (ConfirmOutcome::Expired { petition }, false),
                     Some(w) => {
@@ -252,17 +240,7 @@ impl LocalStore {
     }
 
     fn recipients_blocking(&self, petition: &str) -> Result<Vec<Recipient>, StoreError> {
-        Ok(self
-            .export_blocking(petition)?
-            .into_iter()
-            .filter(|rec| rec.updates)
-            .filter_map(|rec| {
-                rec.email_enc.map(|email_enc| Recipient {
-                    hash: rec.hash,
-                    email_enc,
-                })
-            })
-            .collect())
+        Ok(super::recipients_of(self.export_blocking(petition)?))
     }
 
     /// Reads the table whole, as `forget` does: an occasional request.
@@ -308,13 +286,7 @@ impl LocalStore {
         let txn = self.db.begin_write().map_err(db_err)?;
         let changed = {
             let mut pending = txn.open_table(PENDING).map_err(db_err)?;
-            let waiting = match pending.get((petition, hash)).map_err(db_err)? {
-                Some(v) => Some(
-                    serde_json::from_slice::<PendingRecord>(v.value())
-                        .map_err(|e| damaged("pending signature", e))?,
-                ),
-                None => None,
-            };
+            let waiting = read_pending(&pending, (petition, hash))?;
             match waiting.filter(|w| w.at == at) {
                 Some(w) => {
                     let unmailed = PendingRecord {
@@ -681,6 +653,19 @@ impl Store for LocalStore {
 
     fn sweep(&self, now: i64) -> StoreFuture<'_, u64> {
         Box::pin(self.blocking(move |s| s.sweep_blocking(now)))
+    }
+}
+
+/// The pending signature at `key` of the `pending` table, if any.
+fn read_pending(
+    pending: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>,
+    key: (&str, &str),
+) -> Result<Option<PendingRecord>, StoreError> {
+    match pending.get(key).map_err(db_err)? {
+        Some(v) => serde_json::from_slice(v.value())
+            .map(Some)
+            .map_err(|e| damaged("pending signature", e)),
+        None => Ok(None),
     }
 }
 

@@ -68,6 +68,21 @@ pub struct Recipient {
     pub email_enc: String,
 }
 
+/// The [`Recipient`]s among a petition's signatures: those who asked for updates and whose
+/// address is kept.
+pub(crate) fn recipients_of(signatures: Vec<SignatureRecord>) -> Vec<Recipient> {
+    signatures
+        .into_iter()
+        .filter(|rec| rec.updates)
+        .filter_map(|rec| {
+            rec.email_enc.map(|email_enc| Recipient {
+                hash: rec.hash,
+                email_enc,
+            })
+        })
+        .collect()
+}
+
 /// How long a signature waits for its mailbox to confirm it before it is deleted: 7 days.
 pub const PENDING_SECS: i64 = 7 * 24 * 60 * 60;
 

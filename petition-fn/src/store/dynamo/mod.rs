@@ -245,20 +245,7 @@ impl Store for DynamoStore {
     }
 
     fn recipients<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Vec<Recipient>> {
-        Box::pin(async move {
-            Ok(self
-                .scan_signatures(petition)
-                .await?
-                .into_iter()
-                .filter(|rec| rec.updates)
-                .filter_map(|rec| {
-                    rec.email_enc.map(|email_enc| Recipient {
-                        hash: rec.hash,
-                        email_enc,
-                    })
-                })
-                .collect())
-        })
+        Box::pin(async move { Ok(super::recipients_of(self.scan_signatures(petition).await?)) })
     }
 
     fn unsubscribe<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, u64> {
