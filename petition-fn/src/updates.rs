@@ -105,7 +105,14 @@ impl Progress {
             use std::os::unix::fs::OpenOptionsExt as _;
             options.mode(0o600);
         }
-        let file = options.open(path).map_err(err)?;
+        let mut file = options.open(path).map_err(err)?;
+        // A crash can leave a last line cut short: start on a line of our own, so the next hash
+        // is not glued to it (the cut one is not in `done`, so that person is mailed again,
+        // which is the lesser harm than never).
+        let len = file.metadata().map_err(err)?.len();
+        if len > 0 && !std::fs::read(path).map_err(err)?.ends_with(b"\n") {
+            writeln!(file).map_err(err)?;
+        }
         Ok(Self {
             path: path.to_owned(),
             done,
@@ -195,6 +202,23 @@ mod tests {
         assert!(p.is_done("a") && p.is_done("b") && !p.is_done("c"));
         p.record("c")?;
         assert_eq!(p.len(), 3);
+        drop(p);
+        // A crash in the middle of a line: the next record starts on its own line.
+        let io = |source| ProgressError {
+            path: path.clone(),
+            source,
+        };
+        let mut torn = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(io)?;
+        torn.write_all(b"hal").map_err(io)?;
+        drop(torn);
+        let mut p = Progress::open(&path)?;
+        p.record("d")?;
+        drop(p);
+        let p = Progress::open(&path)?;
+        assert!(p.is_done("d") && p.is_done("hal") && p.is_done("c"));
         Ok(())
     }
 }
