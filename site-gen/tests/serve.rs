@@ -52,25 +52,54 @@ async fn next_build(addr: SocketAddr, since: u64) {
         .expect("the preview rebuilt");
 }
 
+/// `site-gen serve` on the fixture site, on a free loopback port, data in `<site>/.data`.
+struct Preview {
+    addr: SocketAddr,
+    data_dir: std::path::PathBuf,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<Result<(), site_gen::serve::ServeError>>,
+}
+
+impl Preview {
+    async fn start(f: &Fixture) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let data_dir = f.path().join(".data");
+        let opts = ServeOptions {
+            root: f.path().to_path_buf(),
+            bind: addr.ip(),
+            port: addr.port(),
+            data_dir: data_dir.clone(),
+            drafts: false,
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(run(listener, opts, None, async {
+            let _ = stopped.await;
+        }));
+        Self {
+            addr,
+            data_dir,
+            stop,
+            server,
+        }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.server
+            .await
+            .expect("join")
+            .expect("the server stopped cleanly");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn preview_serves_rebuilds_shows_errors_and_recovers() {
     let f = Fixture::new();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let data_dir = f.path().join(".data");
-    let opts = ServeOptions {
-        root: f.path().to_path_buf(),
-        bind: addr.ip(),
-        port: addr.port(),
-        data_dir: data_dir.clone(),
-        drafts: false,
-    };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(run(listener, opts, None, async {
-        let _ = stopped.await;
-    }));
+    let preview = Preview::start(&f).await;
+    let (addr, data_dir) = (preview.addr, preview.data_dir.clone());
 
     let (status, home) = request(addr, "GET", "/", None).await;
     assert_eq!(status, 200);
@@ -128,32 +157,14 @@ async fn preview_serves_rebuilds_shows_errors_and_recovers() {
     assert_eq!(status, 200, "recovered without a restart");
     assert!(page.contains("Thanks again"));
 
-    let _ = stop.send(());
-    server
-        .await
-        .expect("join")
-        .expect("the server stopped cleanly");
+    preview.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_outbox_lists_mails_and_shows_their_links() {
     let f = Fixture::new();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let data_dir = f.path().join(".data");
-    let opts = ServeOptions {
-        root: f.path().to_path_buf(),
-        bind: addr.ip(),
-        port: addr.port(),
-        data_dir: data_dir.clone(),
-        drafts: false,
-    };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(run(listener, opts, None, async {
-        let _ = stopped.await;
-    }));
+    let preview = Preview::start(&f).await;
+    let (addr, data_dir) = (preview.addr, preview.data_dir.clone());
 
     let (status, empty) = request(addr, "GET", "/_outbox/", None).await;
     assert_eq!(status, 200, "{empty}");
@@ -205,9 +216,5 @@ async fn the_outbox_lists_mails_and_shows_their_links() {
         );
     }
 
-    let _ = stop.send(());
-    server
-        .await
-        .expect("join")
-        .expect("the server stopped cleanly");
+    preview.stop().await;
 }
