@@ -331,11 +331,21 @@ pub(super) fn signature_from_item(item: &Item) -> Result<SignatureRecord, StoreE
     };
     let key = fields.key()?;
     let (petition, hash) = keys::parse_signature(&key).ok_or_else(|| fields.damaged(PK))?;
+    signature_fields_of(&fields, petition, hash)
+}
+
+/// The signature fields of a signature or pending signature item (their layouts agree:
+/// `signature_fields` writes both).
+fn signature_fields_of(
+    fields: &Fields<'_>,
+    petition: &str,
+    hash: &str,
+) -> Result<SignatureRecord, StoreError> {
     Ok(SignatureRecord {
         petition: petition.to_owned(),
         hash: hash.to_owned(),
         name_enc: fields.encrypted(NAME_ENC)?,
-        email_enc: item.get(EMAIL_ENC).and_then(blob_text),
+        email_enc: fields.item.get(EMAIL_ENC).and_then(blob_text),
         country: fields.text(COUNTRY)?,
         updates: fields.flag(UPDATES),
         created_at: fields.text(CREATED_AT)?,
@@ -363,20 +373,11 @@ pub(super) fn pending_from_item(item: &Item) -> Result<StoredPending, StoreError
     };
     let key = fields.key()?;
     let (petition, hash) = keys::parse_pending(&key).ok_or_else(|| fields.damaged(PK))?;
-    let pending_until = fields.seconds(EXPIRES_AT)?;
+    let signature = signature_fields_of(&fields, petition, hash)?;
     Ok(StoredPending {
-        signature: SignatureRecord {
-            petition: petition.to_owned(),
-            hash: hash.to_owned(),
-            name_enc: fields.encrypted(NAME_ENC)?,
-            email_enc: item.get(EMAIL_ENC).and_then(blob_text),
-            country: fields.text(COUNTRY)?,
-            updates: fields.flag(UPDATES),
-            created_at: fields.text(CREATED_AT)?,
-            expires_at: pending_until,
-        },
         at: fields.seconds(AT)?,
-        pending_until,
+        pending_until: signature.expires_at,
+        signature,
     })
 }
 

@@ -223,7 +223,8 @@ impl DynamoStore {
             .transpose()
     }
 
-    async fn get_consistent(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+    /// The item at `key`, read consistently.
+    pub(super) async fn get_consistent(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         let out = self
             .client
             .get_item()

@@ -114,17 +114,9 @@ impl DynamoStore {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items.clone()))
-                .client_request_token(token)
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .send()
-                .await;
-            let failure = match result {
-                Ok(out) => return Ok((SignOutcome { new: true }, consumed(&out))),
-                Err(err) => classify(err),
+            let failure = match self.transact(items.clone(), Some(token)).await {
+                Ok(units) => return Ok((SignOutcome { new: true }, units)),
+                Err(failure) => failure,
             };
             match failure {
                 Failure::ConditionFailed(_) => return Ok((SignOutcome { new: false }, None)),
@@ -161,16 +153,9 @@ impl DynamoStore {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(writes.clone()))
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .send()
-                .await;
-            let failure = match result {
-                Ok(out) => return Ok((PendingOutcome::Mail, consumed(&out))),
-                Err(err) => classify(err),
+            let failure = match self.transact(writes.clone(), None).await {
+                Ok(units) => return Ok((PendingOutcome::Mail, units)),
+                Err(failure) => failure,
             };
             match failure {
                 Failure::ConditionFailed(failed) if failed.contains(&PENDING_CONFIRMED_CHECK) => {
@@ -243,16 +228,9 @@ impl DynamoStore {
                 ..pending.signature
             };
             let writes = confirm_writes(&self.table, &signature, pending.at, token_hash)?;
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(writes))
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .send()
-                .await;
-            let failure = match result {
-                Ok(out) => return Ok((ConfirmOutcome::Confirmed { petition }, consumed(&out))),
-                Err(err) => classify(err),
+            let failure = match self.transact(writes, None).await {
+                Ok(units) => return Ok((ConfirmOutcome::Confirmed { petition }, units)),
+                Err(failure) => failure,
             };
             match failure {
                 Failure::ConditionFailed(failed) if failed.contains(&CONFIRM_SIGNATURE_PUT) => {
@@ -381,27 +359,18 @@ impl DynamoStore {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let found = self
-                .client
-                .get_item()
-                .table_name(&self.table)
-                .set_key(Some(key.attributes()))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(|e| sdk_error("GetItem", e))?;
-            let Some(item) = found.item() else {
+            let Some(item) = self.get_consistent(key).await? else {
                 return Ok(false);
             };
             // The stored record names the counters it was counted in.
             let (created_at, update) = match record {
                 Record::Signature => {
-                    let rec = signature_from_item(item)?;
+                    let rec = signature_from_item(&item)?;
                     let update = signature_counter_update(&self.table, &rec, -1);
                     (rec.created_at, update)
                 }
                 Record::Letter => {
-                    let rec = letter_from_item(item)?;
+                    let rec = letter_from_item(&item)?;
                     let update = letter_counter_update(&self.table, &rec, -1);
                     (rec.created_at, update)
                 }
@@ -413,21 +382,16 @@ impl DynamoStore {
                 .expression_attribute_values(":at", s(created_at))
                 .build()
                 .map_err(build_error)?;
-            let result = self
-                .client
-                .transact_write_items()
-                .transact_items(TransactWriteItem::builder().delete(delete).build())
-                .transact_items(
-                    TransactWriteItem::builder()
-                        .update(update.build().map_err(build_error)?)
-                        .build(),
-                )
-                .send()
-                .await;
-            let Err(err) = result else {
+            let writes = vec![
+                TransactWriteItem::builder().delete(delete).build(),
+                TransactWriteItem::builder()
+                    .update(update.build().map_err(build_error)?)
+                    .build(),
+            ];
+            let Err(failure) = self.transact(writes, None).await else {
                 return Ok(true);
             };
-            match classify(err) {
+            match failure {
                 // Deleted or replaced since it was read: read it again.
                 Failure::ConditionFailed(_) | Failure::TokenReused if attempt < MAX_ATTEMPTS => {}
                 Failure::Retry(_) if attempt < MAX_ATTEMPTS => backoff(attempt).await,
@@ -439,6 +403,24 @@ impl DynamoStore {
                 Failure::Retry(e) | Failure::Fail(e) => return Err(e),
             }
         }
+    }
+
+    /// Sends one transaction (with `token` as its `ClientRequestToken` when given): the write
+    /// units it consumed, or what its failure means.
+    async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+        token: Option<&str>,
+    ) -> Result<Option<f64>, Failure> {
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .set_client_request_token(token.map(str::to_owned))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map(|out| consumed(&out))
+            .map_err(classify)
     }
 
     async fn item_exists(&self, key: &Key) -> Result<bool, StoreError> {
