@@ -3,7 +3,7 @@
 //! resumable without anyone getting the same mail twice.
 
 use std::collections::HashSet;
-use std::io::{BufRead as _, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use contract::api::{TOKEN_FIELD, UNSUBSCRIBE_PATH};
@@ -85,19 +85,17 @@ impl Progress {
             path: path.to_owned(),
             source,
         };
-        let mut done = HashSet::new();
-        match std::fs::File::open(path) {
-            Ok(file) => {
-                for line in std::io::BufReader::new(file).lines() {
-                    let line = line.map_err(err)?;
-                    if !line.trim().is_empty() {
-                        done.insert(line.trim().to_owned());
-                    }
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(err(e)),
-        }
+        };
+        let done: HashSet<String> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect();
         let mut options = std::fs::OpenOptions::new();
         options.create(true).append(true);
         #[cfg(unix)]
@@ -107,10 +105,9 @@ impl Progress {
         }
         let mut file = options.open(path).map_err(err)?;
         // A crash can leave a last line cut short: start on a line of our own, so the next hash
-        // is not glued to it (the cut one is not in `done`, so that person is mailed again,
-        // which is the lesser harm than never).
-        let len = file.metadata().map_err(err)?.len();
-        if len > 0 && !std::fs::read(path).map_err(err)?.ends_with(b"\n") {
+        // is not glued to it (the cut hash matches nobody, so that person is mailed again:
+        // the lesser harm than never).
+        if !text.is_empty() && !text.ends_with('\n') {
             writeln!(file).map_err(err)?;
         }
         Ok(Self {
