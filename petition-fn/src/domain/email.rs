@@ -21,7 +21,7 @@ pub enum EmailError {
     /// Nothing was entered.
     #[error("Enter your email address in the form name@example.org.")]
     Empty,
-    /// Longer than [`MAX_EMAIL_LEN`].
+    /// Longer than `MAX_EMAIL_LEN`.
     #[error(
         "Your email address is longer than 254 characters: check it and enter it again, in the form name@example.org."
     )]

@@ -16,7 +16,7 @@ use aws_sdk_sesv2::operation::send_email::SendEmailError;
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
 
-use super::{MAIL_FROM_ENV, Mail, MailError, MailFuture, Mailer, mime};
+use super::{Mail, MailError, MailFuture, Mailer, mime};
 
 /// How long one send may take, retries included: a confirmation mail should not hold the
 /// signer's request for long.
@@ -42,16 +42,6 @@ impl Ses {
             )
             .build();
         Self::with_client(Client::from_conf(conf), from)
-    }
-
-    /// [`Ses::new`] with the sender from [`MAIL_FROM_ENV`]; [`MailError::MissingFrom`] when
-    /// it is not set or blank.
-    pub fn from_env(config: &aws_config::SdkConfig) -> Result<Self, MailError> {
-        let from = std::env::var(MAIL_FROM_ENV).unwrap_or_default();
-        if from.trim().is_empty() {
-            return Err(MailError::MissingFrom);
-        }
-        Self::new(config, from)
     }
 
     /// A mailer over a client (tests point one at a local stand-in).

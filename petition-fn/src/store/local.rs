@@ -12,7 +12,7 @@
 //! - `letter_counts`: `s_<STATE>` / `b_<bioguide>` → count (the counter names of `store::counts`,
 //!   shared with the DynamoDB store);
 //! - `pending`: `(petition, hash)` → the [`PendingRecord`] as JSON (in no count);
-//! - `tokens`: token hash → [`TokenEntry`] as JSON: which pending signature it confirms, until
+//! - `tokens`: token hash → a `TokenEntry` as JSON: which pending signature it confirms, until
 //!   when, and whether it was used;
 //!
 //! [`Store::forget`] deletes a person's records and decrements their counters in one write

@@ -100,9 +100,9 @@
 use aws_sdk_dynamodb::Client;
 
 use super::{
-    ConfirmOutcome, Counts, Detail, Forgotten, LetterCounts, LetterFilter, LetterRecord,
-    PendingOutcome, PendingRecord, Recipient, SignOutcome, SignatureRecord, Store, StoreError,
-    StoreFuture, StoredLetter, StoredSignature,
+    ConfirmOutcome, Counts, Forgotten, LetterCounts, LetterFilter, LetterRecord, PendingOutcome,
+    PendingRecord, Recipient, SignOutcome, SignatureRecord, Store, StoreError, StoreFuture,
+    StoredLetter, StoredSignature,
 };
 
 mod admin;
@@ -132,20 +132,6 @@ impl DynamoStore {
             client,
             table: table.into(),
         }
-    }
-
-    /// The store of `TABLE_NAME`, with the SDK's standard configuration (region, credentials,
-    /// `AWS_ENDPOINT_URL_DYNAMODB` for DynamoDB Local).
-    pub async fn from_env() -> Result<Self, StoreError> {
-        let table = std::env::var(TABLE_ENV)
-            .ok()
-            .filter(|t| !t.trim().is_empty())
-            .ok_or_else(|| {
-                StoreError::Other(Detail::new(format!(
-                    "{TABLE_ENV} is not set: name the DynamoDB table"
-                )))
-            })?;
-        Ok(Self::new(client_from_env().await, table))
     }
 
     /// The client.
@@ -291,14 +277,6 @@ impl Store for DynamoStore {
     fn forget<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, Forgotten> {
         Box::pin(self.forget_person(hash))
     }
-}
-
-/// A client from the SDK's standard configuration chain.
-pub async fn client_from_env() -> Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await;
-    Client::new(&config)
 }
 
 #[cfg(test)]
