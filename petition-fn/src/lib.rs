@@ -8,6 +8,7 @@ pub mod domain;
 #[cfg(feature = "lambda")]
 pub mod events;
 pub mod export;
+pub mod fair;
 pub mod forget;
 mod http;
 pub mod mail;

@@ -2,7 +2,7 @@
 //! encryption of the personal fields the campaign keeps.
 //!
 //! One secret, given as `SIGNER_HMAC_KEY` (base64 or hex of at least 32 bytes; on Lambda it
-//! comes from the deployment's secret), is stretched with HKDF-SHA256 into two independent
+//! comes from the deployment's secret), is stretched with HKDF-SHA256 into three independent
 //! subkeys:
 //!
 //! - the *dedup* key: HMAC-SHA256 of the normalised email address, written as base64url
@@ -11,6 +11,10 @@
 //! - the *data* key: AES-256-GCM with a random 96-bit nonce per value, for the name and (only
 //!   when the signer asked for updates) the address. Stored as base64 of `nonce ‖ ciphertext ‖
 //!   tag`. [`SignerKeys::decrypt`] serves the operator's export.
+//!
+//! - the *fair-use* key: the root of the daily keys that hash a client's address
+//!   ([`SignerKeys::client_hash`]) and of the MAC that signs proof-of-work challenges
+//!   ([`SignerKeys::challenge_mac`]).
 //!
 //! Locally the secret is generated once with the operating system's random source and kept in
 //! `<data-dir>/signer.key` (mode 0600). Losing it makes stored names unreadable and lets a
@@ -39,6 +43,7 @@ pub const MIN_SECRET_BYTES: usize = 32;
 const HKDF_SALT: &[u8] = b"petition-fn/signer-keys/v1";
 const DEDUP_INFO: &[u8] = b"dedup-hmac-sha256";
 const DATA_INFO: &[u8] = b"personal-data-aes-256-gcm";
+const FAIR_INFO: &[u8] = b"fair-use-hmac-sha256";
 const NONCE_LEN: usize = 12;
 
 /// Why the keys could not be set up, or a value not be decrypted.
@@ -76,11 +81,12 @@ pub enum KeyError {
     Encrypt,
 }
 
-/// The two subkeys derived from the signer secret. Cheap to clone; never printed.
+/// The subkeys derived from the signer secret. Cheap to clone; never printed.
 #[derive(Clone)]
 pub struct SignerKeys {
     dedup: [u8; 32],
     data: [u8; 32],
+    fair: [u8; 32],
 }
 
 impl fmt::Debug for SignerKeys {
@@ -98,12 +104,17 @@ impl SignerKeys {
         let hk = Hkdf::<Sha256>::new(Some(HKDF_SALT), secret);
         let mut dedup = [0u8; 32];
         let mut data = [0u8; 32];
+        let mut fair = [0u8; 32];
         // 32 bytes is far below HKDF-SHA256's 8160-byte limit, so expand cannot fail.
-        hk.expand(DEDUP_INFO, &mut dedup)
-            .map_err(|_| KeyError::TooShort(secret.len()))?;
-        hk.expand(DATA_INFO, &mut data)
-            .map_err(|_| KeyError::TooShort(secret.len()))?;
-        Ok(Self { dedup, data })
+        for (info, out) in [
+            (DEDUP_INFO, &mut dedup),
+            (DATA_INFO, &mut data),
+            (FAIR_INFO, &mut fair),
+        ] {
+            hk.expand(info, out)
+                .map_err(|_| KeyError::TooShort(secret.len()))?;
+        }
+        Ok(Self { dedup, data, fair })
     }
 
     /// Parses a secret written as hex or base64 (standard or URL alphabet, padded or not).
@@ -214,6 +225,43 @@ impl SignerKeys {
         mac.update(b"unsubscribe\0");
         mac.update(hash.as_bytes());
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    /// The keyed hash that stands for a client address on one UTC day (`YYYY-MM-DD`):
+    /// HMAC-SHA256 under a key derived from the fair-use key and the day, of the address (an
+    /// IPv6 address by its /64 network, which one household holds), base64url of the first
+    /// 16 bytes. The key changes every day, so hashes of two days cannot be linked, and
+    /// without the secret no address can be tried against a hash.
+    pub fn client_hash(&self, address: std::net::IpAddr, day: &str) -> String {
+        let day_key = self.fair_mac(&[b"client-day\0", day.as_bytes()]);
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&day_key) else {
+            unreachable!("HMAC takes keys of any length")
+        };
+        match address {
+            std::net::IpAddr::V4(v4) => mac.update(&v4.octets()),
+            std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => mac.update(&v4.octets()),
+                None => mac.update(&v6.octets()[..8]),
+            },
+        }
+        URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..16])
+    }
+
+    /// The MAC that signs a proof-of-work challenge for one client (its day's hash): hex
+    /// HMAC-SHA256 under the fair-use key, so a solution is worth something only to the
+    /// client it was issued to.
+    pub fn challenge_mac(&self, client: &str, challenge: &str) -> String {
+        hex(&self.fair_mac(&[b"altcha\0", client.as_bytes(), b"\0", challenge.as_bytes()]))
+    }
+
+    fn fair_mac(&self, parts: &[&[u8]]) -> [u8; 32] {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.fair) else {
+            unreachable!("HMAC takes keys of any length")
+        };
+        for part in parts {
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().into()
     }
 
     /// A new confirmation token and the hash the store keeps of it: 32 random bytes in
@@ -383,6 +431,41 @@ mod tests {
     fn subkeys_are_independent() {
         let k = keys(3);
         assert_ne!(k.dedup, k.data);
+        assert_ne!(k.fair, k.dedup);
+        assert_ne!(k.fair, k.data);
+    }
+
+    #[test]
+    fn client_hashes_change_with_the_day_and_the_key() {
+        use std::net::IpAddr;
+        let k = keys(4);
+        let ip: IpAddr = "203.0.113.7".parse().expect("ip");
+        let today = k.client_hash(ip, "2026-12-01");
+        assert_eq!(today, k.client_hash(ip, "2026-12-01"));
+        assert_eq!(today.len(), 22);
+        assert_ne!(today, k.client_hash(ip, "2026-12-02"));
+        assert_ne!(today, keys(5).client_hash(ip, "2026-12-01"));
+        let other: IpAddr = "203.0.113.8".parse().expect("ip");
+        assert_ne!(today, k.client_hash(other, "2026-12-01"));
+        // One /64 is one household; the mapped form of an IPv4 address is that address.
+        let a: IpAddr = "2001:db8:1:2::1".parse().expect("ip");
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().expect("ip");
+        let c: IpAddr = "2001:db8:1:3::1".parse().expect("ip");
+        assert_eq!(k.client_hash(a, "d"), k.client_hash(b, "d"));
+        assert_ne!(k.client_hash(a, "d"), k.client_hash(c, "d"));
+        let mapped: IpAddr = "::ffff:203.0.113.7".parse().expect("ip");
+        assert_eq!(k.client_hash(mapped, "2026-12-01"), today);
+        assert!(!today.contains("203"));
+    }
+
+    #[test]
+    fn challenge_macs_bind_the_client() {
+        let k = keys(6);
+        let mac = k.challenge_mac("client-a", "abc");
+        assert_eq!(mac.len(), 64);
+        assert_eq!(mac, k.challenge_mac("client-a", "abc"));
+        assert_ne!(mac, k.challenge_mac("client-b", "abc"));
+        assert_ne!(mac, k.challenge_mac("client-a", "abd"));
     }
 
     #[test]

@@ -39,6 +39,9 @@ pub struct SiteConfig {
     /// The documentary.
     #[serde(default)]
     pub documentary: Documentary,
+    /// How much one client address may submit per hour before a proof of work is asked.
+    #[serde(default)]
+    pub limits: contract::bundle::Limits,
     /// Free settings for templates.
     #[serde(default)]
     pub extra: toml::Table,
@@ -75,6 +78,15 @@ pub struct Documentary {
     /// The year it was released, when known.
     #[serde(default)]
     pub year: Option<u16>,
+}
+
+/// The default of a `[limits]` setting, for the message that suggests it.
+fn default_limit(name: &str) -> u32 {
+    let d = contract::bundle::Limits::default();
+    match name {
+        "letters_per_hour" => d.letters_per_hour,
+        _ => d.signatures_per_hour,
+    }
 }
 
 fn default_language() -> String {
@@ -125,6 +137,16 @@ impl SiteConfig {
                 format!("add a [languages.{}] table", self.default_language),
             ));
         }
+        if let Some(name) = self.limits.zeros().first() {
+            return Err(Diagnostic::file(
+                file,
+                format!("[limits] {name} is 0, which would turn every signer away"),
+                format!(
+                    "set {name} to at least 1 (the default is {}), or delete the line to keep the default",
+                    default_limit(name)
+                ),
+            ));
+        }
         Ok(())
     }
 
@@ -142,6 +164,36 @@ impl SiteConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limits_have_defaults_overrides_and_refuse_zero() {
+        let c = SiteConfig::parse(
+            "title = \"T\"\nbase_url = \"https://e.org\"\n[limits]\nletters_per_hour = 3\n",
+            Path::new("site.toml"),
+        )
+        .expect("valid");
+        assert_eq!(c.limits.letters_per_hour, 3);
+        assert_eq!(
+            c.limits.signatures_per_hour,
+            contract::bundle::Limits::default().signatures_per_hour
+        );
+        let Err(e) = SiteConfig::parse(
+            "title = \"T\"\nbase_url = \"https://e.org\"\n[limits]\nsignatures_per_hour = 0\n",
+            Path::new("site.toml"),
+        ) else {
+            panic!("zero is refused");
+        };
+        let text = e.to_string();
+        assert!(text.contains("signatures_per_hour is 0"), "{text}");
+        assert!(text.contains("at least 1 (the default is 30)"), "{text}");
+        let Err(e) = SiteConfig::parse(
+            "title = \"T\"\nbase_url = \"https://e.org\"\n[limits]\nsignatures = 5\n",
+            Path::new("site.toml"),
+        ) else {
+            panic!("unknown keys are refused");
+        };
+        assert!(e.to_string().contains("signatures"), "{e}");
+    }
 
     #[test]
     fn minimal_settings_get_defaults() {

@@ -31,8 +31,19 @@ pub mod route {
     /// them (also RFC 8058 one-click, with the token in the query).
     pub const UNSUBSCRIBE: &str = under_base!("/unsubscribe");
 
+    /// `GET`: a proof-of-work challenge for a client over its limit.
+    pub const CHALLENGE: &str = under_base!("/challenge");
+
     /// Every route, for the 404 message that lists them.
-    pub const ALL: &[&str] = &[PETITION, SIGNATURES, LETTERS, CONFIRM, UNSUBSCRIBE, HEALTH];
+    pub const ALL: &[&str] = &[
+        PETITION,
+        SIGNATURES,
+        LETTERS,
+        CONFIRM,
+        UNSUBSCRIBE,
+        CHALLENGE,
+        HEALTH,
+    ];
 }
 
 /// The URL path that signs petition `id`.
@@ -60,6 +71,13 @@ pub const TOKEN_FIELD: &str = "token";
 /// The honeypot field every form carries: people leave it empty, naive bots fill it in.
 pub const HONEYPOT_FIELD: &str = "website";
 
+/// The field that carries a solved proof-of-work challenge (ALTCHA payload: base64 of the JSON
+/// `{algorithm, challenge, number, salt, signature}`), sent by a client over its limit.
+pub const ALTCHA_FIELD: &str = "altcha";
+
+/// The URL path of the proof-of-work challenge.
+pub const CHALLENGE_PATH: &str = route::CHALLENGE;
+
 /// A form the API accepts, with its fields: the one list the router reads, the generator's
 /// `check` verifies forms against, and the theme's forms send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +103,7 @@ impl Form {
                 "consent",
                 "updates",
                 HONEYPOT_FIELD,
+                ALTCHA_FIELD,
             ],
             Self::Letter => &[
                 "name",
@@ -96,6 +115,7 @@ impl Form {
                 "message",
                 "consent",
                 HONEYPOT_FIELD,
+                ALTCHA_FIELD,
             ],
             Self::Confirm | Self::Unsubscribe => &[TOKEN_FIELD],
         }

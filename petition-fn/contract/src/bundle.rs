@@ -42,6 +42,46 @@ pub struct SiteBundle {
     pub senators_as_of: String,
     /// The themed page shell and components the function renders its pages with.
     pub pages: AppPages,
+    /// How much one client address may submit (`site.toml [limits]`).
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// How many submissions one client address (a household, an office behind one address) may
+/// make per hour before each further one needs a proof of work: `site.toml [limits]`.
+///
+/// The defaults let a family or an office sign together without noticing; a flood pays in
+/// work that rises the further it goes over.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Signatures of one petition per client address per hour.
+    pub signatures_per_hour: u32,
+    /// Letters to senators per client address per hour.
+    pub letters_per_hour: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            signatures_per_hour: 30,
+            letters_per_hour: 10,
+        }
+    }
+}
+
+impl Limits {
+    /// The settings that are zero (a zero limit would turn everyone away), by name.
+    pub fn zeros(&self) -> Vec<&'static str> {
+        [
+            ("signatures_per_hour", self.signatures_per_hour),
+            ("letters_per_hour", self.letters_per_hour),
+        ]
+        .into_iter()
+        .filter(|(_, v)| *v == 0)
+        .map(|(name, _)| name)
+        .collect()
+    }
 }
 
 /// One petition, as declared in a page's `[petition]` front matter table.

@@ -5,8 +5,9 @@
 //! per state and per senator.
 //!
 //! The checks run in this order, each with its own answer: content type (415), letter
-//! campaign on (404), body size (413), body syntax (400), fields (422), then the store (503
-//! with `Retry-After` when it is unavailable or throttled; the write is all-or-nothing).
+//! campaign on (404), body size (413), body syntax (400), fields (422), the client's limit
+//! (429 with a proof-of-work challenge, `crate::fair`), then the store (503 with
+//! `Retry-After` when it is unavailable or throttled; the write is all-or-nothing).
 //!
 //! A plain form post is answered `200` with the answer page itself, not with DESIGN's `303`:
 //! the page depends on the state and shows the letter, so a redirect target would need the
@@ -18,7 +19,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use contract::api::Form;
+use contract::api::{ALTCHA_FIELD, Form};
 use contract::bundle::{LetterCampaign, Senator};
 use contract::date::{rfc3339, unix_seconds};
 use serde_json::json;
@@ -27,16 +28,19 @@ use super::extract::{Fields, Submission};
 use super::pages::LetterValues;
 use super::refusal::{Refill, Refusal, Subject, fault, store_failure};
 use super::reply::{self, Style};
+use super::signatures::held_back;
 use super::{AppState, Site};
 use crate::domain::email::normalise_checked;
 use crate::domain::letter::normalise_message;
 use crate::domain::validate::parse_bool;
 use crate::domain::{Letter, LetterPrivate, LetterVerdict, RawLetter};
+use crate::fair::{self, Action, Client};
 use crate::store::{LetterRecord, RETENTION_SECS};
 
 /// Extract, validate, store, answer.
 pub(crate) async fn send(
     State(state): State<AppState>,
+    client: Client,
     submission: Submission,
 ) -> Result<Response, Refusal> {
     let site = state.site();
@@ -44,7 +48,9 @@ pub(crate) async fn send(
     let subject = Subject::Letter {
         page: campaign.page.clone(),
     };
-    let raw = raw_letter(submission.fields(Form::Letter, &subject)?);
+    let mut fields = submission.fields(Form::Letter, &subject)?;
+    let altcha = fields.remove(ALTCHA_FIELD);
+    let raw = raw_letter(fields);
     let (letter, keep) = match raw.validate(&site.bundle.states) {
         LetterVerdict::Valid(letter) => (letter, true),
         LetterVerdict::Bot(letter) => (letter, false),
@@ -68,6 +74,17 @@ pub(crate) async fn send(
         );
     }
     if keep {
+        fair::admit(&state, Action::Letter, &client, altcha.as_deref())
+            .await
+            .map_err(|held| {
+                held_back(
+                    held,
+                    &subject,
+                    Some(Refill::Letter {
+                        values: Box::new(values(&raw)),
+                    }),
+                )
+            })?;
         let record = record(&state, &campaign, &letter, &senators)
             .map_err(|e| fault(&subject, "encrypt", &e))?;
         state

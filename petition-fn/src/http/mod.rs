@@ -5,14 +5,16 @@
 //! | `/api/petitions/{id}/signatures` | POST | form: 303 to the thank-you page, or 422 page; JSON: 201 `{count, message}` or 422 `{errors}` |
 //! | `/api/petitions/{id}` | GET | `{id, count, by_country, goal, open}`, cacheable 5 s at the CDN |
 //! | `/api/letters` | POST | form: 200 with the page naming the state's senators, or 422 page; JSON: 201 `{state, senators, letter}` or 422 `{errors}` |
+//! | `/api/challenge` | GET | a proof-of-work challenge `{algorithm, challenge, salt, signature, maxnumber}` for a client over its limit |
 //! | `/api/health` | GET | `{status, store}` |
 //!
 //! Mount it in another server with [`app`] and `Router::merge` (it sets no fallback, so the
 //! host keeps its own); run it alone with [`standalone_app`], which adds a JSON 404.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, RwLock};
-use std::time::SystemTime;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -21,9 +23,10 @@ use axum::routing::{get, post};
 use crate::mail::{Mailer, Outbox};
 use crate::protect::{KeyError, SignerKeys};
 use crate::store::local::LocalStore;
-use crate::store::{Store, StoreError};
+use crate::store::{Pause, Store, StoreError};
 use contract::bundle::{Petition, SiteBundle};
 
+mod challenge;
 mod confirm;
 mod extract;
 mod layers;
@@ -37,6 +40,8 @@ mod signatures;
 #[cfg(test)]
 mod tests;
 mod unsubscribe;
+
+pub(crate) use reply::{chain, log_failure};
 
 /// Largest request body accepted (a signature is far smaller, a letter of 5,000 characters
 /// fits); larger ones get 413.
@@ -57,7 +62,13 @@ struct Shared {
     mailer: Option<Arc<dyn Mailer>>,
     site: RwLock<Arc<Site>>,
     clock: Clock,
+    origin_secret: Option<Arc<str>>,
+    pauses: Mutex<HashMap<String, (Instant, Option<Pause>)>>,
 }
+
+/// How long a petition's pause state is taken as read: an operator's pause is seen within
+/// this, plus a request's time.
+const PAUSE_CACHE: Duration = Duration::from_secs(5);
 
 /// A bundle with its compiled pages, swapped as one.
 pub(crate) struct Site {
@@ -103,11 +114,18 @@ impl AppState {
                 mailer: None,
                 site: RwLock::new(Arc::new(Site::new(bundle))),
                 clock: Arc::new(SystemTime::now),
+                origin_secret: None,
+                pauses: Mutex::default(),
             }),
         }
     }
 
-    fn rebuilt(&self, mailer: Option<Arc<dyn Mailer>>, clock: Clock) -> Self {
+    fn rebuilt(
+        &self,
+        mailer: Option<Arc<dyn Mailer>>,
+        clock: Clock,
+        origin_secret: Option<Arc<str>>,
+    ) -> Self {
         Self {
             inner: Arc::new(Shared {
                 store: Arc::clone(&self.inner.store),
@@ -115,19 +133,69 @@ impl AppState {
                 mailer,
                 site: RwLock::new(self.site()),
                 clock,
+                origin_secret,
+                pauses: Mutex::default(),
             }),
         }
     }
 
     /// The same state on another clock (tests fix "today" with it).
     pub fn with_clock(self, clock: Clock) -> Self {
-        self.rebuilt(self.inner.mailer.clone(), clock)
+        self.rebuilt(
+            self.inner.mailer.clone(),
+            clock,
+            self.inner.origin_secret.clone(),
+        )
     }
 
     /// The same state sending its mail (confirmations) through `mailer`. Without one, a
     /// confirming petition answers that the mail could not be sent.
     pub fn with_mailer(self, mailer: Arc<dyn Mailer>) -> Self {
-        self.rebuilt(Some(mailer), Arc::clone(&self.inner.clock))
+        self.rebuilt(
+            Some(mailer),
+            Arc::clone(&self.inner.clock),
+            self.inner.origin_secret.clone(),
+        )
+    }
+
+    /// The same state behind CloudFront: a request whose `X-Origin-Verify` header equals
+    /// `secret` came through it, so its `CloudFront-Viewer-Address` is the client's
+    /// ([`crate::fair`]). Without a secret that header is never trusted.
+    pub fn with_origin_secret(self, secret: &str) -> Self {
+        let secret = Some(secret.trim()).filter(|s| !s.is_empty()).map(Arc::from);
+        self.rebuilt(
+            self.inner.mailer.clone(),
+            Arc::clone(&self.inner.clock),
+            secret,
+        )
+    }
+
+    /// The origin secret, when the function runs behind CloudFront.
+    pub(crate) fn origin_secret(&self) -> Option<&str> {
+        self.inner.origin_secret.as_deref()
+    }
+
+    /// Whether signing of `petition` is paused, as read from the store at most
+    /// [`PAUSE_CACHE`] ago.
+    pub(crate) async fn pause_of(&self, petition: &str) -> Result<Option<Pause>, StoreError> {
+        let cached = self
+            .inner
+            .pauses
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(petition)
+            .filter(|(at, _)| at.elapsed() < PAUSE_CACHE)
+            .map(|(_, pause)| pause.clone());
+        if let Some(pause) = cached {
+            return Ok(pause);
+        }
+        let pause = self.inner.store.pause(petition).await?;
+        self.inner
+            .pauses
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(petition.to_owned(), (Instant::now(), pause.clone()));
+        Ok(pause)
     }
 
     /// Replaces the site bundle (and recompiles its pages) while the server runs: `site-gen
@@ -252,6 +320,10 @@ fn routes() -> Router<AppState> {
             get(unsubscribe::page)
                 .post(unsubscribe::unsubscribe)
                 .fallback(refusal::wrong_method),
+        )
+        .route(
+            route::CHALLENGE,
+            get(challenge::challenge).fallback(refusal::wrong_method),
         )
         .route(
             route::HEALTH,

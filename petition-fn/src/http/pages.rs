@@ -63,6 +63,42 @@ pub(crate) struct FormValues {
     pub(crate) updates: bool,
 }
 
+impl FormValues {
+    /// The fields a form post would send with these values.
+    pub(crate) fn fields(&self) -> Vec<(&'static str, String)> {
+        let mut out = vec![
+            ("name", self.name.clone()),
+            ("email", self.email.clone()),
+            ("country", self.country.clone()),
+        ];
+        for (field, on) in [("consent", self.consent), ("updates", self.updates)] {
+            if on {
+                out.push((field, "true".into()));
+            }
+        }
+        out
+    }
+}
+
+impl LetterValues {
+    /// The fields a form post would send with these values.
+    pub(crate) fn fields(&self) -> Vec<(&'static str, String)> {
+        let mut out = vec![
+            ("name", self.name.clone()),
+            ("email", self.email.clone()),
+            ("street", self.street.clone()),
+            ("city", self.city.clone()),
+            ("state", self.state.clone()),
+            ("zip", self.zip.clone()),
+            ("message", self.message.clone()),
+        ];
+        if self.consent {
+            out.push(("consent", "true".into()));
+        }
+        out
+    }
+}
+
 /// The values the letter form is filled in again with.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub(crate) struct LetterValues {
@@ -263,6 +299,38 @@ impl Pages {
             .get(title_key)
             .map_or(title_default, String::as_str);
         Self::page(bundle, title, &content)
+    }
+
+    /// A notice with a form that sends `fields` to `action` again (a limit's wait page: what
+    /// the visitor typed is kept, to be sent with one press once the wait is over).
+    pub(crate) fn resend_page(
+        &self,
+        bundle: &SiteBundle,
+        notice: &Notice,
+        action: &str,
+        fields: &[(&'static str, String)],
+    ) -> String {
+        let mut args = Args::new();
+        args.insert("title".into(), json!(notice.title));
+        args.insert("message".into(), json!(notice.message));
+        args.insert("action".into(), json!(action));
+        let fields: Vec<_> = fields
+            .iter()
+            .map(|(name, value)| json!({ "name": name, "value": value }))
+            .collect();
+        args.insert("fields".into(), json!(fields));
+        args.insert(
+            "link".into(),
+            json!(notice.link.as_ref().map(|(url, _)| url)),
+        );
+        args.insert(
+            "link_text".into(),
+            json!(notice.link.as_ref().map_or("", |(_, text)| text)),
+        );
+        let content = self
+            .component(bundle, "resend_form", &args, None)
+            .unwrap_or_else(|| format!("<p>{}</p>", escape(&notice.message)));
+        Self::page(bundle, notice.title, &content)
     }
 
     /// A notice page (refusals: not found, closed, busy).

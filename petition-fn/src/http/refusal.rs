@@ -14,6 +14,7 @@ use contract::bundle::Petition;
 use serde_json::json;
 
 use super::pages::{FormValues, LetterValues, Notice};
+use crate::fair::Over;
 use super::reply::{self, Style};
 use super::{AppState, Site};
 use crate::domain::FieldError;
@@ -93,6 +94,18 @@ pub(crate) enum Refusal {
     /// A confirmation token whose signature waited more than 7 days (410), with its
     /// petition's page when the site still has it.
     ExpiredToken { page: Option<String> },
+    /// The client is over its limit for this action (429 with `Retry-After` and a
+    /// proof-of-work challenge), with the form to send again once the wait is over.
+    Limited {
+        subject: Subject,
+        over: Box<Over>,
+        refill: Option<Refill>,
+    },
+    /// The operator paused signing of this petition (503).
+    Paused {
+        page: String,
+        message: Option<String>,
+    },
 }
 
 impl IntoResponse for Refusal {
@@ -142,7 +155,10 @@ impl Refusal {
             Self::Unreadable { .. } => StatusCode::BAD_REQUEST,
             Self::Closed { .. } => StatusCode::CONFLICT,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unavailable(_) | Self::MailFailed(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::MailFailed(_) | Self::Paused { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::Limited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::UnknownToken => StatusCode::NOT_FOUND,
             Self::CrossSite => StatusCode::FORBIDDEN,
@@ -155,12 +171,46 @@ impl Refusal {
     /// otherwise.
     fn answer(self, style: Option<Style>, site: &Site) -> Response {
         let status = self.status();
-        let retry = match self {
-            Self::Unavailable(_) => Some("5"),
-            Self::MailFailed(_) => Some("300"),
+        let retry = match &self {
+            Self::Unavailable(_) => Some("5".to_owned()),
+            Self::MailFailed(_) => Some("300".to_owned()),
+            Self::Paused { .. } => Some("600".to_owned()),
+            Self::Limited { over, .. } => Some(over.retry_after.max(1).to_string()),
             _ => None,
         };
         let response = match (self, style) {
+            (Self::Limited { subject, over, refill }, Some(Style::Form)) => {
+                let notice = Self::Limited {
+                    subject: subject.clone(),
+                    over: over.clone(),
+                    refill: None,
+                }
+                .notice();
+                let html = match refill.as_ref().and_then(|r| resend(r, site)) {
+                    Some((action, fields)) => {
+                        site.pages
+                            .resend_page(&site.bundle, &notice, &action, &fields)
+                    }
+                    None => site.pages.notice_page(&site.bundle, &notice),
+                };
+                (status, Html(html)).into_response()
+            }
+            (Self::Limited { subject, over, .. }, Some(Style::Json) | None) => {
+                let message = Self::Limited {
+                    subject,
+                    over: over.clone(),
+                    refill: None,
+                }
+                .message();
+                reply::json(
+                    status,
+                    &json!({
+                        "message": message,
+                        "retry_after": over.retry_after,
+                        "challenge": over.challenge,
+                    }),
+                )
+            }
             (Self::Invalid { errors, .. }, Some(Style::Json) | None)
             | (
                 Self::Invalid {
@@ -212,7 +262,7 @@ impl Refusal {
             (refusal, _) => reply::message(status, &refusal.message()),
         };
         match retry {
-            Some(seconds) => reply::retry_after(response, seconds),
+            Some(seconds) => reply::retry_after(response, &seconds),
             None => response,
         }
     }
@@ -350,6 +400,33 @@ impl Refusal {
                 message: "Confirmation links work for 7 days, and this one is older: the unconfirmed signature has been deleted. Sign again and follow the link in the new mail within 7 days.".into(),
                 link: page.as_ref().map_or_else(home, |p| Some((p.clone(), "Sign the petition again"))),
             },
+            Self::Limited { subject, over, .. } => {
+                let minutes = (over.retry_after.max(1) + 59) / 60;
+                let wait = if minutes == 1 {
+                    "a minute".to_owned()
+                } else {
+                    format!("{minutes} minutes")
+                };
+                let what = match subject {
+                    Subject::Letter { .. } => "letters",
+                    _ => "signatures",
+                };
+                Notice {
+                    title: "Please wait a little",
+                    message: format!(
+                        "Many {what} have come from your connection in the last hour (a shared network, or someone misusing it), so we are holding this one back for now. Nothing is lost: wait {wait}, then press \"Send again\" below. With JavaScript on, this page's form would have sent it again for you at once."
+                    ),
+                    link: back(subject),
+                }
+            }
+            Self::Paused { page, message } => Notice {
+                title: "Signing is paused",
+                message: match message {
+                    Some(why) => format!("The campaign has paused signing for a while: {why} Nothing was recorded. The petition and its count are still here; please come back later and sign then."),
+                    None => "The campaign has paused signing for a while. Nothing was recorded. The petition and its count are still here; please come back later and sign then.".to_owned(),
+                },
+                link: Some((page.clone(), "Back to the petition")),
+            },
             Self::Invalid { .. } => Notice {
                 title: "Please correct the form",
                 message: "Some fields need correcting.".into(),
@@ -361,6 +438,23 @@ impl Refusal {
                 link: home(),
             },
         }
+    }
+}
+
+/// Where the wait page's form sends again, and what.
+fn resend(refill: &Refill, site: &Site) -> Option<(String, Vec<(&'static str, String)>)> {
+    match refill {
+        Refill::Signature {
+            petition, values, ..
+        } => Some((
+            contract::api::signatures_path(&petition.id),
+            values.fields(),
+        )),
+        Refill::Letter { values } => site
+            .bundle
+            .letter
+            .as_ref()
+            .map(|_| (contract::api::LETTERS_PATH.to_owned(), values.fields())),
     }
 }
 

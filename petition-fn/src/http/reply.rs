@@ -53,10 +53,10 @@ pub(crate) fn retry_later(response: Response) -> Response {
 }
 
 /// Asks the client to come back after `seconds`.
-pub(crate) fn retry_after(mut response: Response, seconds: &'static str) -> Response {
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static(seconds));
+pub(crate) fn retry_after(mut response: Response, seconds: &str) -> Response {
+    if let Ok(value) = HeaderValue::from_str(seconds) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
     response
 }
 

@@ -1,9 +1,11 @@
 //! `POST /api/petitions/{id}/signatures`.
 //!
 //! The checks run in this order, each with its own answer: content type (415), petition
-//! (404), body size (413), petition open today (409), body syntax (400), fields (422), then the
-//! honeypot (answered like a success, nothing stored) and the store (503 with `Retry-After`
-//! when it is unavailable or throttled; the write is all-or-nothing).
+//! (404), body size (413), petition open today (409), paused by the operator (503), body
+//! syntax (400), fields (422), the honeypot (answered like a success, nothing stored), the
+//! client's limit (429 with a proof-of-work challenge, `crate::fair`), then the store (503
+//! with `Retry-After` when it is unavailable or throttled; the write is all-or-nothing).
+//! A stored signature leaves a note of the client that sent it, kept a day.
 //!
 //! On a confirming petition (`confirm = true`, the default) a valid signature waits, uncounted,
 //! for its mailbox: it is stored pending with the hash of a random token, and the token goes
@@ -19,7 +21,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use contract::api::Form;
+use contract::api::{ALTCHA_FIELD, Form};
 use contract::bundle::{Petition, SiteBundle};
 use contract::date::{rfc3339, unix_seconds, utc_date};
 use serde_json::json;
@@ -33,9 +35,12 @@ use super::reply::{self, Style};
 use crate::domain::email::normalise_checked;
 use crate::domain::validate::parse_bool;
 use crate::domain::{RawSubmission, Signature, Verdict};
+use crate::fair::{self, Action, Client, Held};
 use crate::mail::Mail;
 use crate::protect::SignerKeys;
-use crate::store::{PENDING_SECS, PendingOutcome, PendingRecord, RETENTION_SECS, SignatureRecord};
+use crate::store::{
+    ClientNote, PENDING_SECS, PendingOutcome, PendingRecord, RETENTION_SECS, SignatureRecord,
+};
 
 /// The answer to every accepted (or repeated) signature of a petition without confirmation.
 const THANKS: &str = "Thank you for signing. Your signature has been recorded.";
@@ -47,6 +52,7 @@ const CHECK_INBOX: &str = "Thank you. One step is left: we have sent you a mail.
 pub(crate) async fn sign(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
+    client: Client,
     submission: Submission,
 ) -> Result<Response, Refusal> {
     let site = state.site();
@@ -63,7 +69,19 @@ pub(crate) async fn sign(
             today,
         });
     }
-    let raw = raw_submission(submission.fields(Form::Signature, &subject)?);
+    if let Some(pause) = state
+        .pause_of(&petition.id)
+        .await
+        .map_err(|e| store_failure(subject.clone(), &e))?
+    {
+        return Err(Refusal::Paused {
+            page: petition.page.clone(),
+            message: pause.message,
+        });
+    }
+    let mut fields = submission.fields(Form::Signature, &subject)?;
+    let altcha = fields.remove(ALTCHA_FIELD);
+    let raw = raw_submission(fields);
     let signature = match raw.validate(&site.bundle.countries) {
         Verdict::Valid(signature) => signature,
         Verdict::Bot => return Ok(accepted(submission.style, &site.bundle, &petition)),
@@ -78,14 +96,36 @@ pub(crate) async fn sign(
             });
         }
     };
+    fair::admit(&state, Action::Sign(&petition.id), &client, altcha.as_deref())
+        .await
+        .map_err(|held| {
+            held_back(
+                held,
+                &subject,
+                Some(Refill::Signature {
+                    values: Box::new(values(&raw)),
+                    petition: Box::new(petition.clone()),
+                    today: today.clone(),
+                }),
+            )
+        })?;
     let record =
         record(&state, &petition, &signature, now).map_err(|e| fault(&subject, "encrypt", &e))?;
     let store = &state.inner.store;
+    let note = ClientNote {
+        petition: record.petition.clone(),
+        client: client.hash,
+        hash: record.hash.clone(),
+        expires_at: unix_seconds(now).saturating_add(fair::NOTE_SECS),
+    };
     if !petition.confirm {
-        store
+        let outcome = store
             .sign(record)
             .await
             .map_err(|e| store_failure(subject, &e))?;
+        if outcome.new {
+            remember(&state, note).await;
+        }
         return Ok(accepted(submission.style, &site.bundle, &petition));
     }
     let (token, token_hash) = SignerKeys::new_token().map_err(|e| fault(&subject, "token", &e))?;
@@ -102,6 +142,7 @@ pub(crate) async fn sign(
         .await
         .map_err(|e| store_failure(subject.clone(), &e))?;
     if outcome == PendingOutcome::Mail {
+        remember(&state, note).await;
         let mail = confirmation_mail(&site.bundle, &petition, &signature.email.display, &token);
         if let Err(why) = send(&state, &mail).await {
             reply::log_failure("mail_failed", &why);
@@ -113,6 +154,27 @@ pub(crate) async fn sign(
         }
     }
     Ok(accepted(submission.style, &site.bundle, &petition))
+}
+
+/// Keeps the note of which client sent a signature; a failure loses only the means to undo a
+/// flood by client, so the signer's answer does not change.
+async fn remember(state: &AppState, note: ClientNote) {
+    if let Err(e) = state.inner.store.note_client(note).await {
+        reply::log_failure("client_note", reply::chain(&e));
+    }
+}
+
+/// The refusal of a submission [`fair::admit`] held back.
+pub(crate) fn held_back(held: Held, subject: &Subject, refill: Option<Refill>) -> Refusal {
+    match held {
+        Held::Over(over) => Refusal::Limited {
+            subject: subject.clone(),
+            over: Box::new(over),
+            refill,
+        },
+        Held::Store(e) => store_failure(subject.clone(), &e),
+        Held::Random(e) => fault(subject, "challenge_random", &e),
+    }
 }
 
 /// Sends `mail` through the state's transport; the error text holds no address.

@@ -635,6 +635,43 @@ impl Store for DownStore {
     fn sweep(&self, _: i64) -> StoreFuture<'_, u64> {
         Box::pin(async { Err(StoreError::Unavailable("down".into())) })
     }
+    fn hit<'a>(&'a self, _: &'a str, _: i64) -> StoreFuture<'a, u64> {
+        Box::pin(async { Err(StoreError::Throttled("busy".into())) })
+    }
+    fn peek<'a>(&'a self, _: &'a str, _: i64) -> StoreFuture<'a, u64> {
+        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+    }
+    fn spend<'a>(&'a self, _: &'a str, _: i64) -> StoreFuture<'a, bool> {
+        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+    }
+    fn note_client(&self, _: crate::store::ClientNote) -> StoreFuture<'_, ()> {
+        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+    }
+    fn client_notes<'a>(
+        &'a self,
+        _: &'a str,
+        _: Option<&'a str>,
+        _: i64,
+    ) -> StoreFuture<'a, Vec<crate::store::ClientNote>> {
+        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+    }
+    fn invalidate<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a [String],
+    ) -> StoreFuture<'a, crate::store::Invalidated> {
+        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+    }
+    fn set_pause<'a>(
+        &'a self,
+        _: &'a str,
+        _: Option<crate::store::Pause>,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+    }
+    fn pause<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Option<crate::store::Pause>> {
+        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+    }
 }
 
 #[tokio::test]

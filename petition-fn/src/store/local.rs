@@ -14,13 +14,18 @@
 //! - `pending`: `(petition, hash)` → the [`PendingRecord`] as JSON (in no count);
 //! - `tokens`: token hash → a `TokenEntry` as JSON: which pending signature it confirms, until
 //!   when, and whether it was used;
+//! - `fair`: a fair-use counter or a spent challenge (`crate::fair` names them) → (count,
+//!   expires at);
+//! - `client_notes`: `(petition, client hash, address hash)` → expires at;
+//! - `pauses`: petition → the [`Pause`] as JSON.
 //!
 //! [`Store::forget`] deletes a person's records and decrements their counters in one write
 //! transaction; a counter that reaches zero is removed.
 //!
 //! Signatures and letters past their `expires_at` are left out of exports (DynamoDB deletes
 //! them with its TTL); counts stay. Pending signatures and tokens past `pending_until` are
-//! deleted by [`Store::sweep`].
+//! deleted by [`Store::sweep`], and so are fair-use counters, spent challenges and client
+//! notes past their expiry.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -29,7 +34,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::counts::{add_letter_count, letter_counters};
 use super::{
-    ConfirmOutcome, Counts, Detail, Forgotten, LetterCounts, LetterFilter, LetterRecord,
+    ClientNote, ConfirmOutcome, Counts, Detail, Forgotten, Invalidated, Pause, LetterCounts, LetterFilter, LetterRecord,
     MAIL_INTERVAL_SECS, PendingOutcome, PendingRecord, Recipient, SignOutcome, SignatureRecord,
     Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
 };
@@ -44,6 +49,9 @@ const LETTERS: TableDefinition<(&str, &str, &str), &[u8]> = TableDefinition::new
 const LETTER_COUNTS: TableDefinition<&str, u64> = TableDefinition::new("letter_counts");
 const PENDING: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("pending");
 const TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("tokens");
+const FAIR: TableDefinition<&str, (u64, i64)> = TableDefinition::new("fair");
+const NOTES: TableDefinition<(&str, &str, &str), i64> = TableDefinition::new("client_notes");
+const PAUSES: TableDefinition<&str, &[u8]> = TableDefinition::new("pauses");
 
 /// What a confirmation token points at.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -122,6 +130,9 @@ impl LocalStore {
         txn.open_table(LETTER_COUNTS).map_err(db_err)?;
         txn.open_table(PENDING).map_err(db_err)?;
         txn.open_table(TOKENS).map_err(db_err)?;
+        txn.open_table(FAIR).map_err(db_err)?;
+        txn.open_table(NOTES).map_err(db_err)?;
+        txn.open_table(PAUSES).map_err(db_err)?;
         txn.commit().map_err(db_err)?;
         Ok(Self {
             db: Arc::new(db),
@@ -362,6 +373,11 @@ impl LocalStore {
             for token in &doomed {
                 tokens.remove(token.as_str()).map_err(db_err)?;
             }
+            let mut fair = txn.open_table(FAIR).map_err(db_err)?;
+            fair.retain(|_, (_, expires)| expires > now)
+                .map_err(db_err)?;
+            let mut notes = txn.open_table(NOTES).map_err(db_err)?;
+            notes.retain(|_, expires| expires > now).map_err(db_err)?;
         }
         txn.commit().map_err(db_err)?;
         Ok(swept)
@@ -480,7 +496,7 @@ impl LocalStore {
         let txn = self.db.begin_write().map_err(db_err)?;
         let mut out = Forgotten::default();
         {
-            let mut sigs = txn.open_table(SIGNATURES).map_err(db_err)?;
+            let sigs = txn.open_table(SIGNATURES).map_err(db_err)?;
             let mut doomed = Vec::new();
             for entry in sigs.iter().map_err(db_err)? {
                 let (key, value) = entry.map_err(db_err)?;
@@ -491,19 +507,11 @@ impl LocalStore {
                     doomed.push((petition.to_owned(), rec.country));
                 }
             }
-            let mut counts = txn.open_table(COUNTS).map_err(db_err)?;
-            for (petition, country) in &doomed {
-                sigs.remove((petition.as_str(), hash)).map_err(db_err)?;
-                for c in [TOTAL, country.as_str()] {
-                    let key = (petition.as_str(), c);
-                    let now = counts.get(key).map_err(db_err)?.map_or(0, |g| g.value());
-                    if now > 1 {
-                        counts.insert(key, now - 1).map_err(db_err)?;
-                    } else {
-                        counts.remove(key).map_err(db_err)?;
-                    }
+            drop(sigs);
+            for (petition, _) in &doomed {
+                if remove_signature(&txn, petition, hash)?.is_some() {
+                    out.signatures += 1;
                 }
-                out.signatures += 1;
             }
 
             let mut pending = txn.open_table(PENDING).map_err(db_err)?;
@@ -654,6 +662,190 @@ impl Store for LocalStore {
     fn sweep(&self, now: i64) -> StoreFuture<'_, u64> {
         Box::pin(self.blocking(move |s| s.sweep_blocking(now)))
     }
+
+    fn hit<'a>(&'a self, key: &'a str, expires_at: i64) -> StoreFuture<'a, u64> {
+        let key = key.to_owned();
+        Box::pin(self.blocking(move |s| {
+            let txn = s.db.begin_write().map_err(db_err)?;
+            let n = {
+                let mut fair = txn.open_table(FAIR).map_err(db_err)?;
+                let n = fair
+                    .get(key.as_str())
+                    .map_err(db_err)?
+                    .map_or(0, |g| g.value().0)
+                    + 1;
+                fair.insert(key.as_str(), (n, expires_at)).map_err(db_err)?;
+                n
+            };
+            txn.commit().map_err(db_err)?;
+            Ok(n)
+        }))
+    }
+
+    fn peek<'a>(&'a self, key: &'a str, now: i64) -> StoreFuture<'a, u64> {
+        let key = key.to_owned();
+        Box::pin(self.blocking(move |s| {
+            let txn = s.db.begin_read().map_err(db_err)?;
+            let fair = txn.open_table(FAIR).map_err(db_err)?;
+            Ok(fair
+                .get(key.as_str())
+                .map_err(db_err)?
+                .map(|g| g.value())
+                .filter(|(_, expires)| *expires > now)
+                .map_or(0, |(n, _)| n))
+        }))
+    }
+
+    fn spend<'a>(&'a self, key: &'a str, expires_at: i64) -> StoreFuture<'a, bool> {
+        let key = key.to_owned();
+        Box::pin(self.blocking(move |s| {
+            let txn = s.db.begin_write().map_err(db_err)?;
+            let fresh = {
+                let mut fair = txn.open_table(FAIR).map_err(db_err)?;
+                let fresh = fair.get(key.as_str()).map_err(db_err)?.is_none();
+                if fresh {
+                    fair.insert(key.as_str(), (1, expires_at)).map_err(db_err)?;
+                }
+                fresh
+            };
+            txn.commit().map_err(db_err)?;
+            Ok(fresh)
+        }))
+    }
+
+    fn note_client(&self, note: ClientNote) -> StoreFuture<'_, ()> {
+        Box::pin(self.blocking(move |s| {
+            let txn = s.db.begin_write().map_err(db_err)?;
+            txn.open_table(NOTES)
+                .map_err(db_err)?
+                .insert(
+                    (note.petition.as_str(), note.client.as_str(), note.hash.as_str()),
+                    note.expires_at,
+                )
+                .map_err(db_err)?;
+            txn.commit().map_err(db_err)
+        }))
+    }
+
+    fn client_notes<'a>(
+        &'a self,
+        petition: &'a str,
+        client: Option<&'a str>,
+        now: i64,
+    ) -> StoreFuture<'a, Vec<ClientNote>> {
+        let (petition, client) = (petition.to_owned(), client.map(str::to_owned));
+        Box::pin(self.blocking(move |s| {
+            let txn = s.db.begin_read().map_err(db_err)?;
+            let notes = txn.open_table(NOTES).map_err(db_err)?;
+            let mut out = Vec::new();
+            for entry in notes.iter().map_err(db_err)? {
+                let (key, expires) = entry.map_err(db_err)?;
+                let (p, c, h) = key.value();
+                let expires_at = expires.value();
+                if p == petition && client.as_deref().is_none_or(|want| want == c) && expires_at > now
+                {
+                    out.push(ClientNote {
+                        petition: p.to_owned(),
+                        client: c.to_owned(),
+                        hash: h.to_owned(),
+                        expires_at,
+                    });
+                }
+            }
+            Ok(out)
+        }))
+    }
+
+    fn invalidate<'a>(
+        &'a self,
+        petition: &'a str,
+        hashes: &'a [String],
+    ) -> StoreFuture<'a, Invalidated> {
+        let (petition, hashes) = (petition.to_owned(), hashes.to_vec());
+        Box::pin(self.blocking(move |s| {
+            let txn = s.db.begin_write().map_err(db_err)?;
+            let mut out = Invalidated::default();
+            for hash in &hashes {
+                if let Some(country) = remove_signature(&txn, &petition, hash)? {
+                    out.signatures.total += 1;
+                    *out.signatures.by_country.entry(country).or_default() += 1;
+                }
+                let mut pending = txn.open_table(PENDING).map_err(db_err)?;
+                if pending
+                    .remove((petition.as_str(), hash.as_str()))
+                    .map_err(db_err)?
+                    .is_some()
+                {
+                    out.pending += 1;
+                }
+            }
+            txn.commit().map_err(db_err)?;
+            Ok(out)
+        }))
+    }
+
+    fn set_pause<'a>(&'a self, petition: &'a str, pause: Option<Pause>) -> StoreFuture<'a, ()> {
+        let petition = petition.to_owned();
+        Box::pin(self.blocking(move |s| {
+            let txn = s.db.begin_write().map_err(db_err)?;
+            {
+                let mut pauses = txn.open_table(PAUSES).map_err(db_err)?;
+                match pause {
+                    Some(p) => {
+                        let value = serde_json::to_vec(&p).map_err(unencodable)?;
+                        pauses
+                            .insert(petition.as_str(), value.as_slice())
+                            .map_err(db_err)?;
+                    }
+                    None => {
+                        pauses.remove(petition.as_str()).map_err(db_err)?;
+                    }
+                }
+            }
+            txn.commit().map_err(db_err)
+        }))
+    }
+
+    fn pause<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Option<Pause>> {
+        let petition = petition.to_owned();
+        Box::pin(self.blocking(move |s| {
+            let txn = s.db.begin_read().map_err(db_err)?;
+            let pauses = txn.open_table(PAUSES).map_err(db_err)?;
+            match pauses.get(petition.as_str()).map_err(db_err)? {
+                Some(v) => serde_json::from_slice(v.value())
+                    .map(Some)
+                    .map_err(|e| damaged("pause", e)),
+                None => Ok(None),
+            }
+        }))
+    }
+}
+
+/// Deletes the signature (`petition`, `hash`) and decrements its counters inside `txn` (a
+/// counter that reaches zero is removed); its country, or `None` when there was none.
+fn remove_signature(
+    txn: &redb::WriteTransaction,
+    petition: &str,
+    hash: &str,
+) -> Result<Option<String>, StoreError> {
+    let mut sigs = txn.open_table(SIGNATURES).map_err(db_err)?;
+    let Some(old) = sigs.remove((petition, hash)).map_err(db_err)? else {
+        return Ok(None);
+    };
+    let rec: SignatureRecord =
+        serde_json::from_slice(old.value()).map_err(|e| damaged("signature", e))?;
+    drop(old);
+    let mut counts = txn.open_table(COUNTS).map_err(db_err)?;
+    for c in [TOTAL, rec.country.as_str()] {
+        let key = (petition, c);
+        let now = counts.get(key).map_err(db_err)?.map_or(0, |g| g.value());
+        if now > 1 {
+            counts.insert(key, now - 1).map_err(db_err)?;
+        } else {
+            counts.remove(key).map_err(db_err)?;
+        }
+    }
+    Ok(Some(rec.country))
 }
 
 /// The pending signature at `key` of the `pending` table, if any.

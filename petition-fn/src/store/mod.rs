@@ -231,6 +231,38 @@ pub struct Forgotten {
     pub pending: u64,
 }
 
+/// A note that a client (its day's keyed hash) sent a signature of a petition, kept for a day
+/// so that a flood can be undone (`petition-fn invalidate --client-hash`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientNote {
+    /// The petition's id.
+    pub petition: String,
+    /// The client's keyed hash for the day it signed.
+    pub client: String,
+    /// The signature's address hash.
+    pub hash: String,
+    /// When the note is deleted (unix seconds; the DynamoDB TTL).
+    pub expires_at: i64,
+}
+
+/// A petition whose signing the operator paused (`petition-fn pause`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pause {
+    /// What signers are told, beside the standard words.
+    pub message: Option<String>,
+    /// When it was paused (RFC 3339, UTC).
+    pub since: String,
+}
+
+/// What [`Store::invalidate`] removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invalidated {
+    /// The confirmed signatures removed, as counts (they are no longer in the petition's).
+    pub signatures: Counts,
+    /// Signatures removed while still waiting for confirmation (in no count).
+    pub pending: u64,
+}
+
 /// An error from the layer underneath a store (the AWS SDK, redb, serde).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -410,6 +442,43 @@ pub trait Store: Send + Sync + 'static {
     /// Records already gone (a repeated request, or expired and deleted by the TTL) change
     /// nothing: forgetting twice is a no-op that returns zeros the second time.
     fn forget<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, Forgotten>;
+
+    /// Adds one to the counter `key` (created at zero, kept until `expires_at`, unix seconds)
+    /// and returns its new value. Concurrent hits are all counted.
+    fn hit<'a>(&'a self, key: &'a str, expires_at: i64) -> StoreFuture<'a, u64>;
+
+    /// The value of the counter `key` at `now` (zero when absent or expired).
+    fn peek<'a>(&'a self, key: &'a str, now: i64) -> StoreFuture<'a, u64>;
+
+    /// Marks `key` as used until `expires_at`: `true` the first time, `false` after (also when
+    /// two race).
+    fn spend<'a>(&'a self, key: &'a str, expires_at: i64) -> StoreFuture<'a, bool>;
+
+    /// Keeps a [`ClientNote`] until its `expires_at`.
+    fn note_client(&self, note: ClientNote) -> StoreFuture<'_, ()>;
+
+    /// The notes of a petition not expired at `now`, of one client or of all.
+    fn client_notes<'a>(
+        &'a self,
+        petition: &'a str,
+        client: Option<&'a str>,
+        now: i64,
+    ) -> StoreFuture<'a, Vec<ClientNote>>;
+
+    /// Removes the signatures of a petition made with the address hashes `hashes`, confirmed
+    /// or pending: each confirmed one with the decrement of its counters, atomically, so the
+    /// counts stay exact. Hashes with nothing stored change nothing.
+    fn invalidate<'a>(
+        &'a self,
+        petition: &'a str,
+        hashes: &'a [String],
+    ) -> StoreFuture<'a, Invalidated>;
+
+    /// Pauses signing of a petition (`Some`) or resumes it (`None`).
+    fn set_pause<'a>(&'a self, petition: &'a str, pause: Option<Pause>) -> StoreFuture<'a, ()>;
+
+    /// Whether signing of a petition is paused.
+    fn pause<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Option<Pause>>;
 }
 
 #[cfg(test)]

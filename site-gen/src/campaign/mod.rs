@@ -129,6 +129,7 @@ pub(crate) fn bundle(
         states: facts.states.clone(),
         senators: facts.senators.clone(),
         senators_as_of: facts.senators_as_of.clone(),
+        limits: config.limits,
         pages: AppPages {
             shell,
             components: theme

@@ -52,6 +52,19 @@ pub(super) const HASH: &str = "hash";
 /// Whether a confirmation token was used (boolean).
 pub(super) const USED: &str = "used";
 
+/// A fair-use counter's value (N).
+pub(super) const COUNT: &str = "n";
+/// A pause's message (S, absent without one).
+pub(super) const MESSAGE: &str = "message";
+/// When a petition was paused (RFC 3339).
+pub(super) const SINCE: &str = "since";
+/// The sort key of every fair-use counter and spent challenge.
+const FAIR_SK: &str = "FAIR";
+/// The start of the `pk` of every client note.
+pub(super) const NOTE_PREFIX: &str = "CLI#";
+/// The sort key of every pause.
+const PAUSE_SK: &str = "PAUSE";
+
 /// The sort key of every signature.
 pub(super) const SIGNATURE_SK: &str = "SIG";
 /// The start of the partition key of every signature.
@@ -148,6 +161,33 @@ pub(super) fn pending_of(petition: &str) -> String {
 /// The key of a confirmation token: (`TOK#<token hash>`, `TOK`).
 pub(super) fn token(token_hash: &str) -> Key {
     Key::new(format!("{TOKEN_PREFIX}{token_hash}"), TOKEN_SK)
+}
+
+/// The key of a fair-use counter or spent challenge named `name` by `crate::fair`:
+/// (`FAIR#<name>`, `FAIR`).
+pub(super) fn fair(name: &str) -> Key {
+    Key::new(format!("FAIR#{name}"), FAIR_SK)
+}
+
+/// The key of a client note: (`CLI#<petition>#<client>`, `<address hash>`), so one client's
+/// notes are one query.
+pub(super) fn note(petition: &str, client: &str, hash: &str) -> Key {
+    Key::new(notes_of(petition, client), hash)
+}
+
+/// The `pk` of a client's notes for a petition.
+pub(super) fn notes_of(petition: &str, client: &str) -> String {
+    format!("{NOTE_PREFIX}{petition}#{client}")
+}
+
+/// The petition and client of a note's key (a client hash holds no `#`).
+pub(super) fn parse_note(key: &Key) -> Option<(&str, &str)> {
+    key.pk.strip_prefix(NOTE_PREFIX)?.rsplit_once('#')
+}
+
+/// The key of a petition's pause: (`PAUSE#<petition>`, `PAUSE`).
+pub(super) fn pause(petition: &str) -> Key {
+    Key::new(format!("PAUSE#{petition}"), PAUSE_SK)
 }
 
 /// The counter shard of a petition: (`CNT#<petition>#<00..15>`, `CNT`).

@@ -12,6 +12,9 @@
 //! | letter counter shard | `LCNT#<00..15>` | `LCNT#<STATE>` | `s_<STATE>` (N), `b_<bioguide>` (N) per senator |
 //! | pending signature | `PEND#<petition>#<hash>` | `PEND` | the signature's `name_enc` (B), `email_enc` (B, only with updates), `country`, `updates` (BOOL), `created_at`; `at` (N, when last mailed), `expires_at` (N, its `pending_until`) |
 //! | confirmation token | `TOK#<token hash>` | `TOK` | `petition`, `hash` (of the pending signature it confirms), `used` (BOOL), `expires_at` (N, the `pending_until` it was issued with) |
+//! | fair-use counter, spent challenge | `FAIR#<name>` (named by `crate::fair`) | `FAIR` | `n` (N), `expires_at` (N) |
+//! | client note | `CLI#<petition>#<client hash>` | `<address hash>` | `expires_at` (N, a day after signing) |
+//! | pause | `PAUSE#<petition>` | `PAUSE` | `since`, `message` (optional) |
 //!
 //! The key formats and attribute names are written once, in `keys`; records map to items in
 //! `items`; transactions and their retries are in `write`, reads (with the SDK's paginators)
@@ -100,13 +103,14 @@
 use aws_sdk_dynamodb::Client;
 
 use super::{
-    ConfirmOutcome, Counts, Forgotten, LetterCounts, LetterFilter, LetterRecord, PendingOutcome,
+    ClientNote, ConfirmOutcome, Counts, Forgotten, Invalidated, LetterCounts, LetterFilter, LetterRecord, Pause, PendingOutcome,
     PendingRecord, Recipient, SignOutcome, SignatureRecord, Store, StoreError, StoreFuture,
     StoredLetter, StoredSignature,
 };
 
 mod admin;
 mod error;
+mod fair;
 mod items;
 mod keys;
 mod read;
@@ -276,6 +280,47 @@ impl Store for DynamoStore {
 
     fn forget<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, Forgotten> {
         Box::pin(self.forget_person(hash))
+    }
+
+    fn hit<'a>(&'a self, key: &'a str, expires_at: i64) -> StoreFuture<'a, u64> {
+        Box::pin(self.hit_counter(key, expires_at))
+    }
+
+    fn peek<'a>(&'a self, key: &'a str, now: i64) -> StoreFuture<'a, u64> {
+        Box::pin(self.peek_counter(key, now))
+    }
+
+    fn spend<'a>(&'a self, key: &'a str, expires_at: i64) -> StoreFuture<'a, bool> {
+        Box::pin(self.spend_key(key, expires_at))
+    }
+
+    fn note_client(&self, note: ClientNote) -> StoreFuture<'_, ()> {
+        Box::pin(async move { self.put_note(&note).await })
+    }
+
+    fn client_notes<'a>(
+        &'a self,
+        petition: &'a str,
+        client: Option<&'a str>,
+        now: i64,
+    ) -> StoreFuture<'a, Vec<ClientNote>> {
+        Box::pin(self.read_notes(petition, client, now))
+    }
+
+    fn invalidate<'a>(
+        &'a self,
+        petition: &'a str,
+        hashes: &'a [String],
+    ) -> StoreFuture<'a, Invalidated> {
+        Box::pin(self.invalidate_hashes(petition, hashes))
+    }
+
+    fn set_pause<'a>(&'a self, petition: &'a str, pause: Option<Pause>) -> StoreFuture<'a, ()> {
+        Box::pin(self.write_pause(petition, pause))
+    }
+
+    fn pause<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Option<Pause>> {
+        Box::pin(self.read_pause(petition))
     }
 }
 

@@ -339,7 +339,7 @@ impl DynamoStore {
     /// Deletes a pending signature (it is in no count): one `DeleteItem`. `Ok(false)` when it
     /// is not there (anymore). Its tokens stay until their TTL; they then confirm nothing
     /// (`Expired`).
-    async fn delete_pending(&self, key: &Key) -> Result<bool, StoreError> {
+    pub(super) async fn delete_pending(&self, key: &Key) -> Result<bool, StoreError> {
         let out = self
             .client
             .delete_item()
@@ -355,7 +355,7 @@ impl DynamoStore {
     /// Deletes one signature or letter (`key`) with the decrement of its counters, in one
     /// transaction conditional on the item being the one just read. `Ok(false)` when the
     /// item is not there (anymore).
-    async fn forget_item(&self, key: &Key, record: Record) -> Result<bool, StoreError> {
+    pub(super) async fn forget_item(&self, key: &Key, record: Record) -> Result<bool, StoreError> {
         let mut attempt = 0;
         loop {
             attempt += 1;

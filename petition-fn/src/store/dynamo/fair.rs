@@ -1,0 +1,244 @@
+//! Fair use on DynamoDB: counters (`UpdateItem ADD`), spent challenges (a conditional put),
+//! client notes (one partition per client and petition), pauses, and undoing a flood.
+//! Every item carries `expires_at`, so the table's TTL deletes it; reads ignore expired ones
+//! meanwhile (TTL runs within days, not at once).
+
+use aws_sdk_dynamodb::types::ReturnValue;
+
+use super::DynamoStore;
+use super::error::sdk_error;
+use super::items::{Item, n, s, signature_from_item};
+use super::keys::{self, COUNT, EXPIRES_AT, Key, MESSAGE, NOTE_PREFIX, PK, SINCE};
+use super::write::Record;
+use crate::store::{ClientNote, Detail, Invalidated, Pause, StoreError};
+
+fn number(item: &Item, name: &str) -> Option<i64> {
+    item.get(name)?.as_n().ok()?.parse().ok()
+}
+
+fn damaged(what: &str) -> StoreError {
+    StoreError::Other(Detail::new(format!("a stored {what} is damaged")))
+}
+
+impl DynamoStore {
+    /// One `UpdateItem` (1 WCU): `ADD n :one`, the expiry set, the new value returned.
+    pub(super) async fn hit_counter(&self, name: &str, expires_at: i64) -> Result<u64, StoreError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::fair(name).attributes()))
+            .update_expression(format!("ADD {COUNT} :one SET {EXPIRES_AT} = :exp"))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":exp", n(expires_at))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| sdk_error("UpdateItem", e))?;
+        out.attributes()
+            .and_then(|a| number(a, COUNT))
+            .and_then(|v| u64::try_from(v).ok())
+            .ok_or_else(|| damaged("fair-use counter"))
+    }
+
+    /// One eventually consistent `GetItem` (0.5 RCU).
+    pub(super) async fn peek_counter(&self, name: &str, now: i64) -> Result<u64, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::fair(name).attributes()))
+            .send()
+            .await
+            .map_err(|e| sdk_error("GetItem", e))?;
+        Ok(out
+            .item()
+            .filter(|item| number(item, EXPIRES_AT).is_some_and(|e| e > now))
+            .and_then(|item| number(item, COUNT))
+            .and_then(|v| u64::try_from(v).ok())
+            .unwrap_or(0))
+    }
+
+    /// One conditional `PutItem` (1 WCU): only if the key is new.
+    pub(super) async fn spend_key(&self, name: &str, expires_at: i64) -> Result<bool, StoreError> {
+        let mut item = keys::fair(name).attributes();
+        item.insert(COUNT.to_owned(), n(1));
+        item.insert(EXPIRES_AT.to_owned(), n(expires_at));
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(format!("attribute_not_exists({PK})"))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(sdk_error("PutItem", e)),
+        }
+    }
+
+    /// One `PutItem` (1 WCU).
+    pub(super) async fn put_note(&self, note: &ClientNote) -> Result<(), StoreError> {
+        let mut item = keys::note(&note.petition, &note.client, &note.hash).attributes();
+        item.insert(EXPIRES_AT.to_owned(), n(note.expires_at));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| sdk_error("PutItem", e))?;
+        Ok(())
+    }
+
+    /// One client's notes: a `Query` of its partition; every client's: a `Scan` (the
+    /// operator's occasional look at a flood).
+    pub(super) async fn read_notes(
+        &self,
+        petition: &str,
+        client: Option<&str>,
+        now: i64,
+    ) -> Result<Vec<ClientNote>, StoreError> {
+        let mut out = Vec::new();
+        let mut keep = |item: &Item| {
+            let Some(key) = Key::of_item(item) else {
+                return;
+            };
+            let Some((p, c)) = keys::parse_note(&key) else {
+                return;
+            };
+            let expires_at = number(item, EXPIRES_AT).unwrap_or(0);
+            if p == petition && expires_at > now {
+                out.push(ClientNote {
+                    petition: p.to_owned(),
+                    client: c.to_owned(),
+                    hash: key.sk.clone(),
+                    expires_at,
+                });
+            }
+        };
+        match client {
+            Some(client) => {
+                let mut items = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .key_condition_expression(format!("{PK} = :pk"))
+                    .expression_attribute_values(":pk", s(keys::notes_of(petition, client)))
+                    .consistent_read(true)
+                    .into_paginator()
+                    .items()
+                    .send();
+                while let Some(item) = items.try_next().await.map_err(|e| sdk_error("Query", e))? {
+                    keep(&item);
+                }
+            }
+            None => {
+                let mut items = self
+                    .client
+                    .scan()
+                    .table_name(&self.table)
+                    .filter_expression(format!("begins_with({PK}, :prefix)"))
+                    .expression_attribute_values(
+                        ":prefix",
+                        s(format!("{NOTE_PREFIX}{petition}#")),
+                    )
+                    .consistent_read(true)
+                    .into_paginator()
+                    .items()
+                    .send();
+                while let Some(item) = items.try_next().await.map_err(|e| sdk_error("Scan", e))? {
+                    keep(&item);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Each signature: read (for its country), then deleted with its counters in one
+    /// transaction; each pending one deleted.
+    pub(super) async fn invalidate_hashes(
+        &self,
+        petition: &str,
+        hashes: &[String],
+    ) -> Result<Invalidated, StoreError> {
+        let mut out = Invalidated::default();
+        for hash in hashes {
+            let key = keys::signature(petition, hash);
+            if let Some(item) = self.get_consistent(&key).await? {
+                let country = signature_from_item(&item)?.country;
+                if self.forget_item(&key, Record::Signature).await? {
+                    out.signatures.total += 1;
+                    *out.signatures.by_country.entry(country).or_default() += 1;
+                }
+            }
+            if self.delete_pending(&keys::pending(petition, hash)).await? {
+                out.pending += 1;
+            }
+        }
+        Ok(out)
+    }
+
+    /// `PutItem` or `DeleteItem` of the pause item.
+    pub(super) async fn write_pause(
+        &self,
+        petition: &str,
+        pause: Option<Pause>,
+    ) -> Result<(), StoreError> {
+        let key = keys::pause(petition);
+        match pause {
+            Some(p) => {
+                let mut item = key.attributes();
+                item.insert(SINCE.to_owned(), s(p.since));
+                if let Some(message) = p.message {
+                    item.insert(MESSAGE.to_owned(), s(message));
+                }
+                self.client
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(item))
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("PutItem", e))?;
+            }
+            None => {
+                self.client
+                    .delete_item()
+                    .table_name(&self.table)
+                    .set_key(Some(key.attributes()))
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("DeleteItem", e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One eventually consistent `GetItem` (0.5 RCU): the function caches the answer a few
+    /// seconds, so a pause is seen within seconds anyway.
+    pub(super) async fn read_pause(&self, petition: &str) -> Result<Option<Pause>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::pause(petition).attributes()))
+            .send()
+            .await
+            .map_err(|e| sdk_error("GetItem", e))?;
+        let Some(item) = out.item() else {
+            return Ok(None);
+        };
+        let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+        Ok(Some(Pause {
+            message: text(MESSAGE),
+            since: text(SINCE).ok_or_else(|| damaged("pause"))?,
+        }))
+    }
+}
