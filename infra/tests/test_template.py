@@ -10,6 +10,9 @@ import pytest
 from conftest import of_type, only
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+HMAC_SECRET = "SignerHmacSecret"
+ORIGIN_SECRET = "OriginVerifySecret"
+API_PATTERNS = ("/api/petitions/*/signatures", "/api/petitions/*", "/api/*")
 EXPECTED_CSP = (
     "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
@@ -190,7 +193,83 @@ def test_api_behaviours_target_the_http_api_over_https_without_cookies(
         names = {h.lower() for h in headers["Headers"]}
         assert {"content-type", "accept"} <= names
         assert "host" not in names and "cookie" not in names
-        assert not any(n.startswith("cloudfront-viewer") for n in names), "no viewer address"
+        # The only CloudFront-added header is the viewer's address (the per-client limits' key).
+        viewer = {n for n in names if n.startswith("cloudfront-")}
+        assert viewer == {"cloudfront-viewer-address"}
+        # Never a viewer's own X-Origin-Verify: only the origin's custom header carries it.
+        assert "x-origin-verify" not in names
+
+
+def test_api_gets_the_viewer_address_and_sec_fetch_site(resources, behaviours):
+    policies = {json.dumps(behaviours[p]["OriginRequestPolicyId"]) for p in API_PATTERNS}
+    assert len(policies) == 1, "one origin request policy for every API behaviour"
+    orp = resources[behaviours["/api/*"]["OriginRequestPolicyId"]["Ref"]]
+    cfg = orp["Properties"]["OriginRequestPolicyConfig"]
+    names = {h.lower() for h in cfg["HeadersConfig"]["Headers"]}
+    # Sec-Fetch-Site: the cross-site guard's fallback when Origin is missing or `null`.
+    assert {"cloudfront-viewer-address", "sec-fetch-site", "origin", "referer"} <= names
+    assert cfg["CookiesConfig"] == {"CookieBehavior": "none"}
+    assert "host" not in names
+
+
+def dynamic_reference(value):
+    """The text of a header value given as !Sub (a Ref would not resolve the secret)."""
+    assert set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str), value
+    return value["Fn::Sub"]
+
+
+def test_origin_verify_secret_is_generated(resources):
+    secret = resources["OriginVerifySecret"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    p = secret["Properties"]
+    gen = p["GenerateSecretString"]
+    assert gen["PasswordLength"] == 48
+    assert gen["ExcludePunctuation"] is True
+    assert gen.get("IncludeSpace", False) is False
+    assert "SecretString" not in p, "generated, never written in the template"
+    assert "X-Origin-Verify" in p["Description"] and "CloudFront" in p["Description"]
+
+
+def test_api_origin_sends_the_secret_in_x_origin_verify(template, dist_config):
+    api = origin(dist_config, "api")
+    (header,) = api["OriginCustomHeaders"]
+    assert header["HeaderName"] == "X-Origin-Verify"
+    cond, pinned, current = header["HeaderValue"]["Fn::If"]
+    assert cond == "HasOriginSecretVersion"
+    assert template["Conditions"][cond] == {
+        "Fn::Not": [{"Fn::Equals": [ref("OriginSecretVersionId"), ""]}]
+    }
+    assert template["Parameters"]["OriginSecretVersionId"]["Default"] == ""
+    # A CloudFormation dynamic reference to the secret's string, resolved at deploy time:
+    # the value itself is in no file and no parameter.
+    assert dynamic_reference(current) == (
+        "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}"
+    )
+    assert dynamic_reference(pinned) == (
+        "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString:::${OriginSecretVersionId}}}"
+    )
+    # The site origin (S3) gets no such header.
+    assert "OriginCustomHeaders" not in origin(dist_config, "site")
+    version = template["Parameters"]["OriginSecretVersionId"]["AllowedPattern"]
+    assert re.fullmatch(version, "") and re.fullmatch(version, "3f8e2a6c-1b4d-4e5f-9a0b-7c6d5e4f3a2b")
+    assert not re.fullmatch(version, "x}}{{resolve:ssm:other}}")
+
+
+def test_function_reads_the_origin_secret_and_only_that_one(function):
+    _, fn = function
+    p = fn["Properties"]
+    assert p["Environment"]["Variables"]["ORIGIN_SECRET_ARN"] == ref("OriginVerifySecret")
+    statements = [s for pol in p["Policies"] for s in pol["Statement"] if "Fn::If" not in s]
+    reading = [s for s in statements if "secretsmanager:GetSecretValue" in as_list(s["Action"])]
+    by_resource = {json.dumps(s["Resource"]): s for s in reading}
+    assert set(by_resource) == {
+        json.dumps(ref("SignerHmacSecret")),
+        json.dumps(ref("OriginVerifySecret")),
+    }
+    statement = by_resource[json.dumps(ref("OriginVerifySecret"))]
+    assert statement["Effect"] == "Allow"
+    assert as_list(statement["Action"]) == ["secretsmanager:GetSecretValue"]
+    assert "Condition" not in statement
 
 
 def test_api_cache_policies(resources, behaviours):
@@ -313,19 +392,18 @@ def test_function_environment(resources, function):
     _, fn = function
     env = fn["Properties"]["Environment"]["Variables"]
     table, _ = only(resources, "AWS::DynamoDB::Table")
-    secret, _ = only(resources, "AWS::SecretsManager::Secret")
     assert env["TABLE_NAME"] == ref(table)
-    assert env["SIGNER_HMAC_KEY_SECRET_ARN"] == ref(secret)
+    assert env["SIGNER_HMAC_KEY_SECRET_ARN"] == ref(HMAC_SECRET)
+    assert env["ORIGIN_SECRET_ARN"] == ref(ORIGIN_SECRET)
     assert "RUST_LOG" in env
-    # The key's value itself never sits in the function's configuration.
-    assert "SIGNER_HMAC_KEY" not in env
+    # The secrets' values themselves never sit in the function's configuration.
+    assert "SIGNER_HMAC_KEY" not in env and "ORIGIN_SECRET" not in env
     assert "resolve:secretsmanager" not in json.dumps(fn)
 
 
 def test_function_iam_is_least_privilege(resources, function):
     _, fn = function
     table, _ = only(resources, "AWS::DynamoDB::Table")
-    secret, _ = only(resources, "AWS::SecretsManager::Secret")
     policies = fn["Properties"]["Policies"]
     assert all(isinstance(p, dict) and "Statement" in p for p in policies), (
         "inline statements only (no SAM policy templates such as DynamoDBCrudPolicy)"
@@ -340,14 +418,17 @@ def test_function_iam_is_least_privilege(resources, function):
     for s in dynamo:
         assert as_list(s["Resource"]) == [{"Fn::GetAtt": [table, "Arn"]}]
     others = [s for s in statements if s not in dynamo]
+    # One statement per secret, each naming exactly that secret.
     assert others == [
         {
-            "Sid": others[0].get("Sid"),
+            "Sid": s.get("Sid"),
             "Effect": "Allow",
             "Action": "secretsmanager:GetSecretValue",
-            "Resource": ref(secret),
+            "Resource": ref(name),
         }
+        for s, name in zip(others, (HMAC_SECRET, ORIGIN_SECRET))
     ]
+    assert len(others) == 2
     assert '"*"' not in json.dumps([s["Resource"] for s in statements])
 
 
@@ -440,8 +521,12 @@ def test_table_protection(resources):
     assert table["UpdateReplacePolicy"] == "Retain"
 
 
+def test_exactly_the_two_secrets(resources):
+    assert set(of_type(resources, "AWS::SecretsManager::Secret")) == {HMAC_SECRET, ORIGIN_SECRET}
+
+
 def test_hmac_secret(resources):
-    _, secret = only(resources, "AWS::SecretsManager::Secret")
+    secret = resources[HMAC_SECRET]
     gen = secret["Properties"]["GenerateSecretString"]
     assert gen["PasswordLength"] == 64
     assert gen["ExcludePunctuation"] is True
