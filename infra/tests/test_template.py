@@ -571,7 +571,7 @@ def test_readme_capacity_figures_are_the_template_defaults(template):
     # The figures derived from them.
     capacity_slow = d["ReservedConcurrency"] / LATENCY_SLOW
     capacity_fast = d["ReservedConcurrency"] / LATENCY_FAST
-    assert f"≈ {int(capacity_slow)}" in section and f"≈ {int(capacity_fast)}" in section
+    assert f"≈ {round(capacity_slow)}" in section and f"≈ {round(capacity_fast)}" in section
     per_hour = d["WriteThrottleRate"] * 3600
     assert number(per_hour) in section
     assert number(d["WriteThrottleRate"] * WRU_PER_SIGNATURE) in section
