@@ -7,9 +7,15 @@ import re
 
 import pytest
 
-from conftest import of_type, only
+from conftest import INFRA, TEMPLATE_PATH, of_type, only
+
+TEMPLATE_TEXT = TEMPLATE_PATH.read_text(encoding="utf-8")
+README_TEXT = (INFRA / "README.md").read_text(encoding="utf-8")
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+HMAC_SECRET = "SignerHmacSecret"
+ORIGIN_SECRET = "OriginVerifySecret"
+API_PATTERNS = ("/api/petitions/*/signatures", "/api/petitions/*", "/api/*")
 EXPECTED_CSP = (
     "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
@@ -190,7 +196,83 @@ def test_api_behaviours_target_the_http_api_over_https_without_cookies(
         names = {h.lower() for h in headers["Headers"]}
         assert {"content-type", "accept"} <= names
         assert "host" not in names and "cookie" not in names
-        assert not any(n.startswith("cloudfront-viewer") for n in names), "no viewer address"
+        # The only CloudFront-added header is the viewer's address (the per-client limits' key).
+        viewer = {n for n in names if n.startswith("cloudfront-")}
+        assert viewer == {"cloudfront-viewer-address"}
+        # Never a viewer's own X-Origin-Verify: only the origin's custom header carries it.
+        assert "x-origin-verify" not in names
+
+
+def test_api_gets_the_viewer_address_and_sec_fetch_site(resources, behaviours):
+    policies = {json.dumps(behaviours[p]["OriginRequestPolicyId"]) for p in API_PATTERNS}
+    assert len(policies) == 1, "one origin request policy for every API behaviour"
+    orp = resources[behaviours["/api/*"]["OriginRequestPolicyId"]["Ref"]]
+    cfg = orp["Properties"]["OriginRequestPolicyConfig"]
+    names = {h.lower() for h in cfg["HeadersConfig"]["Headers"]}
+    # Sec-Fetch-Site: the cross-site guard's fallback when Origin is missing or `null`.
+    assert {"cloudfront-viewer-address", "sec-fetch-site", "origin", "referer"} <= names
+    assert cfg["CookiesConfig"] == {"CookieBehavior": "none"}
+    assert "host" not in names
+
+
+def dynamic_reference(value):
+    """The text of a header value given as !Sub (a Ref would not resolve the secret)."""
+    assert set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str), value
+    return value["Fn::Sub"]
+
+
+def test_origin_verify_secret_is_generated(resources):
+    secret = resources["OriginVerifySecret"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    p = secret["Properties"]
+    gen = p["GenerateSecretString"]
+    assert gen["PasswordLength"] == 48
+    assert gen["ExcludePunctuation"] is True
+    assert gen.get("IncludeSpace", False) is False
+    assert "SecretString" not in p, "generated, never written in the template"
+    assert "X-Origin-Verify" in p["Description"] and "CloudFront" in p["Description"]
+
+
+def test_api_origin_sends_the_secret_in_x_origin_verify(template, dist_config):
+    api = origin(dist_config, "api")
+    (header,) = api["OriginCustomHeaders"]
+    assert header["HeaderName"] == "X-Origin-Verify"
+    cond, pinned, current = header["HeaderValue"]["Fn::If"]
+    assert cond == "HasOriginSecretVersion"
+    assert template["Conditions"][cond] == {
+        "Fn::Not": [{"Fn::Equals": [ref("OriginSecretVersionId"), ""]}]
+    }
+    assert template["Parameters"]["OriginSecretVersionId"]["Default"] == ""
+    # A CloudFormation dynamic reference to the secret's string, resolved at deploy time:
+    # the value itself is in no file and no parameter.
+    assert dynamic_reference(current) == (
+        "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}"
+    )
+    assert dynamic_reference(pinned) == (
+        "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString:::${OriginSecretVersionId}}}"
+    )
+    # The site origin (S3) gets no such header.
+    assert "OriginCustomHeaders" not in origin(dist_config, "site")
+    version = template["Parameters"]["OriginSecretVersionId"]["AllowedPattern"]
+    assert re.fullmatch(version, "") and re.fullmatch(version, "3f8e2a6c-1b4d-4e5f-9a0b-7c6d5e4f3a2b")
+    assert not re.fullmatch(version, "x}}{{resolve:ssm:other}}")
+
+
+def test_function_reads_the_origin_secret_and_only_that_one(function):
+    _, fn = function
+    p = fn["Properties"]
+    assert p["Environment"]["Variables"]["ORIGIN_SECRET_ARN"] == ref("OriginVerifySecret")
+    statements = [s for pol in p["Policies"] for s in pol["Statement"] if "Fn::If" not in s]
+    reading = [s for s in statements if "secretsmanager:GetSecretValue" in as_list(s["Action"])]
+    by_resource = {json.dumps(s["Resource"]): s for s in reading}
+    assert set(by_resource) == {
+        json.dumps(ref("SignerHmacSecret")),
+        json.dumps(ref("OriginVerifySecret")),
+    }
+    statement = by_resource[json.dumps(ref("OriginVerifySecret"))]
+    assert statement["Effect"] == "Allow"
+    assert as_list(statement["Action"]) == ["secretsmanager:GetSecretValue"]
+    assert "Condition" not in statement
 
 
 def test_api_cache_policies(resources, behaviours):
@@ -232,15 +314,45 @@ def test_directory_index_function_is_on_the_site_behaviour_only(resources, dist_
         assert "FunctionAssociations" not in b or b["TargetOriginId"] == default["TargetOriginId"]
 
 
+BUSY_PAGE = {"ResponseCode": 503, "ResponsePagePath": "/busy/index.html", "ErrorCachingMinTTL": 0}
+
+
 def test_only_s3_403_becomes_the_404_page(dist_config):
-    errors = dist_config["CustomErrorResponses"]
-    with_page = [e for e in errors if "ResponsePagePath" in e]
-    assert with_page == [
-        {"ErrorCode": 403, "ResponseCode": 404, "ResponsePagePath": "/404.html", "ErrorCachingMinTTL": 60}
-    ]
-    # The API's 404 (unknown petition) and its other errors keep their own bodies.
-    assert all(e["ErrorCode"] != 404 for e in errors)
-    assert all("ResponseCode" not in e for e in errors if e["ErrorCode"] != 403)
+    errors = {e["ErrorCode"]: e for e in dist_config["CustomErrorResponses"]}
+    assert len(errors) == len(dist_config["CustomErrorResponses"]), "one entry per code"
+    assert errors[403] == {
+        "ErrorCode": 403, "ResponseCode": 404, "ResponsePagePath": "/404.html", "ErrorCachingMinTTL": 60
+    }
+    # The API's 404 (unknown petition) keeps its own body.
+    assert 404 not in errors
+
+
+def test_502_and_504_become_the_busy_page(dist_config):
+    errors = {e["ErrorCode"]: e for e in dist_config["CustomErrorResponses"]}
+    # petition-fn never answers them: a crashed or timed-out function, an unreachable API.
+    for code in (502, 504):
+        assert errors[code] == {"ErrorCode": code, **BUSY_PAGE}
+    # The page comes from the site bucket (the default behaviour), not from the API.
+    assert not BUSY_PAGE["ResponsePagePath"].startswith("/api/")
+
+
+def test_the_functions_own_429_500_and_503_reach_the_visitor(dist_config):
+    errors = {e["ErrorCode"]: e for e in dist_config["CustomErrorResponses"]}
+    # 429: a per-client limit with its proof-of-work challenge; 503: paused, store busy, mail
+    # failed; 500: an internal error. Themed pages of the function: never replaced.
+    for code in (429, 500, 503):
+        entry = errors.get(code, {})
+        assert "ResponsePagePath" not in entry and "ResponseCode" not in entry, code
+        assert entry.get("ErrorCachingMinTTL", 0) == 0, code
+    mapped = {code for code, e in errors.items() if "ResponsePagePath" in e}
+    assert mapped == {403, 502, 504}
+
+
+def test_error_mapping_comment_is_current():
+    text = TEMPLATE_TEXT
+    comment = text[text.index("# Custom error responses apply") : text.index("CustomErrorResponses:")]
+    assert "never answers 403" not in comment, "petition-fn answers 403 to a cross-site POST"
+    assert "cross-site POST" in comment
 
 
 def test_security_headers_on_every_behaviour(resources, dist_config):
@@ -313,19 +425,18 @@ def test_function_environment(resources, function):
     _, fn = function
     env = fn["Properties"]["Environment"]["Variables"]
     table, _ = only(resources, "AWS::DynamoDB::Table")
-    secret, _ = only(resources, "AWS::SecretsManager::Secret")
     assert env["TABLE_NAME"] == ref(table)
-    assert env["SIGNER_HMAC_KEY_SECRET_ARN"] == ref(secret)
+    assert env["SIGNER_HMAC_KEY_SECRET_ARN"] == ref(HMAC_SECRET)
+    assert env["ORIGIN_SECRET_ARN"] == ref(ORIGIN_SECRET)
     assert "RUST_LOG" in env
-    # The key's value itself never sits in the function's configuration.
-    assert "SIGNER_HMAC_KEY" not in env
+    # The secrets' values themselves never sit in the function's configuration.
+    assert "SIGNER_HMAC_KEY" not in env and "ORIGIN_SECRET" not in env
     assert "resolve:secretsmanager" not in json.dumps(fn)
 
 
 def test_function_iam_is_least_privilege(resources, function):
     _, fn = function
     table, _ = only(resources, "AWS::DynamoDB::Table")
-    secret, _ = only(resources, "AWS::SecretsManager::Secret")
     policies = fn["Properties"]["Policies"]
     assert all(isinstance(p, dict) and "Statement" in p for p in policies), (
         "inline statements only (no SAM policy templates such as DynamoDBCrudPolicy)"
@@ -340,14 +451,17 @@ def test_function_iam_is_least_privilege(resources, function):
     for s in dynamo:
         assert as_list(s["Resource"]) == [{"Fn::GetAtt": [table, "Arn"]}]
     others = [s for s in statements if s not in dynamo]
+    # One statement per secret, each naming exactly that secret.
     assert others == [
         {
-            "Sid": others[0].get("Sid"),
+            "Sid": s.get("Sid"),
             "Effect": "Allow",
             "Action": "secretsmanager:GetSecretValue",
-            "Resource": ref(secret),
+            "Resource": ref(name),
         }
+        for s, name in zip(others, (HMAC_SECRET, ORIGIN_SECRET))
     ]
+    assert len(others) == 2
     assert '"*"' not in json.dumps([s["Resource"] for s in statements])
 
 
@@ -391,11 +505,81 @@ def test_api_throttling(template, http_api):
         return params[v["Ref"]]["Default"] if isinstance(v, dict) else v
 
     default = p["DefaultRouteSettings"]
-    assert value(default["ThrottlingBurstLimit"]) == 100
-    assert value(default["ThrottlingRateLimit"]) == 50
-    sign = p["RouteSettings"]["POST /api/petitions/{id}/signatures"]
-    assert value(sign["ThrottlingRateLimit"]) < value(default["ThrottlingRateLimit"])
-    assert value(sign["ThrottlingBurstLimit"]) < value(default["ThrottlingBurstLimit"])
+    assert default["ThrottlingBurstLimit"] == ref("ApiThrottleBurst")
+    assert default["ThrottlingRateLimit"] == ref("ApiThrottleRate")
+    assert value(default["ThrottlingBurstLimit"]) == 80
+    assert value(default["ThrottlingRateLimit"]) == 80
+    for route in ("POST /api/petitions/{id}/signatures", "POST /api/letters"):
+        write = p["RouteSettings"][route]
+        assert write["ThrottlingRateLimit"] == ref("WriteThrottleRate"), route
+        assert write["ThrottlingBurstLimit"] == ref("WriteThrottleBurst"), route
+    assert value(p["RouteSettings"]["POST /api/letters"]["ThrottlingRateLimit"]) == 250
+    assert value(p["RouteSettings"]["POST /api/letters"]["ThrottlingBurstLimit"]) == 80
+
+
+# The capacity figures of infra/README.md, "Capacity and the global ceiling".
+LATENCY_SLOW, LATENCY_FAST = 0.060, 0.030  # seconds per signing request, 256 MB arm64
+WRU_PER_SIGNATURE = 8  # the upper end of 6-8
+NEW_TABLE_WRU_PER_SECOND = 4000  # what a new on-demand table takes at once
+
+
+def defaults(template):
+    return {name: p.get("Default") for name, p in template["Parameters"].items()}
+
+
+def test_throttles_fit_the_reserved_concurrency_and_the_table(template):
+    d = defaults(template)
+    concurrency = d["ReservedConcurrency"]
+    # Little's law: what the reserved executions serve at the slow end.
+    capacity = concurrency / LATENCY_SLOW
+    # One POST route at its ceiling, burst included, fits the executions in its first second;
+    # its steady rate leaves room for one other route at its own rate.
+    assert d["WriteThrottleRate"] + d["WriteThrottleBurst"] <= capacity
+    assert (d["WriteThrottleRate"] + d["ApiThrottleRate"]) * LATENCY_SLOW <= concurrency
+    # Below what a new on-demand table writes without throttling, burst second included.
+    assert (d["WriteThrottleRate"] + d["WriteThrottleBurst"]) * WRU_PER_SIGNATURE <= NEW_TABLE_WRU_PER_SECOND
+    # The throttle trips before the reserved concurrency does at either end of the latency.
+    assert d["WriteThrottleRate"] < concurrency / LATENCY_FAST
+
+
+def readme_section(title):
+    text = README_TEXT
+    start = text.index(f"## {title}")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end != -1 else len(text)]
+
+
+def number(n):
+    """A number as the README writes it: 4,000 or 250 or 0.06."""
+    return f"{n:,}" if isinstance(n, int) else str(n)
+
+
+def test_readme_capacity_figures_are_the_template_defaults(template):
+    section = readme_section("Capacity and the global ceiling")
+    d = defaults(template)
+    for name in (
+        "ReservedConcurrency",
+        "ApiThrottleRate",
+        "ApiThrottleBurst",
+        "WriteThrottleRate",
+        "WriteThrottleBurst",
+    ):
+        assert f"`{name}`" in section, name
+        assert re.search(rf"`{name}`[^|\n]*\| *{re.escape(number(d[name]))}\b", section), (
+            f"the README's table gives {name} a value other than the template's {d[name]}"
+        )
+    # The figures derived from them.
+    capacity_slow = d["ReservedConcurrency"] / LATENCY_SLOW
+    capacity_fast = d["ReservedConcurrency"] / LATENCY_FAST
+    assert f"≈ {round(capacity_slow)}" in section and f"≈ {round(capacity_fast)}" in section
+    per_hour = d["WriteThrottleRate"] * 3600
+    assert number(per_hour) in section
+    assert number(d["WriteThrottleRate"] * WRU_PER_SIGNATURE) in section
+    # Current public us-east-1 prices, said as such.
+    assert "us-east-1" in section
+    for price in ("$1.00", "$0.0000133334", "$0.20", "$0.625", "$0.125", "$0.10 per 1,000"):
+        assert price in section, price
+    assert "per-client limits" in section and "defence" in section
 
 
 def test_api_access_log_has_no_ip_address(resources, http_api):
@@ -440,8 +624,12 @@ def test_table_protection(resources):
     assert table["UpdateReplacePolicy"] == "Retain"
 
 
+def test_exactly_the_two_secrets(resources):
+    assert set(of_type(resources, "AWS::SecretsManager::Secret")) == {HMAC_SECRET, ORIGIN_SECRET}
+
+
 def test_hmac_secret(resources):
-    _, secret = only(resources, "AWS::SecretsManager::Secret")
+    secret = resources[HMAC_SECRET]
     gen = secret["Properties"]["GenerateSecretString"]
     assert gen["PasswordLength"] == 64
     assert gen["ExcludePunctuation"] is True
@@ -639,7 +827,7 @@ def test_bounces_and_complaints_reach_the_function(resources, function):
 def test_failed_mails_raise_an_alarm(resources, function):
     _, fn = function
     fn_group = fn["Properties"]["LoggingConfig"]["LogGroup"]
-    (_, metric_filter), = of_type(resources, "AWS::Logs::MetricFilter").items()
+    metric_filter = resources["MailFailedMetricFilter"]
     p = metric_filter["Properties"]
     assert p["LogGroupName"] == fn_group
     assert p["FilterPattern"] == '{ $.event = "mail_failed" }'
@@ -658,3 +846,59 @@ def test_failed_mails_raise_an_alarm(resources, function):
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert alarm["TreatMissingData"] == "notBreaching"
 
+
+
+# --- limit trips ----------------------------------------------------------------------------
+
+
+def test_limit_trips_are_counted(resources, function):
+    assert set(of_type(resources, "AWS::Logs::MetricFilter")) == {
+        "MailFailedMetricFilter",
+        "LimitTripsMetricFilter",
+    }
+    _, fn = function
+    p = resources["LimitTripsMetricFilter"]["Properties"]
+    assert p["LogGroupName"] == fn["Properties"]["LoggingConfig"]["LogGroup"]
+    assert p["FilterPattern"] == '{ $.event = "limit_trip" }'
+    (transform,) = p["MetricTransformations"]
+    (mail,) = resources["MailFailedMetricFilter"]["Properties"]["MetricTransformations"]
+    assert transform == {
+        "MetricNamespace": mail["MetricNamespace"],
+        "MetricName": "LimitTrips",
+        "MetricValue": "1",
+        "Unit": "Count",
+    }
+
+
+def test_limit_trip_surge_alarm(template, resources):
+    alarm = resources["LimitTripSurgeAlarm"]
+    assert alarm["Type"] == "AWS::CloudWatch::Alarm"
+    p = alarm["Properties"]
+    (transform,) = resources["LimitTripsMetricFilter"]["Properties"]["MetricTransformations"]
+    assert p["Namespace"] == transform["MetricNamespace"]
+    assert p["MetricName"] == "LimitTrips"
+    assert (p["Statistic"], p["Period"], p["EvaluationPeriods"]) == ("Sum", 300, 1)
+    assert p["Threshold"] == ref("LimitTripAlarmThreshold")
+    assert template["Parameters"]["LimitTripAlarmThreshold"]["Default"] == 500
+    assert p["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert p["TreatMissingData"] == "notBreaching"
+    mail = resources["MailFailedAlarm"]["Properties"]
+    assert p["AlarmActions"] == mail["AlarmActions"]
+    assert p["OKActions"] == mail["OKActions"]
+
+
+def test_readme_says_how_to_read_limit_trips_per_day():
+    text = README_TEXT
+    command = text[text.index("aws cloudwatch get-metric-statistics") :]
+    command = command[: command.index("```")]
+    for part in (
+        "--namespace",
+        "/petition-fn",
+        "--metric-name LimitTrips",
+        "--statistics Sum",
+        "--period 86400",
+        "--start-time",
+        "--end-time",
+        "--region",
+    ):
+        assert part in command, part
