@@ -39,6 +39,14 @@ enum Command {
     /// each with an unsubscribe link; resumable; prints counts only. Mail goes through SES
     /// when MAIL_FROM is set, else to <data-dir>/outbox/.
     Mail(commands::mail::MailArgs),
+    /// Pause signing of a petition: within 10 seconds signing answers 503 with a "signing is
+    /// paused" page; the count and the pages stay up. No deploy needed.
+    Pause(commands::fair::PauseArgs),
+    /// Resume signing of a paused petition.
+    Resume(commands::fair::ResumeArgs),
+    /// Remove a flood's signatures, by the client that sent them (its hash from `stats`, within
+    /// a day) or by a time window (and country); counts stay exact; prints counts only.
+    Invalidate(commands::fair::InvalidateArgs),
 }
 
 #[tokio::main]
@@ -53,5 +61,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Forget(who) => commands::forget::run(who).await,
         Command::Stats(args) => commands::stats::run(args).await,
         Command::Mail(args) => commands::mail::run(args).await,
+        Command::Pause(args) => commands::fair::pause(args).await,
+        Command::Resume(args) => commands::fair::resume(args).await,
+        Command::Invalidate(args) => commands::fair::invalidate(args).await,
     }
 }

@@ -8,6 +8,8 @@
 //! | `SIGNER_HMAC_KEY` | env | the signer secret (base64 or hex of ≥ 32 bytes); on Lambda it or the next is required; locally, unset: `<data-dir>/signer.key` |
 //! | `SIGNER_HMAC_KEY_SECRET_ARN` | env, Lambda | when `SIGNER_HMAC_KEY` is unset: the Secrets Manager secret holding it, read once at cold start ([`crate::secret`]) |
 //! | `MAIL_FROM` | env | the sender of confirmation mail: set, mail goes through Amazon SES (the SDK's standard settings, `AWS_ENDPOINT_URL_SESV2` included); required on Lambda; unset locally, mail goes to `<data-dir>/outbox/` |
+//! | `ORIGIN_SECRET` | env | the value CloudFront sends in `X-Origin-Verify`: with it, a request carrying it is known to come through CloudFront and its `CloudFront-Viewer-Address` is the client's ([`crate::fair`]); unset, that header is never trusted |
+//! | `ORIGIN_SECRET_ARN` | env, Lambda | when `ORIGIN_SECRET` is unset: the Secrets Manager secret holding it, read once at cold start |
 //! | `SITE_BUNDLE` | env, Lambda | path of the site bundle; default `bundle.json` next to the executable (`/var/task/bundle.json` for a `provided.al2023` function) |
 
 use std::path::{Path, PathBuf};
@@ -24,6 +26,12 @@ use contract::bundle::{BundleError, SiteBundle};
 
 /// Environment variable with the bundle's path on Lambda.
 pub const BUNDLE_ENV: &str = "SITE_BUNDLE";
+
+/// Environment variable holding the origin secret itself.
+pub const ORIGIN_SECRET_ENV: &str = "ORIGIN_SECRET";
+
+/// Environment variable holding the ARN of the Secrets Manager secret with the origin secret.
+pub const ORIGIN_SECRET_ARN_ENV: &str = "ORIGIN_SECRET_ARN";
 
 /// Why the store, the signer keys or the bundle could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +74,16 @@ pub enum SetupError {
     /// The mail transport.
     #[error(transparent)]
     Mail(#[from] crate::mail::MailError),
+    /// The origin secret could not be read from Secrets Manager.
+    #[error(
+        "cannot read the origin secret {arn} (named by {ORIGIN_SECRET_ARN_ENV}) from Secrets Manager: {reason}"
+    )]
+    OriginSecret {
+        /// The secret's ARN.
+        arn: String,
+        /// What went wrong (never the value).
+        reason: String,
+    },
     /// The executable's folder (where the Lambda bundle is looked for) is unknown.
     #[error("cannot locate the executable: set {BUNDLE_ENV} to the site bundle's path")]
     Executable(#[source] std::io::Error),
@@ -91,6 +109,8 @@ pub struct Settings {
     key: Option<String>,
     secret_arn: Option<String>,
     mail_from: Option<String>,
+    origin_secret: Option<String>,
+    origin_secret_arn: Option<String>,
     data_dir: DataDir,
     // One SDK configuration (region, credentials) for every AWS client of the run.
     sdk: OnceCell<aws_config::SdkConfig>,
@@ -104,6 +124,11 @@ impl std::fmt::Debug for Settings {
             .field("key", &self.key.as_ref().map(|_| "<redacted>"))
             .field("secret_arn", &self.secret_arn)
             .field("mail_from", &self.mail_from)
+            .field(
+                "origin_secret",
+                &self.origin_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("origin_secret_arn", &self.origin_secret_arn)
             .field("data_dir", &self.data_dir)
             .finish_non_exhaustive()
     }
@@ -124,6 +149,8 @@ impl Settings {
             key: set(KEY_ENV),
             secret_arn: set(SECRET_ARN_ENV),
             mail_from: set(crate::mail::MAIL_FROM_ENV),
+            origin_secret: set(ORIGIN_SECRET_ENV),
+            origin_secret_arn: set(ORIGIN_SECRET_ARN_ENV),
             data_dir,
             sdk: OnceCell::new(),
         }
@@ -223,6 +250,48 @@ impl Settings {
             Some(key) => Ok(SignerKeys::from_encoded(key)?),
             None => Err(SecretError::Missing.into()),
         }
+    }
+
+    /// The origin secret: `ORIGIN_SECRET`, else (on Lambda) the Secrets Manager secret named by
+    /// `ORIGIN_SECRET_ARN`, read once; `None` when neither is set (the local servers).
+    pub async fn origin_secret(&self) -> Result<Option<String>, SetupError> {
+        if let Some(secret) = &self.origin_secret {
+            return Ok(Some(secret.trim().to_owned()));
+        }
+        let Some(arn) = &self.origin_secret_arn else {
+            return Ok(None);
+        };
+        self.fetch_origin_secret(arn).await.map(Some)
+    }
+
+    #[cfg(feature = "lambda")]
+    async fn fetch_origin_secret(&self, arn: &str) -> Result<String, SetupError> {
+        use crate::secret::SecretSource as _;
+        let value = LazySecretsManager(self)
+            .fetch(arn)
+            .await
+            .map_err(|reason| SetupError::OriginSecret {
+                arn: arn.to_owned(),
+                reason,
+            })?;
+        let value = value.trim().to_owned();
+        if value.is_empty() {
+            return Err(SetupError::OriginSecret {
+                arn: arn.to_owned(),
+                reason: "its value is empty".into(),
+            });
+        }
+        Ok(value)
+    }
+
+    #[cfg(not(feature = "lambda"))]
+    async fn fetch_origin_secret(&self, arn: &str) -> Result<String, SetupError> {
+        Err(SetupError::OriginSecret {
+            arn: arn.to_owned(),
+            reason: format!(
+                "this build has no Secrets Manager client (feature `lambda`): set {ORIGIN_SECRET_ENV} instead"
+            ),
+        })
     }
 
     /// Creates the `TABLE_NAME` table if it does not exist (idempotent); returns its name.

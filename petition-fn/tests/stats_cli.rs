@@ -36,6 +36,20 @@ async fn stats_shows_confirmed_pending_and_countries() {
             pending_until: now + PENDING_SECS,
         };
         store.sign_pending(pending).await.expect("pending");
+        for hash in ["a", "b"] {
+            let note = petition_fn::store::ClientNote {
+                petition: "free-them".into(),
+                client: "busy-client".into(),
+                hash: hash.into(),
+                expires_at: now + 3600,
+            };
+            store.note_client(note).await.expect("notes");
+        }
+        let today = contract::date::utc_date(std::time::SystemTime::now());
+        let trips = petition_fn::fair::trips_key_for_petition("free-them", &today);
+        for _ in 0..3 {
+            store.hit(&trips, now + 3600).await.expect("counts");
+        }
     }
     let data_dir = dir.path().to_str().expect("utf-8 path");
     let out = common::cli::petition_fn(
@@ -47,7 +61,7 @@ async fn stats_shows_confirmed_pending_and_countries() {
     let (stdout, _) = common::cli::succeeded(&out);
     assert_eq!(
         stdout,
-        "petition free-them\nconfirmed 3\npending 1\ncountry FR 2\ncountry DE 1\n"
+        "petition free-them\nconfirmed 3\npending 1\ncountry FR 2\ncountry DE 1\nlimit trips today 3\nclient busy-client 2\n"
     );
     let missing =
         common::cli::petition_fn("stats", &["--petition", "x", "--data-dir", "/nonexistent"])

@@ -183,8 +183,12 @@ pub async fn run(
         "Previewing {} at {base_url}/ (Ctrl+C to stop)",
         opts.root.display()
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+    // The socket's peer is the client the petition API's limits count.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
         .await
         .map_err(ServeError::Server)?;
     drop(watcher);

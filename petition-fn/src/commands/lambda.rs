@@ -28,5 +28,9 @@ async fn state() -> Result<AppState, SetupError> {
     let bundle = runtime::lambda_bundle()?;
     let keys = settings.keys().await?;
     let mailer = settings.mailer().await?;
-    Ok(AppState::new(store, keys, bundle).with_mailer(mailer))
+    let state = AppState::new(store, keys, bundle).with_mailer(mailer);
+    Ok(match settings.origin_secret().await? {
+        Some(secret) => state.with_origin_secret(&secret),
+        None => state,
+    })
 }

@@ -3,6 +3,7 @@
 //! `forget`'s counts).
 
 pub(crate) mod export;
+pub(crate) mod fair;
 pub(crate) mod forget;
 pub(crate) mod init_table;
 pub(crate) mod lambda;

@@ -42,7 +42,11 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         listener.local_addr()?,
         state.store().kind()
     );
-    axum::serve(listener, standalone_app(state))
+    // The socket's peer is the client a limit counts (`petition_fn::fair`).
+    axum::serve(
+        listener,
+        standalone_app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
         .with_graceful_shutdown(async { tokio::signal::ctrl_c().await.unwrap_or(()) })
         .await?;
     Ok(())
@@ -55,7 +59,10 @@ async fn state(site: &std::path::Path, data_dir: PathBuf) -> Result<AppState, Se
     let store = settings.open_store().await?;
     let keys = settings.keys().await?;
     let mailer = settings.mailer().await?;
-    let state = AppState::new(store, keys, bundle).with_mailer(mailer);
+    let mut state = AppState::new(store, keys, bundle).with_mailer(mailer);
+    if let Some(secret) = settings.origin_secret().await? {
+        state = state.with_origin_secret(&secret);
+    }
     state.spawn_sweeper();
     Ok(state)
 }

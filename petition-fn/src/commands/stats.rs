@@ -1,11 +1,13 @@
 //! `petition-fn stats --petition ID`: the operator's figures for one petition, counts only:
-//! confirmed signatures (the public count), signatures waiting for confirmation, and the
-//! confirmed ones by country.
+//! confirmed signatures (the public count), signatures waiting for confirmation, the
+//! confirmed ones by country, today's limit trips, and the clients (day hashes, never
+//! addresses) that sent the most signatures in the last day, for `invalidate --client-hash`.
 
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use contract::date::unix_seconds;
+use contract::date::{unix_seconds, utc_date};
+use petition_fn::fair::operator;
 use petition_fn::runtime::{DataDir, Settings};
 use petition_fn::store::Counts;
 
@@ -38,12 +40,29 @@ pub(crate) async fn run(args: StatsArgs) -> anyhow::Result<()> {
         .pending_count(&args.petition, now)
         .await
         .with_context(|| format!("cannot count the pending signatures of {}", args.petition))?;
-    print!("{}", report(&args.petition, &counts, pending));
+    let today = utc_date(std::time::SystemTime::now());
+    let (trips, clients) = operator::trips(store.as_ref(), &args.petition, &today, now, TOP)
+        .await
+        .with_context(|| format!("cannot read the limit trips of {}", args.petition))?;
+    print!(
+        "{}",
+        report(&args.petition, &counts, pending, trips, &clients)
+    );
     Ok(())
 }
 
-/// The printed report: one figure a line, countries by count, most first.
-fn report(petition: &str, counts: &Counts, pending: u64) -> String {
+/// How many of the busiest clients are listed.
+const TOP: usize = 5;
+
+/// The printed report: one figure a line, countries by count, most first, then today's limit
+/// trips and the clients (day hashes) with the most signatures in the last day.
+fn report(
+    petition: &str,
+    counts: &Counts,
+    pending: u64,
+    trips: u64,
+    clients: &[(String, u64)],
+) -> String {
     let mut out = format!(
         "petition {petition}\nconfirmed {}\npending {pending}\n",
         counts.total
@@ -52,6 +71,10 @@ fn report(petition: &str, counts: &Counts, pending: u64) -> String {
     countries.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     for (code, n) in countries {
         out.push_str(&format!("country {code} {n}\n"));
+    }
+    out.push_str(&format!("limit trips today {trips}\n"));
+    for (client, n) in clients {
+        out.push_str(&format!("client {client} {n}\n"));
     }
     out
 }
@@ -69,8 +92,8 @@ mod tests {
             by_country: BTreeMap::from([("DE".into(), 1), ("FR".into(), 3), ("GB".into(), 1)]),
         };
         assert_eq!(
-            report("p", &counts, 2),
-            "petition p\nconfirmed 5\npending 2\ncountry FR 3\ncountry DE 1\ncountry GB 1\n"
+            report("p", &counts, 2, 7, &[("h1".into(), 4)]),
+            "petition p\nconfirmed 5\npending 2\ncountry FR 3\ncountry DE 1\ncountry GB 1\nlimit trips today 7\nclient h1 4\n"
         );
     }
 }

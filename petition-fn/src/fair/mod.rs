@@ -76,8 +76,9 @@ fn counter_key(action: Action<'_>, client: &Client, window: i64) -> String {
     format!("lim:{}:{}:{window}", action.scope(), client.hash)
 }
 
-/// The store key of the day's count of refusals for an action (`stats`).
-pub(crate) fn trips_key_for_petition(petition: &str, day: &str) -> String {
+/// The store key of the day's (`YYYY-MM-DD`) count of refused signing attempts of a petition,
+/// which `stats` reads.
+pub fn trips_key_for_petition(petition: &str, day: &str) -> String {
     trips_key(Action::Sign(petition), day)
 }
 

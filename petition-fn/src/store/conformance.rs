@@ -46,6 +46,12 @@ macro_rules! for_each_case {
             failed_mail_lets_the_next_try_mail_again,
             recipients_are_the_confirmed_who_asked_for_updates,
             unsubscribing_keeps_the_signatures_and_their_counts,
+            hits_count_exactly_under_concurrency,
+            spending_works_once_even_when_raced,
+            client_notes_by_client_and_expiry,
+            invalidate_removes_signatures_with_exact_counts,
+            pause_and_resume,
+            sweep_deletes_expired_fair_use_items,
         );
     };
 }
@@ -951,4 +957,173 @@ pub(crate) async fn unsubscribing_keeps_the_signatures_and_their_counts(store: A
     let kept = store.export_signatures("p2").await.expect("export");
     assert_eq!(kept.len(), 1);
     assert!(!kept[0].updates && kept[0].email_enc.is_none());
+}
+
+pub(crate) async fn hits_count_exactly_under_concurrency(store: Arc<dyn Store>) {
+    let mut tasks = Vec::new();
+    for _ in 0..40 {
+        let store = Arc::clone(&store);
+        tasks.push(tokio::spawn(async move {
+            store.hit("lim:sign:p:c:1", 10_000).await.expect("hits")
+        }));
+    }
+    let mut seen = Vec::new();
+    for t in tasks {
+        seen.push(t.await.expect("task"));
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, (1..=40).collect::<Vec<u64>>(), "every hit is counted once");
+    assert_eq!(store.peek("lim:sign:p:c:1", 9_999).await.expect("peeks"), 40);
+    assert_eq!(store.peek("lim:sign:p:c:1", 10_000).await.expect("peeks"), 0);
+    assert_eq!(store.peek("lim:other", 0).await.expect("peeks"), 0);
+    assert_eq!(store.hit("lim:sign:p:c:2", 10_000).await.expect("hits"), 1);
+}
+
+pub(crate) async fn spending_works_once_even_when_raced(store: Arc<dyn Store>) {
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let store = Arc::clone(&store);
+        tasks.push(tokio::spawn(async move {
+            store.spend("used:abc", 5_000).await.expect("spends")
+        }));
+    }
+    let mut fresh = 0;
+    for t in tasks {
+        if t.await.expect("task") {
+            fresh += 1;
+        }
+    }
+    assert_eq!(fresh, 1, "one of the racers spends it");
+    assert!(!store.spend("used:abc", 5_000).await.expect("spends"));
+    assert!(store.spend("used:abd", 5_000).await.expect("spends"));
+}
+
+fn note(petition: &str, client: &str, hash: &str, expires_at: i64) -> super::ClientNote {
+    super::ClientNote {
+        petition: petition.into(),
+        client: client.into(),
+        hash: hash.into(),
+        expires_at,
+    }
+}
+
+pub(crate) async fn client_notes_by_client_and_expiry(store: Arc<dyn Store>) {
+    for n in [
+        note("p1", "c1", "h1", 2_000),
+        note("p1", "c1", "h2", 2_000),
+        note("p1", "c2", "h3", 2_000),
+        note("p1", "c1", "old", 500),
+        note("p2", "c1", "h4", 2_000),
+    ] {
+        store.note_client(n).await.expect("notes");
+    }
+    let mut mine = store
+        .client_notes("p1", Some("c1"), 1_000)
+        .await
+        .expect("reads");
+    mine.sort_by(|a, b| a.hash.cmp(&b.hash));
+    assert_eq!(
+        mine,
+        vec![note("p1", "c1", "h1", 2_000), note("p1", "c1", "h2", 2_000)]
+    );
+    let mut all: Vec<String> = store
+        .client_notes("p1", None, 1_000)
+        .await
+        .expect("reads")
+        .into_iter()
+        .map(|n| n.hash)
+        .collect();
+    all.sort();
+    assert_eq!(all, ["h1", "h2", "h3"]);
+}
+
+pub(crate) async fn invalidate_removes_signatures_with_exact_counts(store: Arc<dyn Store>) {
+    for rec in [
+        record("p1", "flood-1", "FR"),
+        record("p1", "flood-2", "DE"),
+        record("p1", "real", "FR"),
+        record("p2", "flood-1", "FR"),
+    ] {
+        assert!(store.sign(rec).await.expect("signs").new);
+    }
+    let at = 1_000;
+    assert_eq!(
+        store
+            .sign_pending(pending("p1", "flood-3", "FR", "f3", at))
+            .await
+            .expect("pending"),
+        PendingOutcome::Mail
+    );
+    let hashes: Vec<String> = ["flood-1", "flood-2", "flood-3", "never"]
+        .map(String::from)
+        .to_vec();
+    let out = store.invalidate("p1", &hashes).await.expect("invalidates");
+    assert_eq!(out.signatures.total, 2);
+    assert_eq!(out.signatures.by_country.get("FR"), Some(&1));
+    assert_eq!(out.signatures.by_country.get("DE"), Some(&1));
+    assert_eq!(out.pending, 1);
+    let p1 = store.count("p1").await.expect("counts");
+    assert_eq!(p1.total, 1);
+    assert_eq!(p1.by_country.get("FR"), Some(&1));
+    assert_eq!(p1.by_country.get("DE"), None);
+    assert_eq!(store.count("p2").await.expect("counts").total, 1);
+    assert_eq!(
+        confirm(&store, "f3", at + 1).await,
+        ConfirmOutcome::Expired {
+            petition: "p1".into()
+        },
+        "an invalidated pending signature can no longer be confirmed"
+    );
+    let again = store.invalidate("p1", &hashes).await.expect("invalidates");
+    assert_eq!(again, super::Invalidated::default());
+    assert_eq!(store.count("p1").await.expect("counts").total, 1);
+}
+
+pub(crate) async fn pause_and_resume(store: Arc<dyn Store>) {
+    assert_eq!(store.pause("p1").await.expect("reads"), None);
+    let pause = super::Pause {
+        message: Some("Under attack.".into()),
+        since: "2026-12-01T10:00:00Z".into(),
+    };
+    store
+        .set_pause("p1", Some(pause.clone()))
+        .await
+        .expect("pauses");
+    assert_eq!(store.pause("p1").await.expect("reads"), Some(pause));
+    assert_eq!(store.pause("p2").await.expect("reads"), None);
+    store.set_pause("p1", None).await.expect("resumes");
+    assert_eq!(store.pause("p1").await.expect("reads"), None);
+    store.set_pause("p1", None).await.expect("resuming twice is fine");
+}
+
+pub(crate) async fn sweep_deletes_expired_fair_use_items(store: Arc<dyn Store>) {
+    store.hit("lim:a", 100).await.expect("hits");
+    store.spend("used:a", 100).await.expect("spends");
+    store
+        .note_client(note("p1", "c1", "h1", 100))
+        .await
+        .expect("notes");
+    store.sweep(200).await.expect("sweeps");
+    // Expired items are never reported, swept or not (DynamoDB's TTL deletes them later).
+    assert_eq!(store.peek("lim:a", 200).await.expect("peeks"), 0);
+    assert!(
+        store
+            .client_notes("p1", None, 200)
+            .await
+            .expect("reads")
+            .is_empty()
+    );
+    if store.kind() == "local" {
+        // The embedded store's sweep deleted them: nothing is left even for an earlier "now".
+        assert_eq!(store.peek("lim:a", 0).await.expect("peeks"), 0, "swept");
+        assert!(
+            store
+                .client_notes("p1", None, 0)
+                .await
+                .expect("reads")
+                .is_empty(),
+            "swept"
+        );
+        assert!(store.spend("used:a", 300).await.expect("spends"), "swept");
+    }
 }
