@@ -1517,3 +1517,202 @@ async fn one_click_unsubscribe_takes_the_token_from_the_query() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.body.contains("not valid"), "{}", r.body);
 }
+
+/// A bundle whose petition lets each client sign twice an hour.
+fn tight_bundle() -> SiteBundle {
+    let mut bundle = test_bundle();
+    bundle.limits.signatures_per_hour = 2;
+    bundle.limits.letters_per_hour = 1;
+    bundle
+}
+
+/// A request from the socket peer `ip`.
+fn from(ip: &str, mut req: Request<Body>) -> Request<Body> {
+    let addr: std::net::SocketAddr = format!("{ip}:40000").parse().expect("address");
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+    req
+}
+
+fn with_altcha(email: &str, payload: &str) -> Value {
+    let mut body = good_json(email);
+    body["altcha"] = json!(payload);
+    body
+}
+
+#[tokio::test]
+async fn over_its_limit_a_client_pays_with_a_solved_challenge_once() {
+    let h = harness_with(tight_bundle()).await;
+    for i in 0..2 {
+        let r = send(&h.app, from("198.51.100.1", json_req(SIGN, &good_json(&format!("a{i}@example.org"))))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let r = send(&h.app, from("198.51.100.1", json_req(SIGN, &good_json("a2@example.org")))).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    let retry: i64 = r.header(header::RETRY_AFTER).parse().expect("seconds");
+    assert!((1..=3600).contains(&retry), "{retry}");
+    let body = r.json();
+    assert_eq!(body["retry_after"], json!(retry));
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("Send again")));
+    let challenge = &body["challenge"];
+    assert_eq!(challenge["algorithm"], "SHA-256");
+    // One over the limit: twice the easiest work.
+    assert_eq!(
+        challenge["maxnumber"],
+        json!(2 * crate::fair::challenge::BASE_MAXNUMBER)
+    );
+    assert_eq!(count(&h, "free-them").await.total, 2, "held back, not stored");
+
+    let issued = crate::fair::Challenge {
+        algorithm: "SHA-256",
+        challenge: challenge["challenge"].as_str().expect("text").into(),
+        salt: challenge["salt"].as_str().expect("text").into(),
+        signature: challenge["signature"].as_str().expect("text").into(),
+        maxnumber: challenge["maxnumber"].as_u64().expect("number"),
+    };
+    let payload = crate::fair::challenge::tests::solve(&issued);
+    // Another client cannot use this client's solution.
+    let r = send(&h.app, from("198.51.100.9", json_req(SIGN, &with_altcha("b@example.org", &payload)))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "another client is within its own limit");
+    let r = send(&h.app, from("198.51.100.1", json_req(SIGN, &with_altcha("a2@example.org", &payload)))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "paid: {}", r.body);
+    assert_eq!(count(&h, "free-them").await.total, 4);
+    // A solution is accepted once.
+    let r = send(&h.app, from("198.51.100.1", json_req(SIGN, &with_altcha("a3@example.org", &payload)))).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    // Each refusal counts too: the work asked keeps rising.
+    let harder = r.json()["challenge"]["maxnumber"].as_u64().expect("number");
+    assert!(harder >= 4 * crate::fair::challenge::BASE_MAXNUMBER, "{harder}");
+    assert_eq!(count(&h, "free-them").await.total, 4);
+}
+
+#[tokio::test]
+async fn the_wait_page_keeps_what_was_typed_and_says_how_long() {
+    let h = harness_with(tight_bundle()).await;
+    let typed = "name=Ada+%3CLovelace%3E&email=ada%40example.org&country=FR&consent=true&updates=true";
+    for _ in 0..2 {
+        send(&h.app, from("198.51.100.2", form(SIGN, typed))).await;
+    }
+    let r = send(&h.app, from("198.51.100.2", form(SIGN, typed))).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.header(header::CONTENT_TYPE).starts_with("text/html"));
+    assert!(!r.header(header::RETRY_AFTER).is_empty());
+    assert!(r.body.contains("Please wait a little"), "{}", r.body);
+    assert!(r.body.contains("minutes") || r.body.contains("a minute"));
+    assert!(r.body.contains(r#"action="/api/petitions/free-them/signatures""#), "{}", r.body);
+    assert!(r.body.contains(r#"name="email" value="ada@example.org""#), "{}", r.body);
+    assert!(r.body.contains("Ada &lt;Lovelace&gt;"), "typed values are escaped: {}", r.body);
+    assert!(!r.body.contains("<Lovelace>"));
+    assert!(r.body.contains(r#"name="updates" value="true""#));
+    assert!(r.body.contains("Send again"));
+}
+
+#[tokio::test]
+async fn letters_have_their_own_limit_through_the_same_gate() {
+    let mut bundle = letter_bundle();
+    bundle.limits = tight_bundle().limits;
+    let h = harness_with(bundle).await;
+    let letter = letter_form_body("ada@example.org", "CA", "94103", "Please act.");
+    let letter = letter.as_str();
+    let r = send(&h.app, from("198.51.100.3", form("/api/letters", letter))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = send(&h.app, from("198.51.100.3", form("/api/letters", letter))).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.body.contains(r#"action="/api/letters""#), "{}", r.body);
+    assert!(r.body.contains("letters have come from your connection"));
+    // Signing is limited apart.
+    let r = send(&h.app, from("198.51.100.3", json_req(SIGN, &good_json("x@example.org")))).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_challenge_is_served_fresh_and_never_cached() {
+    let h = harness().await;
+    let r = send(&h.app, from("198.51.100.4", get("/api/challenge"))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header(header::CACHE_CONTROL), "no-store");
+    let c = r.json();
+    for field in ["algorithm", "challenge", "salt", "signature", "maxnumber"] {
+        assert!(!c[field].is_null(), "{field}: {c}");
+    }
+    let again = send(&h.app, from("198.51.100.4", get("/api/challenge"))).await.json();
+    assert_ne!(c["challenge"], again["challenge"]);
+}
+
+#[tokio::test]
+async fn behind_cloudfront_the_viewer_address_is_the_client_and_forgeries_are_not() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = local_state(dir.path(), tight_bundle())
+        .await
+        .expect("state")
+        .with_clock(fixed_clock())
+        .with_origin_secret("cdn-secret");
+    let app = standalone_app(state.clone());
+    let via_cdn = |viewer: &'static str, verify: &'static str, email: &str| {
+        let mut req = from("10.0.0.1", json_req(SIGN, &good_json(email)));
+        req.headers_mut().insert("x-origin-verify", verify.parse().expect("value"));
+        req.headers_mut().insert("cloudfront-viewer-address", viewer.parse().expect("value"));
+        req
+    };
+    // Three viewers through CloudFront, one edge address: each has its own limit.
+    for (i, viewer) in ["203.0.113.1:1", "203.0.113.2:2", "203.0.113.3:3"].into_iter().enumerate() {
+        for j in 0..2 {
+            let r = send(&app, via_cdn(viewer, "cdn-secret", &format!("v{i}-{j}@example.org"))).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{viewer}: {}", r.body);
+        }
+    }
+    // Direct calls that claim to be other viewers are all the one caller they are.
+    let mut statuses = Vec::new();
+    for (i, viewer) in ["198.51.100.1:1", "198.51.100.2:1", "198.51.100.3:1"].into_iter().enumerate() {
+        statuses.push(send(&app, via_cdn(viewer, "guess", &format!("f{i}@example.org"))).await.status);
+    }
+    assert_eq!(
+        statuses,
+        [StatusCode::CREATED, StatusCode::CREATED, StatusCode::TOO_MANY_REQUESTS]
+    );
+}
+
+#[tokio::test]
+async fn no_client_address_is_stored() {
+    let h = harness().await;
+    let r = send(&h.app, from("203.0.113.77", json_req(SIGN, &good_json("n@example.org")))).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let notes = h
+        .state
+        .store()
+        .client_notes("free-them", None, 0)
+        .await
+        .expect("notes");
+    assert_eq!(notes.len(), 1);
+    assert!(!notes[0].client.contains("203.0.113"));
+    let bytes = std::fs::read(h._dir.path().join(crate::store::local::DB_FILE)).expect("db");
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(!text.contains("203.0.113.77"), "the address is in the store file");
+    assert!(!bytes.windows(4).any(|w| w == [203, 0, 113, 77]), "nor its bytes");
+}
+
+#[tokio::test]
+async fn a_paused_petition_answers_503_and_keeps_its_count() {
+    let h = harness().await;
+    assert_eq!(send(&h.app, json_req(SIGN, &good_json("p1@example.org"))).await.status, StatusCode::CREATED);
+    let store = h.state.store();
+    crate::fair::operator::pause(store.as_ref(), "free-them", Some("We are checking a flood.".into()), "2026-03-01T10:00:00Z".into())
+        .await
+        .expect("pauses");
+    // A fresh state reads the pause at once (the cache is per state, at most 5 s old).
+    let app = standalone_app(h.state.clone().with_clock(fixed_clock()));
+    let r = send(&app, form(SIGN, GOOD_FORM)).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(!r.header(header::RETRY_AFTER).is_empty());
+    assert!(r.body.contains("Signing is paused"), "{}", r.body);
+    assert!(r.body.contains("We are checking a flood."), "{}", r.body);
+    let r = send(&app, json_req(SIGN, &good_json("p2@example.org"))).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.json()["message"].as_str().is_some_and(|m| m.contains("paused")));
+    let r = send(&app, get("/api/petitions/free-them")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["count"], 1);
+    crate::fair::operator::resume(store.as_ref(), "free-them").await.expect("resumes");
+    let app = standalone_app(h.state.clone().with_clock(fixed_clock()));
+    assert_eq!(send(&app, json_req(SIGN, &good_json("p2@example.org"))).await.status, StatusCode::CREATED);
+}
