@@ -284,6 +284,34 @@ fn http_client() -> HttpClient<HttpConnector, Body> {
         .build_http()
 }
 
+/// A client whose connections leave from `ip` (a loopback address such as `127.0.0.7`: Linux
+/// answers the whole 127.0.0.0/8), so a local server sees it as its own client, as the API's
+/// per-client limits count them.
+pub fn http_client_from(ip: std::net::IpAddr) -> HttpClient<HttpConnector, Body> {
+    let mut connector = HttpConnector::new();
+    connector.set_local_address(Some(ip));
+    HttpClient::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(64)
+        .build(connector)
+}
+
+/// The loopback address of the `i`-th distinct test client (127.0.x.y from 127.0.1.1 on, so
+/// never 127.0.0.1, the address of every other request).
+pub fn loopback_client(i: usize) -> std::net::IpAddr {
+    let (hi, lo) = (1 + i / 250, 1 + i % 250);
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(
+        127,
+        u8::try_from(hi).unwrap_or(u8::MAX),
+        u8::try_from(lo).unwrap_or(u8::MAX),
+        1,
+    ))
+}
+
+/// Sends a request from the client `client` (see [`http_client_from`]) and reads the answer.
+pub async fn send_from(client: &HttpClient<HttpConnector, Body>, req: Request<Body>) -> Reply {
+    send_with(client, req).await
+}
+
 /// Sends a request and reads the whole answer.
 pub async fn send(req: Request<Body>) -> Reply {
     send_with(&http_client(), req).await
@@ -317,7 +345,8 @@ pub async fn http_get(url: &str) -> Reply {
     send(req).await
 }
 
-fn json_request(url: &str, body: &Value) -> Request<Body> {
+/// A `POST url` request with a JSON body, to send with [`send_from`].
+pub fn json_request(url: &str, body: &Value) -> Request<Body> {
     Request::builder()
         .method(Method::POST)
         .uri(url)
@@ -405,14 +434,15 @@ pub async fn petition_status(server: &Server, petition: &str) -> Status {
     }
 }
 
-/// Sends many JSON requests, at most `concurrency` at a time, on one pooled client; returns the
-/// replies in the order of `bodies`.
+/// Sends many JSON requests, at most `concurrency` at a time, each from its own client address
+/// ([`loopback_client`]), as distinct signers would; returns the replies in the order of
+/// `bodies`.
 pub async fn post_json_many(url: &str, bodies: Vec<Value>, concurrency: usize) -> Vec<Reply> {
-    let client = http_client();
     let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency));
     let mut tasks = Vec::with_capacity(bodies.len());
-    for body in bodies {
-        let client = client.clone();
+    for (i, body) in bodies.into_iter().enumerate() {
+        // Distinct people sign from distinct addresses: each is its own client.
+        let client = http_client_from(loopback_client(i));
         let permits = permits.clone();
         let req = json_request(url, &body);
         tasks.push(tokio::spawn(async move {

@@ -12,7 +12,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::http::StatusCode;
 use e2e_tests::{
     Browser, Js, Reply, Server, Status, build_site, describe_violations, dynamo_state, http_get,
-    node_tools, petition_id, post_form, post_json, post_json_many, skip_or_fail, snippet,
+    http_client_from, json_request, loopback_client, node_tools, petition_id, post_form,
+    post_json, post_json_many, send_from, skip_or_fail, snippet,
 };
 use petition_fn::mail::Outbox;
 use serde_json::{Value, json};
@@ -243,6 +244,7 @@ on_both_stores!(
     invalid_input_is_explained_and_not_stored,
     signing_twice_answers_alike_and_counts_once,
     two_hundred_concurrent_signatures_are_all_counted,
+    a_flood_from_one_client_crowds_out_nobody,
 );
 
 /// Waits until the page's counter fetch has answered, so its (older) count cannot land after
@@ -1009,5 +1011,91 @@ async fn two_hundred_concurrent_signatures_are_all_counted(ctx: Ctx) {
     assert_eq!(
         max_reported, after.count,
         "the last confirmations report the final count"
+    );
+}
+
+/// (f) One client floods the form with 2,000 signatures of random addresses (20 in flight)
+/// while 50 other clients sign once each, spread over the flood. Every one of the 50 is
+/// accepted and, once confirmed, counted; the flood gets no more than its hourly limit through
+/// (it pays for no proof of work); nothing answers 5xx. The figures go to stderr for
+/// BENCHMARKS.md.
+async fn a_flood_from_one_client_crowds_out_nobody(ctx: Ctx) {
+    const FLOOD: usize = 2_000;
+    const OTHERS: usize = 50;
+    let limit = u64::from(build_site().bundle.limits.signatures_per_hour);
+    let before = ctx.count().await;
+    let n = nonce();
+    let url = ctx.sign_url();
+    let body = |who: &str, i: usize| {
+        json!({
+            "name": format!("{who} {i}"),
+            "email": format!("{who}{i}.{n}@example.org"),
+            "country": "FR",
+            "consent": true,
+        })
+    };
+    let started = std::time::Instant::now();
+    let flooder = http_client_from(loopback_client(OTHERS));
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(20));
+    let mut flood = Vec::with_capacity(FLOOD);
+    for i in 0..FLOOD {
+        let (client, permits, req) = (flooder.clone(), permits.clone(), json_request(&url, &body("flood", i)));
+        flood.push(tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await.expect("semaphore open");
+            send_from(&client, req).await.status
+        }));
+    }
+    let mut others = Vec::with_capacity(OTHERS);
+    for i in 0..OTHERS {
+        let (client, req) = (http_client_from(loopback_client(i)), json_request(&url, &body("other", i)));
+        others.push(tokio::spawn(async move {
+            // Spread over the flood's first seconds.
+            tokio::time::sleep(Duration::from_millis(40 * i as u64)).await;
+            let at = std::time::Instant::now();
+            let reply = send_from(&client, req).await;
+            (reply.status, at.elapsed(), reply.snippet())
+        }));
+    }
+    let mut flood_statuses = BTreeMap::<u16, u64>::new();
+    for t in flood {
+        *flood_statuses.entry(t.await.expect("task").as_u16()).or_default() += 1;
+    }
+    let mut latencies = Vec::with_capacity(OTHERS);
+    for t in others {
+        let (status, took, snippet) = t.await.expect("task");
+        assert_eq!(status, StatusCode::ACCEPTED, "another signer was turned away: {snippet}");
+        latencies.push(took);
+    }
+    let elapsed = started.elapsed();
+    let admitted = flood_statuses.get(&202).copied().unwrap_or(0);
+    let held = flood_statuses.get(&429).copied().unwrap_or(0);
+    assert_eq!(
+        admitted + held,
+        FLOOD as u64,
+        "the flood got only 202 or 429, never 5xx: {flood_statuses:?}"
+    );
+    assert_eq!(admitted, limit, "the flood got exactly its hourly limit through: {flood_statuses:?}");
+
+    let tokens: Vec<Value> = ctx
+        .mailed()
+        .into_iter()
+        .filter(|(to, _)| to.starts_with("other") && to.ends_with(&format!(".{n}@example.org")))
+        .map(|(_, token)| json!({ "token": token }))
+        .collect();
+    assert_eq!(tokens.len(), OTHERS, "each of the others got its confirmation mail");
+    let confirmed = post_json_many(&ctx.confirm_url(), tokens, 10).await;
+    assert!(confirmed.iter().all(|r| r.status == StatusCode::OK));
+    assert_eq!(
+        ctx.count().await,
+        before + OTHERS as u64,
+        "every other signer is counted, and no flood address confirmed"
+    );
+    latencies.sort();
+    let pct = |p: usize| latencies[(latencies.len() * p / 100).min(latencies.len() - 1)];
+    eprintln!(
+        "flood figures ({}): flood {FLOOD} sent, {admitted} admitted, {held} held (429); others {OTHERS} sent, {OTHERS} admitted; others' latency p50 {:?} p99 {:?}; flood took {elapsed:?}",
+        ctx.test,
+        pct(50),
+        pct(99),
     );
 }

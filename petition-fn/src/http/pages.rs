@@ -302,18 +302,22 @@ impl Pages {
     }
 
     /// A notice with a form that sends `fields` to `action` again (a limit's wait page: what
-    /// the visitor typed is kept, to be sent with one press once the wait is over).
+    /// the visitor typed is kept, to be sent with one press once the wait is over, or at once
+    /// by the site's script with `challenge` solved).
     pub(crate) fn resend_page(
         &self,
         bundle: &SiteBundle,
         notice: &Notice,
         action: &str,
         fields: &[(&'static str, String)],
+        challenge: &crate::fair::Challenge,
     ) -> String {
         let mut args = Args::new();
         args.insert("title".into(), json!(notice.title));
         args.insert("message".into(), json!(notice.message));
         args.insert("action".into(), json!(action));
+        // For the site's script, which solves it and sends the form again by itself.
+        args.insert("challenge".into(), json!(json!(challenge).to_string()));
         let fields: Vec<_> = fields
             .iter()
             .map(|(name, value)| json!({ "name": name, "value": value }))

@@ -188,8 +188,13 @@ impl Refusal {
                 .notice();
                 let html = match refill.as_ref().and_then(|r| resend(r, site)) {
                     Some((action, fields)) => {
-                        site.pages
-                            .resend_page(&site.bundle, &notice, &action, &fields)
+                        site.pages.resend_page(
+                            &site.bundle,
+                            &notice,
+                            &action,
+                            &fields,
+                            &over.challenge,
+                        )
                     }
                     None => site.pages.notice_page(&site.bundle, &notice),
                 };
