@@ -1099,3 +1099,83 @@ async fn a_flood_from_one_client_crowds_out_nobody(ctx: Ctx) {
         pct(99),
     );
 }
+
+/// (g) Over its limit, a browser with JavaScript pays the proof of work by itself (no click)
+/// and is accepted; without JavaScript the answer is the wait page, with what was typed kept
+/// in a form to send again.
+async fn over_the_limit_the_script_pays_and_without_it_the_page_waits(ctx: Ctx) {
+    let limit = build_site().bundle.limits.signatures_per_hour;
+    let n = nonce();
+    // The browser connects from 127.0.0.1, as this client does: use up that client's hour.
+    for i in 0..limit {
+        let reply = post_json(
+            &ctx.sign_url(),
+            &json!({"name": "Earlier", "email": format!("earlier{i}.{n}@example.org"), "country": "FR", "consent": true}),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.snippet());
+    }
+    let over = post_json(
+        &ctx.sign_url(),
+        &json!({"name": "Over", "email": format!("over.{n}@example.org"), "country": "FR", "consent": true}),
+    )
+    .await;
+    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS, "{}", over.snippet());
+
+    let Some(browser) = Browser::start(ctx.test, Js::On).await else {
+        return;
+    };
+    browser.goto(&ctx.url(&ctx.page)).await;
+    wait_for_counter_fetch(&browser, &ctx).await;
+    let pending = browser
+        .js("return document.querySelector('form[data-enhance=\"petition\"]').dataset.msgPending;")
+        .await;
+    let pending = pending.as_str().unwrap_or_default().to_string();
+    let email = format!("paid.{n}@example.org");
+    fill_form(&browser, "Grace Hopper", &email, "US", true).await;
+    submit(&browser).await;
+    browser
+        .wait_for(
+            "the check-your-inbox message after the proof of work",
+            &format!(
+                "const l = document.querySelector('[data-live]'); return !!l && l.textContent.includes({});",
+                json!(pending)
+            ),
+            Duration::from_secs(60),
+        )
+        .await;
+    assert_eq!(ctx.tokens_for(&email).len(), 1, "the paid signature was accepted and mailed");
+    drop(browser);
+
+    let Some(browser) = Browser::start(ctx.test, Js::Off).await else {
+        return;
+    };
+    browser.goto(&ctx.url(&ctx.page)).await;
+    let waiting = format!("waiting.{n}@example.org");
+    fill_form(&browser, "Katherine Johnson", &waiting, "US", true).await;
+    submit(&browser).await;
+    browser
+        .wait_for(
+            "the wait page",
+            "return !!document.querySelector('form[data-resend]');",
+            Duration::from_secs(20),
+        )
+        .await;
+    let page = browser.source().await;
+    assert!(page.contains("Please wait a little"), "{}", snippet(&page, 3000));
+    assert!(page.contains("Send again"));
+    let kept = browser
+        .js("return document.querySelector('form[data-resend] input[name=\"email\"]').value;")
+        .await;
+    assert_eq!(kept, json!(waiting), "what was typed is kept");
+    assert!(ctx.tokens_for(&waiting).is_empty(), "nothing was accepted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_the_limit_in_the_browser() {
+    on_embedded(
+        "over_the_limit_in_the_browser",
+        over_the_limit_the_script_pays_and_without_it_the_page_waits,
+    )
+    .await;
+}
