@@ -189,8 +189,8 @@ pub async fn run(
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(ServeError::Server)?;
+    .await
+    .map_err(ServeError::Server)?;
     drop(watcher);
     Ok(())
 }

@@ -11,8 +11,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::http::StatusCode;
 use e2e_tests::{
-    Browser, Js, Reply, Server, Status, build_site, describe_violations, dynamo_state, http_get,
-    http_client_from, json_request, loopback_client, node_tools, petition_id, post_form,
+    Browser, Js, Reply, Server, Status, build_site, describe_violations, dynamo_state,
+    http_client_from, http_get, json_request, loopback_client, node_tools, petition_id, post_form,
     post_json, post_json_many, send_from, skip_or_fail, snippet,
 };
 use petition_fn::mail::Outbox;
@@ -1039,7 +1039,11 @@ async fn a_flood_from_one_client_crowds_out_nobody(ctx: Ctx) {
     let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(20));
     let mut flood = Vec::with_capacity(FLOOD);
     for i in 0..FLOOD {
-        let (client, permits, req) = (flooder.clone(), permits.clone(), json_request(&url, &body("flood", i)));
+        let (client, permits, req) = (
+            flooder.clone(),
+            permits.clone(),
+            json_request(&url, &body("flood", i)),
+        );
         flood.push(tokio::spawn(async move {
             let _permit = permits.acquire_owned().await.expect("semaphore open");
             send_from(&client, req).await.status
@@ -1047,7 +1051,10 @@ async fn a_flood_from_one_client_crowds_out_nobody(ctx: Ctx) {
     }
     let mut others = Vec::with_capacity(OTHERS);
     for i in 0..OTHERS {
-        let (client, req) = (http_client_from(loopback_client(i)), json_request(&url, &body("other", i)));
+        let (client, req) = (
+            http_client_from(loopback_client(i)),
+            json_request(&url, &body("other", i)),
+        );
         others.push(tokio::spawn(async move {
             // Spread over the flood's first seconds.
             tokio::time::sleep(Duration::from_millis(40 * i as u64)).await;
@@ -1058,12 +1065,18 @@ async fn a_flood_from_one_client_crowds_out_nobody(ctx: Ctx) {
     }
     let mut flood_statuses = BTreeMap::<u16, u64>::new();
     for t in flood {
-        *flood_statuses.entry(t.await.expect("task").as_u16()).or_default() += 1;
+        *flood_statuses
+            .entry(t.await.expect("task").as_u16())
+            .or_default() += 1;
     }
     let mut latencies = Vec::with_capacity(OTHERS);
     for t in others {
         let (status, took, snippet) = t.await.expect("task");
-        assert_eq!(status, StatusCode::ACCEPTED, "another signer was turned away: {snippet}");
+        assert_eq!(
+            status,
+            StatusCode::ACCEPTED,
+            "another signer was turned away: {snippet}"
+        );
         latencies.push(took);
     }
     let elapsed = started.elapsed();
@@ -1074,7 +1087,10 @@ async fn a_flood_from_one_client_crowds_out_nobody(ctx: Ctx) {
         FLOOD as u64,
         "the flood got only 202 or 429, never 5xx: {flood_statuses:?}"
     );
-    assert_eq!(admitted, limit, "the flood got exactly its hourly limit through: {flood_statuses:?}");
+    assert_eq!(
+        admitted, limit,
+        "the flood got exactly its hourly limit through: {flood_statuses:?}"
+    );
 
     let tokens: Vec<Value> = ctx
         .mailed()
@@ -1082,7 +1098,11 @@ async fn a_flood_from_one_client_crowds_out_nobody(ctx: Ctx) {
         .filter(|(to, _)| to.starts_with("other") && to.ends_with(&format!(".{n}@example.org")))
         .map(|(_, token)| json!({ "token": token }))
         .collect();
-    assert_eq!(tokens.len(), OTHERS, "each of the others got its confirmation mail");
+    assert_eq!(
+        tokens.len(),
+        OTHERS,
+        "each of the others got its confirmation mail"
+    );
     let confirmed = post_json_many(&ctx.confirm_url(), tokens, 10).await;
     assert!(confirmed.iter().all(|r| r.status == StatusCode::OK));
     assert_eq!(
@@ -1120,7 +1140,12 @@ async fn over_the_limit_the_script_pays_and_without_it_the_page_waits(ctx: Ctx) 
         &json!({"name": "Over", "email": format!("over.{n}@example.org"), "country": "FR", "consent": true}),
     )
     .await;
-    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS, "{}", over.snippet());
+    assert_eq!(
+        over.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        over.snippet()
+    );
 
     let Some(browser) = Browser::start(ctx.test, Js::On).await else {
         return;
@@ -1144,7 +1169,11 @@ async fn over_the_limit_the_script_pays_and_without_it_the_page_waits(ctx: Ctx) 
             Duration::from_secs(60),
         )
         .await;
-    assert_eq!(ctx.tokens_for(&email).len(), 1, "the paid signature was accepted and mailed");
+    assert_eq!(
+        ctx.tokens_for(&email).len(),
+        1,
+        "the paid signature was accepted and mailed"
+    );
     drop(browser);
 
     let Some(browser) = Browser::start(ctx.test, Js::Off).await else {
@@ -1162,7 +1191,11 @@ async fn over_the_limit_the_script_pays_and_without_it_the_page_waits(ctx: Ctx) 
         )
         .await;
     let page = browser.source().await;
-    assert!(page.contains("Please wait a little"), "{}", snippet(&page, 3000));
+    assert!(
+        page.contains("Please wait a little"),
+        "{}",
+        snippet(&page, 3000)
+    );
     assert!(page.contains("Send again"));
     let kept = browser
         .js("return document.querySelector('form[data-resend] input[name=\"email\"]').value;")

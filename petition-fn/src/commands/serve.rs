@@ -47,8 +47,8 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         listener,
         standalone_app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-        .with_graceful_shutdown(async { tokio::signal::ctrl_c().await.unwrap_or(()) })
-        .await?;
+    .with_graceful_shutdown(async { tokio::signal::ctrl_c().await.unwrap_or(()) })
+    .await?;
     Ok(())
 }
 

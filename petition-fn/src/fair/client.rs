@@ -48,9 +48,10 @@ fn address(parts: &Parts, origin_secret: Option<&str>) -> IpAddr {
         return viewer;
     }
     #[cfg(feature = "lambda")]
-    if let Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) = parts
-        .extensions
-        .get::<lambda_http::request::RequestContext>()
+    if let Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) =
+        parts
+            .extensions
+            .get::<lambda_http::request::RequestContext>()
         && let Some(ip) = context
             .http
             .source_ip
@@ -75,7 +76,10 @@ fn viewer_address(headers: &HeaderMap, secret: &str) -> Option<IpAddr> {
     let value = headers.get(VIEWER_ADDRESS_HEADER)?.to_str().ok()?.trim();
     // `198.51.100.10:46532` or `2001:db8::1:46532`: the port is after the last colon.
     let (ip, _port) = value.rsplit_once(':')?;
-    ip.trim_start_matches('[').trim_end_matches(']').parse().ok()
+    ip.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -167,7 +167,10 @@ pub(crate) async fn admit(
 
 /// A challenge for `client` at the easiest difficulty, for `GET /api/challenge`; a harder one
 /// is asked when the solution is used, if the client is further over by then.
-pub(crate) fn fresh_challenge(state: &AppState, client: &Client) -> Result<Challenge, getrandom::Error> {
+pub(crate) fn fresh_challenge(
+    state: &AppState,
+    client: &Client,
+) -> Result<Challenge, getrandom::Error> {
     let now = unix_seconds(state.now());
     challenge::issue(state.keys(), &client.hash, challenge::maxnumber_for(1), now)
 }

@@ -97,7 +97,10 @@ pub async fn invalidate(
                 .into_iter()
                 .map(|n| n.hash)
                 .collect();
-            let confirmed = signatures.iter().filter(|s| noted.contains(&s.hash)).count();
+            let confirmed = signatures
+                .iter()
+                .filter(|s| noted.contains(&s.hash))
+                .count();
             let pending = noted.len().saturating_sub(confirmed) as u64;
             (noted, pending)
         }
@@ -142,7 +145,9 @@ pub async fn pause(
     message: Option<String>,
     since: String,
 ) -> Result<(), StoreError> {
-    let message = message.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty());
+    let message = message
+        .map(|m| m.trim().to_owned())
+        .filter(|m| !m.is_empty());
     store
         .set_pause(petition, Some(Pause { message, since }))
         .await

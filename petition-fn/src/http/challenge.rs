@@ -12,7 +12,10 @@ use super::refusal::{Refusal, Subject, fault};
 use crate::fair::{self, Client};
 
 /// The challenge, as JSON.
-pub(crate) async fn challenge(State(state): State<AppState>, client: Client) -> Result<Response, Refusal> {
+pub(crate) async fn challenge(
+    State(state): State<AppState>,
+    client: Client,
+) -> Result<Response, Refusal> {
     let challenge = fair::fresh_challenge(&state, &client)
         .map_err(|e| fault(&Subject::Count, "challenge_random", &e))?;
     let mut response = (StatusCode::OK, axum::Json(challenge)).into_response();

@@ -14,10 +14,10 @@ use contract::bundle::Petition;
 use serde_json::json;
 
 use super::pages::{FormValues, LetterValues, Notice};
-use crate::fair::Over;
 use super::reply::{self, Style};
 use super::{AppState, Site};
 use crate::domain::FieldError;
+use crate::fair::Over;
 
 /// What a refused request was about: decides the wording and the way back.
 #[derive(Debug, Clone)]
@@ -179,7 +179,14 @@ impl Refusal {
             _ => None,
         };
         let response = match (self, style) {
-            (Self::Limited { subject, over, refill }, Some(Style::Form)) => {
+            (
+                Self::Limited {
+                    subject,
+                    over,
+                    refill,
+                },
+                Some(Style::Form),
+            ) => {
                 let notice = Self::Limited {
                     subject: subject.clone(),
                     over: over.clone(),
@@ -187,15 +194,13 @@ impl Refusal {
                 }
                 .notice();
                 let html = match refill.as_ref().and_then(|r| resend(r, site)) {
-                    Some((action, fields)) => {
-                        site.pages.resend_page(
-                            &site.bundle,
-                            &notice,
-                            &action,
-                            &fields,
-                            &over.challenge,
-                        )
-                    }
+                    Some((action, fields)) => site.pages.resend_page(
+                        &site.bundle,
+                        &notice,
+                        &action,
+                        &fields,
+                        &over.challenge,
+                    ),
                     None => site.pages.notice_page(&site.bundle, &notice),
                 };
                 (status, Html(html)).into_response()

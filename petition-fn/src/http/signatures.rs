@@ -96,19 +96,24 @@ pub(crate) async fn sign(
             });
         }
     };
-    fair::admit(&state, Action::Sign(&petition.id), &client, altcha.as_deref())
-        .await
-        .map_err(|held| {
-            held_back(
-                held,
-                &subject,
-                Some(Refill::Signature {
-                    values: Box::new(values(&raw)),
-                    petition: Box::new(petition.clone()),
-                    today: today.clone(),
-                }),
-            )
-        })?;
+    fair::admit(
+        &state,
+        Action::Sign(&petition.id),
+        &client,
+        altcha.as_deref(),
+    )
+    .await
+    .map_err(|held| {
+        held_back(
+            held,
+            &subject,
+            Some(Refill::Signature {
+                values: Box::new(values(&raw)),
+                petition: Box::new(petition.clone()),
+                today: today.clone(),
+            }),
+        )
+    })?;
     let record =
         record(&state, &petition, &signature, now).map_err(|e| fault(&subject, "encrypt", &e))?;
     let store = &state.inner.store;

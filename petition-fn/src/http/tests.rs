@@ -662,11 +662,7 @@ impl Store for DownStore {
     ) -> StoreFuture<'a, crate::store::Invalidated> {
         Box::pin(async { Err(StoreError::Unavailable("down".into())) })
     }
-    fn set_pause<'a>(
-        &'a self,
-        _: &'a str,
-        _: Option<crate::store::Pause>,
-    ) -> StoreFuture<'a, ()> {
+    fn set_pause<'a>(&'a self, _: &'a str, _: Option<crate::store::Pause>) -> StoreFuture<'a, ()> {
         Box::pin(async { Err(StoreError::Unavailable("down".into())) })
     }
     fn pause<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Option<crate::store::Pause>> {
@@ -1544,16 +1540,31 @@ fn with_altcha(email: &str, payload: &str) -> Value {
 async fn over_its_limit_a_client_pays_with_a_solved_challenge_once() {
     let h = harness_with(tight_bundle()).await;
     for i in 0..2 {
-        let r = send(&h.app, from("198.51.100.1", json_req(SIGN, &good_json(&format!("a{i}@example.org"))))).await;
+        let r = send(
+            &h.app,
+            from(
+                "198.51.100.1",
+                json_req(SIGN, &good_json(&format!("a{i}@example.org"))),
+            ),
+        )
+        .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     }
-    let r = send(&h.app, from("198.51.100.1", json_req(SIGN, &good_json("a2@example.org")))).await;
+    let r = send(
+        &h.app,
+        from("198.51.100.1", json_req(SIGN, &good_json("a2@example.org"))),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
     let retry: i64 = r.header(header::RETRY_AFTER).parse().expect("seconds");
     assert!((1..=3600).contains(&retry), "{retry}");
     let body = r.json();
     assert_eq!(body["retry_after"], json!(retry));
-    assert!(body["message"].as_str().is_some_and(|m| m.contains("Send again")));
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Send again"))
+    );
     let challenge = &body["challenge"];
     assert_eq!(challenge["algorithm"], "SHA-256");
     // One over the limit: twice the easiest work.
@@ -1561,7 +1572,11 @@ async fn over_its_limit_a_client_pays_with_a_solved_challenge_once() {
         challenge["maxnumber"],
         json!(2 * crate::fair::challenge::BASE_MAXNUMBER)
     );
-    assert_eq!(count(&h, "free-them").await.total, 2, "held back, not stored");
+    assert_eq!(
+        count(&h, "free-them").await.total,
+        2,
+        "held back, not stored"
+    );
 
     let issued = crate::fair::Challenge {
         algorithm: "SHA-256",
@@ -1572,24 +1587,53 @@ async fn over_its_limit_a_client_pays_with_a_solved_challenge_once() {
     };
     let payload = crate::fair::challenge::tests::solve(&issued);
     // Another client cannot use this client's solution.
-    let r = send(&h.app, from("198.51.100.9", json_req(SIGN, &with_altcha("b@example.org", &payload)))).await;
-    assert_eq!(r.status, StatusCode::CREATED, "another client is within its own limit");
-    let r = send(&h.app, from("198.51.100.1", json_req(SIGN, &with_altcha("a2@example.org", &payload)))).await;
+    let r = send(
+        &h.app,
+        from(
+            "198.51.100.9",
+            json_req(SIGN, &with_altcha("b@example.org", &payload)),
+        ),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "another client is within its own limit"
+    );
+    let r = send(
+        &h.app,
+        from(
+            "198.51.100.1",
+            json_req(SIGN, &with_altcha("a2@example.org", &payload)),
+        ),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "paid: {}", r.body);
     assert_eq!(count(&h, "free-them").await.total, 4);
     // A solution is accepted once.
-    let r = send(&h.app, from("198.51.100.1", json_req(SIGN, &with_altcha("a3@example.org", &payload)))).await;
+    let r = send(
+        &h.app,
+        from(
+            "198.51.100.1",
+            json_req(SIGN, &with_altcha("a3@example.org", &payload)),
+        ),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     // Each refusal counts too: the work asked keeps rising.
     let harder = r.json()["challenge"]["maxnumber"].as_u64().expect("number");
-    assert!(harder >= 4 * crate::fair::challenge::BASE_MAXNUMBER, "{harder}");
+    assert!(
+        harder >= 4 * crate::fair::challenge::BASE_MAXNUMBER,
+        "{harder}"
+    );
     assert_eq!(count(&h, "free-them").await.total, 4);
 }
 
 #[tokio::test]
 async fn the_wait_page_keeps_what_was_typed_and_says_how_long() {
     let h = harness_with(tight_bundle()).await;
-    let typed = "name=Ada+%3CLovelace%3E&email=ada%40example.org&country=FR&consent=true&updates=true";
+    let typed =
+        "name=Ada+%3CLovelace%3E&email=ada%40example.org&country=FR&consent=true&updates=true";
     for _ in 0..2 {
         send(&h.app, from("198.51.100.2", form(SIGN, typed))).await;
     }
@@ -1599,9 +1643,22 @@ async fn the_wait_page_keeps_what_was_typed_and_says_how_long() {
     assert!(!r.header(header::RETRY_AFTER).is_empty());
     assert!(r.body.contains("Please wait a little"), "{}", r.body);
     assert!(r.body.contains("minutes") || r.body.contains("a minute"));
-    assert!(r.body.contains(r#"action="/api/petitions/free-them/signatures""#), "{}", r.body);
-    assert!(r.body.contains(r#"name="email" value="ada@example.org""#), "{}", r.body);
-    assert!(r.body.contains("Ada &lt;Lovelace&gt;"), "typed values are escaped: {}", r.body);
+    assert!(
+        r.body
+            .contains(r#"action="/api/petitions/free-them/signatures""#),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains(r#"name="email" value="ada@example.org""#),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("Ada &lt;Lovelace&gt;"),
+        "typed values are escaped: {}",
+        r.body
+    );
     assert!(!r.body.contains("<Lovelace>"));
     assert!(r.body.contains(r#"name="updates" value="true""#));
     assert!(r.body.contains("Send again"));
@@ -1621,7 +1678,11 @@ async fn letters_have_their_own_limit_through_the_same_gate() {
     assert!(r.body.contains(r#"action="/api/letters""#), "{}", r.body);
     assert!(r.body.contains("letters have come from your connection"));
     // Signing is limited apart.
-    let r = send(&h.app, from("198.51.100.3", json_req(SIGN, &good_json("x@example.org")))).await;
+    let r = send(
+        &h.app,
+        from("198.51.100.3", json_req(SIGN, &good_json("x@example.org"))),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED);
 }
 
@@ -1635,7 +1696,9 @@ async fn a_challenge_is_served_fresh_and_never_cached() {
     for field in ["algorithm", "challenge", "salt", "signature", "maxnumber"] {
         assert!(!c[field].is_null(), "{field}: {c}");
     }
-    let again = send(&h.app, from("198.51.100.4", get("/api/challenge"))).await.json();
+    let again = send(&h.app, from("198.51.100.4", get("/api/challenge")))
+        .await
+        .json();
     assert_ne!(c["challenge"], again["challenge"]);
 }
 
@@ -1650,32 +1713,56 @@ async fn behind_cloudfront_the_viewer_address_is_the_client_and_forgeries_are_no
     let app = standalone_app(state.clone());
     let via_cdn = |viewer: &'static str, verify: &'static str, email: &str| {
         let mut req = from("10.0.0.1", json_req(SIGN, &good_json(email)));
-        req.headers_mut().insert("x-origin-verify", verify.parse().expect("value"));
-        req.headers_mut().insert("cloudfront-viewer-address", viewer.parse().expect("value"));
+        req.headers_mut()
+            .insert("x-origin-verify", verify.parse().expect("value"));
+        req.headers_mut()
+            .insert("cloudfront-viewer-address", viewer.parse().expect("value"));
         req
     };
     // Three viewers through CloudFront, one edge address: each has its own limit.
-    for (i, viewer) in ["203.0.113.1:1", "203.0.113.2:2", "203.0.113.3:3"].into_iter().enumerate() {
+    for (i, viewer) in ["203.0.113.1:1", "203.0.113.2:2", "203.0.113.3:3"]
+        .into_iter()
+        .enumerate()
+    {
         for j in 0..2 {
-            let r = send(&app, via_cdn(viewer, "cdn-secret", &format!("v{i}-{j}@example.org"))).await;
+            let r = send(
+                &app,
+                via_cdn(viewer, "cdn-secret", &format!("v{i}-{j}@example.org")),
+            )
+            .await;
             assert_eq!(r.status, StatusCode::CREATED, "{viewer}: {}", r.body);
         }
     }
     // Direct calls that claim to be other viewers are all the one caller they are.
     let mut statuses = Vec::new();
-    for (i, viewer) in ["198.51.100.1:1", "198.51.100.2:1", "198.51.100.3:1"].into_iter().enumerate() {
-        statuses.push(send(&app, via_cdn(viewer, "guess", &format!("f{i}@example.org"))).await.status);
+    for (i, viewer) in ["198.51.100.1:1", "198.51.100.2:1", "198.51.100.3:1"]
+        .into_iter()
+        .enumerate()
+    {
+        statuses.push(
+            send(&app, via_cdn(viewer, "guess", &format!("f{i}@example.org")))
+                .await
+                .status,
+        );
     }
     assert_eq!(
         statuses,
-        [StatusCode::CREATED, StatusCode::CREATED, StatusCode::TOO_MANY_REQUESTS]
+        [
+            StatusCode::CREATED,
+            StatusCode::CREATED,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
     );
 }
 
 #[tokio::test]
 async fn no_client_address_is_stored() {
     let h = harness().await;
-    let r = send(&h.app, from("203.0.113.77", json_req(SIGN, &good_json("n@example.org")))).await;
+    let r = send(
+        &h.app,
+        from("203.0.113.77", json_req(SIGN, &good_json("n@example.org"))),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED);
     let notes = h
         .state
@@ -1687,18 +1774,34 @@ async fn no_client_address_is_stored() {
     assert!(!notes[0].client.contains("203.0.113"));
     let bytes = std::fs::read(h._dir.path().join(crate::store::local::DB_FILE)).expect("db");
     let text = String::from_utf8_lossy(&bytes);
-    assert!(!text.contains("203.0.113.77"), "the address is in the store file");
-    assert!(!bytes.windows(4).any(|w| w == [203, 0, 113, 77]), "nor its bytes");
+    assert!(
+        !text.contains("203.0.113.77"),
+        "the address is in the store file"
+    );
+    assert!(
+        !bytes.windows(4).any(|w| w == [203, 0, 113, 77]),
+        "nor its bytes"
+    );
 }
 
 #[tokio::test]
 async fn a_paused_petition_answers_503_and_keeps_its_count() {
     let h = harness().await;
-    assert_eq!(send(&h.app, json_req(SIGN, &good_json("p1@example.org"))).await.status, StatusCode::CREATED);
+    assert_eq!(
+        send(&h.app, json_req(SIGN, &good_json("p1@example.org")))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
     let store = h.state.store();
-    crate::fair::operator::pause(store.as_ref(), "free-them", Some("We are checking a flood.".into()), "2026-03-01T10:00:00Z".into())
-        .await
-        .expect("pauses");
+    crate::fair::operator::pause(
+        store.as_ref(),
+        "free-them",
+        Some("We are checking a flood.".into()),
+        "2026-03-01T10:00:00Z".into(),
+    )
+    .await
+    .expect("pauses");
     // A fresh state reads the pause at once (the cache is per state, at most 5 s old).
     let app = standalone_app(h.state.clone().with_clock(fixed_clock()));
     let r = send(&app, form(SIGN, GOOD_FORM)).await;
@@ -1708,11 +1811,22 @@ async fn a_paused_petition_answers_503_and_keeps_its_count() {
     assert!(r.body.contains("We are checking a flood."), "{}", r.body);
     let r = send(&app, json_req(SIGN, &good_json("p2@example.org"))).await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(r.json()["message"].as_str().is_some_and(|m| m.contains("paused")));
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("paused"))
+    );
     let r = send(&app, get("/api/petitions/free-them")).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["count"], 1);
-    crate::fair::operator::resume(store.as_ref(), "free-them").await.expect("resumes");
+    crate::fair::operator::resume(store.as_ref(), "free-them")
+        .await
+        .expect("resumes");
     let app = standalone_app(h.state.clone().with_clock(fixed_clock()));
-    assert_eq!(send(&app, json_req(SIGN, &good_json("p2@example.org"))).await.status, StatusCode::CREATED);
+    assert_eq!(
+        send(&app, json_req(SIGN, &good_json("p2@example.org")))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
 }

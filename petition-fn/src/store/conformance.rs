@@ -972,9 +972,19 @@ pub(crate) async fn hits_count_exactly_under_concurrency(store: Arc<dyn Store>) 
         seen.push(t.await.expect("task"));
     }
     seen.sort_unstable();
-    assert_eq!(seen, (1..=40).collect::<Vec<u64>>(), "every hit is counted once");
-    assert_eq!(store.peek("lim:sign:p:c:1", 9_999).await.expect("peeks"), 40);
-    assert_eq!(store.peek("lim:sign:p:c:1", 10_000).await.expect("peeks"), 0);
+    assert_eq!(
+        seen,
+        (1..=40).collect::<Vec<u64>>(),
+        "every hit is counted once"
+    );
+    assert_eq!(
+        store.peek("lim:sign:p:c:1", 9_999).await.expect("peeks"),
+        40
+    );
+    assert_eq!(
+        store.peek("lim:sign:p:c:1", 10_000).await.expect("peeks"),
+        0
+    );
     assert_eq!(store.peek("lim:other", 0).await.expect("peeks"), 0);
     assert_eq!(store.hit("lim:sign:p:c:2", 10_000).await.expect("hits"), 1);
 }
@@ -1093,7 +1103,10 @@ pub(crate) async fn pause_and_resume(store: Arc<dyn Store>) {
     assert_eq!(store.pause("p2").await.expect("reads"), None);
     store.set_pause("p1", None).await.expect("resumes");
     assert_eq!(store.pause("p1").await.expect("reads"), None);
-    store.set_pause("p1", None).await.expect("resuming twice is fine");
+    store
+        .set_pause("p1", None)
+        .await
+        .expect("resuming twice is fine");
 }
 
 pub(crate) async fn sweep_deletes_expired_fair_use_items(store: Arc<dyn Store>) {

@@ -34,9 +34,9 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::counts::{add_letter_count, letter_counters};
 use super::{
-    ClientNote, ConfirmOutcome, Counts, Detail, Forgotten, Invalidated, Pause, LetterCounts, LetterFilter, LetterRecord,
-    MAIL_INTERVAL_SECS, PendingOutcome, PendingRecord, Recipient, SignOutcome, SignatureRecord,
-    Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
+    ClientNote, ConfirmOutcome, Counts, Detail, Forgotten, Invalidated, LetterCounts, LetterFilter,
+    LetterRecord, MAIL_INTERVAL_SECS, Pause, PendingOutcome, PendingRecord, Recipient, SignOutcome,
+    SignatureRecord, Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
 };
 use contract::date::unix_seconds;
 
@@ -719,7 +719,11 @@ impl Store for LocalStore {
             txn.open_table(NOTES)
                 .map_err(db_err)?
                 .insert(
-                    (note.petition.as_str(), note.client.as_str(), note.hash.as_str()),
+                    (
+                        note.petition.as_str(),
+                        note.client.as_str(),
+                        note.hash.as_str(),
+                    ),
                     note.expires_at,
                 )
                 .map_err(db_err)?;
@@ -742,7 +746,9 @@ impl Store for LocalStore {
                 let (key, expires) = entry.map_err(db_err)?;
                 let (p, c, h) = key.value();
                 let expires_at = expires.value();
-                if p == petition && client.as_deref().is_none_or(|want| want == c) && expires_at > now
+                if p == petition
+                    && client.as_deref().is_none_or(|want| want == c)
+                    && expires_at > now
                 {
                     out.push(ClientNote {
                         petition: p.to_owned(),

@@ -146,10 +146,7 @@ impl DynamoStore {
                     .scan()
                     .table_name(&self.table)
                     .filter_expression(format!("begins_with({PK}, :prefix)"))
-                    .expression_attribute_values(
-                        ":prefix",
-                        s(format!("{NOTE_PREFIX}{petition}#")),
-                    )
+                    .expression_attribute_values(":prefix", s(format!("{NOTE_PREFIX}{petition}#")))
                     .consistent_read(true)
                     .into_paginator()
                     .items()

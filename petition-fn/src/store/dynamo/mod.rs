@@ -103,9 +103,9 @@
 use aws_sdk_dynamodb::Client;
 
 use super::{
-    ClientNote, ConfirmOutcome, Counts, Forgotten, Invalidated, LetterCounts, LetterFilter, LetterRecord, Pause, PendingOutcome,
-    PendingRecord, Recipient, SignOutcome, SignatureRecord, Store, StoreError, StoreFuture,
-    StoredLetter, StoredSignature,
+    ClientNote, ConfirmOutcome, Counts, Forgotten, Invalidated, LetterCounts, LetterFilter,
+    LetterRecord, Pause, PendingOutcome, PendingRecord, Recipient, SignOutcome, SignatureRecord,
+    Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
 };
 
 mod admin;
