@@ -32,6 +32,11 @@ CONTRACT_ROUTES = {
     ("POST", "/api/petitions/{id}/signatures"),
     ("GET", "/api/petitions/{id}"),
     ("POST", "/api/letters"),
+    ("GET", "/api/confirm"),
+    ("POST", "/api/confirm"),
+    ("GET", "/api/unsubscribe"),
+    ("POST", "/api/unsubscribe"),
+    ("GET", "/api/challenge"),
     ("GET", "/api/health"),
 }
 
@@ -483,6 +488,20 @@ def routes(function, api_name):
         assert p["PayloadFormatVersion"] == "2.0"
         found[(p["Method"].upper(), p["Path"])] = name
     return found
+
+
+def contract_paths():
+    """The route paths of petition-fn's contract (`contract::api::route`), read from the source
+    so that a route added there and not here fails this test."""
+    import pathlib
+    import re
+
+    api = pathlib.Path(__file__).resolve().parents[2] / "petition-fn/contract/src/api.rs"
+    return {"/api" + p for p in re.findall(r'under_base!\("([^"]+)"\)', api.read_text())}
+
+
+def test_every_contract_route_reaches_the_function():
+    assert {path for _, path in CONTRACT_ROUTES} == contract_paths()
 
 
 def test_api_routes_are_the_contract(function, http_api):
