@@ -5,8 +5,10 @@
 //! Where the address comes from, in order:
 //! 1. `CloudFront-Viewer-Address`, but only on a request that carries CloudFront's secret
 //!    origin header (`X-Origin-Verify`, equal to the deployment's origin secret). Anyone can
-//!    send the address header to the API Gateway URL directly; without the secret it is ignored.
-//! 2. On Lambda, API Gateway's source address (the direct caller).
+//!    send the address header to the API Gateway URL directly; without the secret it is ignored
+//!    (and with a secret configured such a request is refused before it gets here:
+//!    `http/origin.rs`).
+//! 2. On Lambda without an origin secret, API Gateway's source address (the direct caller).
 //! 3. Locally, the socket's peer.
 
 use std::convert::Infallible;
@@ -66,11 +68,18 @@ fn address(parts: &Parts, origin_secret: Option<&str>) -> IpAddr {
     IpAddr::V4(Ipv4Addr::UNSPECIFIED)
 }
 
+/// Whether a request proves it came through CloudFront: its `X-Origin-Verify` header equals
+/// the origin secret (compared in constant time).
+pub(crate) fn through_cdn(headers: &HeaderMap, secret: &str) -> bool {
+    headers
+        .get(ORIGIN_VERIFY_HEADER)
+        .is_some_and(|given| constant_time_eq(given.as_bytes(), secret.as_bytes()))
+}
+
 /// The viewer's address CloudFront reports, when the request proves it came through
 /// CloudFront (the origin header equals `secret`).
 fn viewer_address(headers: &HeaderMap, secret: &str) -> Option<IpAddr> {
-    let given = headers.get(ORIGIN_VERIFY_HEADER)?.as_bytes();
-    if !constant_time_eq(given, secret.as_bytes()) {
+    if !through_cdn(headers, secret) {
         return None;
     }
     let value = headers.get(VIEWER_ADDRESS_HEADER)?.to_str().ok()?.trim();

@@ -19,7 +19,7 @@ mod client;
 pub mod operator;
 
 pub(crate) use challenge::Challenge;
-pub(crate) use client::Client;
+pub(crate) use client::{Client, through_cdn};
 pub use client::{ORIGIN_VERIFY_HEADER, VIEWER_ADDRESS_HEADER};
 
 use contract::bundle::Limits;

@@ -1,3 +1,6 @@
+//! Behind CloudFront (an origin secret configured) only requests that came through it are
+//! answered: the others get 403.
+//!
 //! No other site may post for a visitor: every POST under `/api` must come from the site's own
 //! pages. The browser says where a request comes from (`Origin`, or `Sec-Fetch-Site`); a
 //! request from another origin is refused with 403 before any handler runs. A request with
@@ -11,8 +14,15 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::refusal::Refusal;
 
-/// The layer: refuses a cross-site POST, lets everything else through.
+/// The layer: behind CloudFront, refuses every request that did not come through it (a direct
+/// call to the API Gateway URL would go around the CDN's cache, its WAF and its viewer
+/// address); then refuses a cross-site POST; lets everything else through.
 pub(crate) async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if let Some(secret) = state.origin_secret()
+        && !crate::fair::through_cdn(request.headers(), secret)
+    {
+        return Refusal::Bypass.into_response();
+    }
     if request.method() == Method::POST
         && !same_origin(request.headers(), &state.site().bundle.base_url)
     {

@@ -89,6 +89,8 @@ pub(crate) enum Refusal {
     BadUnsubscribe,
     /// A POST from another site's page (403): no other site may sign for a visitor.
     CrossSite,
+    /// A request that went around the CDN to the API's own address (403).
+    Bypass,
     /// A confirmation token that is not (or no longer) known (404).
     UnknownToken,
     /// A confirmation token whose signature waited more than 7 days (410), with its
@@ -161,7 +163,7 @@ impl Refusal {
             Self::Limited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::UnknownToken => StatusCode::NOT_FOUND,
-            Self::CrossSite => StatusCode::FORBIDDEN,
+            Self::CrossSite | Self::Bypass => StatusCode::FORBIDDEN,
             Self::BadUnsubscribe => StatusCode::NOT_FOUND,
             Self::ExpiredToken { .. } => StatusCode::GONE,
         }
@@ -282,7 +284,11 @@ impl Refusal {
     fn has_page(&self) -> bool {
         !matches!(
             self,
-            Self::UnsupportedType | Self::NoRoute | Self::WrongMethod | Self::Unreadable { .. }
+            Self::UnsupportedType
+                | Self::NoRoute
+                | Self::WrongMethod
+                | Self::Unreadable { .. }
+                | Self::Bypass
         )
     }
 
@@ -295,6 +301,7 @@ impl Refusal {
                 contract::api::route::ALL.join(", ")
             ),
             Self::WrongMethod => "This address does not accept that method: see the Allow header for the ones it accepts.".into(),
+            Self::Bypass => "This API answers only requests that come through the site's own address. Send the request to the site's /api/ path instead of this host.".into(),
             Self::Unreadable { subject, detail } => {
                 let example = match subject {
                     Subject::Letter { .. } => "an object with name, email, street, city, state, zip, message and consent",
@@ -442,7 +449,11 @@ impl Refusal {
                 message: "Some fields need correcting.".into(),
                 link: None,
             },
-            Self::UnsupportedType | Self::NoRoute | Self::WrongMethod | Self::Unreadable { .. } => Notice {
+            Self::UnsupportedType
+            | Self::NoRoute
+            | Self::WrongMethod
+            | Self::Unreadable { .. }
+            | Self::Bypass => Notice {
                 title: "This request cannot be answered",
                 message: self.message(),
                 link: home(),
