@@ -35,7 +35,7 @@ pub(crate) const WINDOW_SECS: i64 = 60 * 60;
 /// How long the note tying a signature to the client that sent it is kept, so that a flood
 /// can be undone (`petition-fn invalidate --client-hash`): a day. With the store's hourly
 /// sweep nothing about a client outlives 48 hours.
-pub(crate) const NOTE_SECS: i64 = 24 * 60 * 60;
+pub const NOTE_SECS: i64 = 24 * 60 * 60;
 
 /// A limited action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

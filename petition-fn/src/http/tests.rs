@@ -1735,16 +1735,38 @@ async fn behind_cloudfront_the_viewer_address_is_the_client_and_forgeries_are_no
     }
     // Direct calls to the API's own address (a wrong or no origin secret) are refused, whatever
     // viewer they claim to be, and nothing is stored.
-    let before = state.store().count("free-them").await.expect("counts").total;
+    let before = state
+        .store()
+        .count("free-them")
+        .await
+        .expect("counts")
+        .total;
     for verify in ["guess", ""] {
         let r = send(&app, via_cdn("198.51.100.1:1", verify, "f@example.org")).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
-        assert!(r.json()["message"].as_str().is_some_and(|m| m.contains("site's own address")));
+        assert!(
+            r.json()["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("site's own address"))
+        );
     }
     let mut bare = from("10.0.0.1", get("/api/health"));
-    bare.headers_mut().insert(header::ACCEPT, "text/html".parse().expect("value"));
-    assert_eq!(send(&app, bare).await.status, StatusCode::FORBIDDEN, "GETs too");
-    assert_eq!(state.store().count("free-them").await.expect("counts").total, before);
+    bare.headers_mut()
+        .insert(header::ACCEPT, "text/html".parse().expect("value"));
+    assert_eq!(
+        send(&app, bare).await.status,
+        StatusCode::FORBIDDEN,
+        "GETs too"
+    );
+    assert_eq!(
+        state
+            .store()
+            .count("free-them")
+            .await
+            .expect("counts")
+            .total,
+        before
+    );
 }
 
 #[tokio::test]

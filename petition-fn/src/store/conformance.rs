@@ -52,6 +52,7 @@ macro_rules! for_each_case {
             invalidate_removes_signatures_with_exact_counts,
             pause_and_resume,
             sweep_deletes_expired_fair_use_items,
+            expired_personal_data_goes_and_its_counts_stay,
         );
     };
 }
@@ -1139,4 +1140,39 @@ pub(crate) async fn sweep_deletes_expired_fair_use_items(store: Arc<dyn Store>) 
         );
         assert!(store.spend("used:a", 300).await.expect("spends"), "swept");
     }
+}
+
+pub(crate) async fn expired_personal_data_goes_and_its_counts_stay(store: Arc<dyn Store>) {
+    let mut old = record("p1", "old", "FR");
+    old.expires_at = 100;
+    assert!(store.sign(old).await.expect("signs").new);
+    assert!(
+        store
+            .sign(record("p1", "new", "DE"))
+            .await
+            .expect("signs")
+            .new
+    );
+    let mut letter = self::letter("old-writer", "CA", "text");
+    letter.expires_at = 100;
+    assert!(store.send_letter(letter).await.expect("sends").new);
+    store.sweep(200).await.expect("sweeps");
+    let left: Vec<String> = store
+        .export_signatures("p1")
+        .await
+        .expect("export")
+        .into_iter()
+        .map(|r| r.hash)
+        .collect();
+    assert_eq!(left, ["new"]);
+    assert!(
+        store
+            .export_letters(&LetterFilter::All)
+            .await
+            .expect("export")
+            .is_empty()
+    );
+    let counts = store.count("p1").await.expect("counts");
+    assert_eq!(counts.total, 2, "the counts stay");
+    assert_eq!(store.letter_counts().await.expect("counts").total, 1);
 }

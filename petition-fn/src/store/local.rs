@@ -22,8 +22,8 @@
 //! [`Store::forget`] deletes a person's records and decrements their counters in one write
 //! transaction; a counter that reaches zero is removed.
 //!
-//! Signatures and letters past their `expires_at` are left out of exports (DynamoDB deletes
-//! them with its TTL); counts stay. Pending signatures and tokens past `pending_until` are
+//! Signatures and letters past their `expires_at` are left out of exports and deleted by
+//! [`Store::sweep`] (DynamoDB deletes them with its TTL); counts stay. Pending signatures and tokens past `pending_until` are
 //! deleted by [`Store::sweep`], and so are fair-use counters, spent challenges and client
 //! notes past their expiry.
 
@@ -372,6 +372,34 @@ impl LocalStore {
             }
             for token in &doomed {
                 tokens.remove(token.as_str()).map_err(db_err)?;
+            }
+            // Personal data past its retention goes; the counts it was counted in stay.
+            let mut sigs = txn.open_table(SIGNATURES).map_err(db_err)?;
+            let mut broken = None;
+            sigs.retain(
+                |_, value| match serde_json::from_slice::<SignatureRecord>(value) {
+                    Ok(rec) => rec.expires_at > now,
+                    Err(e) => {
+                        broken.get_or_insert(e);
+                        true
+                    }
+                },
+            )
+            .map_err(db_err)?;
+            let mut letters = txn.open_table(LETTERS).map_err(db_err)?;
+            letters
+                .retain(
+                    |_, value| match serde_json::from_slice::<LetterRecord>(value) {
+                        Ok(rec) => rec.expires_at > now,
+                        Err(e) => {
+                            broken.get_or_insert(e);
+                            true
+                        }
+                    },
+                )
+                .map_err(db_err)?;
+            if let Some(e) = broken {
+                return Err(damaged("record", e));
             }
             let mut fair = txn.open_table(FAIR).map_err(db_err)?;
             fair.retain(|_, (_, expires)| expires > now)
