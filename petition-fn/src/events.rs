@@ -27,7 +27,10 @@ pub async fn handle(
             let Ok(hash) = address_hash(state.keys(), address) else {
                 continue;
             };
-            stopped += state.store().unsubscribe(&hash).await?;
+            stopped += state
+                .store()
+                .unsubscribe(&hash, &state.bundle().petition_ids())
+                .await?;
         }
         println!(
             "{}",

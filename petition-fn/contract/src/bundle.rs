@@ -282,6 +282,11 @@ impl SiteBundle {
         self.petitions.iter().find(|p| p.id == id)
     }
 
+    /// The ids of the site's petitions.
+    pub fn petition_ids(&self) -> Vec<String> {
+        self.petitions.iter().map(|p| p.id.clone()).collect()
+    }
+
     /// The state with this USPS code.
     pub fn state(&self, code: &str) -> Option<&UsState> {
         self.states.iter().find(|s| s.code == code)

@@ -623,7 +623,7 @@ impl Store for DownStore {
     fn recipients<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Vec<crate::store::Recipient>> {
         Box::pin(async { Err(StoreError::Unavailable("down".into())) })
     }
-    fn unsubscribe<'a>(&'a self, _: &'a str) -> StoreFuture<'a, u64> {
+    fn unsubscribe<'a>(&'a self, _: &'a str, _: &'a [String]) -> StoreFuture<'a, u64> {
         Box::pin(async { Err(StoreError::Unavailable("down".into())) })
     }
     fn mail_failed<'a>(&'a self, _: &'a str, _: &'a str, _: i64) -> StoreFuture<'a, ()> {

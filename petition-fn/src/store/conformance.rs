@@ -941,9 +941,13 @@ pub(crate) async fn unsubscribing_keeps_the_signatures_and_their_counts(store: A
     store.sign(with_updates("p1", "a")).await.expect("signs");
     store.sign(with_updates("p2", "a")).await.expect("signs");
     store.sign(with_updates("p1", "z")).await.expect("signs");
-    assert_eq!(store.unsubscribe("a").await.expect("unsubscribes"), 2);
-    assert_eq!(store.unsubscribe("a").await.expect("again"), 0);
-    assert_eq!(store.unsubscribe("nobody").await.expect("nobody"), 0);
+    store.sign(with_updates("gone", "a")).await.expect("signs");
+    let site: Vec<String> = ["p1", "p2", "p3"].map(String::from).to_vec();
+    assert_eq!(store.unsubscribe("a", &site).await.expect("unsubscribes"), 2);
+    assert_eq!(store.unsubscribe("a", &site).await.expect("again"), 0);
+    assert_eq!(store.unsubscribe("nobody", &site).await.expect("nobody"), 0);
+    // A petition no longer on the site (no mail can be sent for it) is not looked at.
+    assert_eq!(store.recipients("gone").await.expect("recipients").len(), 1);
     let left: Vec<String> = store
         .recipients("p1")
         .await

@@ -255,7 +255,7 @@ impl LocalStore {
     }
 
     /// Reads the table whole, as `forget` does: an occasional request.
-    fn unsubscribe_blocking(&self, hash: &str) -> Result<u64, StoreError> {
+    fn unsubscribe_blocking(&self, hash: &str, petitions: &[String]) -> Result<u64, StoreError> {
         let txn = self.db.begin_write().map_err(db_err)?;
         let mut changed = 0;
         {
@@ -264,7 +264,7 @@ impl LocalStore {
             for entry in sigs.iter().map_err(db_err)? {
                 let (key, value) = entry.map_err(db_err)?;
                 let (petition, h) = key.value();
-                if h != hash {
+                if h != hash || !petitions.iter().any(|p| p == petition) {
                     continue;
                 }
                 let rec: SignatureRecord =
@@ -672,9 +672,9 @@ impl Store for LocalStore {
         Box::pin(self.blocking(move |s| s.recipients_blocking(&petition)))
     }
 
-    fn unsubscribe<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, u64> {
-        let hash = hash.to_owned();
-        Box::pin(self.blocking(move |s| s.unsubscribe_blocking(&hash)))
+    fn unsubscribe<'a>(&'a self, hash: &'a str, petitions: &'a [String]) -> StoreFuture<'a, u64> {
+        let (hash, petitions) = (hash.to_owned(), petitions.to_vec());
+        Box::pin(self.blocking(move |s| s.unsubscribe_blocking(&hash, &petitions)))
     }
 
     fn mail_failed<'a>(&'a self, petition: &'a str, hash: &'a str, at: i64) -> StoreFuture<'a, ()> {

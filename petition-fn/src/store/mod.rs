@@ -404,10 +404,12 @@ pub trait Store: Send + Sync + 'static {
     /// in no particular order.
     fn recipients<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Vec<Recipient>>;
 
-    /// Stops updates to the address with hash `hash`: every signature stored under it (any
-    /// petition) loses its encrypted address and its `updates` flag, and stays counted.
-    /// Returns how many signatures changed; a second call changes nothing.
-    fn unsubscribe<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, u64>;
+    /// Stops updates to the address with hash `hash`: its signature of each of `petitions` (the
+    /// site's, the only ones mail can be sent for) loses its encrypted address and its
+    /// `updates` flag, and stays counted. A key lookup per petition, never a scan, so it stays
+    /// fast however many signatures there are. Returns how many signatures changed; a second
+    /// call changes nothing.
+    fn unsubscribe<'a>(&'a self, hash: &'a str, petitions: &'a [String]) -> StoreFuture<'a, u64>;
 
     /// How many signatures of a petition wait for confirmation (not yet expired at `now`),
     /// for the operator's `stats`.

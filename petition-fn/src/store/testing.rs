@@ -59,15 +59,112 @@ pub fn unique_table_name(prefix: &str) -> String {
 }
 
 #[cfg(feature = "dynamodb")]
-pub use with_dynamodb::{fresh_store, local_client, store_or_skip};
+pub use with_dynamodb::{OperationLog, fresh_store, local_client, recording_store, store_or_skip};
 
 #[cfg(feature = "dynamodb")]
 mod with_dynamodb {
+    use std::collections::BTreeSet;
+    use std::sync::{Arc, Mutex};
+
     use aws_sdk_dynamodb::Client;
-    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+    use aws_sdk_dynamodb::config::{
+        BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents,
+    };
 
     use super::{endpoint_or_skip, unique_table_name};
     use crate::store::dynamo::{DynamoStore, init_table};
+
+    /// The IAM actions a client's requests needed, as an [`Intercept`] records them: the
+    /// operation of each request (`X-Amz-Target`), and for `TransactWriteItems` the action of
+    /// each item in it (`PutItem`, `UpdateItem`, `DeleteItem`, `ConditionCheckItem`), which is
+    /// what IAM checks.
+    #[derive(Debug, Clone, Default)]
+    pub struct OperationLog {
+        actions: Arc<Mutex<BTreeSet<String>>>,
+    }
+
+    impl OperationLog {
+        /// The actions recorded so far, as `dynamodb:<Action>`.
+        pub fn actions(&self) -> BTreeSet<String> {
+            self.actions
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone()
+        }
+    }
+
+    impl Intercept for OperationLog {
+        fn name(&self) -> &'static str {
+            "OperationLog"
+        }
+
+        fn read_before_transmit(
+            &self,
+            context: &BeforeTransmitInterceptorContextRef<'_>,
+            _: &RuntimeComponents,
+            _: &mut ConfigBag,
+        ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+            let request = context.request();
+            let Some(operation) = request
+                .headers()
+                .get("x-amz-target")
+                .and_then(|t| t.rsplit('.').next())
+            else {
+                return Ok(());
+            };
+            let mut found = Vec::new();
+            if operation == "TransactWriteItems" {
+                let body: serde_json::Value = request
+                    .body()
+                    .bytes()
+                    .and_then(|b| serde_json::from_slice(b).ok())
+                    .unwrap_or_default();
+                for item in body["TransactItems"].as_array().into_iter().flatten() {
+                    for (kind, action) in [
+                        ("Put", "PutItem"),
+                        ("Update", "UpdateItem"),
+                        ("Delete", "DeleteItem"),
+                        ("ConditionCheck", "ConditionCheckItem"),
+                    ] {
+                        if item.get(kind).is_some() {
+                            found.push(action.to_owned());
+                        }
+                    }
+                }
+            } else {
+                found.push(operation.to_owned());
+            }
+            let mut actions = self
+                .actions
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            actions.extend(found.into_iter().map(|a| format!("dynamodb:{a}")));
+            Ok(())
+        }
+    }
+
+    /// A store on a new table for `test` whose client records the IAM actions of every request
+    /// in the returned log (the table's creation is not recorded), or `None` once `test` is
+    /// skipped.
+    ///
+    /// # Panics
+    ///
+    /// As [`store_or_skip`].
+    pub async fn recording_store(test: &str) -> Option<(DynamoStore, OperationLog)> {
+        let endpoint = endpoint_or_skip(test)?;
+        let setup = fresh_store(&endpoint, &format!("petitions-iam-{test}")).await;
+        let log = OperationLog::default();
+        let client = Client::from_conf(
+            setup
+                .client()
+                .config()
+                .to_builder()
+                .interceptor(log.clone())
+                .build(),
+        );
+        Some((DynamoStore::new(client, setup.table().to_owned()), log))
+    }
 
     /// A client for DynamoDB Local at `endpoint`, with dummy credentials.
     pub fn local_client(endpoint: &str) -> Client {

@@ -239,7 +239,7 @@ pub(super) fn signature_counter_update(
     rec: &SignatureRecord,
     delta: i64,
 ) -> UpdateBuilder {
-    let shard = keys::counter_shard(&rec.petition, keys::shard_of(&rec.hash));
+    let shard = keys::country_shard(&rec.petition, keys::shard_of(&rec.hash), &rec.country);
     Update::builder()
         .table_name(table)
         .set_key(Some(shard.attributes()))

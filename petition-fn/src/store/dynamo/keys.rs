@@ -190,10 +190,28 @@ pub(super) fn pause(petition: &str) -> Key {
     Key::new(format!("PAUSE#{petition}"), PAUSE_SK)
 }
 
-/// The counter shard of a petition: (`CNT#<petition>#<00..15>`, `CNT`).
-pub(super) fn counter_shard(petition: &str, shard: u32) -> Key {
-    Key::new(format!("CNT#{petition}#{shard:02}"), COUNTER_SK)
+/// The partition of a petition's counter shard: `CNT#<petition>#<00..15>`.
+pub(super) fn counter_shard_pk(petition: &str, shard: u32) -> String {
+    format!("CNT#{petition}#{shard:02}")
 }
+
+/// The counter item of one country on a petition's counter shard:
+/// (`CNT#<petition>#<00..15>`, `CNT#<CC>`), holding `total` and `c_<CC>`. One small item per
+/// (shard, country), so an item stays far under 1 KB whatever the number of countries.
+///
+/// Tables written before this layout hold one item per shard, (`CNT#<petition>#<00..15>`,
+/// `CNT`), with `total` and every country's counter: reads add it in (it shares the
+/// partition), writes no longer touch it, and `recount --fix` folds it away.
+pub(super) fn country_shard(petition: &str, shard: u32, country: &str) -> Key {
+    Key::new(
+        counter_shard_pk(petition, shard),
+        format!("{COUNTER_SK}#{country}"),
+    )
+}
+
+/// The start of the sort key of every counter item of a shard (the old whole-shard item
+/// `CNT` included).
+pub(super) const COUNTER_SK_PREFIX: &str = COUNTER_SK;
 
 /// The counter of a country on a counter shard: `c_<CC>`.
 pub(super) fn country_counter(country: &str) -> String {

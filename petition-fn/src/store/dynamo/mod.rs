@@ -7,7 +7,8 @@
 //! | item | `pk` | `sk` | attributes |
 //! | --- | --- | --- | --- |
 //! | signature | `SIG#<petition>#<hash>` | `SIG` | `name_enc` (B), `email_enc` (B, only with updates), `country`, `updates` (BOOL), `created_at`, `expires_at` (N) |
-//! | counter shard | `CNT#<petition>#<00..15>` | `CNT` | `total` (N), `c_<CC>` (N) per country |
+//! | country counter | `CNT#<petition>#<00..15>` | `CNT#<CC>` | `total` (N), `c_<CC>` (N): one small item per (shard, country) |
+//! | older whole-shard counter (read, never written) | `CNT#<petition>#<00..15>` | `CNT` | `total` (N), `c_<CC>` (N) per country |
 //! | letter | `LTR#<hash>#<STATE>` | `LTR#<letter hash>` | `private_enc` (B), `state`, `senators` (SS), `suggested` (BOOL), `created_at`, `expires_at` (N) |
 //! | letter counter shard | `LCNT#<00..15>` | `LCNT#<STATE>` | `s_<STATE>` (N), `b_<bioguide>` (N) per senator |
 //! | pending signature | `PEND#<petition>#<hash>` | `PEND` | the signature's `name_enc` (B), `email_enc` (B, only with updates), `country`, `updates` (BOOL), `created_at`; `at` (N, when last mailed), `expires_at` (N, its `pending_until`) |
@@ -24,7 +25,11 @@
 //! A signature's key holds the keyed hash of the address, so writes spread over partitions.
 //! Counts are spread over 16 shards (one partition takes about 1,000 writes/s, so 16 shards
 //! carry a burst of about 16,000 signatures/s); the shard comes from the hash, so a retry hits
-//! the same shard. Reading a count is one consistent `BatchGetItem` of the 16 shards, summed.
+//! the same shard. Each (shard, country) is its own item of a few dozen bytes, so no item grows
+//! with the number of countries (one item holding all 250 would pass 1 KB and make each write
+//! cost more units). Reading a count is one consistent `Query` per shard partition, summed;
+//! a table written before this layout has one whole-shard item per partition, which the same
+//! query reads and adds in (`petition-fn recount --fix` folds it into the new items).
 //!
 //! Signing is ONE `TransactWriteItems`: put the signature if `attribute_not_exists(pk)` and
 //! `ADD total :one, c_XX :one` on the shard, with a `ClientRequestToken` derived from the
@@ -34,9 +39,12 @@
 //! [`StoreError::Unavailable`], and then nothing was written.
 //!
 //! Cost: a transactional write costs 2 WCU per item of up to 1 KB, so a new signature consumes
-//! **4 WCU** (signature + shard), measured with `ReturnConsumedCapacity::TOTAL` in the tests
-//! ([`DynamoStore::sign_measured`]). A count costs 16 strongly consistent reads of items under
-//! 4 KB = 16 RCU; the API's `s-maxage=5` lets the CDN absorb repeated reads.
+//! **4 WCU** (signature + its country's counter item), measured with
+//! `ReturnConsumedCapacity::TOTAL` in the tests ([`DynamoStore::sign_measured`]), whatever the
+//! number of countries (`every_country_keeps_a_signature_at_two_small_items`). A count costs 16
+//! consistent queries, each reading its partition's small items (1 RCU per 4 KB read: 16 RCU
+//! for up to about 60 countries per shard, 64 at most for all 250); the API's `s-maxage=5`
+//! lets the CDN absorb repeated reads.
 //!
 //! A letter is the same kind of transaction: put the letter if `attribute_not_exists(pk)` and
 //! `ADD s_<STATE> :one, b_<senator> :one` (both senators) on a letter counter shard. Each
@@ -238,8 +246,8 @@ impl Store for DynamoStore {
         Box::pin(async move { Ok(super::recipients_of(self.scan_signatures(petition).await?)) })
     }
 
-    fn unsubscribe<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, u64> {
-        Box::pin(self.unsubscribe_person(hash))
+    fn unsubscribe<'a>(&'a self, hash: &'a str, petitions: &'a [String]) -> StoreFuture<'a, u64> {
+        Box::pin(self.unsubscribe_person(hash, petitions))
     }
 
     fn mail_failed<'a>(&'a self, petition: &'a str, hash: &'a str, at: i64) -> StoreFuture<'a, ()> {

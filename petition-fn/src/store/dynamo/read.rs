@@ -4,74 +4,58 @@
 
 use std::time::SystemTime;
 
-use aws_sdk_dynamodb::types::{KeysAndAttributes, Select};
+use aws_sdk_dynamodb::types::Select;
 
 use super::DynamoStore;
-use super::error::{build_error, sdk_error};
+use super::error::sdk_error;
 use super::items::{
     Item, StoredPending, StoredToken, add_counter_shard, add_letter_shard, letter_from_item, n,
     pending_from_item, s, signature_from_item, token_from_item,
 };
 use super::keys::{
-    self, EXPIRES_AT, Key, LETTER_PREFIX, LETTER_SHARD_PREFIX, PENDING_PREFIX, PENDING_SK, PK,
-    SHARDS, SIGNATURE_PREFIX, SIGNATURE_SK, SK,
+    self, COUNTER_SK_PREFIX, EXPIRES_AT, Key, LETTER_PREFIX, LETTER_SHARD_PREFIX, PENDING_PREFIX,
+    PENDING_SK, PK, SHARDS, SIGNATURE_PREFIX, SIGNATURE_SK, SK,
 };
-use super::write::backoff;
-use crate::store::{
-    Counts, Detail, LetterCounts, LetterFilter, StoreError, StoredLetter, StoredSignature,
-};
+use crate::store::{Counts, LetterCounts, LetterFilter, StoreError, StoredLetter, StoredSignature};
 use contract::date::unix_seconds;
 
-/// Attempts at reading the shards while DynamoDB leaves some unprocessed.
-const MAX_READ_ATTEMPTS: u32 = 6;
-
 impl DynamoStore {
-    /// A petition's counts: one consistent `BatchGetItem` of its shards, summed.
+    /// A petition's counts: one consistent `Query` of each of its 16 shard partitions (every
+    /// country's small item, and a table's older whole-shard item), summed.
     pub(super) async fn read_counts(&self, petition: &str) -> Result<Counts, StoreError> {
-        let shards = (0..SHARDS)
-            .map(|i| keys::counter_shard(petition, i).attributes())
-            .collect();
-        let mut pending = KeysAndAttributes::builder()
-            .set_keys(Some(shards))
-            .consistent_read(true)
-            .build()
-            .map_err(build_error)?;
         let mut counts = Counts::default();
-        for attempt in 1..=MAX_READ_ATTEMPTS {
-            let out = self
-                .client
-                .batch_get_item()
-                .request_items(&self.table, pending.clone())
-                .send()
-                .await
-                .map_err(|e| sdk_error("BatchGetItem", e))?;
-            for item in out
-                .responses()
-                .and_then(|r| r.get(&self.table))
-                .into_iter()
-                .flatten()
-            {
-                add_counter_shard(&mut counts, item);
-            }
-            match out
-                .unprocessed_keys()
-                .and_then(|u| u.get(&self.table))
-                .filter(|k| !k.keys().is_empty())
-            {
-                None => {
-                    // Countries brought back to zero by `forget` are not reported.
-                    counts.by_country.retain(|_, v| *v > 0);
-                    return Ok(counts);
-                }
-                Some(rest) => {
-                    pending = rest.clone();
-                    backoff(attempt).await;
-                }
+        for shard in 0..SHARDS {
+            for item in self.counter_items(petition, shard).await? {
+                add_counter_shard(&mut counts, &item);
             }
         }
-        Err(StoreError::Throttled(Detail::new(
-            "DynamoDB left counter shards unread after several attempts",
-        )))
+        // Countries brought back to zero by `forget` are not reported.
+        counts.by_country.retain(|_, v| *v > 0);
+        Ok(counts)
+    }
+
+    /// Every counter item of one shard of a petition: one consistent, paginated `Query`.
+    pub(super) async fn counter_items(
+        &self,
+        petition: &str,
+        shard: u32,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression(format!("{PK} = :pk AND begins_with({SK}, :prefix)"))
+            .expression_attribute_values(":pk", s(keys::counter_shard_pk(petition, shard)))
+            .expression_attribute_values(":prefix", s(COUNTER_SK_PREFIX))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
+        let mut out = Vec::new();
+        while let Some(item) = items.try_next().await.map_err(|e| sdk_error("Query", e))? {
+            out.push(item);
+        }
+        Ok(out)
     }
 
     /// The letter counts: one consistent `Query` per letter counter shard.

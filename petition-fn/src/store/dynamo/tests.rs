@@ -95,7 +95,7 @@ async fn items_follow_the_documented_layout() {
         .get_item()
         .table_name(store.table())
         .key("pk", s(format!("CNT#p1#{:02}", shard_of("abcHASH_-"))))
-        .key("sk", s("CNT"))
+        .key("sk", s("CNT#FR"))
         .consistent_read(true)
         .send()
         .await
@@ -157,7 +157,7 @@ async fn unreachable_endpoint_is_unavailable() {
     // The message says what failed; the SDK's error stays underneath as the source.
     assert_eq!(
         err.to_string(),
-        "the signature store is unavailable: BatchGetItem could not reach DynamoDB"
+        "the signature store is unavailable: Query could not reach DynamoDB"
     );
     let source = std::error::Error::source(&err).expect("keeps the SDK's error");
     println!(
@@ -165,7 +165,7 @@ async fn unreachable_endpoint_is_unavailable() {
         aws_sdk_dynamodb::error::DisplayErrorContext(source)
     );
     assert!(source.is::<aws_sdk_dynamodb::error::SdkError<
-        aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemError,
+        aws_sdk_dynamodb::operation::query::QueryError,
         aws_sdk_dynamodb::config::http::HttpResponse,
     >>());
 }
@@ -178,10 +178,10 @@ fn shards_are_stable_and_spread() {
     assert_eq!(used.len(), 16);
     assert!(used.iter().all(|s| *s < SHARDS));
     assert_eq!(
-        keys::counter_shard("p", 3),
+        keys::country_shard("p", 3, "FR"),
         Key {
             pk: "CNT#p#03".into(),
-            sk: "CNT".into()
+            sk: "CNT#FR".into()
         }
     );
     let token = keys::signature_token("t", "p", "h");
@@ -584,4 +584,79 @@ fn letter_keys_parse_back() {
             sk: "LCNT#CA".into()
         }
     );
+}
+
+/// Every ISO 3166-1 alpha-2 code the site offers, from the site's data file.
+fn all_country_codes() -> Vec<String> {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/data/countries.toml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let table: toml::Table = toml::from_str(&text).expect("countries.toml parses");
+    let list = table
+        .values()
+        .find_map(|v| v.as_array())
+        .expect("a list of countries");
+    list.iter()
+        .filter_map(|c| c.get("code").and_then(|v| v.as_str()).map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_country_keeps_a_signature_at_two_small_items() {
+    let Some(store) = store_or_skip("all-countries").await else {
+        return;
+    };
+    let codes = all_country_codes();
+    assert!(
+        codes.len() >= 240,
+        "the site offers {} countries",
+        codes.len()
+    );
+    // One signature of every country: with one item per shard holding every country's counter
+    // this grew past 1 KB (6 units a signature); per-country items stay tiny.
+    let mut worst: f64 = 0.0;
+    for (i, code) in codes.iter().enumerate() {
+        let rec = conformance::record("all", &format!("h{i}"), code);
+        let (out, units) = store.sign_measured(&rec).await.expect("signs");
+        assert!(out.new);
+        worst = worst.max(units.unwrap_or(f64::MAX));
+    }
+    // DynamoDB Local reports 1 unit per item (the service: 2 per transactional item of ≤ 1 KB):
+    // two items whatever the number of countries counted beside them.
+    assert!(
+        worst <= 2.0 + f64::EPSILON,
+        "a signature cost {worst} units"
+    );
+    let counts = store.count("all").await.expect("counts");
+    assert_eq!(counts.total, codes.len() as u64);
+    assert_eq!(counts.by_country.len(), codes.len());
+    assert!(counts.by_country.values().all(|n| *n == 1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_whole_shard_counter_item_is_still_counted() {
+    let Some(store) = store_or_skip("legacy-shard").await else {
+        return;
+    };
+    // A table written before per-country items: one item per shard with every country.
+    store
+        .client()
+        .put_item()
+        .table_name(store.table())
+        .item("pk", s("CNT#old#05"))
+        .item("sk", s("CNT"))
+        .item("total", n(3))
+        .item("c_FR", n(2))
+        .item("c_DE", n(1))
+        .send()
+        .await
+        .expect("puts the old item");
+    store
+        .sign(conformance::record("old", "new-signer", "FR"))
+        .await
+        .expect("signs");
+    let counts = store.count("old").await.expect("counts");
+    assert_eq!(counts.total, 4);
+    assert_eq!(counts.by_country.get("FR"), Some(&3));
+    assert_eq!(counts.by_country.get("DE"), Some(&1));
 }

@@ -284,10 +284,15 @@ impl DynamoStore {
 
     /// Removes the encrypted address and the updates flag from each of a person's signatures:
     /// one conditional `UpdateItem` each (the condition keeps a second call from counting).
-    pub(super) async fn unsubscribe_person(&self, hash: &str) -> Result<u64, StoreError> {
-        let person = self.find_person(hash).await?;
+    /// One conditional `UpdateItem` per petition (1 WCU each; a failed condition, where there
+    /// is no such signature or nothing to remove, costs 1 WCU too).
+    pub(super) async fn unsubscribe_person(
+        &self,
+        hash: &str,
+        petitions: &[String],
+    ) -> Result<u64, StoreError> {
         let mut changed = 0;
-        for key in &person.signatures {
+        for key in petitions.iter().map(|p| keys::signature(p, hash)) {
             let result = self
                 .client
                 .update_item()
