@@ -47,6 +47,9 @@ enum Command {
     /// Remove a flood's signatures, by the client that sent them (its hash from `stats`, within
     /// a day) or by a time window (and country); counts stay exact; prints counts only.
     Invalidate(commands::fair::InvalidateArgs),
+    /// Recount a petition's signatures from their records and compare with its counters;
+    /// with --fix (the petition paused), set the counters to the recount. Prints counts only.
+    Recount(commands::recount::RecountArgs),
 }
 
 #[tokio::main]
@@ -64,5 +67,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Pause(args) => commands::fair::pause(args).await,
         Command::Resume(args) => commands::fair::resume(args).await,
         Command::Invalidate(args) => commands::fair::invalidate(args).await,
+        Command::Recount(args) => commands::recount::run(args).await,
     }
 }

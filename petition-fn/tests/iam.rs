@@ -38,8 +38,16 @@ async fn call(app: &Router, method: &str, uri: &str, body: Option<Value>) -> (u1
         .await
         .expect("infallible");
     let status = response.status().as_u16();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 /// Brute-forces a challenge, as the site's script does.
@@ -50,7 +58,11 @@ fn solve(c: &Value) -> String {
     let number = (0..=max)
         .find(|n| {
             let digest = sha2::Sha256::digest(format!("{salt}{n}").as_bytes());
-            digest.iter().map(|b| format!("{b:02x}")).collect::<String>() == target
+            digest
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+                == target
         })
         .expect("solvable");
     let payload = json!({"algorithm": "SHA-256", "challenge": target, "number": number,
@@ -62,7 +74,10 @@ fn solve(c: &Value) -> String {
 fn granted() -> BTreeSet<String> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml");
     let text = std::fs::read_to_string(&path).expect("the template");
-    let mut lines = text.lines().skip_while(|l| *l != "  PetitionFunction:").skip(1);
+    let mut lines = text
+        .lines()
+        .skip_while(|l| *l != "  PetitionFunction:")
+        .skip(1);
     // The resource ends where the next one starts: two spaces, then a name.
     let block: Vec<&str> = lines
         .by_ref()
@@ -94,31 +109,95 @@ async fn the_function_is_granted_exactly_what_it_calls() {
     let app = standalone_app(state);
 
     assert_eq!(call(&app, "GET", "/api/health", None).await.0, 200);
-    assert_eq!(call(&app, "GET", "/api/petitions/free-them", None).await.0, 200);
+    assert_eq!(
+        call(&app, "GET", "/api/petitions/free-them", None).await.0,
+        200
+    );
     let sig = |email: &str| json!({"name": "Ada", "email": email, "country": "FR", "consent": true, "updates": true});
     // Within the limit, over it, and paid.
-    assert_eq!(call(&app, "POST", "/api/petitions/free-them/signatures", Some(sig("a@example.org"))).await.0, 201);
-    let (status, over) = call(&app, "POST", "/api/petitions/free-them/signatures", Some(sig("b@example.org"))).await;
+    assert_eq!(
+        call(
+            &app,
+            "POST",
+            "/api/petitions/free-them/signatures",
+            Some(sig("a@example.org"))
+        )
+        .await
+        .0,
+        201
+    );
+    let (status, over) = call(
+        &app,
+        "POST",
+        "/api/petitions/free-them/signatures",
+        Some(sig("b@example.org")),
+    )
+    .await;
     assert_eq!(status, 429);
     let mut paid = sig("b@example.org");
     paid["altcha"] = json!(solve(&over["challenge"]));
-    assert_eq!(call(&app, "POST", "/api/petitions/free-them/signatures", Some(paid)).await.0, 201);
+    assert_eq!(
+        call(
+            &app,
+            "POST",
+            "/api/petitions/free-them/signatures",
+            Some(paid)
+        )
+        .await
+        .0,
+        201
+    );
     // A confirming petition: pending, mailed, confirmed.
-    assert_eq!(call(&app, "POST", "/api/petitions/confirm-me/signatures", Some(sig("c@example.org"))).await.0, 202);
+    assert_eq!(
+        call(
+            &app,
+            "POST",
+            "/api/petitions/confirm-me/signatures",
+            Some(sig("c@example.org"))
+        )
+        .await
+        .0,
+        202
+    );
     let outbox = Outbox::new(dir.path());
-    let mail = outbox.list().expect("outbox").into_iter().next().expect("a mail");
-    let text = outbox.read(&mail.name).expect("mail").text.unwrap_or_default();
+    let mail = outbox
+        .list()
+        .expect("outbox")
+        .into_iter()
+        .next()
+        .expect("a mail");
+    let text = outbox
+        .read(&mail.name)
+        .expect("mail")
+        .text
+        .unwrap_or_default();
     let start = text.find("token=").expect("a link") + "token=".len();
-    let token: String = text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
-    assert_eq!(call(&app, "POST", "/api/confirm", Some(json!({"token": token}))).await.0, 200);
+    let token: String = text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    assert_eq!(
+        call(&app, "POST", "/api/confirm", Some(json!({"token": token})))
+            .await
+            .0,
+        200
+    );
     // Unsubscribing.
     let hash = keys.dedup_hash("a@example.org");
     let unsubscribe = json!({"token": keys.unsubscribe_token(&hash)});
-    assert_eq!(call(&app, "POST", "/api/unsubscribe", Some(unsubscribe)).await.0, 200);
+    assert_eq!(
+        call(&app, "POST", "/api/unsubscribe", Some(unsubscribe))
+            .await
+            .0,
+        200
+    );
 
     let used = log.actions();
     let granted = granted();
-    assert!(!granted.is_empty(), "no dynamodb: actions found in the template");
+    assert!(
+        !granted.is_empty(),
+        "no dynamodb: actions found in the template"
+    );
     let missing: Vec<&String> = used.difference(&granted).collect();
     assert!(
         missing.is_empty(),

@@ -56,7 +56,10 @@ async fn mails_each_recipient_once_across_an_interrupted_run() {
         }
         assert_eq!(
             store
-                .unsubscribe(&keys.dedup_hash("cy@example.org"), &["free-them".to_owned()])
+                .unsubscribe(
+                    &keys.dedup_hash("cy@example.org"),
+                    &["free-them".to_owned()]
+                )
                 .await
                 .expect("unsubscribes"),
             1

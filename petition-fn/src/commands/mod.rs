@@ -8,5 +8,6 @@ pub(crate) mod forget;
 pub(crate) mod init_table;
 pub(crate) mod lambda;
 pub(crate) mod mail;
+pub(crate) mod recount;
 pub(crate) mod serve;
 pub(crate) mod stats;

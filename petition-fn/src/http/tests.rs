@@ -665,6 +665,9 @@ impl Store for DownStore {
     fn set_pause<'a>(&'a self, _: &'a str, _: Option<crate::store::Pause>) -> StoreFuture<'a, ()> {
         Box::pin(async { Err(StoreError::Unavailable("down".into())) })
     }
+    fn recount<'a>(&'a self, _: &'a str, _: bool) -> StoreFuture<'a, crate::store::Recount> {
+        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+    }
     fn pause<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Option<crate::store::Pause>> {
         Box::pin(async { Err(StoreError::Unavailable("down".into())) })
     }

@@ -53,6 +53,7 @@ macro_rules! for_each_case {
             pause_and_resume,
             sweep_deletes_expired_fair_use_items,
             expired_personal_data_goes_and_its_counts_stay,
+            recount_agrees_with_exact_counters,
         );
     };
 }
@@ -943,7 +944,10 @@ pub(crate) async fn unsubscribing_keeps_the_signatures_and_their_counts(store: A
     store.sign(with_updates("p1", "z")).await.expect("signs");
     store.sign(with_updates("gone", "a")).await.expect("signs");
     let site: Vec<String> = ["p1", "p2", "p3"].map(String::from).to_vec();
-    assert_eq!(store.unsubscribe("a", &site).await.expect("unsubscribes"), 2);
+    assert_eq!(
+        store.unsubscribe("a", &site).await.expect("unsubscribes"),
+        2
+    );
     assert_eq!(store.unsubscribe("a", &site).await.expect("again"), 0);
     assert_eq!(store.unsubscribe("nobody", &site).await.expect("nobody"), 0);
     // A petition no longer on the site (no mail can be sent for it) is not looked at.
@@ -1179,4 +1183,57 @@ pub(crate) async fn expired_personal_data_goes_and_its_counts_stay(store: Arc<dy
     let counts = store.count("p1").await.expect("counts");
     assert_eq!(counts.total, 2, "the counts stay");
     assert_eq!(store.letter_counts().await.expect("counts").total, 1);
+}
+
+pub(crate) async fn recount_agrees_with_exact_counters(store: Arc<dyn Store>) {
+    for rec in [
+        record("p1", "a", "FR"),
+        record("p1", "b", "FR"),
+        record("p1", "c", "DE"),
+        record("p2", "a", "US"),
+    ] {
+        store.sign(rec).await.expect("signs");
+    }
+    store.forget("c").await.expect("forgets");
+    for fix in [false, true] {
+        let r = store.recount("p1", fix).await.expect("recounts");
+        assert!(r.agrees(), "{r:?}");
+        assert!(!r.fixed, "nothing to fix");
+        assert_eq!(r.stored.total, 2);
+        assert_eq!(r.stored.by_country.get("FR"), Some(&2));
+    }
+    let empty = store.recount("never", true).await.expect("recounts");
+    assert!(empty.agrees() && empty.stored.total == 0);
+}
+
+/// After the counters of `p1` were damaged behind the store's back (by the caller), a recount
+/// sees it, a fix repairs it, and later changes keep the counts exact.
+pub(crate) async fn recount_repairs_damaged_counters(
+    store: Arc<dyn Store>,
+    damage: impl std::future::Future<Output = ()>,
+) {
+    for rec in [
+        record("p1", "a", "FR"),
+        record("p1", "b", "FR"),
+        record("p1", "c", "DE"),
+    ] {
+        store.sign(rec).await.expect("signs");
+    }
+    damage.await;
+    let seen = store.recount("p1", false).await.expect("recounts");
+    assert!(!seen.agrees(), "the damage is seen: {seen:?}");
+    assert!(!seen.fixed);
+    let fixed = store.recount("p1", true).await.expect("fixes");
+    assert!(fixed.fixed);
+    assert_eq!(fixed.stored.total, 3);
+    let counts = store.count("p1").await.expect("counts");
+    assert_eq!(counts, fixed.stored, "the counters are the recount");
+    assert!(store.recount("p1", false).await.expect("recounts").agrees());
+    store.forget("a").await.expect("forgets");
+    store.sign(record("p1", "d", "US")).await.expect("signs");
+    let counts = store.count("p1").await.expect("counts");
+    assert_eq!(counts.total, 3);
+    assert_eq!(counts.by_country.get("FR"), Some(&1));
+    assert_eq!(counts.by_country.get("US"), Some(&1));
+    assert!(store.recount("p1", false).await.expect("recounts").agrees());
 }

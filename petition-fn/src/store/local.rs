@@ -35,8 +35,8 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use super::counts::{add_letter_count, letter_counters};
 use super::{
     ClientNote, ConfirmOutcome, Counts, Detail, Forgotten, Invalidated, LetterCounts, LetterFilter,
-    LetterRecord, MAIL_INTERVAL_SECS, Pause, PendingOutcome, PendingRecord, Recipient, SignOutcome,
-    SignatureRecord, Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
+    LetterRecord, MAIL_INTERVAL_SECS, Pause, PendingOutcome, PendingRecord, Recipient, Recount,
+    SignOutcome, SignatureRecord, Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
 };
 use contract::date::unix_seconds;
 
@@ -818,6 +818,58 @@ impl Store for LocalStore {
         }))
     }
 
+    fn recount<'a>(&'a self, petition: &'a str, fix: bool) -> StoreFuture<'a, Recount> {
+        let petition = petition.to_owned();
+        Box::pin(self.blocking(move |s| {
+            let counted = s.count_blocking(&petition)?;
+            // One write transaction: the count and the fix see the same signatures.
+            let txn = s.db.begin_write().map_err(db_err)?;
+            let mut stored = Counts::default();
+            {
+                let sigs = txn.open_table(SIGNATURES).map_err(db_err)?;
+                for entry in sigs.range((petition.as_str(), "")..).map_err(db_err)? {
+                    let (key, value) = entry.map_err(db_err)?;
+                    if key.value().0 != petition {
+                        break;
+                    }
+                    let rec: SignatureRecord = serde_json::from_slice(value.value())
+                        .map_err(|e| damaged("signature", e))?;
+                    stored.total += 1;
+                    *stored.by_country.entry(rec.country).or_default() += 1;
+                }
+            }
+            let mut out = Recount {
+                stored,
+                counted,
+                fixed: false,
+            };
+            if fix && !out.agrees() {
+                {
+                    let mut counts = txn.open_table(COUNTS).map_err(db_err)?;
+                    let petition = petition.as_str();
+                    counts
+                        .retain_in((petition, TOTAL)..=(petition, "\u{10FFFF}"), |_, _| false)
+                        .map_err(db_err)?;
+                    if out.stored.total > 0 {
+                        counts
+                            .insert((petition, TOTAL), out.stored.total)
+                            .map_err(db_err)?;
+                    }
+                    for (country, n) in &out.stored.by_country {
+                        counts
+                            .insert((petition, country.as_str()), *n)
+                            .map_err(db_err)?;
+                    }
+                }
+                txn.commit().map_err(db_err)?;
+                out.fixed = true;
+            } else {
+                txn.abort().map_err(db_err)?;
+            }
+            Ok(out)
+        }))
+    }
+
     fn set_pause<'a>(&'a self, petition: &'a str, pause: Option<Pause>) -> StoreFuture<'a, ()> {
         let petition = petition.to_owned();
         Box::pin(self.blocking(move |s| {
@@ -938,6 +990,24 @@ mod tests {
         )*};
     }
     conformance::for_each_case!(conformance_tests);
+
+    #[tokio::test]
+    async fn recount_repairs_damaged_counters() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let local = LocalStore::open_in(dir.path()).expect("opens");
+        let db = Arc::clone(&local.db);
+        let damage = async move {
+            let txn = db.begin_write().expect("write");
+            {
+                let mut counts = txn.open_table(COUNTS).expect("counts");
+                counts.insert(("p1", TOTAL), 7).expect("insert");
+                counts.insert(("p1", "FR"), 5).expect("insert");
+                counts.insert(("p1", "JP"), 2).expect("insert");
+            }
+            txn.commit().expect("commit");
+        };
+        conformance::recount_repairs_damaged_counters(Arc::new(local), damage).await;
+    }
 
     #[tokio::test]
     async fn survives_reopening() {

@@ -254,6 +254,24 @@ pub struct Pause {
     pub since: String,
 }
 
+/// A petition's counters against its stored signatures ([`Store::recount`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recount {
+    /// What the stored signatures add up to.
+    pub stored: Counts,
+    /// What the counters said (before a fix).
+    pub counted: Counts,
+    /// Whether the counters were set to `stored`.
+    pub fixed: bool,
+}
+
+impl Recount {
+    /// Whether the counters and the signatures agree.
+    pub fn agrees(&self) -> bool {
+        self.stored == self.counted
+    }
+}
+
 /// What [`Store::invalidate`] removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invalidated {
@@ -475,6 +493,11 @@ pub trait Store: Send + Sync + 'static {
         petition: &'a str,
         hashes: &'a [String],
     ) -> StoreFuture<'a, Invalidated>;
+
+    /// Recounts a petition's confirmed signatures from their items (expired or not) and
+    /// compares them with its counters; with `fix`, sets the counters to the recount. The fix
+    /// is not atomic on DynamoDB: pause the petition first (`petition-fn recount` insists).
+    fn recount<'a>(&'a self, petition: &'a str, fix: bool) -> StoreFuture<'a, Recount>;
 
     /// Pauses signing of a petition (`Some`) or resumes it (`None`).
     fn set_pause<'a>(&'a self, petition: &'a str, pause: Option<Pause>) -> StoreFuture<'a, ()>;

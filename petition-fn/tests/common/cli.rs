@@ -15,6 +15,8 @@ pub(crate) fn petition_fn(subcommand: &str, args: &[&str]) -> Command {
         "MAIL_FROM",
         "AWS_LAMBDA_RUNTIME_API",
         "AWS_ENDPOINT_URL_DYNAMODB",
+        "ORIGIN_SECRET",
+        "ORIGIN_SECRET_ARN",
     ] {
         cmd.env_remove(var);
     }

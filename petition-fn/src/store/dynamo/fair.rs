@@ -10,7 +10,9 @@ use super::error::sdk_error;
 use super::items::{Item, n, s, signature_from_item};
 use super::keys::{self, COUNT, EXPIRES_AT, Key, MESSAGE, NOTE_PREFIX, PK, SINCE};
 use super::write::Record;
-use crate::store::{ClientNote, Detail, Invalidated, Pause, StoreError};
+use std::collections::BTreeMap;
+
+use crate::store::{ClientNote, Counts, Detail, Invalidated, Pause, Recount, StoreError};
 
 fn number(item: &Item, name: &str) -> Option<i64> {
     item.get(name)?.as_n().ok()?.parse().ok()
@@ -237,5 +239,71 @@ impl DynamoStore {
             message: text(MESSAGE),
             since: text(SINCE).ok_or_else(|| damaged("pause"))?,
         }))
+    }
+}
+
+impl DynamoStore {
+    /// The petition's signatures (a consistent `Scan`, expired ones the TTL has not deleted
+    /// yet included) against its counter items (16 `Query`s); with `fix`, each (shard,
+    /// country) item is set to the signatures it stands for (the shard comes from each
+    /// signature's hash, as signing chose it, so later decrements land where they should) and
+    /// every other counter item of the petition, an older whole-shard item included, is
+    /// deleted. Not atomic: the petition must be paused meanwhile.
+    pub(super) async fn recount_petition(
+        &self,
+        petition: &str,
+        fix: bool,
+    ) -> Result<Recount, StoreError> {
+        let signatures = self.scan_signatures_until(petition, i64::MIN).await?;
+        let counted = self.read_counts(petition).await?;
+        let mut stored = Counts::default();
+        let mut wanted: BTreeMap<Key, (String, u64)> = BTreeMap::new();
+        for rec in &signatures {
+            stored.total += 1;
+            *stored.by_country.entry(rec.country.clone()).or_default() += 1;
+            let key = keys::country_shard(petition, keys::shard_of(&rec.hash), &rec.country);
+            wanted
+                .entry(key)
+                .or_insert_with(|| (rec.country.clone(), 0))
+                .1 += 1;
+        }
+        let mut out = Recount {
+            stored,
+            counted,
+            fixed: false,
+        };
+        if !fix || out.agrees() {
+            return Ok(out);
+        }
+        for shard in 0..keys::SHARDS {
+            for item in self.counter_items(petition, shard).await? {
+                let Some(key) = Key::of_item(&item) else {
+                    continue;
+                };
+                if !wanted.contains_key(&key) {
+                    self.client
+                        .delete_item()
+                        .table_name(&self.table)
+                        .set_key(Some(key.attributes()))
+                        .send()
+                        .await
+                        .map_err(|e| sdk_error("DeleteItem", e))?;
+                }
+            }
+        }
+        for (key, (country, count)) in wanted {
+            let mut item = key.attributes();
+            item.insert(keys::TOTAL.to_owned(), n(count));
+            item.insert(keys::country_counter(&country), n(count));
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .send()
+                .await
+                .map_err(|e| sdk_error("PutItem", e))?;
+        }
+        out.fixed = true;
+        Ok(out)
     }
 }

@@ -86,7 +86,7 @@ const COUNTRY_PREFIX: &str = "c_";
 const HEALTH: &str = "HEALTH";
 
 /// An item's key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) struct Key {
     /// The partition key.
     pub(super) pk: String,

@@ -112,8 +112,8 @@ use aws_sdk_dynamodb::Client;
 
 use super::{
     ClientNote, ConfirmOutcome, Counts, Forgotten, Invalidated, LetterCounts, LetterFilter,
-    LetterRecord, Pause, PendingOutcome, PendingRecord, Recipient, SignOutcome, SignatureRecord,
-    Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
+    LetterRecord, Pause, PendingOutcome, PendingRecord, Recipient, Recount, SignOutcome,
+    SignatureRecord, Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
 };
 
 mod admin;
@@ -321,6 +321,10 @@ impl Store for DynamoStore {
         hashes: &'a [String],
     ) -> StoreFuture<'a, Invalidated> {
         Box::pin(self.invalidate_hashes(petition, hashes))
+    }
+
+    fn recount<'a>(&'a self, petition: &'a str, fix: bool) -> StoreFuture<'a, Recount> {
+        Box::pin(self.recount_petition(petition, fix))
     }
 
     fn set_pause<'a>(&'a self, petition: &'a str, pause: Option<Pause>) -> StoreFuture<'a, ()> {

@@ -88,7 +88,16 @@ impl DynamoStore {
         &self,
         petition: &str,
     ) -> Result<Vec<StoredSignature>, StoreError> {
-        let now = unix_seconds(SystemTime::now());
+        self.scan_signatures_until(petition, unix_seconds(SystemTime::now()))
+            .await
+    }
+
+    /// Every signature of a petition with `expires_at` after `now`: one consistent `Scan`.
+    pub(super) async fn scan_signatures_until(
+        &self,
+        petition: &str,
+        now: i64,
+    ) -> Result<Vec<StoredSignature>, StoreError> {
         let mut items = self
             .client
             .scan()

@@ -660,3 +660,27 @@ async fn an_older_whole_shard_counter_item_is_still_counted() {
     assert_eq!(counts.by_country.get("FR"), Some(&3));
     assert_eq!(counts.by_country.get("DE"), Some(&1));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recount_repairs_damaged_counters() {
+    let Some(store) = store_or_skip("recount").await else {
+        return;
+    };
+    let (client, table) = (store.client().clone(), store.table().to_owned());
+    let damage = async move {
+        // An older whole-shard item with wrong figures, and a country item of a wrong shard.
+        for (sk, total, country, n_) in [("CNT", 4, "c_FR", 4), ("CNT#JP", 2, "c_JP", 2)] {
+            client
+                .put_item()
+                .table_name(&table)
+                .item("pk", s("CNT#p1#07"))
+                .item("sk", s(sk))
+                .item("total", n(total))
+                .item(country, n(n_))
+                .send()
+                .await
+                .expect("damages");
+        }
+    };
+    conformance::recount_repairs_damaged_counters(Arc::new(store), damage).await;
+}
