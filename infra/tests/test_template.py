@@ -31,6 +31,7 @@ CONTRACT_ROUTES = {
     ("POST", "/api/petitions/{id}/signatures"),
     ("GET", "/api/petitions/{id}"),
     ("POST", "/api/letters"),
+    ("POST", "/api/actions"),
     ("GET", "/api/confirm"),
     ("POST", "/api/confirm"),
     ("GET", "/api/unsubscribe"),

@@ -111,6 +111,9 @@ pub(crate) const LETTER_COLUMNS: &[&str] = &[
 /// The header of the letter counts export: `scope` is `state` or `senator`.
 pub(crate) const LETTER_COUNT_COLUMNS: &[&str] = &["scope", "id", "letters"];
 
+/// The columns of the outcome counts export.
+pub(crate) const ACTION_COLUMNS: &[&str] = &["kind", "state", "senator", "count"];
+
 /// A petition's signatures as CSV, oldest first; returns the text and the number of rows.
 /// Email addresses appear only where they are stored (signers who asked for updates).
 pub async fn signatures_csv(
@@ -197,6 +200,22 @@ pub async fn letter_counts_csv(store: &dyn Store) -> Result<(String, usize), Exp
         n += 1;
     }
     Ok((out, n))
+}
+
+/// The reported outcomes as CSV, one row per kind, state and senator (no personal data);
+/// returns the text and the number of rows.
+pub async fn actions_csv(store: &dyn Store) -> Result<(String, usize), ExportError> {
+    let counts = store.action_counts().await?;
+    let mut out = csv_row(ACTION_COLUMNS);
+    for a in &counts {
+        out.push_str(&csv_row(&[
+            a.kind.as_str(),
+            a.state.as_str(),
+            a.senator.as_str(),
+            &a.count.to_string(),
+        ]));
+    }
+    Ok((out, counts.len()))
 }
 
 /// Writes an export to `path` (mode 0600: it holds personal data), through a temporary file

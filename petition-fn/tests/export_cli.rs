@@ -104,6 +104,16 @@ async fn exports_from_the_data_folder() {
     {
         let store = LocalStore::open_in(dir.path()).expect("opens");
         fill(&store, &keys()).await;
+        for (kind, state, senator) in [
+            ("called", "CA", "A000001"),
+            ("called", "CA", "A000001"),
+            ("letter_sent", "NY", "B000002"),
+        ] {
+            store
+                .count_action(kind, state, senator)
+                .await
+                .expect("counts");
+        }
     } // closes the database so the command can open it
     let data_dir = dir.path().to_str().expect("utf-8 path");
 
@@ -165,6 +175,15 @@ async fn exports_from_the_data_folder() {
     assert!(
         csv.starts_with("scope,id,letters\r\nstate,CA,1\r\nstate,NY,1\r\n"),
         "{csv}"
+    );
+
+    let out = export(&["actions", "--data-dir", data_dir])
+        .output()
+        .expect("runs");
+    let (csv, _) = ok(&out);
+    assert_eq!(
+        csv,
+        "kind,state,senator,count\r\ncalled,CA,A000001,2\r\nletter_sent,NY,B000002,1\r\n"
     );
 
     // Both --state and --senator: refused by the command line.

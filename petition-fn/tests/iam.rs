@@ -103,6 +103,24 @@ async fn the_function_is_granted_exactly_what_it_calls() {
     bundle.pages.shell = include_str!("fixtures/shell.html").into();
     bundle.pages.components = include_str!("fixtures/components.html").into();
     bundle.limits.signatures_per_hour = 1;
+    bundle.senators = vec![contract::bundle::Senator {
+        state: "CA".into(),
+        name: "Ann Able".into(),
+        party: "Independent".into(),
+        senate_class: 1,
+        rank: "senior".into(),
+        term_end: "2031-01-03".into(),
+        phone: String::new(),
+        address: String::new(),
+        url: "https://example.org/".into(),
+        contact_form: None,
+        bioguide: "A000001".into(),
+    }];
+    bundle.letter = Some(contract::bundle::LetterCampaign {
+        page: "/contact-your-senator/".into(),
+        bill: contract::bundle::Bill::default(),
+        default_letter: "Dear Senator".into(),
+    });
     let keys = SignerKeys::from_secret(&[7; 32]).expect("keys");
     let state = AppState::new(Arc::new(store), keys.clone(), bundle)
         .with_mailer(Arc::new(Outbox::new(dir.path())));
@@ -181,6 +199,12 @@ async fn the_function_is_granted_exactly_what_it_calls() {
             .await
             .0,
         200
+    );
+    // An outcome of the letter campaign.
+    let called = json!({"kind": "called", "state": "CA", "senator": "A000001"});
+    assert_eq!(
+        call(&app, "POST", "/api/actions", Some(called)).await.0,
+        201
     );
     // Unsubscribing.
     let hash = keys.dedup_hash("a@example.org");

@@ -85,6 +85,7 @@ fn default_limit(name: &str) -> u32 {
     let d = contract::bundle::Limits::default();
     match name {
         "letters_per_hour" => d.letters_per_hour,
+        "actions_per_hour" => d.actions_per_hour,
         _ => d.signatures_per_hour,
     }
 }

@@ -33,12 +33,15 @@ pub mod route {
 
     /// `GET`: a proof-of-work challenge for a client over its limit.
     pub const CHALLENGE: &str = under_base!("/challenge");
+    /// `POST`: an outcome of the letter campaign (a letter sent, a call made) for a senator.
+    pub const ACTIONS: &str = under_base!("/actions");
 
     /// Every route, for the 404 message that lists them.
     pub const ALL: &[&str] = &[
         PETITION,
         SIGNATURES,
         LETTERS,
+        ACTIONS,
         CONFIRM,
         UNSUBSCRIBE,
         CHALLENGE,
@@ -78,6 +81,12 @@ pub const ALTCHA_FIELD: &str = "altcha";
 /// The URL path of the proof-of-work challenge.
 pub const CHALLENGE_PATH: &str = route::CHALLENGE;
 
+/// The URL path that takes outcomes ("I sent it", "I called").
+pub const ACTIONS_PATH: &str = route::ACTIONS;
+
+/// The kinds of outcome `POST /api/actions` counts, as its field `kind` names them.
+pub const ACTION_KINDS: &[&str] = &["letter_sent", "called"];
+
 /// A form the API accepts, with its fields: the one list the router reads, the generator's
 /// `check` verifies forms against, and the theme's forms send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +95,8 @@ pub enum Form {
     Signature,
     /// `POST /api/letters`.
     Letter,
+    /// `POST /api/actions`.
+    Action,
     /// `POST /api/confirm`.
     Confirm,
     /// `POST /api/unsubscribe`.
@@ -117,6 +128,7 @@ impl Form {
                 HONEYPOT_FIELD,
                 ALTCHA_FIELD,
             ],
+            Self::Action => &["kind", "state", "senator", HONEYPOT_FIELD, ALTCHA_FIELD],
             Self::Confirm | Self::Unsubscribe => &[TOKEN_FIELD],
         }
     }
@@ -127,6 +139,7 @@ impl Form {
         let rest = action.strip_prefix(BASE)?;
         match rest {
             "/letters" => return Some((Self::Letter, None)),
+            "/actions" => return Some((Self::Action, None)),
             "/confirm" => return Some((Self::Confirm, None)),
             "/unsubscribe" => return Some((Self::Unsubscribe, None)),
             _ => {}

@@ -59,6 +59,8 @@ pub struct Limits {
     pub signatures_per_hour: u32,
     /// Letters to senators per client address per hour.
     pub letters_per_hour: u32,
+    /// Reported outcomes (a letter sent, a call made) per client address per hour.
+    pub actions_per_hour: u32,
 }
 
 impl Default for Limits {
@@ -66,6 +68,7 @@ impl Default for Limits {
         Self {
             signatures_per_hour: 30,
             letters_per_hour: 10,
+            actions_per_hour: 60,
         }
     }
 }
@@ -76,6 +79,7 @@ impl Limits {
         [
             ("signatures_per_hour", self.signatures_per_hour),
             ("letters_per_hour", self.letters_per_hour),
+            ("actions_per_hour", self.actions_per_hour),
         ]
         .into_iter()
         .filter(|(_, v)| *v == 0)

@@ -41,6 +41,13 @@ pub(crate) enum ExportCommand {
         #[command(flatten)]
         target: ExportTarget,
     },
+    /// The reported outcomes ("I sent it", "I called") per kind, state and senator (no
+    /// personal data).
+    Actions {
+        /// Where the data comes from and where the CSV goes.
+        #[command(flatten)]
+        target: ExportTarget,
+    },
 }
 
 /// Where the data comes from and where the CSV goes.
@@ -60,7 +67,8 @@ pub(crate) struct ExportTarget {
 pub(crate) async fn run(command: ExportCommand) -> anyhow::Result<()> {
     let (ExportCommand::Signatures { target, .. }
     | ExportCommand::Letters { target, .. }
-    | ExportCommand::LetterCounts { target }) = &command;
+    | ExportCommand::LetterCounts { target }
+    | ExportCommand::Actions { target }) = &command;
     let ExportTarget { out, data_dir } = target.clone();
     let settings = Settings::from_env(DataDir::Existing(data_dir));
     let source = settings.store_location();
@@ -103,6 +111,13 @@ pub(crate) async fn run(command: ExportCommand) -> anyhow::Result<()> {
         ExportCommand::LetterCounts { .. } => {
             let what = "letter counts".to_owned();
             let (csv, n) = letter_counts_csv(store.as_ref())
+                .await
+                .with_context(|| format!("cannot export the {what}"))?;
+            (csv, n, what)
+        }
+        ExportCommand::Actions { .. } => {
+            let what = "reported outcomes".to_owned();
+            let (csv, n) = petition_fn::export::actions_csv(store.as_ref())
                 .await
                 .with_context(|| format!("cannot export the {what}"))?;
             (csv, n, what)

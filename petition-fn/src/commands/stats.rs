@@ -44,10 +44,17 @@ pub(crate) async fn run(args: StatsArgs) -> anyhow::Result<()> {
     let (trips, clients) = operator::trips(store.as_ref(), &args.petition, &today, now, TOP)
         .await
         .with_context(|| format!("cannot read the limit trips of {}", args.petition))?;
+    let actions = store
+        .action_counts()
+        .await
+        .context("cannot read the reported outcomes")?;
     print!(
         "{}",
         report(&args.petition, &counts, pending, trips, &clients)
     );
+    for a in &actions {
+        println!("action {} {} {} {}", a.kind, a.state, a.senator, a.count);
+    }
     Ok(())
 }
 

@@ -44,6 +44,8 @@ pub(crate) enum Action<'a> {
     Sign(&'a str),
     /// Sending a letter to senators.
     Letter,
+    /// Reporting an outcome (a letter sent, a call made).
+    Report,
 }
 
 impl Action<'_> {
@@ -52,6 +54,7 @@ impl Action<'_> {
         match self {
             Self::Sign(_) => "sign",
             Self::Letter => "letter",
+            Self::Report => "action",
         }
     }
 
@@ -67,6 +70,7 @@ impl Action<'_> {
         u64::from(match self {
             Self::Sign(_) => limits.signatures_per_hour,
             Self::Letter => limits.letters_per_hour,
+            Self::Report => limits.actions_per_hour,
         })
     }
 }
@@ -163,6 +167,22 @@ pub(crate) async fn admit(
         retry_after: window_end - now,
         challenge,
     }))
+}
+
+/// Whether this is the first time today (UTC) that `client` does `what`: the store marks it
+/// spent until the day is over. Pressing a button twice then counts once.
+pub(crate) async fn first_today(
+    state: &AppState,
+    client: &Client,
+    what: &str,
+) -> Result<bool, StoreError> {
+    let now = unix_seconds(state.now());
+    let day_end = (now.div_euclid(86_400) + 1) * 86_400;
+    let day = utc_date(state.now());
+    state
+        .store()
+        .spend(&format!("once:{what}:{}:{day}", client.hash), day_end)
+        .await
 }
 
 /// A challenge for `client` at the easiest difficulty, for `GET /api/challenge`; a harder one

@@ -5,6 +5,7 @@
 //! | `/api/petitions/{id}/signatures` | POST | form: 303 to the thank-you page, or 422 page; JSON: 201 `{count, message}` or 422 `{errors}` |
 //! | `/api/petitions/{id}` | GET | `{id, count, by_country, goal, open}`, cacheable 5 s at the CDN |
 //! | `/api/letters` | POST | form: 200 with the page naming the state's senators, or 422 page; JSON: 201 `{state, senators, letter}` or 422 `{errors}` |
+//! | `/api/actions` | POST | an outcome `{kind, state, senator}`: form 200 thank-you page; JSON 201 `{status: "counted", message}`; 422 `{errors}` |
 //! | `/api/challenge` | GET | a proof-of-work challenge `{algorithm, challenge, salt, signature, maxnumber}` for a client over its limit |
 //! | `/api/health` | GET | `{status, store}` |
 //!
@@ -26,6 +27,7 @@ use crate::store::local::LocalStore;
 use crate::store::{Pause, Store, StoreError};
 use contract::bundle::{Petition, SiteBundle};
 
+mod actions;
 mod challenge;
 mod confirm;
 mod extract;
@@ -320,6 +322,10 @@ fn routes() -> Router<AppState> {
             get(unsubscribe::page)
                 .post(unsubscribe::unsubscribe)
                 .fallback(refusal::wrong_method),
+        )
+        .route(
+            route::ACTIONS,
+            post(actions::report).fallback(refusal::wrong_method),
         )
         .route(
             route::CHALLENGE,

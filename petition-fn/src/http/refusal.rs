@@ -26,6 +26,8 @@ pub(crate) enum Subject {
     Signature { page: String },
     /// A letter, with the letter page.
     Letter { page: String },
+    /// A reported outcome, with the letter page.
+    Action { page: String },
     /// Reading a count.
     Count,
     /// Confirming a signature.
@@ -321,7 +323,9 @@ impl Refusal {
         let home = || Some(("/".to_owned(), "Go to the home page"));
         let back = |subject: &Subject| match subject {
             Subject::Signature { page } => Some((page.clone(), "Back to the petition")),
-            Subject::Letter { page } => Some((page.clone(), "Back to the letter")),
+            Subject::Letter { page } | Subject::Action { page } => {
+                Some((page.clone(), "Back to the letter"))
+            }
             Subject::Count | Subject::Confirmation | Subject::Unsubscribe => None,
         };
         match self {
@@ -373,6 +377,7 @@ impl Refusal {
                 message: match subject {
                     Subject::Signature { .. } => "We could not record your signature just now because our signature store is busy. Nothing was saved: go back and send the form again in a few seconds.",
                     Subject::Letter { .. } => "We could not prepare your letter just now because our store is busy. Nothing was saved: go back and send the form again in a few seconds.",
+                    Subject::Action { .. } => "We could not count what you did just now because our store is busy. Go back and press the button again in a few seconds.",
                     Subject::Count => "The signature count is unavailable for a moment. Try again in a few seconds.",
                     Subject::Confirmation => "We could not confirm your signature just now because our signature store is busy. Nothing changed: go back and press the button again in a few seconds.",
                     Subject::Unsubscribe => "We could not delete your address just now because our store is busy. Go back and press the button again in a few seconds.",
@@ -385,6 +390,7 @@ impl Refusal {
                 message: match subject {
                     Subject::Signature { .. } => "Something went wrong on our side and your signature was not recorded. Please try again later.",
                     Subject::Letter { .. } => "Something went wrong on our side and your letter was not prepared. Please try again later.",
+                    Subject::Action { .. } => "Something went wrong on our side and what you did was not counted. Please try again later.",
                     Subject::Count => "The signature count could not be read because of a problem on our side.",
                     Subject::Confirmation => "Something went wrong on our side and your signature was not confirmed. Please follow the link in the mail again later.",
                     Subject::Unsubscribe => "Something went wrong on our side and your address was not deleted. Please follow the link in the mail again later.",
@@ -426,6 +432,7 @@ impl Refusal {
                 };
                 let what = match subject {
                     Subject::Letter { .. } => "letters",
+                    Subject::Action { .. } => "reports of letters and calls",
                     _ => "signatures",
                 };
                 Notice {

@@ -665,6 +665,12 @@ impl Store for DownStore {
     fn set_pause<'a>(&'a self, _: &'a str, _: Option<crate::store::Pause>) -> StoreFuture<'a, ()> {
         Box::pin(async { Err(StoreError::Unavailable("down".into())) })
     }
+    fn count_action<'a>(&'a self, _: &'a str, _: &'a str, _: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async { Err(StoreError::Throttled("busy".into())) })
+    }
+    fn action_counts(&self) -> StoreFuture<'_, Vec<crate::store::ActionCount>> {
+        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+    }
     fn recount<'a>(&'a self, _: &'a str, _: bool) -> StoreFuture<'a, crate::store::Recount> {
         Box::pin(async { Err(StoreError::Unavailable("down".into())) })
     }
@@ -1845,5 +1851,122 @@ async fn a_paused_petition_answers_503_and_keeps_its_count() {
             .await
             .status,
         StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn an_outcome_is_counted_once_per_client_and_day_and_limited() {
+    let mut bundle = letter_bundle();
+    bundle.limits.actions_per_hour = 3;
+    let senators: Vec<String> = bundle
+        .senators_of("CA")
+        .iter()
+        .map(|s| s.bioguide.clone())
+        .collect();
+    let name = bundle.senators_of("CA")[0].name.clone();
+    let h = harness_with(bundle).await;
+    let called = |senator: &str| json!({"kind": "called", "state": "ca", "senator": senator});
+    let r = send(
+        &h.app,
+        from(
+            "198.51.100.20",
+            json_req("/api/actions", &called(&senators[0])),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["status"], "counted");
+    // The same client pressing again: the same answer, counted once.
+    let again = send(
+        &h.app,
+        from(
+            "198.51.100.20",
+            json_req("/api/actions", &called(&senators[0])),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (again.status, again.body.clone()),
+        (r.status, r.body.clone())
+    );
+    // Another client counts; a plain form gets a page.
+    let page = send(
+        &h.app,
+        from(
+            "198.51.100.21",
+            form(
+                "/api/actions",
+                &format!("kind=called&state=CA&senator={}", senators[0]),
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(&format!("Thank you for calling {name}")),
+        "{}",
+        page.body
+    );
+    let counts = h.state.store().action_counts().await.expect("counts");
+    assert_eq!(counts.len(), 1);
+    assert_eq!(
+        (
+            counts[0].kind.as_str(),
+            counts[0].state.as_str(),
+            counts[0].count
+        ),
+        ("called", "CA", 2)
+    );
+    // Bad fields, and another state's senator.
+    let r = send(
+        &h.app,
+        json_req(
+            "/api/actions",
+            &json!({"kind": "tweeted", "state": "CA", "senator": senators[0]}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["errors"][0]["field"], "kind");
+    let r = send(
+        &h.app,
+        json_req(
+            "/api/actions",
+            &json!({"kind": "called", "state": "NY", "senator": senators[0]}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["errors"][0]["field"], "senator");
+    // The limit: the first client's fourth report this hour.
+    let sent = |senator: &str| json!({"kind": "letter_sent", "state": "CA", "senator": senator});
+    assert_eq!(
+        send(
+            &h.app,
+            from(
+                "198.51.100.20",
+                json_req("/api/actions", &sent(&senators[1]))
+            )
+        )
+        .await
+        .status,
+        StatusCode::CREATED
+    );
+    let r = send(
+        &h.app,
+        from(
+            "198.51.100.20",
+            json_req("/api/actions", &sent(&senators[0])),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    // Without a letter campaign there is nothing to report.
+    let plain = harness().await;
+    assert_eq!(
+        send(&plain.app, json_req("/api/actions", &called("X")))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
     );
 }

@@ -54,6 +54,7 @@ macro_rules! for_each_case {
             sweep_deletes_expired_fair_use_items,
             expired_personal_data_goes_and_its_counts_stay,
             recount_agrees_with_exact_counters,
+            actions_are_counted_exactly_under_concurrency,
         );
     };
 }
@@ -1236,4 +1237,43 @@ pub(crate) async fn recount_repairs_damaged_counters(
     assert_eq!(counts.by_country.get("FR"), Some(&1));
     assert_eq!(counts.by_country.get("US"), Some(&1));
     assert!(store.recount("p1", false).await.expect("recounts").agrees());
+}
+
+pub(crate) async fn actions_are_counted_exactly_under_concurrency(store: Arc<dyn Store>) {
+    assert!(store.action_counts().await.expect("reads").is_empty());
+    let mut tasks = Vec::new();
+    for (kind, state, senator, times) in [
+        ("called", "CA", "A000001", 30),
+        ("letter_sent", "CA", "A000001", 5),
+        ("called", "NY", "B000002", 2),
+    ] {
+        for _ in 0..times {
+            let store = Arc::clone(&store);
+            tasks.push(tokio::spawn(async move {
+                store
+                    .count_action(kind, state, senator)
+                    .await
+                    .expect("counts");
+            }));
+        }
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    let mut got: Vec<(String, String, String, u64)> = store
+        .action_counts()
+        .await
+        .expect("reads")
+        .into_iter()
+        .map(|a| (a.kind, a.state, a.senator, a.count))
+        .collect();
+    got.sort();
+    let want = [
+        ("called", "CA", "A000001", 30),
+        ("called", "NY", "B000002", 2),
+        ("letter_sent", "CA", "A000001", 5),
+    ]
+    .map(|(k, s, b, n)| (k.to_owned(), s.to_owned(), b.to_owned(), n))
+    .to_vec();
+    assert_eq!(got, want);
 }

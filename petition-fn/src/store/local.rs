@@ -17,7 +17,8 @@
 //! - `fair`: a fair-use counter or a spent challenge (`crate::fair` names them) → (count,
 //!   expires at);
 //! - `client_notes`: `(petition, client hash, address hash)` → expires at;
-//! - `pauses`: petition → the [`Pause`] as JSON.
+//! - `pauses`: petition → the [`Pause`] as JSON;
+//! - `actions`: `(kind, state, senator)` → how many times that outcome was reported.
 //!
 //! [`Store::forget`] deletes a person's records and decrements their counters in one write
 //! transaction; a counter that reaches zero is removed.
@@ -34,9 +35,10 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::counts::{add_letter_count, letter_counters};
 use super::{
-    ClientNote, ConfirmOutcome, Counts, Detail, Forgotten, Invalidated, LetterCounts, LetterFilter,
-    LetterRecord, MAIL_INTERVAL_SECS, Pause, PendingOutcome, PendingRecord, Recipient, Recount,
-    SignOutcome, SignatureRecord, Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
+    ActionCount, ClientNote, ConfirmOutcome, Counts, Detail, Forgotten, Invalidated, LetterCounts,
+    LetterFilter, LetterRecord, MAIL_INTERVAL_SECS, Pause, PendingOutcome, PendingRecord,
+    Recipient, Recount, SignOutcome, SignatureRecord, Store, StoreError, StoreFuture, StoredLetter,
+    StoredSignature,
 };
 use contract::date::unix_seconds;
 
@@ -52,6 +54,7 @@ const TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("tokens");
 const FAIR: TableDefinition<&str, (u64, i64)> = TableDefinition::new("fair");
 const NOTES: TableDefinition<(&str, &str, &str), i64> = TableDefinition::new("client_notes");
 const PAUSES: TableDefinition<&str, &[u8]> = TableDefinition::new("pauses");
+const ACTIONS: TableDefinition<(&str, &str, &str), u64> = TableDefinition::new("actions");
 
 /// What a confirmation token points at.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -133,6 +136,7 @@ impl LocalStore {
         txn.open_table(FAIR).map_err(db_err)?;
         txn.open_table(NOTES).map_err(db_err)?;
         txn.open_table(PAUSES).map_err(db_err)?;
+        txn.open_table(ACTIONS).map_err(db_err)?;
         txn.commit().map_err(db_err)?;
         Ok(Self {
             db: Arc::new(db),
@@ -814,6 +818,44 @@ impl Store for LocalStore {
                 }
             }
             txn.commit().map_err(db_err)?;
+            Ok(out)
+        }))
+    }
+
+    fn count_action<'a>(
+        &'a self,
+        kind: &'a str,
+        state: &'a str,
+        senator: &'a str,
+    ) -> StoreFuture<'a, ()> {
+        let key = (kind.to_owned(), state.to_owned(), senator.to_owned());
+        Box::pin(self.blocking(move |s| {
+            let txn = s.db.begin_write().map_err(db_err)?;
+            {
+                let mut actions = txn.open_table(ACTIONS).map_err(db_err)?;
+                let k = (key.0.as_str(), key.1.as_str(), key.2.as_str());
+                let n = actions.get(k).map_err(db_err)?.map_or(0, |g| g.value());
+                actions.insert(k, n + 1).map_err(db_err)?;
+            }
+            txn.commit().map_err(db_err)
+        }))
+    }
+
+    fn action_counts(&self) -> StoreFuture<'_, Vec<ActionCount>> {
+        Box::pin(self.blocking(|s| {
+            let txn = s.db.begin_read().map_err(db_err)?;
+            let actions = txn.open_table(ACTIONS).map_err(db_err)?;
+            let mut out = Vec::new();
+            for entry in actions.iter().map_err(db_err)? {
+                let (key, count) = entry.map_err(db_err)?;
+                let (kind, state, senator) = key.value();
+                out.push(ActionCount {
+                    kind: kind.to_owned(),
+                    state: state.to_owned(),
+                    senator: senator.to_owned(),
+                    count: count.value(),
+                });
+            }
             Ok(out)
         }))
     }

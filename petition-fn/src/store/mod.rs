@@ -254,6 +254,19 @@ pub struct Pause {
     pub since: String,
 }
 
+/// How many times one outcome was reported for one senator: nothing personal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionCount {
+    /// `letter_sent` or `called` (`contract::api::ACTION_KINDS`).
+    pub kind: String,
+    /// The USPS code of the senator's state.
+    pub state: String,
+    /// The senator's bioguide id.
+    pub senator: String,
+    /// How many times.
+    pub count: u64,
+}
+
 /// A petition's counters against its stored signatures ([`Store::recount`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recount {
@@ -493,6 +506,17 @@ pub trait Store: Send + Sync + 'static {
         petition: &'a str,
         hashes: &'a [String],
     ) -> StoreFuture<'a, Invalidated>;
+
+    /// Counts one reported outcome `kind` for `senator` of `state`.
+    fn count_action<'a>(
+        &'a self,
+        kind: &'a str,
+        state: &'a str,
+        senator: &'a str,
+    ) -> StoreFuture<'a, ()>;
+
+    /// Every outcome counted, by kind, state and senator, sorted.
+    fn action_counts(&self) -> StoreFuture<'_, Vec<ActionCount>>;
 
     /// Recounts a petition's confirmed signatures from their items (expired or not) and
     /// compares them with its counters; with `fix`, sets the counters to the recount. The fix

@@ -12,7 +12,9 @@ use super::keys::{self, COUNT, EXPIRES_AT, Key, MESSAGE, NOTE_PREFIX, PK, SINCE}
 use super::write::Record;
 use std::collections::BTreeMap;
 
-use crate::store::{ClientNote, Counts, Detail, Invalidated, Pause, Recount, StoreError};
+use crate::store::{
+    ActionCount, ClientNote, Counts, Detail, Invalidated, Pause, Recount, StoreError,
+};
 
 fn number(item: &Item, name: &str) -> Option<i64> {
     item.get(name)?.as_n().ok()?.parse().ok()
@@ -304,6 +306,62 @@ impl DynamoStore {
                 .map_err(|e| sdk_error("PutItem", e))?;
         }
         out.fixed = true;
+        Ok(out)
+    }
+}
+
+impl DynamoStore {
+    /// One `UpdateItem` (1 WCU): `ADD n :one` on the outcome's counter.
+    pub(super) async fn add_action(
+        &self,
+        kind: &str,
+        state: &str,
+        senator: &str,
+    ) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::action(kind, state, senator).attributes()))
+            .update_expression(format!("ADD {COUNT} :one"))
+            .expression_attribute_values(":one", n(1))
+            .send()
+            .await
+            .map_err(|e| sdk_error("UpdateItem", e))?;
+        Ok(())
+    }
+
+    /// One consistent `Query` per kind of outcome (the operator's export and stats).
+    pub(super) async fn read_actions(&self) -> Result<Vec<ActionCount>, StoreError> {
+        let mut out = Vec::new();
+        for kind in contract::api::ACTION_KINDS {
+            let mut items = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression(format!("{PK} = :pk"))
+                .expression_attribute_values(":pk", s(keys::actions_of(kind)))
+                .consistent_read(true)
+                .into_paginator()
+                .items()
+                .send();
+            while let Some(item) = items.try_next().await.map_err(|e| sdk_error("Query", e))? {
+                let Some(key) = Key::of_item(&item) else {
+                    continue;
+                };
+                let Some((state, senator)) = keys::parse_action_sk(&key.sk) else {
+                    continue;
+                };
+                out.push(ActionCount {
+                    kind: (*kind).to_owned(),
+                    state: state.to_owned(),
+                    senator: senator.to_owned(),
+                    count: number(&item, COUNT)
+                        .and_then(|v| u64::try_from(v).ok())
+                        .unwrap_or(0),
+                });
+            }
+        }
+        out.sort_by(|a, b| (&a.kind, &a.state, &a.senator).cmp(&(&b.kind, &b.state, &b.senator)));
         Ok(out)
     }
 }

@@ -185,6 +185,22 @@ pub(super) fn parse_note(key: &Key) -> Option<(&str, &str)> {
     key.pk.strip_prefix(NOTE_PREFIX)?.rsplit_once('#')
 }
 
+/// The key of an outcome's counter: (`ACT#<kind>`, `<STATE>#<bioguide>`), so each kind's
+/// counters are one query.
+pub(super) fn action(kind: &str, state: &str, senator: &str) -> Key {
+    Key::new(actions_of(kind), format!("{state}#{senator}"))
+}
+
+/// The partition of one kind of outcome's counters.
+pub(super) fn actions_of(kind: &str) -> String {
+    format!("ACT#{kind}")
+}
+
+/// The state and senator of an outcome counter's sort key.
+pub(super) fn parse_action_sk(sk: &str) -> Option<(&str, &str)> {
+    sk.split_once('#')
+}
+
 /// The key of a petition's pause: (`PAUSE#<petition>`, `PAUSE`).
 pub(super) fn pause(petition: &str) -> Key {
     Key::new(format!("PAUSE#{petition}"), PAUSE_SK)

@@ -16,6 +16,7 @@
 //! | fair-use counter, spent challenge | `FAIR#<name>` (named by `crate::fair`) | `FAIR` | `n` (N), `expires_at` (N) |
 //! | client note | `CLI#<petition>#<client hash>` | `<address hash>` | `expires_at` (N, a day after signing) |
 //! | pause | `PAUSE#<petition>` | `PAUSE` | `since`, `message` (optional) |
+//! | outcome counter | `ACT#<kind>` | `<STATE>#<bioguide>` | `n` (N) |
 //!
 //! The key formats and attribute names are written once, in `keys`; records map to items in
 //! `items`; transactions and their retries are in `write`, reads (with the SDK's paginators)
@@ -111,9 +112,9 @@
 use aws_sdk_dynamodb::Client;
 
 use super::{
-    ClientNote, ConfirmOutcome, Counts, Forgotten, Invalidated, LetterCounts, LetterFilter,
-    LetterRecord, Pause, PendingOutcome, PendingRecord, Recipient, Recount, SignOutcome,
-    SignatureRecord, Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
+    ActionCount, ClientNote, ConfirmOutcome, Counts, Forgotten, Invalidated, LetterCounts,
+    LetterFilter, LetterRecord, Pause, PendingOutcome, PendingRecord, Recipient, Recount,
+    SignOutcome, SignatureRecord, Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
 };
 
 mod admin;
@@ -321,6 +322,19 @@ impl Store for DynamoStore {
         hashes: &'a [String],
     ) -> StoreFuture<'a, Invalidated> {
         Box::pin(self.invalidate_hashes(petition, hashes))
+    }
+
+    fn count_action<'a>(
+        &'a self,
+        kind: &'a str,
+        state: &'a str,
+        senator: &'a str,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(self.add_action(kind, state, senator))
+    }
+
+    fn action_counts(&self) -> StoreFuture<'_, Vec<ActionCount>> {
+        Box::pin(self.read_actions())
     }
 
     fn recount<'a>(&'a self, petition: &'a str, fix: bool) -> StoreFuture<'a, Recount> {
