@@ -710,7 +710,7 @@ upload_site() {
 invalidate() {
   step "Invalidate the CloudFront cache (one wildcard path: free)"
   run aws cloudfront create-invalidation --distribution-id "$OUT_DISTRIBUTION" \
-    --paths "/*" --query Invalidation.Id --output text
+    --paths "/*" --query Invalidation.Id --output text --region "$REGION"
 }
 
 # --- step 9: smoke test ---------------------------------------------------------------------

@@ -501,3 +501,136 @@ def test_bad_redirects_stop_before_the_stack_changes(tmp_path, line, message):
     assert result.returncode != 0
     assert "public/_redirects:2" in result.stderr and message in result.stderr
     assert not for_tool(box.calls(), "sam") and not for_tool(box.calls(), "aws", "s3")
+
+
+# --- issue 14: alarms, pre-checks, the web ACL, the smoke test -------------------------------
+
+
+def test_refuses_to_deploy_without_an_alarm_address(tmp_path):
+    box = Sandbox(tmp_path, with_tools=True)
+    result = box.run("--stack", "campaign", "--region", "eu-west-1", ALARM_EMAIL="")
+    assert result.returncode != 0
+    err = result.stderr
+    assert "no alarm address" in err and "--alarm-email ADDRESS" in err and "--no-alarms" in err
+    assert not any(c[0] in ("cargo", "sam") for c in box.calls())
+    assert not (box.repo / "public").exists()
+
+
+def test_no_alarms_deploys_without_an_address_and_says_so(tmp_path):
+    box = Sandbox(tmp_path, with_tools=True)
+    result = box.run("--stack", "campaign", "--region", "eu-west-1", "--no-alarms", ALARM_EMAIL="")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNING: --no-alarms" in result.stdout
+    calls = box.calls()
+    params = parse_overrides(option(calls[index_of(calls, "sam", "deploy")], "--parameter-overrides"))
+    assert params["AlarmEmail"] == ""
+    # Both at once is a contradiction, named as such.
+    result = box.run("--stack", "campaign", "--region", "eu-west-1", "--no-alarms")
+    assert result.returncode != 0 and "contradict" in result.stderr
+
+
+@pytest.mark.parametrize("limit, concurrency, ok", [("10", "20", False), ("29", "20", False), ("30", "20", True), ("1000", "20", True)])
+def test_lambda_concurrency_quota_must_leave_ten_unreserved(tmp_path, limit, concurrency, ok):
+    box = Sandbox(tmp_path, with_tools=True)
+    result = box.run(
+        "--stack", "campaign", "--region", "eu-west-1",
+        STUB_LAMBDA_LIMIT=limit, RESERVED_CONCURRENCY=concurrency,
+    )
+    calls = box.calls()
+    assert for_tool(calls, "aws", "lambda", "get-account-settings")
+    if ok:
+        assert result.returncode == 0, result.stdout + result.stderr
+        return
+    assert result.returncode != 0
+    err = result.stderr
+    assert f"quota in eu-west-1 is {limit}" in err and "at least 10" in err
+    assert "Service Quotas" in err and "L-B99A9384" in err
+    assert "aws service-quotas request-service-quota-increase --service-code lambda" in err
+    assert not any(c[0] in ("cargo", "sam") for c in calls), "stopped before building anything"
+
+
+def test_no_waf_and_a_given_web_acl(tmp_path):
+    box = Sandbox(tmp_path, with_tools=True)
+    result = box.run("--stack", "campaign", "--region", "eu-west-1", "--no-waf")
+    assert result.returncode == 0, result.stdout + result.stderr
+    calls = box.calls()
+    assert not for_tool(calls, "aws", "cloudformation", "deploy")
+    params = parse_overrides(option(calls[index_of(calls, "sam", "deploy")], "--parameter-overrides"))
+    assert params["EnableWaf"] == "false" and params["WebAclArn"] == ""
+
+    box = Sandbox(tmp_path / "given", with_tools=True)
+    result = box.run("--stack", "campaign", "--region", "eu-west-1", "--web-acl-arn", WAF_ARN)
+    assert result.returncode == 0, result.stdout + result.stderr
+    calls = box.calls()
+    assert not for_tool(calls, "aws", "cloudformation", "deploy")
+    params = parse_overrides(option(calls[index_of(calls, "sam", "deploy")], "--parameter-overrides"))
+    assert params["EnableWaf"] == "true" and params["WebAclArn"] == WAF_ARN
+
+    result = box.run("--stack", "campaign", "--region", "eu-west-1", "--web-acl-arn",
+                     WAF_ARN.replace("us-east-1", "eu-west-1"))
+    assert result.returncode != 0 and "us-east-1" in result.stderr
+
+
+def test_secret_replica_region_and_backup_copy(tmp_path):
+    box = Sandbox(tmp_path, with_tools=True)
+    # No partner region known for ap-south-1: the operator must choose.
+    result = box.run("--stack", "campaign", "--region", "ap-south-1")
+    assert result.returncode != 0 and "--secret-replica-region REGION" in result.stderr
+    assert "--no-secret-replica" in result.stderr
+    result = box.run("--stack", "campaign", "--region", "eu-west-1", "--secret-replica-region", "eu-west-1")
+    assert result.returncode != 0 and "own region" in result.stderr
+    vault = "arn:aws:backup:eu-central-1:123456789012:backup-vault:campaign-copy"
+    result = box.run(
+        "--stack", "campaign", "--region", "ap-south-1", "--secret-replica-region", "ap-southeast-1",
+        "--backup-copy-vault-arn", vault, "--monthly-budget", "120",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    calls = box.calls()
+    params = parse_overrides(option(calls[index_of(calls, "sam", "deploy")], "--parameter-overrides"))
+    assert params["SecretReplicaRegion"] == "ap-southeast-1"
+    assert params["BackupCopyVaultArn"] == vault and params["MonthlyBudgetUsd"] == "120"
+    result = box.run("--stack", "campaign", "--region", "eu-central-1", "--backup-copy-vault-arn", vault)
+    assert result.returncode != 0 and "another one" in result.stderr
+    result = box.run("--stack", "campaign", "--region", "ap-south-1", "--no-secret-replica")
+    assert result.returncode == 0, result.stdout + result.stderr
+    calls = box.calls()
+    sams = [c for c in calls if c[:2] == ["sam", "deploy"]]
+    assert parse_overrides(option(sams[-1], "--parameter-overrides"))["SecretReplicaRegion"] == ""
+
+
+@pytest.mark.parametrize(
+    "env, failing",
+    [
+        ({"STUB_CURL_HEALTH": "503"}, "/api/health answered 503"),
+        ({"STUB_CURL_HOME": "403"}, "cloudfront.net/ answered 403"),
+        ({"STUB_CURL_COUNT": "404"}, "/api/petitions/free-them answered 404"),
+    ],
+)
+def test_smoke_test_fails_the_deploy_loudly(tmp_path, env, failing):
+    box = Sandbox(tmp_path, with_tools=True)
+    result = box.run("--stack", "campaign", "--region", "eu-west-1", SMOKE_TRIES="2", **env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    err = result.stderr
+    assert "SMOKE TEST FAILED" in err and failing in err, err
+    assert "deployed" in err and "Rollback" in err
+    # Tried twice, SMOKE_TRIES; the others passed once each.
+    curls = [c for c in box.calls() if c[0] == "curl"]
+    assert len(curls) == 4
+    assert "Step 10: Done" not in result.stdout
+
+
+def test_smoke_test_petition_can_be_named(tmp_path):
+    box = Sandbox(tmp_path, with_tools=True)
+    result = box.run("--stack", "campaign", "--region", "eu-west-1", "--smoke-petition", "other-one")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [c[-1] for c in box.calls() if c[0] == "curl"][-1].endswith("/api/petitions/other-one")
+
+
+def test_upload_only_dry_run_builds_and_deploys_nothing(tmp_path):
+    box = Sandbox(tmp_path, with_tools=True)
+    result = box.run("--upload-only", "--dry-run", "--stack", "campaign", "--region", "eu-west-1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "sam deploy" not in out and "cargo" not in out and "curl" not in out
+    assert "$ aws s3 sync public/" in out and "create-invalidation" in out
+    assert box.calls() == []
