@@ -282,6 +282,10 @@ check_settings() {
   if [ ! -f "$TEMPLATE" ]; then
     problem "$TEMPLATE is missing: run this script from a checkout of the repository"
   fi
+  if [ "$UPLOAD_ONLY" -eq 0 ] && [ "$WAF" = true ] && [ -z "$ACL_ARN" ] && [ "$REGION" != "$WAF_REGION" ] \
+    && [ ! -f "$WAF_TEMPLATE" ]; then
+    problem "$WAF_TEMPLATE (the web ACL's companion stack for a region other than $WAF_REGION) is missing: run this script from a checkout of the repository"
+  fi
 }
 
 # The signer key's second region: given, refused, or a partner of the stack's region in the

@@ -118,6 +118,7 @@ class Sandbox:
         (self.repo / "infra").mkdir(parents=True)
         shutil.copy2(DEPLOY_SCRIPT, self.repo / "infra" / "deploy.sh")
         shutil.copy2(TEMPLATE_PATH, self.repo / "infra" / "template.yaml")
+        shutil.copy2(TEMPLATE_PATH.parent / "waf.yaml", self.repo / "infra" / "waf.yaml")
         self.base_bin = root / "bin"
         self.base_bin.mkdir()
         for tool in BASE_TOOLS:
