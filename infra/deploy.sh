@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Deploys the campaign: builds the site and petition-fn, deploys the SAM stack, uploads the site
-# and invalidates CloudFront. One command; infra/README.md explains it.
+# Deploys the campaign: builds the site and petition-fn, deploys the SAM stack (and, outside
+# us-east-1, the web ACL's companion stack there), uploads the site, invalidates CloudFront and
+# smoke-tests the result. One command; infra/README.md explains it.
 #
-#   infra/deploy.sh --stack campaign --region eu-west-1 [--domain www.example.org
-#                   --certificate-arn arn:aws:acm:us-east-1:...] [--alarm-email ops@example.org]
+#   infra/deploy.sh --stack campaign --region eu-west-1 --alarm-email ops@example.org
+#                   [--domain www.example.org --certificate-arn arn:aws:acm:us-east-1:...]
 #   infra/deploy.sh --dry-run ...   # prints every step and command, runs none of them
 #
 # Written for bash 3.2 and later (macOS included).
@@ -14,7 +15,8 @@ usage() {
 Usage: infra/deploy.sh [options]
 
 Builds the site (site-gen) and the function (cargo lambda), deploys infra/template.yaml with
-sam deploy, uploads public/ to the site bucket and invalidates the CloudFront cache.
+sam deploy (outside us-east-1 also infra/waf.yaml there, the web ACL), uploads public/ to the
+site bucket, invalidates the CloudFront cache and smoke-tests the site and the API.
 Every prerequisite is checked first; nothing is built or changed until all of them are met.
 
 Options (each also read from the environment variable in brackets):
@@ -24,17 +26,36 @@ Options (each also read from the environment variable in brackets):
   --domain HOST            custom domain, e.g. www.example.org (DOMAIN_NAME). Needs
                            --certificate-arn; without both, the *.cloudfront.net name is used.
   --certificate-arn ARN    ACM certificate for --domain, issued in us-east-1 (CERTIFICATE_ARN).
-  --alarm-email ADDRESS    send CloudWatch alarms to this address (ALARM_EMAIL). The address
-                           must confirm the SNS subscription mail once.
+  --alarm-email ADDRESS    send the alarms and the budget's warnings to this address
+                           (ALARM_EMAIL). Required, unless --no-alarms. The address must
+                           confirm the SNS subscription mail once.
+  --no-alarms              deploy without an alarm address: nobody is told of failures or of
+                           the bill (NO_ALARMS=1).
+  --monthly-budget USD     the account's monthly budget (MONTHLY_BUDGET_USD, default 50).
+  --no-waf                 no web ACL in front of the distribution (ENABLE_WAF=false).
+  --web-acl-arn ARN        use this CLOUDFRONT web ACL (us-east-1) instead of the stack's own
+                           or the companion stack's (WEB_ACL_ARN).
+  --secret-replica-region REGION
+                           second region of the signer key's replica (SECRET_REPLICA_REGION).
+                           Default: a partner region for us-* and eu-* regions, else required.
+  --no-secret-replica      keep the signer key in the stack's region only.
+  --backup-copy-vault-arn ARN
+                           AWS Backup vault in another region that the table's daily backups
+                           are copied to (BACKUP_COPY_VAULT_ARN). Default: no copy.
+  --smoke-petition ID      the petition the smoke test reads (SMOKE_PETITION). Default: the
+                           first petition of public/_app/bundle.json.
   --price-class CLASS      PriceClass_100 (default), PriceClass_200 or PriceClass_All (PRICE_CLASS).
   --base-url URL           base URL the site is built with (BASE_URL). Default: https://DOMAIN,
                            else the existing stack's CloudFront address, else site.toml's.
   --dry-run                print every step and the exact commands; build nothing, call no AWS
                            API, change nothing.
+  --upload-only            only upload the already built public/ to the existing stack's bucket
+                           and invalidate (no build, no stack change, no smoke test).
   -h, --help               this help.
 
 Also read from the environment: RESERVED_CONCURRENCY (20), LOG_RETENTION_DAYS (30),
-PETITION_RUST_LOG (info), AWS_PROFILE (the AWS CLI's own).
+PETITION_RUST_LOG (info), SMOKE_TRIES (6) and SMOKE_WAIT (10 seconds between tries),
+AWS_PROFILE and AWS_ENDPOINT_URL (the AWS CLI's own).
 EOF
 }
 
@@ -54,6 +75,14 @@ readonly LAMBDA_DIR="target/lambda/petition-fn"
 readonly LAMBDA_FEATURES="dynamodb,lambda"
 readonly ASSET_CACHE_CONTROL="public, max-age=31536000, immutable"
 readonly PAGE_CACHE_CONTROL="public, max-age=60, must-revalidate"
+readonly WAF_TEMPLATE="infra/waf.yaml"
+readonly WAF_REGION="us-east-1"
+# What is in public/ but is not the site, never uploaded (and removed from the bucket if an
+# earlier deploy put it there): dotfiles and dot-folders (site-gen's .site-gen marker), the
+# function's bundle (_app/) and the redirects file (_redirects, the CloudFront Function's).
+readonly NOT_SITE=(".*" "*/.*" "_app/*" "_redirects")
+# Lambda keeps at least this many executions of the account unreserved.
+readonly LAMBDA_MIN_UNRESERVED=10
 # A fingerprinted file, as site-gen names them: css/site.<hex hash>.css, js/site.<hex hash>.js
 # (any folder, at least 8 hex digits right before the extension).
 readonly FINGERPRINT_RE='^([A-Za-z0-9_-]+/)*[A-Za-z0-9_.-]+\.[0-9a-f]{8,}\.(css|js)$'
@@ -67,6 +96,17 @@ REGION="${AWS_REGION:-${AWS_DEFAULT_REGION:-}}"
 DOMAIN="${DOMAIN_NAME:-}"
 CERT_ARN="${CERTIFICATE_ARN:-}"
 ALARM="${ALARM_EMAIL:-}"
+NO_ALARM="${NO_ALARMS:-0}"
+BUDGET="${MONTHLY_BUDGET_USD:-50}"
+WAF="${ENABLE_WAF:-true}"
+ACL_ARN="${WEB_ACL_ARN:-}"
+REPLICA="${SECRET_REPLICA_REGION:-}"
+NO_REPLICA=0
+COPY_VAULT="${BACKUP_COPY_VAULT_ARN:-}"
+SMOKE_ID="${SMOKE_PETITION:-}"
+SMOKE_TRIES="${SMOKE_TRIES:-6}"
+SMOKE_WAIT="${SMOKE_WAIT:-10}"
+UPLOAD_ONLY=0
 PRICE="${PRICE_CLASS:-PriceClass_100}"
 SITE_BASE_URL="${BASE_URL:-}"
 CONCURRENCY="${RESERVED_CONCURRENCY:-20}"
@@ -102,7 +142,21 @@ while [ $# -gt 0 ]; do
     --price-class=*) PRICE="${1#*=}"; shift ;;
     --base-url) need_value "$1" $#; SITE_BASE_URL="$2"; shift 2 ;;
     --base-url=*) SITE_BASE_URL="${1#*=}"; shift ;;
+    --no-alarms) NO_ALARM=1; shift ;;
+    --monthly-budget) need_value "$1" $#; BUDGET="$2"; shift 2 ;;
+    --monthly-budget=*) BUDGET="${1#*=}"; shift ;;
+    --no-waf) WAF=false; shift ;;
+    --web-acl-arn) need_value "$1" $#; ACL_ARN="$2"; shift 2 ;;
+    --web-acl-arn=*) ACL_ARN="${1#*=}"; shift ;;
+    --secret-replica-region) need_value "$1" $#; REPLICA="$2"; shift 2 ;;
+    --secret-replica-region=*) REPLICA="${1#*=}"; shift ;;
+    --no-secret-replica) NO_REPLICA=1; shift ;;
+    --backup-copy-vault-arn) need_value "$1" $#; COPY_VAULT="$2"; shift 2 ;;
+    --backup-copy-vault-arn=*) COPY_VAULT="${1#*=}"; shift ;;
+    --smoke-petition) need_value "$1" $#; SMOKE_ID="$2"; shift 2 ;;
+    --smoke-petition=*) SMOKE_ID="${1#*=}"; shift ;;
     --dry-run) DRY_RUN=1; shift ;;
+    --upload-only) UPLOAD_ONLY=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
@@ -182,6 +236,33 @@ check_settings() {
   if [ -n "$ALARM" ] && ! [[ "$ALARM" =~ ^[^@[:space:]\"]+@[^@[:space:]\"]+\.[^@[:space:]\"]+$ ]]; then
     problem "--alarm-email '$ALARM' is not an e-mail address"
   fi
+  if [ -n "$ALARM" ] && [ "$NO_ALARM" = 1 ]; then
+    problem "--alarm-email and --no-alarms contradict each other: choose one"
+  elif [ -z "$ALARM" ] && [ "$NO_ALARM" != 1 ] && [ "$UPLOAD_ONLY" -eq 0 ]; then
+    problem "no alarm address: pass --alarm-email ADDRESS (or set ALARM_EMAIL) so that the alarms and the monthly budget reach a person; or, knowingly, --no-alarms (then nobody is told when mail fails, the API errors or the bill grows)"
+  fi
+  if ! [[ "$BUDGET" =~ ^[0-9]+(\.[0-9]{1,2})?$ ]] || [[ "$BUDGET" =~ ^0+(\.0*)?$ ]]; then
+    problem "--monthly-budget must be an amount in USD, e.g. 50 or 25.50"
+  fi
+  case "$WAF" in
+    true | false) ;;
+    *) problem "ENABLE_WAF must be true or false" ;;
+  esac
+  if [ -n "$ACL_ARN" ] && ! [[ "$ACL_ARN" =~ ^arn:aws:wafv2:us-east-1:[0-9]{12}:global/webacl/[A-Za-z0-9_-]{1,128}/[0-9a-f-]{36}$ ]]; then
+    problem "--web-acl-arn must be a CLOUDFRONT web ACL ARN, made in us-east-1 (arn:aws:wafv2:us-east-1:ACCOUNT:global/webacl/NAME/ID)"
+  fi
+  if [ -n "$ACL_ARN" ] && [ "$WAF" = false ]; then
+    problem "--web-acl-arn and --no-waf contradict each other: choose one"
+  fi
+  check_replica
+  if [ -n "$COPY_VAULT" ] && ! [[ "$COPY_VAULT" =~ ^arn:aws:backup:[a-z]{2}(-[a-z]+)+-[0-9]+:[0-9]{12}:backup-vault:[A-Za-z0-9_.-]{2,50}$ ]]; then
+    problem "--backup-copy-vault-arn must be an AWS Backup vault ARN (arn:aws:backup:REGION:ACCOUNT:backup-vault:NAME)"
+  elif [ -n "$COPY_VAULT" ] && [ -n "$REGION" ] && [[ "$COPY_VAULT" == arn:aws:backup:"$REGION":* ]]; then
+    problem "--backup-copy-vault-arn names a vault in $REGION, the stack's own region: the copy is for losing a region, so use a vault in another one"
+  fi
+  if [ -n "$SMOKE_ID" ] && ! [[ "$SMOKE_ID" =~ ^[a-z0-9-]{1,64}$ ]]; then
+    problem "--smoke-petition '$SMOKE_ID' is not a petition id ([a-z0-9-], at most 64)"
+  fi
   case "$PRICE" in
     PriceClass_100 | PriceClass_200 | PriceClass_All) ;;
     *) problem "--price-class must be PriceClass_100, PriceClass_200 or PriceClass_All" ;;
@@ -201,6 +282,42 @@ check_settings() {
   if [ ! -f "$TEMPLATE" ]; then
     problem "$TEMPLATE is missing: run this script from a checkout of the repository"
   fi
+  if [ "$UPLOAD_ONLY" -eq 0 ] && [ "$WAF" = true ] && [ -z "$ACL_ARN" ] && [ "$REGION" != "$WAF_REGION" ] \
+    && [ ! -f "$WAF_TEMPLATE" ]; then
+    problem "$WAF_TEMPLATE (the web ACL's companion stack for a region other than $WAF_REGION) is missing: run this script from a checkout of the repository"
+  fi
+}
+
+# The signer key's second region: given, refused, or a partner of the stack's region in the
+# same geography (personal data stays on the same side of the ocean).
+partner_region() {
+  case "$1" in
+    us-east-1) echo us-west-2 ;;
+    us-*) echo us-east-1 ;;
+    eu-west-1) echo eu-central-1 ;;
+    eu-*) echo eu-west-1 ;;
+    *) echo "" ;;
+  esac
+}
+
+check_replica() {
+  if [ "$NO_REPLICA" = 1 ]; then
+    if [ -n "$REPLICA" ]; then
+      problem "--secret-replica-region and --no-secret-replica contradict each other: choose one"
+    fi
+    return
+  fi
+  if [ -z "$REPLICA" ] && [ -n "$REGION" ]; then
+    REPLICA="$(partner_region "$REGION")"
+    if [ -z "$REPLICA" ] && [ "$UPLOAD_ONLY" -eq 0 ]; then
+      problem "no second region for the signer key: pass --secret-replica-region REGION (losing the key makes stored names unreadable and lets everybody sign again), or --no-secret-replica"
+    fi
+  fi
+  if [ -n "$REPLICA" ] && ! [[ "$REPLICA" =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]]; then
+    problem "--secret-replica-region '$REPLICA' does not look like an AWS region (e.g. eu-central-1)"
+  elif [ -n "$REPLICA" ] && [ "$REPLICA" = "$REGION" ]; then
+    problem "--secret-replica-region is the stack's own region $REGION: choose another region"
+  fi
 }
 
 # name, how to install
@@ -217,6 +334,7 @@ check_tools() {
   check_tool cargo-lambda "pip install cargo-lambda   (brings Zig, the cross-linker, with it)"
   check_tool sam "pip install aws-sam-cli   (AWS SAM CLI)"
   check_tool aws "install the AWS CLI v2: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html"
+  check_tool curl "install curl (the smoke test uses it), e.g. apt-get install curl"
   if have aws && [ "$DRY_RUN" -eq 0 ]; then
     local version
     version="$(aws --version 2>&1 || true)"
@@ -244,14 +362,55 @@ check_credentials() {
   fi
 }
 
+# The account's Lambda concurrency quota must leave LAMBDA_MIN_UNRESERVED executions
+# unreserved once petition-fn reserves its own; a new account often has only 10 in all.
+check_lambda_quota() {
+  local query=(aws lambda get-account-settings --region "${REGION:-<region>}"
+    --query AccountLimit.ConcurrentExecutions --output text)
+  if [ "$DRY_RUN" -eq 1 ]; then
+    note "would check that the account's Lambda concurrency leaves $LAMBDA_MIN_UNRESERVED unreserved after reserving $CONCURRENCY, with:"
+    show "${query[@]}"
+    return
+  fi
+  local limit
+  if ! limit="$("${query[@]}" 2>&1)"; then
+    problem "could not read the account's Lambda settings (aws lambda get-account-settings failed: ${limit##*$'\n'}): the deploying identity needs lambda:GetAccountSettings"
+    return
+  fi
+  if ! [[ "$limit" =~ ^[0-9]+$ ]]; then
+    problem "aws lambda get-account-settings gave '$limit' as the concurrency quota, not a number"
+    return
+  fi
+  local left=$((limit - CONCURRENCY))
+  if [ "$left" -lt "$LAMBDA_MIN_UNRESERVED" ]; then
+    local smaller="lower RESERVED_CONCURRENCY to at most $((limit - LAMBDA_MIN_UNRESERVED)) (and the throttles with it, infra/README.md)"
+    if [ $((limit - LAMBDA_MIN_UNRESERVED)) -lt 1 ]; then
+      smaller="no reservation fits a quota of $limit"
+    fi
+    problem "the account's Lambda concurrency quota in $REGION is $limit: reserving $CONCURRENCY for petition-fn leaves $left unreserved, and Lambda requires at least $LAMBDA_MIN_UNRESERVED. Ask for a higher quota in Service Quotas (AWS Lambda, 'Concurrent executions', quota code L-B99A9384): aws service-quotas request-service-quota-increase --service-code lambda --quota-code L-B99A9384 --desired-value 1000 --region $REGION; or $smaller"
+  else
+    note "Lambda concurrency quota $limit: $left left unreserved after petition-fn's $CONCURRENCY"
+  fi
+}
+
 prerequisites() {
-  step "Check prerequisites (tools, settings, AWS credentials)"
-  check_settings
-  check_tools
-  if [ "${#PROBLEMS[@]}" -eq 0 ]; then
-    check_credentials
-  elif [ "$DRY_RUN" -eq 1 ]; then
-    check_credentials
+  if [ "$UPLOAD_ONLY" -eq 1 ]; then
+    step "Check prerequisites (settings, the AWS CLI, credentials)"
+    check_settings
+    check_tool aws "install the AWS CLI v2: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html"
+    if [ "${#PROBLEMS[@]}" -eq 0 ] || [ "$DRY_RUN" -eq 1 ]; then
+      check_credentials
+    fi
+  else
+    step "Check prerequisites (tools, settings, AWS credentials, Lambda quota)"
+    check_settings
+    check_tools
+    if [ "${#PROBLEMS[@]}" -eq 0 ] || [ "$DRY_RUN" -eq 1 ]; then
+      check_credentials
+    fi
+    if [ "${#PROBLEMS[@]}" -eq 0 ] || [ "$DRY_RUN" -eq 1 ]; then
+      check_lambda_quota
+    fi
   fi
   if [ "${#PROBLEMS[@]}" -gt 0 ]; then
     local p
@@ -272,12 +431,16 @@ prerequisites() {
     fi
   fi
   note "stack $STACK in $REGION${DOMAIN:+, domain $DOMAIN}${ALARM:+, alarms to $ALARM}"
+  if [ "$NO_ALARM" = 1 ]; then
+    note "WARNING: --no-alarms: no alarm and no budget warning will reach anybody"
+  fi
 }
 
 # --- stack outputs --------------------------------------------------------------------------
 OUT_BUCKET=""
 OUT_DISTRIBUTION=""
 OUT_SITE_URL=""
+OUT_DOMAIN_NAME=""
 
 # Reads the stack's outputs; returns non-zero when the stack does not exist (yet).
 read_outputs() {
@@ -288,6 +451,7 @@ read_outputs() {
     OUT_BUCKET="<SiteBucketName>"
     OUT_DISTRIBUTION="<DistributionId>"
     OUT_SITE_URL="<SiteUrl>"
+    OUT_DOMAIN_NAME="<DistributionDomainName>"
     return 0
   fi
   text="$(aws cloudformation describe-stacks --stack-name "$STACK" --region "$REGION" \
@@ -297,6 +461,7 @@ read_outputs() {
       SiteBucketName) OUT_BUCKET="$value" ;;
       DistributionId) OUT_DISTRIBUTION="$value" ;;
       SiteUrl) OUT_SITE_URL="$value" ;;
+      DistributionDomainName) OUT_DOMAIN_NAME="$value" ;;
     esac
   done <<< "$text"
   [ -n "$OUT_BUCKET" ] && [ -n "$OUT_DISTRIBUTION" ]
@@ -386,9 +551,47 @@ build_redirect_map() {
   note "$n redirect(s)"
 }
 
-# --- step 5: the stack ----------------------------------------------------------------------
+# --- step 5: the web ACL ----------------------------------------------------------------------
+# A CLOUDFRONT web ACL can only be made in us-east-1. A stack there creates its own
+# (EdgeWebAcl); a stack elsewhere gets the same one from the companion stack <stack>-waf,
+# deployed from infra/waf.yaml in us-east-1, and its ARN as WebAclArn.
+deploy_waf() {
+  step "The web ACL (AWS WAF) in front of the distribution"
+  if [ "$WAF" = false ]; then
+    note "--no-waf: no web ACL (EnableWaf=false)"
+    return
+  fi
+  if [ -n "$ACL_ARN" ]; then
+    note "using the given web ACL $ACL_ARN"
+    return
+  fi
+  if [ "$REGION" = "$WAF_REGION" ]; then
+    note "the stack is in $WAF_REGION: it creates its web ACL itself (EdgeWebAcl)"
+    return
+  fi
+  local waf_stack="$STACK-waf"
+  note "the stack is in $REGION; CloudFront web ACLs live in $WAF_REGION: deploying $WAF_TEMPLATE there as $waf_stack"
+  run aws cloudformation deploy --template-file "$WAF_TEMPLATE" --stack-name "$waf_stack" \
+    --region "$WAF_REGION" --no-fail-on-empty-changeset
+  local query=(aws cloudformation describe-stacks --stack-name "$waf_stack" --region "$WAF_REGION"
+    --query "Stacks[0].Outputs[?OutputKey=='WebAclArn'].OutputValue" --output text)
+  show "${query[@]}"
+  if [ "$DRY_RUN" -eq 1 ]; then
+    ACL_ARN="<WebAclArn of $waf_stack>"
+    return
+  fi
+  ACL_ARN="$("${query[@]}")" || die "could not read the WebAclArn output of $waf_stack in $WAF_REGION"
+  if [ -z "$ACL_ARN" ] || [ "$ACL_ARN" = None ]; then
+    die "the stack $waf_stack in $WAF_REGION has no WebAclArn output"
+  fi
+  note "web ACL $ACL_ARN"
+}
+
+# --- step 6: the stack ----------------------------------------------------------------------
 deploy_stack() {
-  step "Deploy the stack with SAM (bucket, CloudFront, API, function, table, secret, alarms)"
+  step "Deploy the stack with SAM (bucket, CloudFront, API, function, table, secret, backups, alarms)"
+  # ExistingTableName (a restored table, infra/README.md) is never passed: sam deploy keeps
+  # the stack's value, so a forgotten option can never swap the signatures for an empty table.
   # The parameters this script owns, every time (sam deploy keeps the previous value of one
   # left out), quoted so that an empty value really clears the previous one. The throttling
   # parameters are left to the template's defaults or to what an operator set on the stack.
@@ -401,6 +604,11 @@ deploy_stack() {
   overrides="$overrides LogRetentionDays=\"$RETENTION\""
   overrides="$overrides LogLevel=\"$FN_RUST_LOG\""
   overrides="$overrides RedirectMap=\"$REDIRECT_MAP\""
+  overrides="$overrides MonthlyBudgetUsd=\"$BUDGET\""
+  overrides="$overrides EnableWaf=\"$WAF\""
+  overrides="$overrides WebAclArn=\"$ACL_ARN\""
+  overrides="$overrides SecretReplicaRegion=\"$REPLICA\""
+  overrides="$overrides BackupCopyVaultArn=\"$COPY_VAULT\""
   run sam deploy \
     --template-file "$TEMPLATE" \
     --stack-name "$STACK" \
@@ -418,7 +626,7 @@ deploy_stack() {
   note "bucket $OUT_BUCKET, distribution $OUT_DISTRIBUTION"
 }
 
-# --- step 6: upload -------------------------------------------------------------------------
+# --- step 7: upload -------------------------------------------------------------------------
 # Splits the built files: fingerprinted assets (FINGERPRINT_RE) and the rest.
 ASSETS=()
 NOT_ASSETS_LIKE_ASSETS=()
@@ -427,7 +635,7 @@ classify_files() {
   while IFS= read -r -d '' path; do
     rel="${path#"$SITE_DIR"/}"
     case "$rel" in
-      _app/* | _redirects) continue ;;
+      _app/* | _redirects | .* | */.*) continue ;;
     esac
     if [[ "$rel" =~ $FINGERPRINT_RE ]]; then
       ASSETS+=("$rel")
@@ -464,9 +672,13 @@ upload_site() {
     note "none found"
   fi
 
-  # (b) Everything else, with --delete. Never _app/ (the function's bundle) nor _redirects.
-  #     Later filters win in aws s3 sync, so those exclusions come after the includes.
-  local private=(--exclude "_app/*" --exclude "_redirects")
+  # (b) Everything else, with --delete. Never what is not the site (NOT_SITE: dotfiles such as
+  #     .site-gen, _app/, _redirects). Later filters win in aws s3 sync, so those exclusions
+  #     come after the includes.
+  local private=()
+  for f in "${NOT_SITE[@]}"; do
+    private+=(--exclude "$f")
+  done
   note "(b) pages as text/html; charset=utf-8, short cache:"
   run aws s3 sync "$SITE_DIR/" "$dest" --delete \
     --exclude "*" --include "*.html" "${private[@]}" \
@@ -488,13 +700,109 @@ upload_site() {
   done
   run aws s3 sync "$SITE_DIR/" "$dest" "${rest[@]}" \
     --cache-control "$PAGE_CACHE_CONTROL" "${common[@]}"
+
+  # (c) What is not the site but an older deploy may have uploaded: removed from the bucket.
+  local gone=(--exclude "*")
+  for f in "${NOT_SITE[@]}"; do
+    gone+=(--include "$f")
+  done
+  note "(c) remove from the bucket what is not the site (dotfiles, _app/, _redirects):"
+  run aws s3 rm "$dest" --recursive "${gone[@]}" "${common[@]}"
 }
 
-# --- step 7: invalidate ---------------------------------------------------------------------
+# --- step 8: invalidate ---------------------------------------------------------------------
 invalidate() {
   step "Invalidate the CloudFront cache (one wildcard path: free)"
   run aws cloudfront create-invalidation --distribution-id "$OUT_DISTRIBUTION" \
-    --paths "/*" --query Invalidation.Id --output text
+    --paths "/*" --query Invalidation.Id --output text --region "$REGION"
+}
+
+# --- step 9: smoke test ---------------------------------------------------------------------
+# Through the distribution's own name (a custom domain's DNS may not point at it yet): the
+# API's health, the home page, one petition's count. Each is tried SMOKE_TRIES times,
+# SMOKE_WAIT seconds apart (a new distribution or an invalidation takes a moment).
+SMOKE_FAILED=()
+
+# Picks the first petition id of the site bundle, if any.
+first_petition() {
+  local json
+  json="$(cat "$BUNDLE" 2> /dev/null || true)"
+  if [[ "$json" =~ \"petitions\"[[:space:]]*:[[:space:]]*\[[[:space:]]*\{[[:space:]]*\"id\"[[:space:]]*:[[:space:]]*\"([a-z0-9-]+)\" ]]; then
+    printf '%s' "${BASH_REMATCH[1]}"
+  fi
+}
+
+# url, what it must be (health | html | count)
+smoke_check() {
+  local url="$1" kind="$2" out status ctype body last="" try=1
+  show curl -sS --max-time 15 -w '\n%{http_code} %{content_type}' "$url"
+  if [ "$DRY_RUN" -eq 1 ]; then
+    return
+  fi
+  while :; do
+    if out="$(curl -sS --max-time 15 -w '\n%{http_code} %{content_type}' "$url" 2>&1)"; then
+      body="${out%$'\n'*}"
+      status="${out##*$'\n'}"
+      ctype="${status#* }"
+      status="${status%% *}"
+      case "$kind" in
+        health)
+          if [ "$status" = 200 ] && [[ "$body" =~ \"status\"[[:space:]]*:[[:space:]]*\"ok\" ]]; then
+            note "ok: $url answered 200, status ok"
+            return
+          fi
+          last="answered $status ${ctype:-without a type}, expected 200 with {\"status\":\"ok\"}: ${body:0:200}" ;;
+        html)
+          if [ "$status" = 200 ] && [[ "$ctype" == text/html* ]]; then
+            note "ok: $url answered 200 $ctype"
+            return
+          fi
+          last="answered $status ${ctype:-without a type}, expected 200 text/html" ;;
+        count)
+          if [ "$status" = 200 ] && [[ "$ctype" == application/json* ]] \
+            && [[ "$body" =~ \"count\"[[:space:]]*:[[:space:]]*[0-9]+ ]]; then
+            note "ok: $url answered 200 JSON with a count"
+            return
+          fi
+          last="answered $status ${ctype:-without a type}, expected 200 application/json with a count: ${body:0:200}" ;;
+      esac
+    else
+      last="could not be fetched: ${out##*$'\n'}"
+    fi
+    if [ "$try" -ge "$SMOKE_TRIES" ]; then
+      break
+    fi
+    note "not yet ($last); again in ${SMOKE_WAIT}s ($try/$SMOKE_TRIES)"
+    try=$((try + 1))
+    sleep "$SMOKE_WAIT"
+  done
+  SMOKE_FAILED+=("GET $url $last")
+}
+
+smoke_test() {
+  step "Smoke test through CloudFront (health, home page, a petition's count)"
+  local base="https://$OUT_DOMAIN_NAME" id="$SMOKE_ID"
+  if [ -z "$id" ] && [ "$DRY_RUN" -eq 1 ]; then
+    id="<first petition id of $BUNDLE>"
+  elif [ -z "$id" ]; then
+    id="$(first_petition)"
+  fi
+  smoke_check "$base/api/health" health
+  smoke_check "$base/" html
+  if [ -n "$id" ]; then
+    smoke_check "$base/api/petitions/$id" count
+  else
+    note "no petition in $BUNDLE: the count is not checked (--smoke-petition ID names one)"
+  fi
+  if [ "${#SMOKE_FAILED[@]}" -gt 0 ]; then
+    local f
+    printf '\ndeploy: SMOKE TEST FAILED. The stack and the site are deployed, but:\n' >&2
+    for f in "${SMOKE_FAILED[@]}"; do
+      printf '  - %s\n' "$f" >&2
+    done
+    printf 'Look at the function log (/aws/lambda/%s-petition-fn) and the alarms; to go back, deploy the previous release (infra/README.md, "Rollback").\n' "$STACK" >&2
+    exit 1
+  fi
 }
 
 # --- main -----------------------------------------------------------------------------------
@@ -502,12 +810,28 @@ if [ "$DRY_RUN" -eq 1 ]; then
   printf 'Dry run: every step and command is printed; nothing is built, called or changed.\n'
 fi
 prerequisites
+if [ "$UPLOAD_ONLY" -eq 1 ]; then
+  step "Read the stack's outputs"
+  if ! read_outputs; then
+    die "the stack $STACK in $REGION has no SiteBucketName/DistributionId outputs: deploy it first (without --upload-only)"
+  fi
+  if [ "$DRY_RUN" -eq 0 ] && [ ! -d "$SITE_DIR" ]; then
+    die "$SITE_DIR/ does not exist: build the site first (cargo run --release -p site-gen -- build)"
+  fi
+  upload_site
+  invalidate
+  step "Done"
+  note "uploaded $SITE_DIR/ to $OUT_BUCKET and invalidated $OUT_DISTRIBUTION"
+  exit 0
+fi
 build_site
 build_function
 build_redirect_map
+deploy_waf
 deploy_stack
 upload_site
 invalidate
+smoke_test
 
 step "Done"
 if [ "$DRY_RUN" -eq 1 ]; then

@@ -22,8 +22,9 @@ from test_site_function import run_function
 
 BASH = shutil.which("bash")
 # What the script and the stand-ins use besides the tools under test.
-BASE_TOOLS = ["bash", "cat", "cp", "find", "mkdir", "chmod", "touch", "env", "rm", "ls"]
-STAND_INS = ("aws", "sam", "cargo", "cargo-lambda")
+BASE_TOOLS = ["bash", "cat", "cp", "find", "mkdir", "chmod", "touch", "env", "rm", "ls", "sleep"]
+STAND_INS = ("aws", "sam", "cargo", "cargo-lambda", "curl")
+WAF_ARN = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/campaign-waf-edge/" + "a" * 8 + "-bbbb-cccc-dddd-" + "e" * 12
 SEP = "\x1f"
 
 LOG_CALL = r"""
@@ -51,6 +52,8 @@ if [ "$1" = deploy ]; then touch "$STUB_STATE/deployed"; fi
     + r"""
 case "$1 ${2:-}" in
   "--version "*) echo "aws-cli/2.17.0 Python/3.12.6 Linux/6.1 exe/x86_64" ;;
+  "lambda get-account-settings") echo "${STUB_LAMBDA_LIMIT:-1000}" ;;
+  "cloudformation deploy") touch "$STUB_STATE/waf-deployed" ;;
   "sts get-caller-identity")
     if [ -n "${STUB_STS_FAIL:-}" ]; then
       echo "Unable to locate credentials. You can configure credentials by running \"aws configure\"." >&2
@@ -58,13 +61,26 @@ case "$1 ${2:-}" in
     fi
     echo 123456789012 ;;
   "cloudformation describe-stacks")
-    if [ -f "$STUB_STATE/deployed" ]; then
-      printf 'SiteBucketName\tcampaign-sitebucket-1a2b3c\nDistributionId\tE2EXAMPLE\nSiteUrl\thttps://d111111abcdef8.cloudfront.net\n'
+    if [ "$4" = campaign-waf ] && [ -f "$STUB_STATE/waf-deployed" ]; then
+      echo "$STUB_WAF_ARN"
+    elif [ "$4" = campaign ] && [ -f "$STUB_STATE/deployed" ]; then
+      printf 'SiteBucketName\tcampaign-sitebucket-1a2b3c\nDistributionId\tE2EXAMPLE\nSiteUrl\thttps://d111111abcdef8.cloudfront.net\nDistributionDomainName\td111111abcdef8.cloudfront.net\n'
     else
       echo "An error occurred (ValidationError): Stack with id campaign does not exist" >&2
       exit 254
     fi ;;
   "configure get") exit 1 ;;
+esac
+""",
+    # Answers as the deployed site would: STUB_CURL_<CHECK>=STATUS makes one check fail.
+    "curl": LOG_CALL
+    + r"""
+for url in "$@"; do :; done
+case "$url" in
+  */api/health) status="${STUB_CURL_HEALTH:-200}"; printf '{"status":"ok","store":"dynamodb"}\n%s application/json' "$status" ;;
+  */api/petitions/*) status="${STUB_CURL_COUNT:-200}"; printf '{"id":"free-them","count":12,"by_country":{},"goal":1000,"open":true}\n%s application/json' "$status" ;;
+  */) status="${STUB_CURL_HOME:-200}"; printf '<!doctype html>\n%s text/html; charset=utf-8' "$status" ;;
+  *) echo "curl: (6) Could not resolve host" >&2; exit 6 ;;
 esac
 """,
 }
@@ -84,11 +100,13 @@ SITE_FILES = {
     "tags/human-rights/atom.xml": "<feed/>",
     "sitemap.xml": "<urlset/>",
     "robots.txt": "User-agent: *",
-    "_app/bundle.json": '{"site_title":"t"}',
+    "_app/bundle.json": '{"site_title":"t","base_url":"https://example.org","language":"en","petitions":[{"id":"free-them","title":"Free them"}]}',
+    ".site-gen": "site-gen output folder",
+    ".hidden/notes.txt": "not the site",
     "_redirects": "# from to status\n/old-petition/ /petition/ 301\n\n/press /news/ 302\n/2017/ /news/\n",
 }
 FINGERPRINTED = {"css/site.0123abcd.css", "js/site.89abcdef01.js"}
-PRIVATE = {"_app/bundle.json", "_redirects"}
+PRIVATE = {"_app/bundle.json", "_redirects", ".site-gen", ".hidden/notes.txt"}
 
 
 class Sandbox:
@@ -100,6 +118,7 @@ class Sandbox:
         (self.repo / "infra").mkdir(parents=True)
         shutil.copy2(DEPLOY_SCRIPT, self.repo / "infra" / "deploy.sh")
         shutil.copy2(TEMPLATE_PATH, self.repo / "infra" / "template.yaml")
+        shutil.copy2(TEMPLATE_PATH.parent / "waf.yaml", self.repo / "infra" / "waf.yaml")
         self.base_bin = root / "bin"
         self.base_bin.mkdir()
         for tool in BASE_TOOLS:
@@ -132,6 +151,9 @@ class Sandbox:
             "STUB_LOG": str(self.log),
             "STUB_STATE": str(self.state),
             "STUB_SITE": str(self.site),
+            "STUB_WAF_ARN": WAF_ARN,
+            "ALARM_EMAIL": "ops@example.org",
+            "SMOKE_WAIT": "0",
             **env,
         }
         return subprocess.run(
@@ -219,21 +241,27 @@ def test_dry_run_without_aws_or_sam_prints_every_step_and_touches_nothing(tmp_pa
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     steps = re.findall(r"^==> Step \d+: (.*)$", out, re.M)
-    assert len(steps) == 8, steps
+    assert len(steps) == 10, steps
     # The tools it would need are named, as a real run would stop on them.
-    for tool in ("cargo-lambda", "sam", "aws"):
+    for tool in ("cargo-lambda", "sam", "aws", "curl"):
         assert f"{tool} is not installed" in out
     expected_in_order = [
         "$ aws sts get-caller-identity",
+        "$ aws lambda get-account-settings --region eu-west-1 --query AccountLimit.ConcurrentExecutions",
         "$ cargo run --release -p site-gen -- build",
         "$ cargo lambda build --profile release-lambda --arm64 -p petition-fn --features dynamodb,lambda",
         "$ cp public/_app/bundle.json target/lambda/petition-fn/bundle.json",
+        "$ aws cloudformation deploy --template-file infra/waf.yaml --stack-name campaign-waf --region us-east-1",
         "$ sam deploy --template-file infra/template.yaml --stack-name campaign --region eu-west-1"
         " --capabilities CAPABILITY_IAM --resolve-s3",
         "$ aws cloudformation describe-stacks --stack-name campaign",
         "--cache-control 'public, max-age=31536000, immutable'",
         "$ aws s3 sync public/ 's3://<SiteBucketName>/' --delete",
+        "$ aws s3 rm 's3://<SiteBucketName>/' --recursive --exclude '*' --include '.*'",
         "$ aws cloudfront create-invalidation --distribution-id '<DistributionId>' --paths '/*'",
+        "https://<DistributionDomainName>/api/health",
+        "https://<DistributionDomainName>/",
+        "https://<DistributionDomainName>/api/petitions/<first petition id of public/_app/bundle.json>",
     ]
     position = 0
     for fragment in expected_in_order:
@@ -241,6 +269,7 @@ def test_dry_run_without_aws_or_sam_prints_every_step_and_touches_nothing(tmp_pa
         assert found >= 0, f"missing or out of order: {fragment}\n{out}"
         position = found
     assert "--no-fail-on-empty-changeset" in out and "--exclude '_app/*'" in out
+    assert "--exclude '.*' --exclude '*/.*'" in out
     assert "RedirectMap=" in out
     assert "nothing was done" in out
     assert box.snapshot() == before, "a dry run changed files"
@@ -308,10 +337,29 @@ def test_full_run_in_order(tmp_path, template, resources):
     i_site = index_of(calls, "cargo", "run", "--release", "-p", "site-gen", "--", "build")
     i_fn = index_of(calls, "cargo", "lambda", "build", "--profile", "release-lambda", "--arm64", "-p", "petition-fn")
     i_sam = index_of(calls, "sam", "deploy")
+    i_quota = index_of(calls, "aws", "lambda", "get-account-settings")
+    i_waf = index_of(calls, "aws", "cloudformation", "deploy")
     syncs = [i for i, c in enumerate(calls) if c[:3] == ["aws", "s3", "sync"]]
+    i_rm = index_of(calls, "aws", "s3", "rm")
     i_inv = index_of(calls, "aws", "cloudfront", "create-invalidation")
-    assert i_sts < i_site < i_fn < i_sam < min(syncs) and max(syncs) < i_inv
-    assert i_inv == len(calls) - 1
+    curls = [i for i, c in enumerate(calls) if c[0] == "curl"]
+    assert i_sts < i_quota < i_site < i_fn < i_waf < i_sam < min(syncs)
+    assert max(syncs) < i_rm < i_inv < min(curls)
+    assert max(curls) == len(calls) - 1
+
+    # Outside us-east-1 the web ACL comes from the companion stack there.
+    waf = calls[i_waf][1:]
+    assert option(waf, "--template-file") == "infra/waf.yaml"
+    assert option(waf, "--stack-name") == "campaign-waf" and option(waf, "--region") == "us-east-1"
+
+    # The smoke test, through the distribution's own name, last.
+    urls = [calls[i][-1] for i in curls]
+    assert urls == [
+        "https://d111111abcdef8.cloudfront.net/api/health",
+        "https://d111111abcdef8.cloudfront.net/",
+        "https://d111111abcdef8.cloudfront.net/api/petitions/free-them",
+    ]
+    assert "ok: https://d111111abcdef8.cloudfront.net/api/health answered 200" in result.stdout
 
     # First deploy: no stack yet, so no base URL from it, and a hint to deploy once more.
     assert "--base-url" not in calls[i_site]
@@ -329,7 +377,14 @@ def test_full_run_in_order(tmp_path, template, resources):
     assert option(sam, "--capabilities") == "CAPABILITY_IAM"
     assert "--resolve-s3" in sam and "--no-fail-on-empty-changeset" in sam
     params = parse_overrides(option(sam, "--parameter-overrides"))
-    assert params["DomainName"] == "" and params["CertificateArn"] == "" and params["AlarmEmail"] == ""
+    assert params["DomainName"] == "" and params["CertificateArn"] == ""
+    assert params["AlarmEmail"] == "ops@example.org" and params["MonthlyBudgetUsd"] == "50"
+    assert params["EnableWaf"] == "true" and params["WebAclArn"] == WAF_ARN
+    assert params["SecretReplicaRegion"] == "eu-central-1" and params["BackupCopyVaultArn"] == ""
+    assert "ExistingTableName" not in params, "never passed: a forgotten option must not swap the table"
+    for name, value in params.items():
+        pattern = template["Parameters"][name].get("AllowedPattern")
+        assert pattern is None or re.fullmatch(pattern, value), (name, value)
     assert params["PriceClass"] == "PriceClass_100"
     assert params["ReservedConcurrency"] == "20" and params["LogRetentionDays"] == "30"
     assert set(params) <= set(template["Parameters"]), "only parameters the template declares"
@@ -386,6 +441,13 @@ def test_full_run_in_order(tmp_path, template, resources):
             assert ctype is None, f  # left to the CLI's guess (text/css, image/png, ...)
     assert deleted == stale_remote, "old assets and private files are never deleted, stale pages are"
 
+    # (c) what is not the site is removed from the bucket, and nothing else.
+    rm = calls[i_rm][3:]
+    assert rm[0] == "s3://campaign-sitebucket-1a2b3c/" and "--recursive" in rm
+    rm_filters = sync_filters(rm)
+    remote = site | old_remote | stale_remote
+    assert {f for f in remote if passes_filters(f, rm_filters)} == PRIVATE
+
     inv = calls[i_inv][1:]
     assert option(inv, "--distribution-id") == "E2EXAMPLE" and option(inv, "--paths") == "/*"
 
@@ -406,6 +468,10 @@ def test_custom_domain_and_alarm_email_reach_the_stack(tmp_path):
     assert params["DomainName"] == "www.example.org"
     assert params["CertificateArn"] == cert
     assert params["AlarmEmail"] == "ops@example.org"
+    # In us-east-1 the stack makes its own web ACL: no companion stack, no ARN passed.
+    assert not for_tool(calls, "aws", "cloudformation", "deploy")
+    assert params["EnableWaf"] == "true" and params["WebAclArn"] == ""
+    assert params["SecretReplicaRegion"] == "us-west-2"
 
 
 def test_redeploy_builds_with_the_stack_address(tmp_path):
@@ -436,3 +502,136 @@ def test_bad_redirects_stop_before_the_stack_changes(tmp_path, line, message):
     assert result.returncode != 0
     assert "public/_redirects:2" in result.stderr and message in result.stderr
     assert not for_tool(box.calls(), "sam") and not for_tool(box.calls(), "aws", "s3")
+
+
+# --- issue 14: alarms, pre-checks, the web ACL, the smoke test -------------------------------
+
+
+def test_refuses_to_deploy_without_an_alarm_address(tmp_path):
+    box = Sandbox(tmp_path, with_tools=True)
+    result = box.run("--stack", "campaign", "--region", "eu-west-1", ALARM_EMAIL="")
+    assert result.returncode != 0
+    err = result.stderr
+    assert "no alarm address" in err and "--alarm-email ADDRESS" in err and "--no-alarms" in err
+    assert not any(c[0] in ("cargo", "sam") for c in box.calls())
+    assert not (box.repo / "public").exists()
+
+
+def test_no_alarms_deploys_without_an_address_and_says_so(tmp_path):
+    box = Sandbox(tmp_path, with_tools=True)
+    result = box.run("--stack", "campaign", "--region", "eu-west-1", "--no-alarms", ALARM_EMAIL="")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNING: --no-alarms" in result.stdout
+    calls = box.calls()
+    params = parse_overrides(option(calls[index_of(calls, "sam", "deploy")], "--parameter-overrides"))
+    assert params["AlarmEmail"] == ""
+    # Both at once is a contradiction, named as such.
+    result = box.run("--stack", "campaign", "--region", "eu-west-1", "--no-alarms")
+    assert result.returncode != 0 and "contradict" in result.stderr
+
+
+@pytest.mark.parametrize("limit, concurrency, ok", [("10", "20", False), ("29", "20", False), ("30", "20", True), ("1000", "20", True)])
+def test_lambda_concurrency_quota_must_leave_ten_unreserved(tmp_path, limit, concurrency, ok):
+    box = Sandbox(tmp_path, with_tools=True)
+    result = box.run(
+        "--stack", "campaign", "--region", "eu-west-1",
+        STUB_LAMBDA_LIMIT=limit, RESERVED_CONCURRENCY=concurrency,
+    )
+    calls = box.calls()
+    assert for_tool(calls, "aws", "lambda", "get-account-settings")
+    if ok:
+        assert result.returncode == 0, result.stdout + result.stderr
+        return
+    assert result.returncode != 0
+    err = result.stderr
+    assert f"quota in eu-west-1 is {limit}" in err and "at least 10" in err
+    assert "Service Quotas" in err and "L-B99A9384" in err
+    assert "aws service-quotas request-service-quota-increase --service-code lambda" in err
+    assert not any(c[0] in ("cargo", "sam") for c in calls), "stopped before building anything"
+
+
+def test_no_waf_and_a_given_web_acl(tmp_path):
+    box = Sandbox(tmp_path, with_tools=True)
+    result = box.run("--stack", "campaign", "--region", "eu-west-1", "--no-waf")
+    assert result.returncode == 0, result.stdout + result.stderr
+    calls = box.calls()
+    assert not for_tool(calls, "aws", "cloudformation", "deploy")
+    params = parse_overrides(option(calls[index_of(calls, "sam", "deploy")], "--parameter-overrides"))
+    assert params["EnableWaf"] == "false" and params["WebAclArn"] == ""
+
+    box = Sandbox(tmp_path / "given", with_tools=True)
+    result = box.run("--stack", "campaign", "--region", "eu-west-1", "--web-acl-arn", WAF_ARN)
+    assert result.returncode == 0, result.stdout + result.stderr
+    calls = box.calls()
+    assert not for_tool(calls, "aws", "cloudformation", "deploy")
+    params = parse_overrides(option(calls[index_of(calls, "sam", "deploy")], "--parameter-overrides"))
+    assert params["EnableWaf"] == "true" and params["WebAclArn"] == WAF_ARN
+
+    result = box.run("--stack", "campaign", "--region", "eu-west-1", "--web-acl-arn",
+                     WAF_ARN.replace("us-east-1", "eu-west-1"))
+    assert result.returncode != 0 and "us-east-1" in result.stderr
+
+
+def test_secret_replica_region_and_backup_copy(tmp_path):
+    box = Sandbox(tmp_path, with_tools=True)
+    # No partner region known for ap-south-1: the operator must choose.
+    result = box.run("--stack", "campaign", "--region", "ap-south-1")
+    assert result.returncode != 0 and "--secret-replica-region REGION" in result.stderr
+    assert "--no-secret-replica" in result.stderr
+    result = box.run("--stack", "campaign", "--region", "eu-west-1", "--secret-replica-region", "eu-west-1")
+    assert result.returncode != 0 and "own region" in result.stderr
+    vault = "arn:aws:backup:eu-central-1:123456789012:backup-vault:campaign-copy"
+    result = box.run(
+        "--stack", "campaign", "--region", "ap-south-1", "--secret-replica-region", "ap-southeast-1",
+        "--backup-copy-vault-arn", vault, "--monthly-budget", "120",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    calls = box.calls()
+    params = parse_overrides(option(calls[index_of(calls, "sam", "deploy")], "--parameter-overrides"))
+    assert params["SecretReplicaRegion"] == "ap-southeast-1"
+    assert params["BackupCopyVaultArn"] == vault and params["MonthlyBudgetUsd"] == "120"
+    result = box.run("--stack", "campaign", "--region", "eu-central-1", "--backup-copy-vault-arn", vault)
+    assert result.returncode != 0 and "another one" in result.stderr
+    result = box.run("--stack", "campaign", "--region", "ap-south-1", "--no-secret-replica")
+    assert result.returncode == 0, result.stdout + result.stderr
+    calls = box.calls()
+    sams = [c for c in calls if c[:2] == ["sam", "deploy"]]
+    assert parse_overrides(option(sams[-1], "--parameter-overrides"))["SecretReplicaRegion"] == ""
+
+
+@pytest.mark.parametrize(
+    "env, failing",
+    [
+        ({"STUB_CURL_HEALTH": "503"}, "/api/health answered 503"),
+        ({"STUB_CURL_HOME": "403"}, "cloudfront.net/ answered 403"),
+        ({"STUB_CURL_COUNT": "404"}, "/api/petitions/free-them answered 404"),
+    ],
+)
+def test_smoke_test_fails_the_deploy_loudly(tmp_path, env, failing):
+    box = Sandbox(tmp_path, with_tools=True)
+    result = box.run("--stack", "campaign", "--region", "eu-west-1", SMOKE_TRIES="2", **env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    err = result.stderr
+    assert "SMOKE TEST FAILED" in err and failing in err, err
+    assert "deployed" in err and "Rollback" in err
+    # Tried twice, SMOKE_TRIES; the others passed once each.
+    curls = [c for c in box.calls() if c[0] == "curl"]
+    assert len(curls) == 4
+    assert "Step 10: Done" not in result.stdout
+
+
+def test_smoke_test_petition_can_be_named(tmp_path):
+    box = Sandbox(tmp_path, with_tools=True)
+    result = box.run("--stack", "campaign", "--region", "eu-west-1", "--smoke-petition", "other-one")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [c[-1] for c in box.calls() if c[0] == "curl"][-1].endswith("/api/petitions/other-one")
+
+
+def test_upload_only_dry_run_builds_and_deploys_nothing(tmp_path):
+    box = Sandbox(tmp_path, with_tools=True)
+    result = box.run("--upload-only", "--dry-run", "--stack", "campaign", "--region", "eu-west-1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "sam deploy" not in out and "cargo" not in out and "curl" not in out
+    assert "$ aws s3 sync public/" in out and "create-invalidation" in out
+    assert box.calls() == []

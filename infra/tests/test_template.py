@@ -45,6 +45,17 @@ def ref(name):
     return {"Ref": name}
 
 
+# The table the stack uses: PetitionTable, or the existing (restored) one ExistingTableName names.
+TABLE_NAME_VALUE = {"Fn::If": ["CreateTable", {"Ref": "PetitionTable"}, {"Ref": "ExistingTableName"}]}
+TABLE_ARN_VALUE = {
+    "Fn::If": [
+        "CreateTable",
+        {"Fn::GetAtt": ["PetitionTable", "Arn"]},
+        {"Fn::Sub": "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${ExistingTableName}"},
+    ]
+}
+
+
 def as_list(value):
     return value if isinstance(value, list) else [value]
 
@@ -430,7 +441,8 @@ def test_function_environment(resources, function):
     _, fn = function
     env = fn["Properties"]["Environment"]["Variables"]
     table, _ = only(resources, "AWS::DynamoDB::Table")
-    assert env["TABLE_NAME"] == ref(table)
+    assert table == "PetitionTable"
+    assert env["TABLE_NAME"] == TABLE_NAME_VALUE
     assert env["SIGNER_HMAC_KEY_SECRET_ARN"] == ref(HMAC_SECRET)
     assert env["ORIGIN_SECRET_ARN"] == ref(ORIGIN_SECRET)
     assert "RUST_LOG" in env
@@ -459,8 +471,9 @@ def test_function_iam_is_least_privilege(resources, function):
     actions = {a for s in dynamo if s not in query for a in as_list(s["Action"])}
     assert actions == TABLE_ACTIONS
     assert not {"dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchWriteItem", "dynamodb:*"} & actions
+    assert table == "PetitionTable"
     for s in dynamo:
-        assert as_list(s["Resource"]) == [{"Fn::GetAtt": [table, "Arn"]}]
+        assert as_list(s["Resource"]) == [TABLE_ARN_VALUE]
     others = [s for s in statements if s not in dynamo]
     # One statement per secret, each naming exactly that secret.
     assert others == [
@@ -710,7 +723,8 @@ def test_alarms(resources, function, http_api):
     assert metrics[("AWS/Lambda", "Throttles")] == [{"Name": "FunctionName", "Value": ref(fn_name)}]
     dynamo = {name: dims for (ns, name), dims in metrics.items() if ns == "AWS/DynamoDB"}
     assert dynamo, "an alarm on DynamoDB throttling"
-    assert all({"Name": "TableName", "Value": ref(table)} in dims for dims in dynamo.values())
+    assert table == "PetitionTable"
+    assert all({"Name": "TableName", "Value": TABLE_NAME_VALUE} in dims for dims in dynamo.values())
     assert set(dynamo) & {"ThrottledRequests", "ReadThrottleEvents", "WriteThrottleEvents"}
 
     topics = of_type(resources, "AWS::SNS::Topic")
