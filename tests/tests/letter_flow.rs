@@ -89,6 +89,13 @@ where
         test,
     };
     let sent = scenario(ctx.clone()).await;
+    // The outcomes pressed in the scenarios, counted once each, nothing personal.
+    let outcomes = state
+        .store()
+        .action_counts()
+        .await
+        .expect("reads the outcomes");
+    assert!(outcomes.iter().all(|a| a.count == 1), "{outcomes:?}");
     let counts = state
         .store()
         .letter_counts()
@@ -359,6 +366,33 @@ async fn with_javascript_the_senators_show_before_sending(ctx: Ctx) -> Vec<&'sta
         json!(true),
         "the script reveals the copy button"
     );
+    // "I called", pressed on the answer page: counted without leaving it.
+    let senior = &ctx.senators_of("CA")[0];
+    let answer_url = browser.url().await;
+    browser
+        .find(&format!(
+            "form[data-enhance=\"action\"]:has(input[name=\"kind\"][value=\"called\"]):has(input[name=\"senator\"][value=\"{}\"]) button",
+            senior.bioguide
+        ))
+        .await
+        .click()
+        .await
+        .expect("presses I called");
+    browser
+        .wait_for(
+            "the thanks for the call",
+            &format!(
+                "return [...document.querySelectorAll('[data-outcome-status]')].some(p => p.textContent.includes({}));",
+                json!(format!("Thank you for calling {}", senior.name))
+            ),
+            Duration::from_secs(20),
+        )
+        .await;
+    assert_eq!(
+        browser.url().await,
+        answer_url,
+        "the outcome did not navigate"
+    );
     let console = browser.console().await;
     assert!(
         csp_violations(&console).is_empty(),
@@ -386,6 +420,35 @@ async fn without_javascript_the_form_posts_to_the_answer_page(ctx: Ctx) -> Vec<&
     fill_letter(&browser, &writer, "10001-1234").await;
     submit(&browser).await;
     assert_answer_page(&browser, &ctx, "NY", "New York").await;
+    let copy_hidden = browser
+        .js("const b = document.querySelector('button[data-copy]'); return !!b && getComputedStyle(b).display === 'none';")
+        .await;
+    assert_eq!(
+        copy_hidden,
+        json!(true),
+        "without the script the copy button, which needs it, is not shown"
+    );
+    // "I sent my letter" without JavaScript: a plain form, answered by a thank-you page.
+    let junior = &ctx.senators_of("NY")[1];
+    browser
+        .find(&format!(
+            "form[data-enhance=\"action\"]:has(input[name=\"kind\"][value=\"letter_sent\"]):has(input[name=\"senator\"][value=\"{}\"]) button",
+            junior.bioguide
+        ))
+        .await
+        .click()
+        .await
+        .expect("presses I sent my letter");
+    wait_for_heading(&browser, "Thank you").await;
+    let page = browser.source().await;
+    assert!(
+        page.contains(&format!(
+            "Thank you for sending your letter to {}",
+            junior.name
+        )),
+        "{}",
+        snippet(&page, 2000)
+    );
 
     // The same letter again over HTTP (as a reload would post it): the same page, not counted
     // twice.

@@ -246,6 +246,7 @@ impl Pages {
         );
         args.insert("senators".into(), json!(senators));
         args.insert("letter".into(), json!(letter));
+        args.insert("actions".into(), json!(contract::api::ACTIONS_PATH));
         let content = self
             .component(bundle, "letter_sent", &args, None)
             .unwrap_or_else(|| format!("<pre>{}</pre>", escape(letter)));

@@ -173,6 +173,27 @@
     });
   });
 
+  // 2b. Outcomes on the letter page: "I sent my letter", "I called" (a plain form without the
+  // script, answered by a page).
+  all('form[data-enhance="action"]').forEach((form) => {
+    if (!window.fetch) return;
+    const box = form.closest('.outcomes');
+    const status = box && box.querySelector('[data-outcome-status]');
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const button = form.querySelector('[type="submit"]');
+      if (button.disabled) return;
+      button.disabled = true;
+      const data = {};
+      for (const n of ['kind', 'state', 'senator']) data[n] = val(form, n);
+      post(form.action, data).then((r) => {
+        if (!r) return form.submit();
+        if (status) status.textContent = typeof r.body.message === 'string' ? r.body.message : '';
+        if (r.status !== 201) button.disabled = false;
+      });
+    });
+  });
+
   // 3. Letter form: show the chosen state's senators.
   all('form[data-enhance="letter"]').forEach((form) => {
     const select = field(form, 'state');
