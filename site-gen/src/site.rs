@@ -171,7 +171,7 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
         files,
         bundle,
         pages: sources.content.entries.len(),
-        warnings: campaign::warnings(&sources.config),
+        warnings: campaign::warnings(&sources.config, &facts),
         millis: started.elapsed().as_millis(),
         config: sources.config,
     })

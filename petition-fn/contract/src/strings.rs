@@ -34,8 +34,24 @@ impl Strings {
     }
 
     /// Registers `t(key=…)` on `tera`: the string in the template's `lang` (or the default
-    /// language), and an error naming the file to fix when there is none.
+    /// language), and an error naming the file to fix when there is none; and `ordinal(n=…)`:
+    /// `n` with the suffix `ordinal_<category>` of the template's language ([`ordinal_category`]),
+    /// English's when the theme has none.
     pub fn register(self: Arc<Self>, tera: &mut Tera) {
+        let strings = Arc::clone(&self);
+        tera.register_function(
+            "ordinal",
+            move |kwargs: Kwargs, state: &State| -> tera::TeraResult<String> {
+                let n: u64 = kwargs.must_get("n")?;
+                let lang: Option<String> = state.get("lang")?;
+                let lang = lang.unwrap_or_else(|| strings.default_language.clone());
+                let category = ordinal_category(n);
+                Ok(match strings.get(&lang, &format!("ordinal_{category}")) {
+                    Some(suffix) => format!("{n}{suffix}"),
+                    None => english_ordinal(n),
+                })
+            },
+        );
         tera.register_function(
             "t",
             move |kwargs: Kwargs, state: &State| -> tera::TeraResult<String> {
@@ -52,9 +68,83 @@ impl Strings {
     }
 }
 
+/// The ordinal category of `n` by CLDR's English rules: `one` (1st, 21st, 101st), `two`
+/// (2nd, 22nd), `few` (3rd, 23rd), and `other` (4th, 11th, 12th, 13th, 111th). A theme's
+/// strings `ordinal_one`, `ordinal_two`, `ordinal_few` and `ordinal_other` give each
+/// language its suffixes.
+pub fn ordinal_category(n: u64) -> &'static str {
+    match (n % 10, n % 100) {
+        (1, m) if m != 11 => "one",
+        (2, m) if m != 12 => "two",
+        (3, m) if m != 13 => "few",
+        _ => "other",
+    }
+}
+
+/// `n` as an English ordinal: `121st`.
+pub fn english_ordinal(n: u64) -> String {
+    let suffix = match ordinal_category(n) {
+        "one" => "st",
+        "two" => "nd",
+        "few" => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ordinals_follow_the_english_rules() {
+        let got: Vec<String> = [
+            1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111, 112, 113, 115, 119, 121,
+        ]
+        .into_iter()
+        .map(english_ordinal)
+        .collect();
+        assert_eq!(
+            got,
+            [
+                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd",
+                "101st", "111th", "112th", "113th", "115th", "119th", "121st"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_ordinal_function_takes_the_language_suffixes() -> Result<(), tera::Error> {
+        let map = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect::<BTreeMap<_, _>>()
+        };
+        let strings = Strings::new(
+            "en",
+            BTreeMap::from([
+                ("en".to_owned(), BTreeMap::new()),
+                (
+                    "fr".to_owned(),
+                    map(&[
+                        ("ordinal_one", "e"),
+                        ("ordinal_two", "e"),
+                        ("ordinal_few", "e"),
+                        ("ordinal_other", "e"),
+                    ]),
+                ),
+            ]),
+        );
+        let mut tera = Tera::new();
+        Arc::new(strings).register(&mut tera);
+        tera.add_raw_template("o", "{{ ordinal(n=121) }} {{ ordinal(n=112) }}")?;
+        assert_eq!(tera.render("o", &tera::Context::new())?, "121st 112th");
+        let mut ctx = tera::Context::new();
+        ctx.insert("lang", "fr");
+        assert_eq!(tera.render("o", &ctx)?, "121e 112e");
+        Ok(())
+    }
 
     fn strings() -> Strings {
         let map = |pairs: &[(&str, &str)]| {

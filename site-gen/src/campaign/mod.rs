@@ -3,6 +3,7 @@
 //! need, and the [`SiteBundle`] petition-fn reads (written at [`bundle::BUNDLE_PATH`]).
 
 pub mod senators_import;
+mod stale;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -158,8 +159,13 @@ pub(crate) fn bundle_file(bundle: &SiteBundle) -> Result<Vec<u8>, BuildError> {
 }
 
 /// Campaign settings worth an editor's attention that do not stop the build.
-pub(crate) fn warnings(config: &SiteConfig) -> Vec<String> {
-    let mut warnings = Vec::new();
+pub(crate) fn warnings(config: &SiteConfig, facts: &SiteFacts) -> Vec<String> {
+    let mut warnings = stale::warnings(
+        facts.bill.as_ref(),
+        &facts.senators,
+        &facts.senators_as_of,
+        &facts.today,
+    );
     if config.documentary.url.is_empty() {
         warnings.push(
             "site.toml: [documentary] url is not set, so the documentary page has no link to the film; set it to the film's official address".to_string(),
@@ -343,13 +349,24 @@ fn letter_text(
         .find(|(rel, _)| rel.ends_with("_letter.md"))?;
     let mut ctx = tera::Context::new();
     ctx.insert("bill", bill);
-    match tera::Tera::one_off(text, &ctx, false) {
+    // The letter goes to U.S. senators: in English, whatever the page's language.
+    let mut tera = tera::Tera::new();
+    tera.register_function(
+        "ordinal",
+        |kwargs: tera::Kwargs, _: &tera::State| -> tera::TeraResult<String> {
+            Ok(contract::strings::english_ordinal(kwargs.must_get("n")?))
+        },
+    );
+    let rendered = tera
+        .add_raw_template("_letter.md", text)
+        .and_then(|()| tera.render("_letter.md", &ctx));
+    match rendered {
         Ok(t) => Some(t.trim().to_string()),
         Err(e) => {
             let mut d = templates::diagnose(
                 Path::new("content"),
                 &e,
-                "the letter may use {{ bill.number }}, {{ bill.congress }} and {{ bill.title }}",
+                "the letter may use {{ bill.number }}, {{ bill.congress }} (or {{ ordinal(n=bill.congress) }}: 121st) and {{ bill.title }}",
             );
             d.file = PathBuf::from("content").join(rel);
             problems.push(d);
