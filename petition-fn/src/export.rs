@@ -155,20 +155,20 @@ pub async fn letters_csv(
 ) -> Result<(String, usize), ExportError> {
     let mut rows = store.export_letters(filter).await?;
     rows.sort_by(|a, b| {
-        (&a.created_at, &a.state, &a.hash, &a.letter_hash).cmp(&(
-            &b.created_at,
-            &b.state,
-            &b.hash,
-            &b.letter_hash,
-        ))
+        (&a.created_at, &a.state, &a.hash).cmp(&(&b.created_at, &b.state, &b.hash))
     });
     let mut out = csv_row(LETTER_COLUMNS);
     for rec in &rows {
-        let json = keys
-            .decrypt(&rec.private_enc)
-            .map_err(|_| ExportError::Decrypt { what: "letter" })?;
-        let private: LetterPrivate =
-            serde_json::from_str(&json).map_err(|e| ExportError::Damaged(e.to_string()))?;
+        // Without `[letter] keep` nothing personal was kept: the row has the counts' facts.
+        let private: LetterPrivate = match &rec.private_enc {
+            Some(enc) => {
+                let json = keys
+                    .decrypt(enc)
+                    .map_err(|_| ExportError::Decrypt { what: "letter" })?;
+                serde_json::from_str(&json).map_err(|e| ExportError::Damaged(e.to_string()))?
+            }
+            None => LetterPrivate::default(),
+        };
         out.push_str(&csv_row(&[
             rec.created_at.as_str(),
             &rec.state,
@@ -338,11 +338,11 @@ mod tests {
             LetterRecord {
                 hash: hash.into(),
                 state: state.into(),
-                letter_hash: "l".into(),
                 senators: senators.iter().map(|s| (*s).to_owned()).collect(),
-                private_enc: k
-                    .encrypt(&serde_json::to_string(&private).expect("json"))
-                    .expect("enc"),
+                private_enc: Some(
+                    k.encrypt(&serde_json::to_string(&private).expect("json"))
+                        .expect("enc"),
+                ),
                 suggested: message.is_none(),
                 created_at: format!("2026-03-01T00:00:0{}Z", hash.len()),
                 expires_at: 4_102_444_800,

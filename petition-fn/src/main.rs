@@ -50,6 +50,9 @@ enum Command {
     /// Recount a petition's signatures from their records and compare with its counters;
     /// with --fix (the petition paused), set the counters to the recount. Prints counts only.
     Recount(commands::recount::RecountArgs),
+    /// Remove the personal fields of every stored letter (the letters stay counted): for a
+    /// store written while letters were kept in full. Prints the count only.
+    StripLetters(commands::strip_letters::StripLettersArgs),
 }
 
 #[tokio::main]
@@ -68,5 +71,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Resume(args) => commands::fair::resume(args).await,
         Command::Invalidate(args) => commands::fair::invalidate(args).await,
         Command::Recount(args) => commands::recount::run(args).await,
+        Command::StripLetters(args) => commands::strip_letters::run(args).await,
     }
 }

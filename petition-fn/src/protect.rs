@@ -185,18 +185,6 @@ impl SignerKeys {
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
-    /// The keyed hash of a letter's normalised text: HMAC-SHA256 with the dedup key over
-    /// `letter\0` and the text (the prefix keeps it apart from address hashes), base64url
-    /// without padding. Keyed, so a stored hash cannot be matched against guessed letters.
-    pub fn letter_hash(&self, normalised_text: &str) -> String {
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.dedup) else {
-            unreachable!("HMAC takes keys of any length")
-        };
-        mac.update(b"letter\0");
-        mac.update(normalised_text.as_bytes());
-        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-    }
-
     /// The unsubscribe token of an address hash: the hash and an HMAC of it under the dedup
     /// key (`<hash>.<mac>`, base64url), so the link needs nothing stored and nobody can make
     /// one for another address.
@@ -392,20 +380,6 @@ mod tests {
         assert_ne!(h, a.dedup_hash("john@example.org"));
         assert_ne!(h, keys(2).dedup_hash("jane@example.org"));
         assert!(!h.contains("jane"));
-    }
-
-    #[test]
-    fn letter_hash_is_keyed_and_apart_from_address_hashes() {
-        let k = keys(1);
-        let h = k.letter_hash("Dear Senator,");
-        assert_eq!(h, keys(1).letter_hash("Dear Senator,"));
-        assert_eq!(h.len(), 43);
-        assert_ne!(h, keys(2).letter_hash("Dear Senator,"));
-        assert_ne!(h, k.letter_hash("Dear Senator."));
-        assert_ne!(
-            k.letter_hash("a@example.org"),
-            k.dedup_hash("a@example.org")
-        );
     }
 
     #[test]

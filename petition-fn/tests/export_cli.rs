@@ -43,11 +43,11 @@ fn letter(k: &SignerKeys, hash: &str, state: &str, message: Option<&str>) -> Let
     LetterRecord {
         hash: hash.into(),
         state: state.into(),
-        letter_hash: k.letter_hash(message.unwrap_or("suggested")),
         senators: vec![format!("{state}00001"), format!("{state}00002")],
-        private_enc: k
-            .encrypt(&serde_json::to_string(&private).expect("json"))
-            .expect("encrypts"),
+        private_enc: Some(
+            k.encrypt(&serde_json::to_string(&private).expect("json"))
+                .expect("encrypts"),
+        ),
         suggested: message.is_none(),
         created_at: format!("2026-03-02T12:00:0{}Z", hash.len()),
         expires_at: 4_102_444_800,
@@ -216,6 +216,29 @@ async fn exports_from_the_data_folder() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot decrypt"), "{stderr}");
     assert!(!wrong.exists());
+
+    // The migration to keeping nothing personal: the letters stay, counted, without it.
+    let out = common::cli::petition_fn("strip-letters", &["--data-dir", data_dir])
+        .output()
+        .expect("runs");
+    let (text, _) = ok(&out);
+    assert_eq!(
+        text,
+        "removed the personal fields of 2 letters; every letter stays counted\n"
+    );
+    let out = export(&["letters", "--data-dir", data_dir])
+        .output()
+        .expect("runs");
+    let (csv, _) = ok(&out);
+    assert!(
+        !csv.contains("Ada") && !csv.contains("@example.org"),
+        "{csv}"
+    );
+    assert_eq!(
+        csv.lines().count(),
+        3,
+        "both letters are still there: {csv}"
+    );
 }
 
 #[test]
@@ -270,4 +293,28 @@ async fn exports_from_dynamodb() {
         "{stderr}"
     );
     check_letters_csv(&csv);
+    let out = common::cli::petition_fn(
+        "strip-letters",
+        &["--data-dir", empty.path().to_str().expect("utf-8")],
+    )
+    .env("TABLE_NAME", &table)
+    .env("AWS_ENDPOINT_URL_DYNAMODB", &endpoint)
+    .env("AWS_ACCESS_KEY_ID", "test")
+    .env("AWS_SECRET_ACCESS_KEY", "test")
+    .env("AWS_REGION", "us-east-1")
+    .output()
+    .expect("runs");
+    let (text, _) = ok(&out);
+    assert_eq!(
+        text,
+        "removed the personal fields of 2 letters; every letter stays counted\n"
+    );
+    assert!(
+        store
+            .export_letters(&petition_fn::store::LetterFilter::All)
+            .await
+            .expect("export")
+            .iter()
+            .all(|l| l.private_enc.is_none())
+    );
 }

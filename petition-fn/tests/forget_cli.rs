@@ -43,9 +43,8 @@ fn letter(hash: &str, state: &str) -> LetterRecord {
     LetterRecord {
         hash: hash.into(),
         state: state.into(),
-        letter_hash: k.letter_hash("suggested"),
         senators: vec![format!("{state}00001"), format!("{state}00002")],
-        private_enc: k.encrypt("{}").expect("encrypts"),
+        private_enc: Some(k.encrypt("{}").expect("encrypts")),
         suggested: true,
         created_at: "2026-03-02T12:00:00Z".into(),
         expires_at: 4_102_444_800,

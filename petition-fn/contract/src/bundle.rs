@@ -157,6 +157,11 @@ pub struct Bill {
     /// Optional note for visitors (for example that it expired with its Congress).
     #[serde(default)]
     pub note: Option<String>,
+    /// Whether the letters are kept in full (the writer's name, address, email and own text,
+    /// encrypted), for a campaign that delivers them itself. Off by default: a letter then
+    /// leaves only counts (`site.toml [letter] keep = true` turns it on).
+    #[serde(default)]
+    pub keep: bool,
 }
 
 /// A country a signer may choose.

@@ -11,3 +11,4 @@ pub(crate) mod mail;
 pub(crate) mod recount;
 pub(crate) mod serve;
 pub(crate) mod stats;
+pub(crate) mod strip_letters;

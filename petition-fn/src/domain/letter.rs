@@ -74,7 +74,7 @@ pub enum LetterVerdict {
 
 /// The personal fields of a letter, sealed together as one encrypted JSON value in the store
 /// (one nonce and tag for all of them keeps the stored item small).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LetterPrivate {
     /// The name.
     pub name: String,

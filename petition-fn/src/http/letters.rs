@@ -154,16 +154,21 @@ fn record(
         zip: letter.zip.clone(),
         message: (!suggested).then(|| letter.message.clone()),
     };
-    let json = serde_json::to_string(&private).map_err(|e| e.to_string())?;
+    // Only a campaign that delivers letters itself keeps them; by default nothing personal is.
+    let private_enc = if campaign.bill.keep {
+        let json = serde_json::to_string(&private).map_err(|e| e.to_string())?;
+        Some(keys.encrypt(&json).map_err(|e| e.to_string())?)
+    } else {
+        None
+    };
     let mut bioguides: Vec<String> = senators.iter().map(|s| s.bioguide.clone()).collect();
     bioguides.sort_unstable();
     bioguides.dedup();
     Ok(LetterRecord {
         hash: keys.dedup_hash(&normalise_checked(&letter.email)),
         state: letter.state.clone(),
-        letter_hash: keys.letter_hash(&letter.message),
         senators: bioguides,
-        private_enc: keys.encrypt(&json).map_err(|e| e.to_string())?,
+        private_enc,
         suggested,
         created_at: rfc3339(now),
         expires_at: unix_seconds(now).saturating_add(RETENTION_SECS),

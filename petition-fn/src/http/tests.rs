@@ -632,6 +632,9 @@ impl Store for DownStore {
     fn pending_count<'a>(&'a self, _: &'a str, _: i64) -> StoreFuture<'a, u64> {
         Box::pin(async { Err(StoreError::Unavailable("down".into())) })
     }
+    fn strip_letters(&self) -> StoreFuture<'_, u64> {
+        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+    }
     fn sweep(&self, _: i64) -> StoreFuture<'_, u64> {
         Box::pin(async { Err(StoreError::Unavailable("down".into())) })
     }
@@ -751,6 +754,7 @@ fn letter_bundle() -> SiteBundle {
             title: "A resolution".into(),
             url: None,
             note: None,
+            keep: false,
         },
         default_letter: SUGGESTED.into(),
     });
@@ -846,8 +850,43 @@ async fn letter_form_post_answers_with_the_states_senators() {
 }
 
 #[tokio::test]
-async fn letter_is_stored_encrypted_and_the_suggested_text_by_reference() {
+async fn by_default_a_letter_leaves_only_counts() {
     let h = harness_with(letter_bundle()).await;
+    let body = letter_form_body("ada@example.org", "CA", "94103", SUGGESTED);
+    assert_eq!(
+        send(&h.app, form(LETTERS, &body)).await.status,
+        StatusCode::OK
+    );
+    // Again, with other words: the same writer to the same state is one letter.
+    let other = letter_form_body("ADA@example.org", "CA", "94103", "Please act now.");
+    assert_eq!(
+        send(&h.app, form(LETTERS, &other)).await.status,
+        StatusCode::OK
+    );
+    let letters = h
+        .state
+        .store()
+        .export_letters(&crate::store::LetterFilter::All)
+        .await
+        .expect("export");
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0].private_enc, None, "nothing personal is kept");
+    let counts = letter_counts(&h).await;
+    assert_eq!(counts.total, 1, "one person, one letter per state");
+    let bytes = std::fs::read(h._dir.path().join(crate::store::local::DB_FILE)).expect("db");
+    let text = String::from_utf8_lossy(&bytes);
+    for personal in ["Ada", "Lovelace", "Main Street", "94103", "act now"] {
+        assert!(!text.contains(personal), "{personal} is in the store file");
+    }
+}
+
+#[tokio::test]
+async fn letter_is_stored_encrypted_and_the_suggested_text_by_reference() {
+    let mut bundle = letter_bundle();
+    if let Some(campaign) = bundle.letter.as_mut() {
+        campaign.bill.keep = true;
+    }
+    let h = harness_with(bundle).await;
     // The suggested letter, with the browser's CRLF line ends.
     let r = send(
         &h.app,
@@ -875,23 +914,29 @@ async fn letter_is_stored_encrypted_and_the_suggested_text_by_reference() {
     assert_eq!(letters.len(), 2);
     let keys = h.state.keys();
     for l in &letters {
-        assert!(!l.private_enc.contains("Lovelace") && !l.private_enc.contains("Main"));
+        let enc = l.private_enc.as_deref().expect("kept in full");
+        assert!(!enc.contains("Lovelace") && !enc.contains("Main"));
         assert_eq!(l.created_at, "2026-03-01T12:00:00Z");
         assert_eq!(l.expires_at, TODAY as i64 + crate::store::RETENTION_SECS);
     }
-    let ca: crate::domain::LetterPrivate =
-        serde_json::from_str(&keys.decrypt(&letters[0].private_enc).expect("decrypts"))
-            .expect("json");
+    let ca: crate::domain::LetterPrivate = serde_json::from_str(
+        &keys
+            .decrypt(letters[0].private_enc.as_deref().unwrap_or_default())
+            .expect("decrypts"),
+    )
+    .expect("json");
     assert_eq!(letters[0].state, "CA");
     assert!(letters[0].suggested);
     assert_eq!(ca.message, None, "the suggested letter is not stored");
     assert_eq!(ca.email, "Ada@Example.org");
     assert_eq!(ca.zip, "94103-1234");
     assert_eq!(letters[0].hash, keys.dedup_hash("ada@example.org"));
-    assert_eq!(letters[0].letter_hash, keys.letter_hash(SUGGESTED));
-    let ny: crate::domain::LetterPrivate =
-        serde_json::from_str(&keys.decrypt(&letters[1].private_enc).expect("decrypts"))
-            .expect("json");
+    let ny: crate::domain::LetterPrivate = serde_json::from_str(
+        &keys
+            .decrypt(letters[1].private_enc.as_deref().unwrap_or_default())
+            .expect("decrypts"),
+    )
+    .expect("json");
     assert!(!letters[1].suggested);
     assert_eq!(ny.message.as_deref(), Some(own));
     assert_eq!(ny.street, "1 Main Street");

@@ -26,6 +26,7 @@ macro_rules! for_each_case {
             export_returns_what_was_stored,
             letter_sent_then_counted,
             letter_repeat_counted_once,
+            a_letter_without_personal_fields_keeps_none,
             same_letter_raced_counted_once,
             concurrent_distinct_letters_counted_exactly,
             letter_export_filters_by_state_and_senator,
@@ -236,14 +237,14 @@ pub(crate) fn senators_of(state: &str) -> Vec<String> {
     }
 }
 
-/// A letter as the router would build it (the fields are opaque to the store).
-pub(crate) fn letter(hash: &str, state: &str, letter_hash: &str) -> LetterRecord {
+/// A letter kept in full, as the router builds it with `[letter] keep = true` (the fields are
+/// opaque to the store); `text` stands for what the writer wrote.
+pub(crate) fn letter(hash: &str, state: &str, text: &str) -> LetterRecord {
     LetterRecord {
         hash: hash.into(),
         state: state.into(),
-        letter_hash: letter_hash.into(),
         senators: senators_of(state),
-        private_enc: fake_enc(&format!("private data of {hash}")),
+        private_enc: Some(fake_enc(&format!("private data of {hash}: {text}"))),
         suggested: true,
         created_at: "2026-03-01T12:00:00Z".into(),
         expires_at: 4_102_444_800, // 2100-01-01
@@ -272,66 +273,84 @@ pub(crate) async fn letter_sent_then_counted(store: Arc<dyn Store>) {
 pub(crate) async fn letter_repeat_counted_once(store: Arc<dyn Store>) {
     assert!(
         store
-            .send_letter(letter("h", "CA", "l"))
+            .send_letter(letter("h", "CA", "first words"))
             .await
             .expect("sends")
             .new
     );
-    // The same person, state and letter again, from another request (other ciphertext).
-    let mut again = letter("h", "CA", "l");
-    again.private_enc = fake_enc("other");
-    again.created_at = "2026-03-02T12:00:00Z".into();
+    // The same person to the same state with other words: the same letter, not counted again;
+    // the latest text is the one kept.
+    let mut changed = letter("h", "CA", "second words");
+    changed.created_at = "2026-03-02T12:00:00Z".into();
     assert!(
         !store
-            .send_letter(again)
+            .send_letter(changed.clone())
             .await
             .expect("repeat is not an error")
             .new
     );
     // An exact replay (a retry) is never counted again either.
-    store
-        .send_letter(letter("h", "CA", "l"))
-        .await
-        .expect("retry");
-    // Another letter by the same person, or the same letter to another state, is new.
+    assert!(!store.send_letter(changed.clone()).await.expect("retry").new);
+    // Without personal fields (the default), a repeat changes nothing.
+    let mut bare = letter("h", "CA", "third words");
+    bare.private_enc = None;
+    assert!(!store.send_letter(bare).await.expect("repeat").new);
+    // The same person to another state is another letter.
     assert!(
         store
-            .send_letter(letter("h", "CA", "l2"))
-            .await
-            .expect("sends")
-            .new
-    );
-    assert!(
-        store
-            .send_letter(letter("h", "NY", "l"))
+            .send_letter(letter("h", "NY", "first words"))
             .await
             .expect("sends")
             .new
     );
     let counts = store.letter_counts().await.expect("counts");
-    assert_eq!(counts.total, 3);
-    assert_eq!(counts.by_state.get("CA"), Some(&2));
+    assert_eq!(counts.total, 2);
+    assert_eq!(counts.by_state.get("CA"), Some(&1));
     assert_eq!(counts.by_state.get("NY"), Some(&1));
-    assert_eq!(count_of(&counts, "C000001"), 2);
+    assert_eq!(count_of(&counts, "C000001"), 1);
     assert_eq!(count_of(&counts, "N000002"), 1);
     let all = store
         .export_letters(&LetterFilter::All)
         .await
         .expect("export");
-    assert_eq!(all.len(), 3);
-    let first = all
-        .iter()
-        .find(|l| l.state == "CA" && l.letter_hash == "l")
-        .expect("the first letter");
-    assert_eq!(first, &letter("h", "CA", "l"), "the first one is kept");
+    assert_eq!(all.len(), 2);
+    let ca = all.iter().find(|l| l.state == "CA").expect("the CA letter");
+    assert_eq!(ca, &changed, "the latest words are kept");
+}
+
+pub(crate) async fn a_letter_without_personal_fields_keeps_none(store: Arc<dyn Store>) {
+    let mut bare = letter("h", "CA", "words");
+    bare.private_enc = None;
+    assert!(store.send_letter(bare.clone()).await.expect("sends").new);
+    let all = store
+        .export_letters(&LetterFilter::All)
+        .await
+        .expect("export");
+    assert_eq!(all, vec![bare]);
+    assert_eq!(store.letter_counts().await.expect("counts").total, 1);
+    // Stripping the letters kept in full leaves them counted, without personal fields.
+    assert!(
+        store
+            .send_letter(letter("k", "NY", "kept"))
+            .await
+            .expect("sends")
+            .new
+    );
+    assert_eq!(store.strip_letters().await.expect("strips"), 1);
+    assert_eq!(store.strip_letters().await.expect("again"), 0);
+    let all = store
+        .export_letters(&LetterFilter::All)
+        .await
+        .expect("export");
+    assert!(all.iter().all(|l| l.private_enc.is_none()), "{all:?}");
+    assert_eq!(store.letter_counts().await.expect("counts").total, 2);
 }
 
 pub(crate) async fn same_letter_raced_counted_once(store: Arc<dyn Store>) {
     let tasks: Vec<_> = (0..10)
         .map(|i| {
             let store = Arc::clone(&store);
-            let mut rec = letter("same", "NY", "l");
-            rec.private_enc = fake_enc(&format!("attempt {i}"));
+            let rec = letter("same", "NY", &format!("attempt {i}"));
             tokio::spawn(async move { store.send_letter(rec).await })
         })
         .collect();
@@ -384,9 +403,8 @@ pub(crate) async fn concurrent_distinct_letters_counted_exactly(store: Arc<dyn S
 }
 
 pub(crate) async fn letter_export_filters_by_state_and_senator(store: Arc<dyn Store>) {
-    let mut own = letter("h1", "CA", "own");
+    let mut own = letter("h1", "CA", "a letter of its own");
     own.suggested = false;
-    own.private_enc = fake_enc("private data with a letter of its own");
     let ny = letter("h2", "NY", "l");
     // A state whose code is a prefix of nothing else, and one letter that counts for a
     // senator no longer in office (data refreshed since): filters follow what was stored.
@@ -553,7 +571,6 @@ pub(crate) async fn forget_removes_signatures_and_their_counts(store: Arc<dyn St
 pub(crate) async fn forget_removes_letters_and_their_counts(store: Arc<dyn Store>) {
     for rec in [
         letter("gone", "CA", "l1"),
-        letter("gone", "CA", "l2"),
         letter("gone", "NY", "l1"),
         letter("stays", "CA", "l1"),
     ] {
@@ -564,10 +581,10 @@ pub(crate) async fn forget_removes_letters_and_their_counts(store: Arc<dyn Store
     expired.expires_at = 1_600_000_000;
     assert!(store.send_letter(expired).await.expect("sends").new);
     let before = store.letter_counts().await.expect("counts");
-    assert_eq!(before.total, 5);
+    assert_eq!(before.total, 4);
 
     let out = store.forget("gone").await.expect("forgets");
-    assert_eq!(out, forgotten(0, 4));
+    assert_eq!(out, forgotten(0, 3));
     let counts = store.letter_counts().await.expect("counts");
     assert_eq!(counts.total, 1);
     assert_eq!(counts.by_state.get("CA"), Some(&1));

@@ -8,7 +8,9 @@
 //! Tables:
 //! - `signatures`: `(petition, hash)` → the [`SignatureRecord`] as JSON;
 //! - `counts`: `(petition, country)` → count, with the empty country `""` holding the total;
-//! - `letters`: `(state, hash, letter hash)` → the [`LetterRecord`] as JSON;
+//! - `letters`: `(state, hash, "")` → the [`LetterRecord`] as JSON, one per writer and state
+//!   (a store written before that also holds `(state, hash, letter hash)` entries, one per
+//!   text: they are read, counted and removed like the others);
 //! - `letter_counts`: `s_<STATE>` / `b_<bioguide>` → count (the counter names of `store::counts`,
 //!   shared with the DynamoDB store);
 //! - `pending`: `(petition, hash)` → the [`PendingRecord`] as JSON (in no count);
@@ -458,17 +460,31 @@ impl LocalStore {
         let txn = self.db.begin_write().map_err(db_err)?;
         {
             let mut letters = txn.open_table(LETTERS).map_err(db_err)?;
-            let key = (
-                rec.state.as_str(),
-                rec.hash.as_str(),
-                rec.letter_hash.as_str(),
-            );
-            if letters.get(key).map_err(db_err)?.is_some() {
-                drop(letters);
-                txn.abort().map_err(db_err)?;
+            let (state, hash) = (rec.state.as_str(), rec.hash.as_str());
+            // Any letter of this writer to this state, of this layout or the older one.
+            let earlier = letters
+                .range((state, hash, "")..=(state, hash, "\u{10FFFF}"))
+                .map_err(db_err)?
+                .next()
+                .transpose()
+                .map_err(db_err)?
+                .map(|(key, _)| key.value().2.to_owned());
+            if let Some(suffix) = earlier {
+                if rec.private_enc.is_some() {
+                    letters
+                        .insert((state, hash, suffix.as_str()), value.as_slice())
+                        .map_err(db_err)?;
+                    drop(letters);
+                    txn.commit().map_err(db_err)?;
+                } else {
+                    drop(letters);
+                    txn.abort().map_err(db_err)?;
+                }
                 return Ok(SignOutcome { new: false });
             }
-            letters.insert(key, value.as_slice()).map_err(db_err)?;
+            letters
+                .insert((state, hash, ""), value.as_slice())
+                .map_err(db_err)?;
             let mut counts = txn.open_table(LETTER_COUNTS).map_err(db_err)?;
             for name in letter_counters(&rec.state, &rec.senators) {
                 let now = counts
@@ -642,6 +658,43 @@ impl Store for LocalStore {
 
     fn letter_counts(&self) -> StoreFuture<'_, LetterCounts> {
         Box::pin(self.blocking(|s| s.letter_counts_blocking()))
+    }
+
+    fn strip_letters(&self) -> StoreFuture<'_, u64> {
+        Box::pin(self.blocking(|s| {
+            let txn = s.db.begin_write().map_err(db_err)?;
+            let mut changed = 0;
+            {
+                let mut letters = txn.open_table(LETTERS).map_err(db_err)?;
+                let mut stripped = Vec::new();
+                for entry in letters.iter().map_err(db_err)? {
+                    let (key, value) = entry.map_err(db_err)?;
+                    let rec: LetterRecord =
+                        serde_json::from_slice(value.value()).map_err(|e| damaged("letter", e))?;
+                    if rec.private_enc.is_some() {
+                        let (state, hash, suffix) = key.value();
+                        let rec = LetterRecord {
+                            private_enc: None,
+                            ..rec
+                        };
+                        stripped
+                            .push(((state.to_owned(), hash.to_owned(), suffix.to_owned()), rec));
+                    }
+                }
+                for ((state, hash, suffix), rec) in &stripped {
+                    let value = serde_json::to_vec(rec).map_err(unencodable)?;
+                    letters
+                        .insert(
+                            (state.as_str(), hash.as_str(), suffix.as_str()),
+                            value.as_slice(),
+                        )
+                        .map_err(db_err)?;
+                    changed += 1;
+                }
+            }
+            txn.commit().map_err(db_err)?;
+            Ok(changed)
+        }))
     }
 
     fn export_letters<'a>(

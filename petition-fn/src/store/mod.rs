@@ -157,8 +157,10 @@ pub struct Counts {
     pub by_country: BTreeMap<String, u64>,
 }
 
-/// One letter to senators as stored. The store sees no plaintext personal data: only the
-/// keyed hashes and one encrypted value.
+/// One letter to senators as stored: one per writer and state (the same person writing again
+/// to the same state is the same letter). The store sees no plaintext personal data, and by
+/// default none at all: only the writer's keyed hash (to count them once), the state and the
+/// senators; the personal fields only when the campaign keeps letters in full.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LetterRecord {
     /// The keyed hash of the writer's normalised address
@@ -166,15 +168,13 @@ pub struct LetterRecord {
     pub hash: String,
     /// The USPS code of the writer's state (one of the 50).
     pub state: String,
-    /// The keyed hash of the letter's normalised text
-    /// ([`crate::protect::SignerKeys::letter_hash`]): the same person writing the same letter
-    /// to the same state is one letter.
-    pub letter_hash: String,
     /// The bioguide ids of the state's senators when it was written, sorted (each is counted).
     pub senators: Vec<String>,
     /// The personal fields ([`crate::domain::LetterPrivate`]: name, email, street, city, ZIP and
-    /// the letter unless it is the suggested one), as JSON encrypted in one value.
-    pub private_enc: String,
+    /// the letter unless it is the suggested one), as JSON encrypted in one value; only when
+    /// the campaign keeps letters in full (`site.toml [letter] keep = true`).
+    #[serde(default)]
+    pub private_enc: Option<String>,
     /// Whether the letter is the campaign's suggested text, unchanged (then it is not stored).
     pub suggested: bool,
     /// When it was written (RFC 3339, UTC).
@@ -454,13 +454,18 @@ pub trait Store: Send + Sync + 'static {
     /// Every stored signature of a petition, for the operator's export.
     fn export_signatures<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Vec<StoredSignature>>;
 
-    /// Stores a letter and counts it for its state and each of its senators, once per
-    /// (hash, state, letter hash): a repeat returns `new: false` and changes nothing. Either
-    /// the letter and its counts are written, or nothing is.
+    /// Stores a letter and counts it for its state and each of its senators, once per (hash,
+    /// state): a repeat returns `new: false`, is not counted again, and replaces the stored
+    /// personal fields when it carries some (a changed letter replaces the earlier one).
+    /// Either the letter and its counts are written, or nothing is.
     fn send_letter(&self, rec: LetterRecord) -> StoreFuture<'_, SignOutcome>;
 
     /// The letter counts (empty when no letter was written).
     fn letter_counts(&self) -> StoreFuture<'_, LetterCounts>;
+
+    /// Removes the personal fields of every stored letter (the migration to storing none);
+    /// the letters stay, counted. Returns how many changed; a second call changes nothing.
+    fn strip_letters(&self) -> StoreFuture<'_, u64>;
 
     /// The stored letters that pass `filter` (not past their `expires_at`), for the
     /// operator's export, in no particular order.

@@ -84,6 +84,7 @@ mod tests {
             title: "A resolution".into(),
             url: None,
             note: None,
+            keep: false,
         }
     }
 

@@ -134,6 +134,14 @@ impl Components<'_> {
                     as_of: &f.senators_as_of,
                 })
             }
+            "when_letters" => {
+                let mut site = views::Args::new();
+                site.insert(
+                    "keep".into(),
+                    json!(f.bill.as_ref().is_some_and(|b| b.keep)),
+                );
+                site
+            }
             "documentary" => {
                 let url = (!f.documentary_url.is_empty()).then(|| f.documentary_url.clone());
                 if !args.contains_key("title") {

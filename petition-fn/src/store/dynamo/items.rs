@@ -200,26 +200,32 @@ pub(super) fn confirm_writes(
     Ok(writes)
 }
 
-/// The writes of a new letter: its put if it is new and the increment of its counters.
-pub(super) fn letter_writes(
-    table: &str,
-    rec: &LetterRecord,
-) -> Result<Vec<TransactWriteItem>, StoreError> {
+/// A letter's item.
+pub(super) fn letter_item(rec: &LetterRecord) -> Result<Item, StoreError> {
     let senators = distinct(&rec.senators);
     let mut fields = vec![
-        (PRIVATE_ENC, blob(&rec.private_enc)?),
         (STATE, s(&rec.state)),
         (SUGGESTED, AttributeValue::Bool(rec.suggested)),
         (CREATED_AT, s(&rec.created_at)),
         (EXPIRES_AT, n(rec.expires_at)),
     ];
+    if let Some(private) = &rec.private_enc {
+        fields.push((PRIVATE_ENC, blob(private)?));
+    }
     // DynamoDB refuses an empty set.
     if !senators.is_empty() {
         fields.push((SENATORS, AttributeValue::Ss(senators)));
     }
-    let item = new_item(&keys::letter(rec), fields);
+    Ok(new_item(&keys::letter(rec), fields))
+}
+
+/// The writes of a new letter: its put if it is new and the increment of its counters.
+pub(super) fn letter_writes(
+    table: &str,
+    rec: &LetterRecord,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
     Ok(vec![
-        put_new(table, item)?,
+        put_new(table, letter_item(rec)?)?,
         update(letter_counter_update(table, rec, 1))?,
     ])
 }
@@ -415,7 +421,7 @@ pub(super) fn letter_from_item(item: &Item) -> Result<LetterRecord, StoreError> 
         kind: "letter",
     };
     let key = fields.key()?;
-    let (hash, state, letter_hash) = keys::parse_letter(&key).ok_or_else(|| fields.damaged(PK))?;
+    let (hash, state) = keys::parse_letter(&key).ok_or_else(|| fields.damaged(PK))?;
     let mut senators = item
         .get(SENATORS)
         .and_then(|v| v.as_ss().ok())
@@ -425,9 +431,11 @@ pub(super) fn letter_from_item(item: &Item) -> Result<LetterRecord, StoreError> 
     Ok(LetterRecord {
         hash: hash.to_owned(),
         state: state.to_owned(),
-        letter_hash: letter_hash.to_owned(),
         senators,
-        private_enc: fields.encrypted(PRIVATE_ENC)?,
+        private_enc: item
+            .contains_key(PRIVATE_ENC)
+            .then(|| fields.encrypted(PRIVATE_ENC))
+            .transpose()?,
         suggested: fields.flag(SUGGESTED),
         created_at: fields.text(CREATED_AT)?,
         expires_at: fields.seconds(EXPIRES_AT)?,

@@ -239,19 +239,20 @@ pub(super) fn parse_country_counter(name: &str) -> Option<&str> {
     name.strip_prefix(COUNTRY_PREFIX)
 }
 
-/// The key of a letter: (`LTR#<hash>#<STATE>`, `LTR#<letter hash>`).
+/// The key of a letter, one per writer and state: (`LTR#<hash>#<STATE>`, `LTR#`). Tables
+/// written before hold letters keyed one per text, (`LTR#<hash>#<STATE>`, `LTR#<letter
+/// hash>`): they are read, counted and removed like the others.
 pub(super) fn letter(rec: &LetterRecord) -> Key {
     Key::new(
         format!("{LETTER_PREFIX}{}#{}", rec.hash, rec.state),
-        format!("{LETTER_PREFIX}{}", rec.letter_hash),
+        LETTER_PREFIX,
     )
 }
 
-/// The hash, state and letter hash of a letter's key, `None` for any other key.
-pub(super) fn parse_letter(key: &Key) -> Option<(&str, &str, &str)> {
+/// The hash and state of a letter's key (of either layout), `None` for any other key.
+pub(super) fn parse_letter(key: &Key) -> Option<(&str, &str)> {
     let (hash, state) = key.pk.strip_prefix(LETTER_PREFIX)?.rsplit_once('#')?;
-    let letter_hash = key.sk.strip_prefix(LETTER_PREFIX)?;
-    Some((hash, state, letter_hash))
+    key.sk.starts_with(LETTER_PREFIX).then_some((hash, state))
 }
 
 /// The start of the `pk` of every letter written with an address hash.
@@ -293,11 +294,7 @@ pub(super) fn signature_token(table: &str, petition: &str, hash: &str) -> String
 /// The idempotency token of a letter's transaction. Petition ids never hold `#`, so letter
 /// tokens cannot meet signature tokens.
 pub(super) fn letter_token(table: &str, rec: &LetterRecord) -> String {
-    request_token(
-        table,
-        &format!("{LETTER_PREFIX}{}", rec.state),
-        &format!("{}#{}", rec.hash, rec.letter_hash),
-    )
+    request_token(table, &format!("{LETTER_PREFIX}{}", rec.state), &rec.hash)
 }
 
 /// A `ClientRequestToken` (36 characters at most, as DynamoDB requires). Tokens are scoped to

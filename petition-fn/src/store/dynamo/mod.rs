@@ -9,7 +9,7 @@
 //! | signature | `SIG#<petition>#<hash>` | `SIG` | `name_enc` (B), `email_enc` (B, only with updates), `country`, `updates` (BOOL), `created_at`, `expires_at` (N) |
 //! | country counter | `CNT#<petition>#<00..15>` | `CNT#<CC>` | `total` (N), `c_<CC>` (N): one small item per (shard, country) |
 //! | older whole-shard counter (read, never written) | `CNT#<petition>#<00..15>` | `CNT` | `total` (N), `c_<CC>` (N) per country |
-//! | letter | `LTR#<hash>#<STATE>` | `LTR#<letter hash>` | `private_enc` (B), `state`, `senators` (SS), `suggested` (BOOL), `created_at`, `expires_at` (N) |
+//! | letter | `LTR#<hash>#<STATE>` | `LTR#` (before: `LTR#<letter hash>`, one per text) | `private_enc` (B, only when letters are kept in full), `state`, `senators` (SS), `suggested` (BOOL), `created_at`, `expires_at` (N) |
 //! | letter counter shard | `LCNT#<00..15>` | `LCNT#<STATE>` | `s_<STATE>` (N), `b_<bioguide>` (N) per senator |
 //! | pending signature | `PEND#<petition>#<hash>` | `PEND` | the signature's `name_enc` (B), `email_enc` (B, only with updates), `country`, `updates` (BOOL), `created_at`; `at` (N, when last mailed), `expires_at` (N, its `pending_until`) |
 //! | confirmation token | `TOK#<token hash>` | `TOK` | `petition`, `hash` (of the pending signature it confirms), `used` (BOOL), `expires_at` (N, the `pending_until` it was issued with) |
@@ -177,7 +177,18 @@ impl DynamoStore {
     ) -> Result<(SignOutcome, Option<f64>), StoreError> {
         let writes = items::letter_writes(&self.table, rec)?;
         let token = keys::letter_token(&self.table, rec);
-        self.put_counted(writes, &token, &keys::letter(rec)).await
+        let (outcome, units) = self.put_counted(writes, &token, &keys::letter(rec)).await?;
+        if !outcome.new && rec.private_enc.is_some() {
+            // The same writer again, to the same state: the letter kept is the latest.
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(items::letter_item(rec)?))
+                .send()
+                .await
+                .map_err(|e| error::sdk_error("PutItem", e))?;
+        }
+        Ok((outcome, units))
     }
 
     /// Keeps a pending signature like [`Store::sign_pending`] and also returns the write
@@ -278,6 +289,10 @@ impl Store for DynamoStore {
 
     fn letter_counts(&self) -> StoreFuture<'_, LetterCounts> {
         Box::pin(self.read_letter_counts())
+    }
+
+    fn strip_letters(&self) -> StoreFuture<'_, u64> {
+        Box::pin(self.strip_all_letters())
     }
 
     fn export_letters<'a>(

@@ -457,3 +457,48 @@ fn unresolved() -> StoreError {
         "an earlier request for the same item is still unresolved",
     ))
 }
+
+impl DynamoStore {
+    /// A consistent `Scan` for letters that hold personal fields, then one conditional
+    /// `UpdateItem` each that removes them.
+    pub(super) async fn strip_all_letters(&self) -> Result<u64, StoreError> {
+        let mut items = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression(format!(
+                "begins_with({PK}, :ltr) AND begins_with(sk, :ltr) AND attribute_exists({})",
+                keys::PRIVATE_ENC
+            ))
+            .expression_attribute_values(":ltr", s(keys::LETTER_PREFIX))
+            .projection_expression(format!("{PK}, sk"))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
+        let mut changed = 0;
+        while let Some(item) = items.try_next().await.map_err(|e| sdk_error("Scan", e))? {
+            let Some(key) = Key::of_item(&item) else {
+                continue;
+            };
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key.attributes()))
+                .update_expression("REMOVE #private")
+                .condition_expression("attribute_exists(#private)")
+                .expression_attribute_names("#private", keys::PRIVATE_ENC)
+                .send()
+                .await;
+            match result {
+                Ok(_) => changed += 1,
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_conditional_check_failed_exception()) => {}
+                Err(e) => return Err(sdk_error("UpdateItem", e)),
+            }
+        }
+        Ok(changed)
+    }
+}
