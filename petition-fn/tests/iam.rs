@@ -115,6 +115,7 @@ async fn the_function_is_granted_exactly_what_it_calls() {
         url: "https://example.org/".into(),
         contact_form: None,
         bioguide: "A000001".into(),
+        offices: Vec::new(),
     }];
     bundle.letter = Some(contract::bundle::LetterCampaign {
         page: "/contact-your-senator/".into(),

@@ -85,6 +85,10 @@ enum SenatorsCommand {
         /// The date of the data (YYYY-MM-DD); default: the file's modification date.
         #[arg(long)]
         as_of: Option<String>,
+        /// The congress-legislators legislators-district-offices.yaml (or .json): the
+        /// senators' state offices. Without it, the previous file's offices are kept.
+        #[arg(long)]
+        offices: Option<PathBuf>,
     },
 }
 
@@ -98,8 +102,14 @@ fn main() -> ExitCode {
         } => commands::build::run(&root, &root.join(output), base_url, drafts),
         Command::Check { root } => commands::check::run(&root),
         Command::Senators {
-            command: SenatorsCommand::Import { path, root, as_of },
-        } => commands::senators::import(path, root, as_of),
+            command:
+                SenatorsCommand::Import {
+                    path,
+                    root,
+                    as_of,
+                    offices,
+                },
+        } => commands::senators::import(path, root, as_of, offices),
         Command::Serve {
             root,
             port,

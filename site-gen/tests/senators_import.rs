@@ -146,6 +146,7 @@ fn an_incomplete_file_is_refused_and_nothing_is_written() {
             source: fixture(name),
             root: site.path().to_owned(),
             as_of: Some("2026-07-01".into()),
+            offices: None,
         })
         .expect_err("two senators of one state are not a Senate");
         let ImportError::Invalid { problems, .. } = &err else {
@@ -189,6 +190,7 @@ fn unreadable_or_malformed_input_is_a_clear_error() {
         source: broken,
         root: site.path().to_owned(),
         as_of: None,
+        offices: None,
     })
     .expect_err("not YAML");
     assert!(matches!(err, ImportError::Parse { .. }), "{err}");
@@ -197,6 +199,7 @@ fn unreadable_or_malformed_input_is_a_clear_error() {
         source: dir.path().join("missing.json"),
         root: site.path().to_owned(),
         as_of: None,
+        offices: None,
     })
     .expect_err("missing");
     assert!(matches!(err, ImportError::Read { .. }), "{err}");
@@ -206,6 +209,7 @@ fn unreadable_or_malformed_input_is_a_clear_error() {
         source: good,
         root: site.path().to_owned(),
         as_of: Some("July 1st".into()),
+        offices: None,
     })
     .expect_err("bad date");
     assert!(err.to_string().contains("YYYY-MM-DD"), "{err}");
@@ -229,6 +233,7 @@ fn a_complete_yaml_file_reproduces_the_stored_senators() {
         source,
         root: site.path().to_owned(),
         as_of: None,
+        offices: None,
     })
     .expect("imports");
     assert_eq!(report.senators, 100);
@@ -313,4 +318,85 @@ fn the_command_imports_json_and_reports_changes() {
         "{stderr}"
     );
     assert_eq!(read(site.path(), SENATORS_FILE), before);
+}
+
+/// District offices for the first two of the repository's senators, and one House member
+/// (skipped), in the dataset's YAML shape.
+fn offices_yaml(first: &Senator, second: &Senator, broken: bool) -> String {
+    let city = if broken {
+        ""
+    } else {
+        "city: Springfield\n    "
+    };
+    format!(
+        "- id:\n    bioguide: {}\n  offices:\n  - id: a\n    address: 1 Main St.\n    suite: Suite 2\n    {city}state: {}\n    zip: '01234'\n    phone: 555-0100\n  - id: b\n    address: 9 Elm St.\n    building: Federal Building\n    city: Shelbyville\n    state: {}\n    zip: '98765'\n- id:\n    bioguide: {}\n  offices:\n  - id: c\n    address: 5 Oak Ave.\n    city: Capital City\n    state: {}\n    zip: '55555'\n    phone: 555-0199\n- id:\n    bioguide: H000000\n  offices:\n  - id: house\n    address: 1 House Rd.\n    city: Nowhere\n    state: CA\n    zip: '90001'\n",
+        first.bioguide, first.state, first.state, second.bioguide, second.state
+    )
+}
+
+#[test]
+fn state_offices_come_from_the_district_offices_file_and_stay_otherwise() {
+    let site = site_copy();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let source = dir.path().join("legislators-current.yaml");
+    std::fs::write(&source, complete_yaml()).expect("writes");
+    let senators = sorted(repo_senators());
+    let offices = dir.path().join("legislators-district-offices.yaml");
+    std::fs::write(&offices, offices_yaml(&senators[0], &senators[1], false)).expect("writes");
+    let options = |offices: Option<PathBuf>| ImportOptions {
+        source: source.clone(),
+        root: site.path().to_owned(),
+        as_of: Some("2026-06-15".into()),
+        offices,
+    };
+    let report = import(&options(Some(offices.clone()))).expect("imports");
+    assert_eq!(report.offices, 3);
+    assert!(report.offices_refreshed);
+    assert_eq!(report.without_offices.len(), 98);
+    let written: Vec<Senator> =
+        serde_json::from_str(&read(site.path(), SENATORS_FILE)).expect("valid JSON");
+    let first = written
+        .iter()
+        .find(|s| s.bioguide == senators[0].bioguide)
+        .expect("first");
+    assert_eq!(first.offices.len(), 2);
+    assert_eq!(first.offices[0].address, "1 Main St., Suite 2");
+    assert_eq!(first.offices[0].zip, "01234", "leading zeros are kept");
+    assert_eq!(first.offices[1].address, "9 Elm St., Federal Building");
+    assert_eq!(first.offices[1].phone, "");
+    // Nearest first: the writer's city, then the same ZIP area.
+    let near: Vec<&str> = first
+        .offices_near("shelbyville", "01299")
+        .iter()
+        .map(|o| o.city.as_str())
+        .collect();
+    assert_eq!(near, ["Shelbyville", "Springfield"]);
+    let near: Vec<&str> = first
+        .offices_near("Elsewhere", "98701")
+        .iter()
+        .map(|o| o.city.as_str())
+        .collect();
+    assert_eq!(near, ["Shelbyville", "Springfield"]);
+    // Without --offices, the offices of the previous file stay.
+    let report = import(&options(None)).expect("imports");
+    assert_eq!(report.offices, 3);
+    assert!(!report.offices_refreshed);
+    // A broken offices file: nothing written, every problem named.
+    let before = read(site.path(), SENATORS_FILE);
+    std::fs::write(&offices, offices_yaml(&senators[0], &senators[1], true)).expect("writes");
+    let err = import(&options(Some(offices.clone()))).expect_err("an office without a city");
+    let text = err.to_string();
+    assert!(text.contains("office 1 of"), "{text}");
+    assert!(text.contains("has no city"), "{text}");
+    std::fs::write(&offices, "offices: [").expect("writes");
+    let err = import(&options(Some(offices))).expect_err("not YAML");
+    assert!(
+        err.to_string().contains("not a district offices file"),
+        "{err}"
+    );
+    assert_eq!(
+        read(site.path(), SENATORS_FILE),
+        before,
+        "nothing was written"
+    );
 }

@@ -226,6 +226,57 @@ pub struct Senator {
     pub contact_form: Option<String>,
     /// Biographical directory id (stable).
     pub bioguide: String,
+    /// The senator's offices in the state, in the data's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offices: Vec<Office>,
+}
+
+/// A senator's office in the state (from congress-legislators' district offices).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Office {
+    /// The city or town.
+    pub city: String,
+    /// Street, suite and building, as one line.
+    pub address: String,
+    /// The ZIP code.
+    pub zip: String,
+    /// The office's phone, when listed.
+    #[serde(default)]
+    pub phone: String,
+}
+
+impl Senator {
+    /// The senator's offices, nearest first for a writer in `city` with `zip`: those in the
+    /// writer's city, then those sharing the ZIP code's first three digits (one postal
+    /// sectional centre: the same area), then the others, each group in the data's order. A
+    /// city match and a ZIP prefix, not a distance: the site ships no map of ZIP codes.
+    pub fn offices_near(&self, city: &str, zip: &str) -> Vec<&Office> {
+        let city = city.trim().to_lowercase();
+        let zip3: String = zip.trim().chars().take(3).collect();
+        let rank = |o: &Office| {
+            if o.city.trim().to_lowercase() == city {
+                0
+            } else if zip3.len() == 3 && o.zip.starts_with(&zip3) {
+                1
+            } else {
+                2
+            }
+        };
+        let mut offices: Vec<&Office> = self.offices.iter().collect();
+        offices.sort_by_key(|o| rank(o));
+        offices
+    }
+
+    /// The name a letter greets: the last word of the name that is not a suffix
+    /// (`Jr.`, `Sr.`, `II`, `III`, `IV`).
+    pub fn last_name(&self) -> &str {
+        self.name
+            .split_whitespace()
+            .rev()
+            .map(|w| w.trim_end_matches(','))
+            .find(|w| !matches!(*w, "Jr." | "Jr" | "Sr." | "Sr" | "II" | "III" | "IV"))
+            .unwrap_or(&self.name)
+    }
 }
 
 /// The theme's pieces the function renders its own pages with, so that they look like the site.

@@ -127,6 +127,7 @@ mod tests {
             url: String::new(),
             contact_form: None,
             bioguide: id.into(),
+            offices: Vec::new(),
         };
         SiteBundle {
             senators: vec![

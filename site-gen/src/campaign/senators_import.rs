@@ -8,6 +8,12 @@
 //! senators for each of the 50 states of `content/data/states.toml`; otherwise nothing is
 //! written and every problem is listed. Both files are written to temporary files first and
 //! renamed into place, so a bad input or a failed write never loses the stored data.
+//!
+//! With `--offices`, congress-legislators' `legislators-district-offices.yaml` (or `.json`;
+//! the whole file, or only its senators' part) gives each senator their offices in the state:
+//! city, address (street, suite, building), ZIP and phone. Members who are not senators are
+//! skipped; an office with neither a city nor an address is a problem, and nothing is written.
+//! Without it, each senator still in office keeps the offices of the previous file.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -32,6 +38,8 @@ pub struct ImportOptions {
     pub root: PathBuf,
     /// The date of the data (`YYYY-MM-DD`); default: the source file's modification date.
     pub as_of: Option<String>,
+    /// The congress-legislators district offices file, when the offices are refreshed too.
+    pub offices: Option<PathBuf>,
 }
 
 /// What an import did.
@@ -45,6 +53,12 @@ pub struct ImportReport {
     pub added: Vec<String>,
     /// Senators gone since the previous file (`Name (ST)`).
     pub removed: Vec<String>,
+    /// State offices written, in all.
+    pub offices: usize,
+    /// Whether the offices came from `--offices` (else from the previous file).
+    pub offices_refreshed: bool,
+    /// Senators with no office in the data (`Name (ST)`).
+    pub without_offices: Vec<String>,
 }
 
 /// Why an import failed. Nothing was written.
@@ -90,6 +104,17 @@ pub enum ImportError {
         /// Every problem found.
         problems: Vec<String>,
     },
+    /// The district offices file has offices that cannot be shown.
+    #[error(
+        "{path} has offices that cannot be shown, so nothing was written:\n{}\nUse congress-legislators' legislators-district-offices file as published",
+        .problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+    )]
+    BadOffices {
+        /// The offices file.
+        path: PathBuf,
+        /// Every problem found.
+        problems: Vec<String>,
+    },
     /// A file could not be written (the previous data is still in place).
     #[error("cannot write {path}: {source} (the previous data is unchanged)")]
     Write {
@@ -98,6 +123,94 @@ pub enum ImportError {
         /// The cause.
         source: std::io::Error,
     },
+}
+
+/// One member's offices in the district offices dataset.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MemberOffices {
+    /// Identifiers.
+    pub id: Ids,
+    /// Offices.
+    #[serde(default)]
+    pub offices: Vec<RawOffice>,
+}
+
+/// One office as the dataset gives it (only the fields used).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RawOffice {
+    /// Street address.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// Suite.
+    #[serde(default)]
+    pub suite: Option<String>,
+    /// Building.
+    #[serde(default)]
+    pub building: Option<String>,
+    /// City.
+    #[serde(default)]
+    pub city: Option<String>,
+    /// ZIP code (text: leading zeros matter).
+    #[serde(default)]
+    pub zip: Option<String>,
+    /// Phone.
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// Parses the district offices dataset.
+pub fn parse_offices(text: &str, format: Format) -> Result<Vec<MemberOffices>, String> {
+    match format {
+        Format::Json => serde_json::from_str(text).map_err(|e| e.to_string()),
+        Format::Yaml => serde_yaml_ng::from_str(text).map_err(|e| e.to_string()),
+    }
+}
+
+/// Gives each senator the offices the dataset lists for them; returns the problems (an office
+/// without a city or an address), each naming the senator.
+pub fn attach_offices(senators: &mut [Senator], members: &[MemberOffices]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for s in senators.iter_mut() {
+        let Some(member) = members
+            .iter()
+            .find(|m| m.id.bioguide.as_deref().map(str::trim) == Some(s.bioguide.as_str()))
+        else {
+            s.offices = Vec::new();
+            continue;
+        };
+        s.offices = member
+            .offices
+            .iter()
+            .enumerate()
+            .filter_map(|(i, o)| {
+                let city = text(o.city.as_ref());
+                let street = [o.address.as_ref(), o.suite.as_ref(), o.building.as_ref()]
+                    .into_iter()
+                    .map(text)
+                    .filter(|t| !t.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if city.is_empty() || street.is_empty() {
+                    problems.push(format!(
+                        "office {} of {} ({}, {}) has no {}",
+                        i + 1,
+                        s.name,
+                        s.state,
+                        s.bioguide,
+                        if city.is_empty() { "city" } else { "address" }
+                    ));
+                    return None;
+                }
+                Some(contract::bundle::Office {
+                    city,
+                    address: street,
+                    zip: text(o.zip.as_ref()),
+                    phone: text(o.phone.as_ref()),
+                })
+            })
+            .collect();
+    }
+    problems
 }
 
 /// One member in the dataset (only the fields used; the others are ignored).
@@ -251,6 +364,7 @@ pub fn senators_from(legislators: &[Legislator]) -> Vec<Senator> {
                     .map(|c| c.trim().to_owned())
                     .filter(|c| !c.is_empty()),
                 bioguide: text(l.id.bioguide.as_ref()),
+                offices: Vec::new(),
             })
         })
         .collect();
@@ -454,7 +568,7 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport, ImportError> {
             message,
         })?;
     let states = read_states(&opts.root)?;
-    let senators = senators_from(&legislators);
+    let mut senators = senators_from(&legislators);
     let problems = problems(&senators, &states);
     if !problems.is_empty() {
         return Err(ImportError::Invalid {
@@ -462,13 +576,41 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport, ImportError> {
             problems,
         });
     }
-
     let json_path = opts.root.join(SENATORS_FILE);
-    let meta_path = opts.root.join(META_FILE);
     let previous: Vec<Senator> = std::fs::read_to_string(&json_path)
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or_default();
+    match &opts.offices {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| ImportError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let members = parse_offices(&text, Format::of(path, &text)).map_err(|message| {
+                ImportError::Parse {
+                    path: path.clone(),
+                    message: format!("not a district offices file ({message})"),
+                }
+            })?;
+            let problems = attach_offices(&mut senators, &members);
+            if !problems.is_empty() {
+                return Err(ImportError::BadOffices {
+                    path: path.clone(),
+                    problems,
+                });
+            }
+        }
+        None => {
+            for s in &mut senators {
+                if let Some(old) = previous.iter().find(|p| p.bioguide == s.bioguide) {
+                    s.offices.clone_from(&old.offices);
+                }
+            }
+        }
+    }
+
+    let meta_path = opts.root.join(META_FILE);
     let label = |s: &Senator| format!("{} ({})", s.name, s.state);
     let old_ids: BTreeSet<&str> = previous.iter().map(|s| s.bioguide.as_str()).collect();
     let new_ids: BTreeSet<&str> = senators.iter().map(|s| s.bioguide.as_str()).collect();
@@ -512,6 +654,13 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport, ImportError> {
         as_of,
         added,
         removed,
+        offices: senators.iter().map(|s| s.offices.len()).sum(),
+        offices_refreshed: opts.offices.is_some(),
+        without_offices: senators
+            .iter()
+            .filter(|s| s.offices.is_empty())
+            .map(label)
+            .collect(),
     })
 }
 

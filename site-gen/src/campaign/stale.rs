@@ -121,6 +121,7 @@ mod tests {
             url: String::new(),
             contact_form: None,
             bioguide: "A000001".into(),
+            offices: Vec::new(),
         };
         let w = warnings(None, &[ended], "2026-11-01", "2026-12-01");
         assert!(w[0].contains("Ann Able (CA) ended on 2025-01-03"), "{w:?}");
