@@ -121,6 +121,7 @@ async fn the_function_is_granted_exactly_what_it_calls() {
         page: "/contact-your-senator/".into(),
         bill: contract::bundle::Bill::default(),
         default_letter: "Dear Senator".into(),
+        call_script: None,
     });
     let keys = SignerKeys::from_secret(&[7; 32]).expect("keys");
     let state = AppState::new(Arc::new(store), keys.clone(), bundle)

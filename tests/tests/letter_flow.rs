@@ -276,21 +276,34 @@ async fn assert_answer_page(browser: &Browser, ctx: &Ctx, state: &str, state_nam
             s.name
         );
     }
-    let letter = browser
-        .find("#letter-text")
-        .await
-        .text()
-        .await
-        .unwrap_or_default();
-    let first_line = ctx.suggested.lines().next().unwrap_or_default();
-    assert!(
-        letter.contains(first_line),
-        "the letter to copy: {letter:?}"
-    );
-    assert!(
-        letter.contains("Ada Lovelace"),
-        "signed with the name: {letter:?}"
-    );
+    for s in ctx.senators_of(state) {
+        let letter = browser
+            .find(&format!("#letter-{}", s.bioguide))
+            .await
+            .text()
+            .await
+            .unwrap_or_default();
+        let last = s.last_name();
+        assert!(
+            letter.starts_with(&format!("Dear Senator {last},")),
+            "the letter to {} greets them: {letter:?}",
+            s.name
+        );
+        let second_paragraph = ctx.suggested.lines().nth(2).unwrap_or_default();
+        assert!(
+            letter.contains(second_paragraph),
+            "the letter's text: {letter:?}"
+        );
+        assert!(
+            letter.contains("Ada Lovelace"),
+            "signed with the name: {letter:?}"
+        );
+        assert!(
+            source.contains(&format!("to ask Senator {last} to support")),
+            "a call script for {}: {page}",
+            s.name
+        );
+    }
     assert!(
         source.contains("answer only their own constituents"),
         "the constituents note: {page}"
@@ -507,6 +520,27 @@ async fn without_javascript_the_form_posts_to_the_answer_page(ctx: Ctx) -> Vec<&
         .map(|s| s.name.as_str())
         .collect();
     assert_eq!(names, expected);
+    for (s, j) in ctx
+        .senators_of("NY")
+        .iter()
+        .zip(body["senators"].as_array().into_iter().flatten())
+    {
+        let letter = j["letter"].as_str().unwrap_or_default();
+        assert!(
+            letter.starts_with(&format!("Dear Senator {},", s.last_name())),
+            "{j}"
+        );
+        assert!(
+            j["call_script"]
+                .as_str()
+                .is_some_and(|c| c.contains("Springfield, New York")),
+            "{j}"
+        );
+        assert!(
+            j["offices"].as_array().is_some_and(|o| !o.is_empty()),
+            "{j}"
+        );
+    }
     vec!["NY"]
 }
 
@@ -723,12 +757,21 @@ async fn answer_page_is_valid_and_accessible() {
             .await
             .expect("emulates print media");
         let shown = browser
-            .js("const v = (s) => { const e = document.querySelector(s); return !!e && getComputedStyle(e).display !== 'none'; }; return [v('button[data-copy]'), v('.site-nav'), v('#letter-text'), v('.senators')];")
+            .js("const v = (s) => { const e = document.querySelector(s); return !!e && getComputedStyle(e).display !== 'none'; }; return [v('button[data-copy]'), v('.site-nav'), v('.letter-text'), v('.senators')];")
             .await;
         assert_eq!(
             shown,
             json!([false, false, true, true]),
-            "print style: no buttons or navigation; the letter and the senators"
+            "print style: no buttons or navigation; the letters and the senators"
+        );
+        // "Print the letter" of one senator: only that letter is printed.
+        let one = browser
+            .js("const cards = document.querySelectorAll('.letter-card'); cards[0].classList.add('print-this'); document.body.classList.add('printing-one'); const v = (e) => getComputedStyle(e).display !== 'none'; return [v(cards[0].querySelector('.letter-text')), v(cards[1]), v(document.querySelector('.senators')), v(cards[0].querySelector('h3'))];")
+            .await;
+        assert_eq!(
+            one,
+            json!([true, false, false, false]),
+            "printing one letter shows that letter alone"
         );
         vec!["TX"]
     })

@@ -139,6 +139,10 @@ pub struct LetterCampaign {
     pub bill: Bill,
     /// The letter's default text (plain text, already filled in with the bill).
     pub default_letter: String,
+    /// The call script, a template rendered per senator ([`crate::call`]), when the site
+    /// has a `_call.md` partial.
+    #[serde(default)]
+    pub call_script: Option<String>,
 }
 
 /// A bill or resolution in Congress.

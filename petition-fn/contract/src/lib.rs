@@ -13,6 +13,7 @@
 
 pub mod api;
 pub mod bundle;
+pub mod call;
 pub mod date;
 pub mod fs;
 pub mod html;

@@ -187,29 +187,106 @@ fn answer(
     let us_state = site
         .bundle
         .state(&letter.state)
-        .ok_or(Refusal::Internal(subject))?;
+        .ok_or(Refusal::Internal(subject.clone()))?;
     let text = letter_to_send(letter);
+    let campaign = site.bundle.letter.as_ref();
+    let per_senator: Vec<serde_json::Value> = senators
+        .iter()
+        .map(|s| {
+            let script = campaign
+                .and_then(|c| c.call_script.as_deref().map(|t| (c, t)))
+                .and_then(|(c, template)| {
+                    let facts = contract::call::CallFacts {
+                        name: &letter.name,
+                        city: &letter.city,
+                        state: &us_state.name,
+                        senator: &s.name,
+                        senator_last: s.last_name(),
+                        bill: &c.bill,
+                    };
+                    // The site checked the script when it was built: a failure here is a bug.
+                    contract::call::render(template, &facts)
+                        .map_err(|e| reply::log_failure("call_script", reply::chain(&e)))
+                        .ok()
+                });
+            let mut value = json!(s);
+            value["letter"] = json!(addressed(&text, s));
+            value["call_script"] = json!(script);
+            value["offices"] = json!(s.offices_near(&letter.city, &letter.zip));
+            value
+        })
+        .collect();
     Ok(match style {
         Style::Form => {
             let html = site
                 .pages
-                .letter_sent_page(&site.bundle, us_state, senators, &text);
+                .letter_sent_page(&site.bundle, us_state, &per_senator, &text);
             (StatusCode::OK, Html(html)).into_response()
         }
         Style::Json => reply::json(
             StatusCode::CREATED,
             &json!({
                 "state": { "code": us_state.code, "name": us_state.name },
-                "senators": senators,
+                "senators": per_senator,
                 "letter": text,
             }),
         ),
     })
 }
 
+/// The letter to one senator: greeted by name and title ("Dear Senator Padilla,"), in place
+/// of a first line that greets senators in general, or above the text.
+pub(crate) fn addressed(letter: &str, senator: &Senator) -> String {
+    let greeting = format!("Dear Senator {},", senator.last_name());
+    let (first, rest) = letter.split_once('\n').unwrap_or((letter, ""));
+    let generic = first.trim().trim_end_matches([',', ':']).trim();
+    if generic.eq_ignore_ascii_case("Dear Senator") || generic.eq_ignore_ascii_case("Dear Senators")
+    {
+        format!("{greeting}\n{rest}")
+    } else {
+        format!("{greeting}\n\n{letter}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn senator(name: &str) -> Senator {
+        Senator {
+            state: "CA".into(),
+            name: name.into(),
+            party: "Independent".into(),
+            senate_class: 1,
+            rank: "senior".into(),
+            term_end: "2031-01-03".into(),
+            phone: String::new(),
+            address: String::new(),
+            url: String::new(),
+            contact_form: None,
+            bioguide: "A000001".into(),
+            offices: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn each_letter_greets_its_senator_by_name() {
+        let s = senator("Alex Padilla");
+        assert_eq!(
+            addressed("Dear Senator,\n\nPlease act.", &s),
+            "Dear Senator Padilla,\n\nPlease act."
+        );
+        assert_eq!(
+            addressed("dear senators:\nPlease act.", &s),
+            "Dear Senator Padilla,\nPlease act."
+        );
+        assert_eq!(
+            addressed("Please act.", &s),
+            "Dear Senator Padilla,\n\nPlease act."
+        );
+        assert_eq!(senator("Robert P. Casey, Jr.").last_name(), "Casey");
+        assert_eq!(senator("John Smith III").last_name(), "Smith");
+    }
     use crate::domain::check_email;
 
     #[test]

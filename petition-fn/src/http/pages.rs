@@ -10,8 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
 use contract::bundle::{
-    LetterCampaign, Petition, SHELL_CONTENT_MARKER, SHELL_TITLE_MARKER, Senator, SiteBundle,
-    UsState,
+    LetterCampaign, Petition, SHELL_CONTENT_MARKER, SHELL_TITLE_MARKER, SiteBundle, UsState,
 };
 use contract::html::escape;
 use contract::strings::Strings;
@@ -236,7 +235,7 @@ impl Pages {
         &self,
         bundle: &SiteBundle,
         state: &UsState,
-        senators: &[&Senator],
+        senators: &[serde_json::Value],
         letter: &str,
     ) -> String {
         let mut args = Args::new();

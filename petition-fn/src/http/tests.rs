@@ -757,6 +757,7 @@ fn letter_bundle() -> SiteBundle {
             keep: false,
         },
         default_letter: SUGGESTED.into(),
+        call_script: Some(read("content/contact-your-senator/_call.md")),
     });
     bundle
 }
@@ -836,10 +837,44 @@ async fn letter_form_post_answers_with_the_states_senators() {
         );
         assert!(page.contains(&s.party));
     }
-    assert!(page.contains("id=\"letter-text\""), "the letter to copy");
-    assert!(page.contains("Please support S.Res.220."));
+    for s in &senators {
+        // Each senator gets the letter addressed by name, with its own copy and print buttons,
+        // the offices nearest first, and the call script naming the caller's city.
+        let id = format!("letter-{}", s.bioguide);
+        assert!(
+            page.contains(&format!("id=\"{id}\"")),
+            "the letter to {}",
+            s.name
+        );
+        assert!(page.contains(&format!("data-copy=\"#{id}\"")));
+        assert!(page.contains(&format!("data-print=\"#{id}\"")));
+        assert!(
+            page.contains(&format!(
+                "Dear Senator {},\n\nPlease support S.Res.220.",
+                s.last_name()
+            )),
+            "{page}"
+        );
+        assert!(
+            page.contains(&format!("Senator {} to support S.Res.220", s.last_name())),
+            "the call script: {page}"
+        );
+        if let Some(first) = s.offices_near("San Francisco", "94103").first() {
+            assert!(
+                page.contains(&first.address.replace('&', "&amp;")),
+                "{page}"
+            );
+        }
+    }
+    assert!(
+        page.contains("constituent from San Francisco, California"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Dear Senator,\n"),
+        "no letter greets senators in general"
+    );
     assert!(page.contains("Sincerely,\nAda Lovelace\n1 Main Street\nSan Francisco, CA 94103"));
-    assert!(page.contains("data-copy=\"#letter-text\""));
     assert!(page.contains("answer only their own constituents"));
     let counts = letter_counts(&h).await;
     assert_eq!(counts.total, 1);

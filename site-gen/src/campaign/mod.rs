@@ -38,6 +38,8 @@ pub(crate) struct SiteFacts {
     pub(crate) bill: Option<Bill>,
     /// The letter's default text.
     pub(crate) letter: Option<String>,
+    /// The call script template (`_call.md`), checked.
+    pub(crate) call_script: Option<String>,
     /// The documentary's address (empty while unset).
     pub(crate) documentary_url: String,
     /// The documentary's title from the settings.
@@ -70,6 +72,7 @@ pub(crate) fn facts(
     );
     let senators = senators(content, &mut problems);
     let letter = letter_text(config, content, &mut problems);
+    let call_script = call_script(config, content, &mut problems);
     if !problems.is_empty() {
         return Err(BuildError::Content(problems));
     }
@@ -81,6 +84,7 @@ pub(crate) fn facts(
         senators_as_of: senators_as_of(content),
         bill: config.letter.clone(),
         letter,
+        call_script,
         documentary_url: config.documentary.url.clone(),
         documentary_title: config.documentary.title.clone(),
         today: today.to_string(),
@@ -123,6 +127,7 @@ pub(crate) fn bundle(
                 page,
                 bill: bill.clone(),
                 default_letter: text.clone(),
+                call_script: facts.call_script.clone(),
             }),
             _ => None,
         },
@@ -333,6 +338,41 @@ fn senators_as_of(content: &Content) -> String {
         .and_then(|v| v.as_str())
         .map(str::to_string)
         .unwrap_or_default()
+}
+
+/// The call script: the `_call.md` partial as a template, checked by rendering it with sample
+/// values as the function will for each senator.
+fn call_script(
+    config: &SiteConfig,
+    content: &Content,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let bill = config.letter.as_ref()?;
+    let (rel, text) = content
+        .partials
+        .iter()
+        .find(|(rel, _)| rel.ends_with("_call.md"))?;
+    let sample = contract::call::CallFacts {
+        name: "Ada Lovelace",
+        city: "Springfield",
+        state: "Illinois",
+        senator: "Ann Able",
+        senator_last: "Able",
+        bill,
+    };
+    match contract::call::render(text, &sample) {
+        Ok(_) => Some(text.trim().to_owned()),
+        Err(e) => {
+            let mut d = templates::diagnose(
+                Path::new("content"),
+                &e,
+                &format!("the call script may use {}", contract::call::PLACEHOLDERS),
+            );
+            d.file = PathBuf::from("content").join(rel);
+            problems.push(d);
+            None
+        }
+    }
 }
 
 /// The letter's default text: the `_letter.md` partial with the bill filled in, when the

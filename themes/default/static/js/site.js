@@ -208,7 +208,26 @@
     if (select.value) show();
   });
 
-  // 4. Copy buttons.
+  // 4. Print one letter: only the card whose button was pressed is printed.
+  all('button[data-print]').forEach((button) => {
+    const target = document.querySelector(button.dataset.print);
+    const card = target && target.closest('.letter-card');
+    if (!card || !window.print) return;
+    button.hidden = false;
+    button.addEventListener('click', () => {
+      card.classList.add('print-this');
+      document.body.classList.add('printing-one');
+      const done = () => {
+        card.classList.remove('print-this');
+        document.body.classList.remove('printing-one');
+        window.removeEventListener('afterprint', done);
+      };
+      window.addEventListener('afterprint', done);
+      window.print();
+    });
+  });
+
+  // 5. Copy buttons.
   if (navigator.clipboard && window.isSecureContext) {
     all('button[data-copy]').forEach((button) => {
       const target = document.querySelector(button.dataset.copy);
