@@ -1087,6 +1087,56 @@ mod tests {
     conformance::for_each_case!(conformance_tests);
 
     #[tokio::test]
+    async fn letters_stored_by_the_old_code_are_read_repeated_and_stripped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let local = LocalStore::open_in(dir.path()).expect("opens");
+        // As the code before one-letter-per-state wrote it: keyed by the letter's hash too,
+        // with the personal fields, and counted.
+        let old = serde_json::json!({
+            "hash": "writer", "state": "CA", "letter_hash": "text-hash",
+            "senators": ["C000001", "C000002"], "private_enc": conformance::fake_enc("Ada"),
+            "suggested": true, "created_at": "2026-03-01T12:00:00Z", "expires_at": 4_102_444_800_i64,
+        });
+        {
+            let txn = local.db.begin_write().expect("write");
+            {
+                let mut letters = txn.open_table(LETTERS).expect("letters");
+                let value = serde_json::to_vec(&old).expect("json");
+                letters
+                    .insert(("CA", "writer", "text-hash"), value.as_slice())
+                    .expect("insert");
+                let mut counts = txn.open_table(LETTER_COUNTS).expect("counts");
+                for name in letter_counters("CA", &["C000001".into(), "C000002".into()]) {
+                    counts.insert(name.as_str(), 1).expect("insert");
+                }
+            }
+            txn.commit().expect("commit");
+        }
+        let store: Arc<dyn Store> = Arc::new(local);
+        let all = store
+            .export_letters(&LetterFilter::All)
+            .await
+            .expect("export");
+        assert_eq!(all.len(), 1);
+        assert!(all[0].private_enc.is_some());
+        // The same writer again: the old letter is theirs, nothing is counted twice.
+        let mut again = conformance::letter("writer", "CA", "new words");
+        again.private_enc = None;
+        assert!(!store.send_letter(again).await.expect("sends").new);
+        assert_eq!(store.letter_counts().await.expect("counts").total, 1);
+        assert_eq!(store.strip_letters().await.expect("strips"), 1);
+        let all = store
+            .export_letters(&LetterFilter::All)
+            .await
+            .expect("export");
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].private_enc, None);
+        assert_eq!(store.letter_counts().await.expect("counts").total, 1);
+        assert_eq!(store.forget("writer").await.expect("forgets").letters, 1);
+        assert_eq!(store.letter_counts().await.expect("counts").total, 0);
+    }
+
+    #[tokio::test]
     async fn recount_repairs_damaged_counters() {
         let dir = tempfile::tempdir().expect("tempdir");
         let local = LocalStore::open_in(dir.path()).expect("opens");

@@ -687,3 +687,47 @@ async fn recount_repairs_damaged_counters() {
     };
     conformance::recount_repairs_damaged_counters(Arc::new(store), damage).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn letters_stored_by_the_old_code_are_stripped_and_forgotten() {
+    let Some(store) = store_or_skip("old-letters").await else {
+        return;
+    };
+    // As the code before one-letter-per-state wrote it: one item per text, with personal
+    // fields (its counters are not needed for this test).
+    store
+        .client()
+        .put_item()
+        .table_name(store.table())
+        .item("pk", s("LTR#writer#CA"))
+        .item("sk", s("LTR#text-hash"))
+        .item(
+            "private_enc",
+            blob(&conformance::fake_enc("Ada")).expect("base64"),
+        )
+        .item("state", s("CA"))
+        .item(
+            "senators",
+            AttributeValue::Ss(vec!["C000001".into(), "C000002".into()]),
+        )
+        .item("suggested", AttributeValue::Bool(true))
+        .item("created_at", s("2026-03-01T12:00:00Z"))
+        .item("expires_at", n(4_102_444_800_i64))
+        .send()
+        .await
+        .expect("puts the old letter");
+    let all = store
+        .export_letters(&LetterFilter::All)
+        .await
+        .expect("export");
+    assert_eq!(all.len(), 1);
+    assert!(all[0].private_enc.is_some());
+    assert_eq!(store.strip_letters().await.expect("strips"), 1);
+    assert_eq!(store.strip_letters().await.expect("again"), 0);
+    let all = store
+        .export_letters(&LetterFilter::All)
+        .await
+        .expect("export");
+    assert_eq!(all[0].private_enc, None);
+    assert_eq!(store.forget("writer").await.expect("forgets").letters, 1);
+}
