@@ -106,16 +106,9 @@ async fn the_function_is_granted_exactly_what_it_calls() {
     bundle.senators = vec![contract::bundle::Senator {
         state: "CA".into(),
         name: "Ann Able".into(),
-        party: "Independent".into(),
-        senate_class: 1,
         rank: "senior".into(),
-        term_end: "2031-01-03".into(),
-        phone: String::new(),
-        address: String::new(),
-        url: "https://example.org/".into(),
-        contact_form: None,
         bioguide: "A000001".into(),
-        offices: Vec::new(),
+        ..contract::bundle::Senator::default()
     }];
     bundle.letter = Some(contract::bundle::LetterCampaign {
         page: "/contact-your-senator/".into(),

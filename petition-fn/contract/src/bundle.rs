@@ -205,7 +205,7 @@ impl UsState {
 }
 
 /// A sitting senator, as in `content/data/senators.json`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Senator {
     /// USPS state code.
     pub state: String,

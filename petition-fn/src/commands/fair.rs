@@ -9,8 +9,6 @@ use std::time::SystemTime;
 use anyhow::Context as _;
 use contract::date::{rfc3339, unix_seconds};
 use petition_fn::fair::operator::{self, Report, Selection};
-use petition_fn::runtime::{DataDir, Settings};
-use petition_fn::store::Store;
 
 /// Which petition to pause, and what to tell signers.
 #[derive(Debug, Clone, clap::Args)]
@@ -64,18 +62,9 @@ pub(crate) struct InvalidateArgs {
     data_dir: PathBuf,
 }
 
-async fn open(data_dir: PathBuf) -> anyhow::Result<std::sync::Arc<dyn Store>> {
-    let settings = Settings::from_env(DataDir::Existing(data_dir));
-    let source = settings.store_location();
-    settings
-        .open_store()
-        .await
-        .with_context(|| format!("cannot open the store ({source})"))
-}
-
 /// Pauses signing.
 pub(crate) async fn pause(args: PauseArgs) -> anyhow::Result<()> {
-    let store = open(args.data_dir).await?;
+    let store = super::existing_store(args.data_dir).await?;
     operator::pause(
         store.as_ref(),
         &args.petition,
@@ -93,7 +82,7 @@ pub(crate) async fn pause(args: PauseArgs) -> anyhow::Result<()> {
 
 /// Resumes signing.
 pub(crate) async fn resume(args: ResumeArgs) -> anyhow::Result<()> {
-    let store = open(args.data_dir).await?;
+    let store = super::existing_store(args.data_dir).await?;
     operator::resume(store.as_ref(), &args.petition)
         .await
         .with_context(|| format!("cannot resume {}", args.petition))?;
@@ -123,7 +112,7 @@ pub(crate) async fn invalidate(args: InvalidateArgs) -> anyhow::Result<()> {
         }
         _ => anyhow::bail!("give --client-hash, or --since and --until"),
     };
-    let store = open(args.data_dir).await?;
+    let store = super::existing_store(args.data_dir).await?;
     let now = unix_seconds(SystemTime::now());
     let report = operator::invalidate(
         store.as_ref(),

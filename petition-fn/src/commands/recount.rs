@@ -11,7 +11,6 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use petition_fn::runtime::{DataDir, Settings};
 use petition_fn::store::{Counts, RETENTION_SECS, Recount};
 
 /// Which petition, whether to fix, and where its store is.
@@ -30,12 +29,7 @@ pub(crate) struct RecountArgs {
 
 /// Recounts, and fixes when asked.
 pub(crate) async fn run(args: RecountArgs) -> anyhow::Result<()> {
-    let settings = Settings::from_env(DataDir::Existing(args.data_dir));
-    let source = settings.store_location();
-    let store = settings
-        .open_store()
-        .await
-        .with_context(|| format!("cannot open the store ({source})"))?;
+    let store = super::existing_store(args.data_dir).await?;
     if args.fix {
         let paused = store
             .pause(&args.petition)

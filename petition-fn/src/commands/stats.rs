@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use contract::date::{unix_seconds, utc_date};
 use petition_fn::fair::operator;
-use petition_fn::runtime::{DataDir, Settings};
 use petition_fn::store::Counts;
 
 /// Which petition, and where its store is.
@@ -25,12 +24,7 @@ pub(crate) struct StatsArgs {
 /// Reads the counts from DynamoDB (`TABLE_NAME`) or the existing embedded store and prints
 /// them. No key is needed: nothing personal is read.
 pub(crate) async fn run(args: StatsArgs) -> anyhow::Result<()> {
-    let settings = Settings::from_env(DataDir::Existing(args.data_dir));
-    let source = settings.store_location();
-    let store = settings
-        .open_store()
-        .await
-        .with_context(|| format!("cannot open the store ({source})"))?;
+    let store = super::existing_store(args.data_dir).await?;
     let counts = store
         .count(&args.petition)
         .await

@@ -6,7 +6,6 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use petition_fn::runtime::{DataDir, Settings};
 
 /// Where the store is.
 #[derive(Debug, Clone, clap::Args)]
@@ -18,12 +17,7 @@ pub(crate) struct StripLettersArgs {
 
 /// Strips the letters.
 pub(crate) async fn run(args: StripLettersArgs) -> anyhow::Result<()> {
-    let settings = Settings::from_env(DataDir::Existing(args.data_dir));
-    let source = settings.store_location();
-    let store = settings
-        .open_store()
-        .await
-        .with_context(|| format!("cannot open the store ({source})"))?;
+    let store = super::existing_store(args.data_dir).await?;
     let changed = store.strip_letters().await.context(
         "cannot strip the letters (those done so far stay done; run the command again to finish)",
     )?;

@@ -118,16 +118,8 @@ mod tests {
         let senator = |state: &str, id: &str, name: &str| Senator {
             state: state.into(),
             name: name.into(),
-            party: "Independent".into(),
-            senate_class: 1,
-            rank: "senior".into(),
-            term_end: "2031-01-03".into(),
-            phone: String::new(),
-            address: String::new(),
-            url: String::new(),
-            contact_form: None,
             bioguide: id.into(),
-            offices: Vec::new(),
+            ..Senator::default()
         };
         SiteBundle {
             senators: vec![

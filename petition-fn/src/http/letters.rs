@@ -256,16 +256,8 @@ mod tests {
         Senator {
             state: "CA".into(),
             name: name.into(),
-            party: "Independent".into(),
-            senate_class: 1,
-            rank: "senior".into(),
-            term_end: "2031-01-03".into(),
-            phone: String::new(),
-            address: String::new(),
-            url: String::new(),
-            contact_form: None,
             bioguide: "A000001".into(),
-            offices: Vec::new(),
+            ..Senator::default()
         }
     }
 

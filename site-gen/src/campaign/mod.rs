@@ -340,34 +340,25 @@ fn senators_as_of(content: &Content) -> String {
         .unwrap_or_default()
 }
 
-/// The call script: the `_call.md` partial as a template, checked by rendering it with sample
-/// values as the function will for each senator.
-fn call_script(
+/// The campaign partial `name` (under `content/`), rendered by `render` when the settings
+/// name a bill; a failure is a problem on the partial's file, with `hint`.
+fn campaign_partial(
     config: &SiteConfig,
     content: &Content,
+    name: &str,
+    hint: &str,
+    render: impl FnOnce(&str, &contract::bundle::Bill) -> Result<String, tera::Error>,
     problems: &mut Vec<Diagnostic>,
 ) -> Option<String> {
     let bill = config.letter.as_ref()?;
     let (rel, text) = content
         .partials
         .iter()
-        .find(|(rel, _)| rel.ends_with("_call.md"))?;
-    let sample = contract::call::CallFacts {
-        name: "Ada Lovelace",
-        city: "Springfield",
-        state: "Illinois",
-        senator: "Ann Able",
-        senator_last: "Able",
-        bill,
-    };
-    match contract::call::render(text, &sample) {
-        Ok(_) => Some(text.trim().to_owned()),
+        .find(|(rel, _)| rel.ends_with(name))?;
+    match render(text, bill) {
+        Ok(t) => Some(t.trim().to_string()),
         Err(e) => {
-            let mut d = templates::diagnose(
-                Path::new("content"),
-                &e,
-                &format!("the call script may use {}", contract::call::PLACEHOLDERS),
-            );
+            let mut d = templates::diagnose(Path::new("content"), &e, hint);
             d.file = PathBuf::from("content").join(rel);
             problems.push(d);
             None
@@ -375,42 +366,60 @@ fn call_script(
     }
 }
 
+/// The call script: the `_call.md` partial as a template, checked by rendering it with sample
+/// values as the function will for each senator.
+fn call_script(
+    config: &SiteConfig,
+    content: &Content,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let hint = format!("the call script may use {}", contract::call::PLACEHOLDERS);
+    campaign_partial(
+        config,
+        content,
+        "_call.md",
+        &hint,
+        |text, bill| {
+            let sample = contract::call::CallFacts {
+                name: "Ada Lovelace",
+                city: "Springfield",
+                state: "Illinois",
+                senator: "Ann Able",
+                senator_last: "Able",
+                bill,
+            };
+            contract::call::render(text, &sample).map(|_| text.to_owned())
+        },
+        problems,
+    )
+}
+
 /// The letter's default text: the `_letter.md` partial with the bill filled in, when the
-/// settings name a bill.
+/// settings name a bill. The letter goes to U.S. senators: in English, whatever the page's
+/// language.
 fn letter_text(
     config: &SiteConfig,
     content: &Content,
     problems: &mut Vec<Diagnostic>,
 ) -> Option<String> {
-    let bill = config.letter.as_ref()?;
-    let (rel, text) = content
-        .partials
-        .iter()
-        .find(|(rel, _)| rel.ends_with("_letter.md"))?;
-    let mut ctx = tera::Context::new();
-    ctx.insert("bill", bill);
-    // The letter goes to U.S. senators: in English, whatever the page's language.
-    let mut tera = tera::Tera::new();
-    tera.register_function(
-        "ordinal",
-        |kwargs: tera::Kwargs, _: &tera::State| -> tera::TeraResult<String> {
-            Ok(contract::strings::english_ordinal(kwargs.must_get("n")?))
-        },
-    );
-    let rendered = tera
-        .add_raw_template("_letter.md", text)
-        .and_then(|()| tera.render("_letter.md", &ctx));
-    match rendered {
-        Ok(t) => Some(t.trim().to_string()),
-        Err(e) => {
-            let mut d = templates::diagnose(
-                Path::new("content"),
-                &e,
-                "the letter may use {{ bill.number }}, {{ bill.congress }} (or {{ ordinal(n=bill.congress) }}: 121st) and {{ bill.title }}",
+    campaign_partial(
+        config,
+        content,
+        "_letter.md",
+        "the letter may use {{ bill.number }}, {{ bill.congress }} (or {{ ordinal(n=bill.congress) }}: 121st) and {{ bill.title }}",
+        |text, bill| {
+            let mut ctx = tera::Context::new();
+            ctx.insert("bill", bill);
+            let mut tera = tera::Tera::new();
+            tera.register_function(
+                "ordinal",
+                |kwargs: tera::Kwargs, _: &tera::State| -> tera::TeraResult<String> {
+                    Ok(contract::strings::english_ordinal(kwargs.must_get("n")?))
+                },
             );
-            d.file = PathBuf::from("content").join(rel);
-            problems.push(d);
-            None
-        }
-    }
+            tera.add_raw_template("_letter.md", text)?;
+            tera.render("_letter.md", &ctx)
+        },
+        problems,
+    )
 }

@@ -112,16 +112,9 @@ mod tests {
         let ended = Senator {
             state: "CA".into(),
             name: "Ann Able".into(),
-            party: "Independent".into(),
-            senate_class: 1,
-            rank: "senior".into(),
             term_end: "2025-01-03".into(),
-            phone: String::new(),
-            address: String::new(),
-            url: String::new(),
-            contact_form: None,
             bioguide: "A000001".into(),
-            offices: Vec::new(),
+            ..Senator::default()
         };
         let w = warnings(None, &[ended], "2026-11-01", "2026-12-01");
         assert!(w[0].contains("Ann Able (CA) ended on 2025-01-03"), "{w:?}");
