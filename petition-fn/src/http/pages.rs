@@ -312,9 +312,7 @@ impl Pages {
         fields: &[(&'static str, String)],
         challenge: &crate::fair::Challenge,
     ) -> String {
-        let mut args = Args::new();
-        args.insert("title".into(), json!(notice.title));
-        args.insert("message".into(), json!(notice.message));
+        let mut args = notice.args();
         args.insert("action".into(), json!(action));
         // For the site's script, which solves it and sends the form again by itself.
         args.insert("challenge".into(), json!(json!(challenge).to_string()));
@@ -323,37 +321,41 @@ impl Pages {
             .map(|(name, value)| json!({ "name": name, "value": value }))
             .collect();
         args.insert("fields".into(), json!(fields));
-        args.insert(
-            "link".into(),
-            json!(notice.link.as_ref().map(|(url, _)| url)),
-        );
-        args.insert(
-            "link_text".into(),
-            json!(notice.link.as_ref().map_or("", |(_, text)| text)),
-        );
-        let content = self
-            .component(bundle, "resend_form", &args, None)
-            .unwrap_or_else(|| format!("<p>{}</p>", escape(&notice.message)));
-        Self::page(bundle, notice.title, &content)
+        self.notice_in(bundle, notice, "resend_form", &args)
     }
 
     /// A notice page (refusals: not found, closed, busy).
     pub(crate) fn notice_page(&self, bundle: &SiteBundle, notice: &Notice) -> String {
-        let mut args = Args::new();
-        args.insert("title".into(), json!(notice.title));
-        args.insert("message".into(), json!(notice.message));
-        args.insert(
-            "link".into(),
-            json!(notice.link.as_ref().map(|(url, _)| url)),
-        );
-        args.insert(
-            "link_text".into(),
-            json!(notice.link.as_ref().map_or("", |(_, text)| text)),
-        );
+        self.notice_in(bundle, notice, "notice", &notice.args())
+    }
+
+    /// `notice` rendered by `component` with `args`, as a whole page.
+    fn notice_in(
+        &self,
+        bundle: &SiteBundle,
+        notice: &Notice,
+        component: &str,
+        args: &Args,
+    ) -> String {
         let content = self
-            .component(bundle, "notice", &args, None)
+            .component(bundle, component, args, None)
             .unwrap_or_else(|| format!("<p>{}</p>", escape(&notice.message)));
         Self::page(bundle, notice.title, &content)
+    }
+}
+
+impl Notice {
+    /// The arguments every notice component takes: title, message, link and its text.
+    fn args(&self) -> Args {
+        let mut args = Args::new();
+        args.insert("title".into(), json!(self.title));
+        args.insert("message".into(), json!(self.message));
+        args.insert("link".into(), json!(self.link.as_ref().map(|(url, _)| url)));
+        args.insert(
+            "link_text".into(),
+            json!(self.link.as_ref().map_or("", |(_, text)| text)),
+        );
+        args
     }
 }
 

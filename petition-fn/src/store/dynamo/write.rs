@@ -293,7 +293,7 @@ impl DynamoStore {
     ) -> Result<u64, StoreError> {
         let mut changed = 0;
         for key in petitions.iter().map(|p| keys::signature(p, hash)) {
-            let result = self
+            let update = self
                 .client
                 .update_item()
                 .table_name(&self.table)
@@ -306,15 +306,9 @@ impl DynamoStore {
                 .expression_attribute_names("#updates", keys::UPDATES)
                 .expression_attribute_names("#email", keys::EMAIL_ENC)
                 .expression_attribute_values(":yes", AttributeValue::Bool(true))
-                .expression_attribute_values(":no", AttributeValue::Bool(false))
-                .send()
-                .await;
-            match result {
-                Ok(_) => changed += 1,
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_conditional_check_failed_exception()) => {}
-                Err(e) => return Err(sdk_error("UpdateItem", e)),
+                .expression_attribute_values(":no", AttributeValue::Bool(false));
+            if update_if(update).await? {
+                changed += 1;
             }
         }
         Ok(changed)
@@ -481,24 +475,35 @@ impl DynamoStore {
             let Some(key) = Key::of_item(&item) else {
                 continue;
             };
-            let result = self
+            let update = self
                 .client
                 .update_item()
                 .table_name(&self.table)
                 .set_key(Some(key.attributes()))
                 .update_expression("REMOVE #private")
                 .condition_expression("attribute_exists(#private)")
-                .expression_attribute_names("#private", keys::PRIVATE_ENC)
-                .send()
-                .await;
-            match result {
-                Ok(_) => changed += 1,
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_conditional_check_failed_exception()) => {}
-                Err(e) => return Err(sdk_error("UpdateItem", e)),
+                .expression_attribute_names("#private", keys::PRIVATE_ENC);
+            if update_if(update).await? {
+                changed += 1;
             }
         }
         Ok(changed)
+    }
+}
+
+/// Sends a conditional `UpdateItem`: `true` when it changed the item, `false` when its
+/// condition did not hold (nothing to change).
+async fn update_if(
+    update: aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder,
+) -> Result<bool, StoreError> {
+    match update.send().await {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(sdk_error("UpdateItem", e)),
     }
 }
