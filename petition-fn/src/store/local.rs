@@ -614,6 +614,18 @@ impl LocalStore {
         Ok(out)
     }
 
+    /// A write transaction for fair-use data (counters, spent challenges, client notes):
+    /// committed without waiting for the disk. They matter for an hour or a day; the next
+    /// durable commit (any signature) writes them out, and a crash loses at most the last
+    /// few, which only lets a client a little more through. It keeps the limits from tripling
+    /// the cost of a signature.
+    fn fair_use_txn(&self) -> Result<redb::WriteTransaction, StoreError> {
+        let mut txn = self.db.begin_write().map_err(db_err)?;
+        txn.set_durability(redb::Durability::None)
+            .map_err(|e| StoreError::Other(Detail::caused_by("the embedded database failed", e)))?;
+        Ok(txn)
+    }
+
     async fn blocking<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -751,7 +763,7 @@ impl Store for LocalStore {
     fn hit<'a>(&'a self, key: &'a str, expires_at: i64) -> StoreFuture<'a, u64> {
         let key = key.to_owned();
         Box::pin(self.blocking(move |s| {
-            let txn = s.db.begin_write().map_err(db_err)?;
+            let txn = s.fair_use_txn()?;
             let n = {
                 let mut fair = txn.open_table(FAIR).map_err(db_err)?;
                 let n = fair
@@ -784,7 +796,7 @@ impl Store for LocalStore {
     fn spend<'a>(&'a self, key: &'a str, expires_at: i64) -> StoreFuture<'a, bool> {
         let key = key.to_owned();
         Box::pin(self.blocking(move |s| {
-            let txn = s.db.begin_write().map_err(db_err)?;
+            let txn = s.fair_use_txn()?;
             let fresh = {
                 let mut fair = txn.open_table(FAIR).map_err(db_err)?;
                 let fresh = fair.get(key.as_str()).map_err(db_err)?.is_none();
@@ -800,7 +812,7 @@ impl Store for LocalStore {
 
     fn note_client(&self, note: ClientNote) -> StoreFuture<'_, ()> {
         Box::pin(self.blocking(move |s| {
-            let txn = s.db.begin_write().map_err(db_err)?;
+            let txn = s.fair_use_txn()?;
             txn.open_table(NOTES)
                 .map_err(db_err)?
                 .insert(
