@@ -29,7 +29,7 @@ pub async fn handle(
             };
             stopped += state
                 .store()
-                .unsubscribe(&hash, &state.bundle().petition_ids())
+                .unsubscribe(&hash, &state.bundle().mail_lists())
                 .await?;
         }
         println!(

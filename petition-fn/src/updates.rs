@@ -23,7 +23,7 @@ pub fn updates_mail(
 ) -> Mail {
     let link = format!("{base_url}{UNSUBSCRIBE_PATH}?{TOKEN_FIELD}={unsubscribe_token}");
     let footer = format!(
-        "You get this mail because you signed the petition and asked for updates. To get no more, open this link: {link}"
+        "You get this mail because you asked this campaign for its updates. To get no more, open this link: {link}"
     );
     let paragraphs: String = body
         .replace("\r\n", "\n")
@@ -33,7 +33,7 @@ pub fn updates_mail(
         .map(|p| format!("<p>{}</p>\n", escape(p).replace('\n', "<br>")))
         .collect();
     let html = format!(
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title></head><body>\n{paragraphs}<hr>\n<p>You get this mail because you signed the petition and asked for updates. <a href=\"{href}\">Unsubscribe</a>.</p>\n</body></html>\n",
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title></head><body>\n{paragraphs}<hr>\n<p>You get this mail because you asked this campaign for its updates. <a href=\"{href}\">Unsubscribe</a>.</p>\n</body></html>\n",
         title = escape(subject),
         href = escape(&link),
     );

@@ -84,6 +84,15 @@ pub const CHALLENGE_PATH: &str = route::CHALLENGE;
 /// The URL path that takes outcomes ("I sent it", "I called").
 pub const ACTIONS_PATH: &str = route::ACTIONS;
 
+/// The list of people who asked, from the letter form, for the campaign's updates by email:
+/// kept like a confirming petition's signatures under this id (no page shows it), so the same
+/// double opt-in, unsubscribe link and `petition-fn mail --petition campaign-updates` serve it.
+pub const UPDATES_LIST: &str = "campaign-updates";
+
+/// The query parameter of a confirmation link that says what it confirms: `updates` for the
+/// campaign's updates list (the page's wording only; the token decides what is confirmed).
+pub const CONFIRM_FOR: &str = "for";
+
 /// The kinds of outcome `POST /api/actions` counts, as its field `kind` names them.
 pub const ACTION_KINDS: &[&str] = &["letter_sent", "called"];
 
@@ -125,6 +134,7 @@ impl Form {
                 "zip",
                 "message",
                 "consent",
+                "updates",
                 HONEYPOT_FIELD,
                 ALTCHA_FIELD,
             ],

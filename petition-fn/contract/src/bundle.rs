@@ -351,6 +351,16 @@ impl SiteBundle {
         self.petitions.iter().map(|p| p.id.clone()).collect()
     }
 
+    /// The lists updates are mailed to: the site's petitions, and the campaign's updates list
+    /// when the site has a letter campaign.
+    pub fn mail_lists(&self) -> Vec<String> {
+        let mut lists = self.petition_ids();
+        if self.letter.is_some() {
+            lists.push(crate::api::UPDATES_LIST.to_owned());
+        }
+        lists
+    }
+
     /// The state with this USPS code.
     pub fn state(&self, code: &str) -> Option<&UsState> {
         self.states.iter().find(|s| s.code == code)

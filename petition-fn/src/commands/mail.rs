@@ -55,10 +55,11 @@ pub(crate) async fn run(args: MailArgs) -> anyhow::Result<()> {
         bail!("the subject and the body must not be empty");
     }
     let bundle = SiteBundle::load_from_site(&args.site)?;
-    if bundle.petition(&args.petition).is_none() {
+    if !bundle.mail_lists().contains(&args.petition) {
         bail!(
-            "the site has no petition `{}`: give the id from its page's front matter",
-            args.petition
+            "the site has no petition `{}`: give the id from its page's front matter, or `{}` for the people who asked for updates from the letter form",
+            args.petition,
+            contract::api::UPDATES_LIST
         );
     }
     let settings = Settings::from_env(DataDir::Existing(args.data_dir.clone()));

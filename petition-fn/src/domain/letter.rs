@@ -38,6 +38,8 @@ pub struct RawLetter {
     pub message: Option<String>,
     /// Agreement to the use of the data (`true`, `on`, `1` or `yes`).
     pub consent: Option<String>,
+    /// Whether the writer asks for the campaign's updates by email (optional).
+    pub updates: Option<String>,
     /// The honeypot: people never see it, so it must stay empty.
     pub website: Option<String>,
 }
@@ -59,6 +61,8 @@ pub struct Letter {
     pub zip: String,
     /// The letter, trimmed, with line ends as `\n`.
     pub message: String,
+    /// Whether the writer asks for the campaign's updates by email.
+    pub updates: bool,
 }
 
 /// What to do with a letter.
@@ -161,6 +165,7 @@ impl RawLetter {
                     state: state.code.clone(),
                     zip,
                     message,
+                    updates: parse_bool(self.updates.as_deref()) == Some(true),
                 };
                 if self.is_bot() {
                     LetterVerdict::Bot(letter)
@@ -356,6 +361,7 @@ mod tests {
             zip: Some("94103".into()),
             message: Some("\r\nDear Senator,\r\n\r\nPlease act.\r\n".into()),
             consent: Some("true".into()),
+            updates: None,
             website: None,
         }
     }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use contract::api::{CONFIRM_PATH, Form, TOKEN_FIELD};
+use contract::api::{CONFIRM_FOR, CONFIRM_PATH, Form, TOKEN_FIELD, UPDATES_LIST};
 use contract::bundle::{Petition, SiteBundle};
 use contract::date::unix_seconds;
 use contract::html::escape;
@@ -35,9 +35,13 @@ pub(crate) async fn page(
         .filter(|t| plausible(t))
         .ok_or(Refusal::UnknownToken)?;
     let site = state.site();
-    Ok(reply::private_page(
-        site.pages.confirm_page(&site.bundle, token),
-    ))
+    // The wording only: the token decides what is confirmed.
+    let updates = query.get(CONFIRM_FOR).is_some_and(|v| v == "updates");
+    Ok(reply::private_page(site.pages.confirm_page(
+        &site.bundle,
+        token,
+        updates,
+    )))
 }
 
 /// `POST`: extract, confirm, answer.
@@ -74,6 +78,9 @@ pub(crate) async fn confirm(
         }
         ConfirmOutcome::Unknown => return Err(Refusal::UnknownToken),
     };
+    if petition == UPDATES_LIST {
+        return Ok(updates_confirmed(submission.style, &site));
+    }
     let Some(petition) = site.bundle.petition(&petition) else {
         // Confirmed, but the site no longer lists the petition: there is no page to go to.
         return Err(Refusal::NoPetition);
@@ -98,6 +105,67 @@ pub(crate) async fn confirm(
             )
         }
     })
+}
+
+/// The answer to a confirmed (or already confirmed) address for the campaign's updates.
+fn updates_confirmed(style: Style, site: &super::Site) -> Response {
+    let message = site
+        .bundle
+        .pages
+        .strings
+        .get("confirm_updates_done")
+        .cloned()
+        .unwrap_or_else(|| "Your address is confirmed: the campaign will send you its updates. Every mail has a link that stops them.".to_owned());
+    match style {
+        Style::Json => reply::json(
+            StatusCode::OK,
+            &json!({ "status": "confirmed", "message": message }),
+        ),
+        Style::Form => {
+            let notice = super::pages::Notice {
+                title: "Thank you",
+                message,
+                link: Some(("/".to_owned(), "Go to the home page")),
+            };
+            reply::private_page(site.pages.notice_page(&site.bundle, &notice))
+        }
+    }
+}
+
+/// The confirmation mail of the campaign's updates list, from the theme's strings (English
+/// when the theme has none).
+pub(crate) fn updates_confirmation_mail(bundle: &SiteBundle, to: &str, token: &str) -> Mail {
+    let text = |key: &str, default: &str| {
+        bundle
+            .pages
+            .strings
+            .get(key)
+            .map_or(default, String::as_str)
+            .to_owned()
+    };
+    let link = format!(
+        "{}{CONFIRM_PATH}?{TOKEN_FIELD}={token}&{CONFIRM_FOR}=updates",
+        bundle.base_url
+    );
+    message_with_link(
+        bundle,
+        to,
+        &text(
+            "mail_updates_subject",
+            "Confirm your address for the campaign's updates",
+        ),
+        &text(
+            "mail_updates_intro",
+            "Thank you for writing to your senators. You asked for the campaign's updates by email: open the link below and press “Confirm my address” on the page it opens.",
+        ),
+        &link,
+        &text("confirm_updates_button", "Confirm my address"),
+        &text("mail_confirm_expiry", "The link works for 7 days."),
+        &text(
+            "mail_updates_not_you",
+            "If you did not ask for this, ignore this mail: nothing is sent to you, and nothing about it is kept after 7 days.",
+        ),
+    )
 }
 
 /// Whether `token` could be one of ours (43 base64url characters), so that other input is
@@ -137,21 +205,39 @@ pub(crate) fn confirmation_mail(
         "mail_confirm_not_you",
         "If you did not sign this petition, ignore this mail: nothing is counted, and nothing about it is kept after 7 days.",
     );
+    message_with_link(
+        bundle, to, &subject, &intro, &link, &button, &expiry, &not_you,
+    )
+}
+
+/// A confirmation mail: the intro, the link (a button in HTML), the expiry and the words for
+/// whoever did not ask for it, as plain text and HTML.
+#[allow(clippy::too_many_arguments, reason = "each is one line of the mail")]
+fn message_with_link(
+    bundle: &SiteBundle,
+    to: &str,
+    subject: &str,
+    intro: &str,
+    link: &str,
+    button: &str,
+    expiry: &str,
+    not_you: &str,
+) -> Mail {
     let plain = format!("{intro}\n\n{link}\n\n{expiry}\n\n{not_you}\n");
     let html = format!(
         "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{subject_h}</title></head><body>\
          <p>{intro_h}</p><p><a href=\"{link_h}\">{button_h}</a></p><p>{expiry_h}</p><p>{not_you_h}</p></body></html>\n",
         lang = escape(&bundle.language),
-        subject_h = escape(&subject),
-        intro_h = escape(&intro),
-        link_h = escape(&link),
-        button_h = escape(&button),
-        expiry_h = escape(&expiry),
-        not_you_h = escape(&not_you),
+        subject_h = escape(subject),
+        intro_h = escape(intro),
+        link_h = escape(link),
+        button_h = escape(button),
+        expiry_h = escape(expiry),
+        not_you_h = escape(not_you),
     );
     Mail {
         to: to.to_owned(),
-        subject,
+        subject: subject.to_owned(),
         text: plain,
         html,
         headers: Vec::new(),

@@ -19,11 +19,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use contract::api::{ALTCHA_FIELD, Form};
+use contract::api::{ALTCHA_FIELD, Form, UPDATES_LIST};
 use contract::bundle::{LetterCampaign, Senator};
 use contract::date::{rfc3339, unix_seconds};
 use serde_json::json;
 
+use super::confirm::updates_confirmation_mail;
 use super::extract::{Fields, Submission};
 use super::pages::LetterValues;
 use super::refusal::{Refill, Refusal, Subject, fault, store_failure};
@@ -35,6 +36,7 @@ use crate::domain::letter::normalise_message;
 use crate::domain::validate::parse_bool;
 use crate::domain::{Letter, LetterPrivate, LetterVerdict, RawLetter};
 use crate::fair::{self, Action, Client};
+use crate::protect::SignerKeys;
 use crate::store::{LetterRecord, RETENTION_SECS};
 
 /// Extract, validate, store, answer.
@@ -93,8 +95,65 @@ pub(crate) async fn send(
             .send_letter(record)
             .await
             .map_err(|e| store_failure(subject.clone(), &e))?;
+        if letter.updates {
+            subscribe(&state, &site.bundle, &letter).await;
+        }
     }
     answer(submission.style, &site, &letter, &senators, subject)
+}
+
+/// Puts the writer on the campaign's updates list, waiting for their mailbox to confirm it
+/// (the petition's double opt-in, `crate::http::confirm`): only the encrypted address is
+/// kept, under the list `UPDATES_LIST`. The letter is answered whatever happens here; a
+/// failure is logged, and writing again sends a new mail.
+async fn subscribe(state: &AppState, bundle: &contract::bundle::SiteBundle, letter: &Letter) {
+    use crate::store::{PENDING_SECS, PendingOutcome, PendingRecord, SignatureRecord};
+    let keys = &state.inner.keys;
+    let now = state.now();
+    let at = unix_seconds(now);
+    let sealed = keys.encrypt("").and_then(|name| {
+        keys.encrypt(&letter.email.display)
+            .map(|email| (name, email))
+    });
+    let (tokens, (name_enc, email_enc)) = match (SignerKeys::new_token(), sealed) {
+        (Ok(t), Ok(s)) => (t, s),
+        (Err(e), _) | (_, Err(e)) => return reply::log_failure("updates_subscribe", e),
+    };
+    let (token, token_hash) = tokens;
+    let hash = keys.dedup_hash(&normalise_checked(&letter.email));
+    let pending = PendingRecord {
+        signature: SignatureRecord {
+            petition: UPDATES_LIST.to_owned(),
+            hash: hash.clone(),
+            name_enc,
+            email_enc: Some(email_enc),
+            country: "US".to_owned(),
+            updates: true,
+            created_at: rfc3339(now),
+            expires_at: at.saturating_add(RETENTION_SECS),
+        },
+        token_hash,
+        at,
+        pending_until: at.saturating_add(PENDING_SECS),
+    };
+    let store = &state.inner.store;
+    match store.sign_pending(pending).await {
+        Ok(PendingOutcome::Mail) => {
+            let mail = updates_confirmation_mail(bundle, &letter.email.display, &token);
+            let sent = match state.mailer() {
+                Some(mailer) => mailer.send(&mail).await.map_err(|e| e.to_string()),
+                None => Err("no mail transport is configured (MAIL_FROM on Lambda)".to_owned()),
+            };
+            if let Err(why) = sent {
+                reply::log_failure("mail_failed", &why);
+                if let Err(e) = store.mail_failed(UPDATES_LIST, &hash, at).await {
+                    reply::log_failure("mail_failed_reset", reply::chain(&e));
+                }
+            }
+        }
+        Ok(_) => {}
+        Err(e) => reply::log_failure("updates_subscribe", reply::chain(&e)),
+    }
 }
 
 fn raw_letter(mut f: Fields) -> RawLetter {
@@ -107,6 +166,7 @@ fn raw_letter(mut f: Fields) -> RawLetter {
         zip: f.remove("zip"),
         message: f.remove("message"),
         consent: f.remove("consent"),
+        updates: f.remove("updates"),
         website: f.remove("website"),
     }
 }
@@ -123,6 +183,7 @@ fn values(raw: &RawLetter) -> LetterValues {
         zip: text(&raw.zip),
         message: text(&raw.message).replace("\r\n", "\n"),
         consent: parse_bool(raw.consent.as_deref()) == Some(true),
+        updates: parse_bool(raw.updates.as_deref()) == Some(true),
     }
 }
 
@@ -291,6 +352,7 @@ mod tests {
             state: "CA".into(),
             zip: "94103".into(),
             message: "Dear Senator,\n\nPlease act.\n\nSincerely,".into(),
+            updates: false,
         };
         assert_eq!(
             letter_to_send(&letter),

@@ -91,8 +91,10 @@ impl LetterValues {
             ("zip", self.zip.clone()),
             ("message", self.message.clone()),
         ];
-        if self.consent {
-            out.push(("consent", "true".into()));
+        for (field, on) in [("consent", self.consent), ("updates", self.updates)] {
+            if on {
+                out.push((field, "true".into()));
+            }
         }
         out
     }
@@ -109,6 +111,7 @@ pub(crate) struct LetterValues {
     pub(crate) zip: String,
     pub(crate) message: String,
     pub(crate) consent: bool,
+    pub(crate) updates: bool,
 }
 
 impl Pages {
@@ -254,15 +257,16 @@ impl Pages {
     }
 
     /// The page a confirmation link opens: one button that posts the token back.
-    pub(crate) fn confirm_page(&self, bundle: &SiteBundle, token: &str) -> String {
-        let title = ("confirm_title", "Confirm your signature");
-        self.button_page(
-            bundle,
-            "confirm_form",
-            contract::api::CONFIRM_PATH,
-            token,
-            title,
-        )
+    pub(crate) fn confirm_page(&self, bundle: &SiteBundle, token: &str, updates: bool) -> String {
+        let (component, title) = if updates {
+            (
+                "confirm_updates_form",
+                ("confirm_updates_title", "Confirm your address"),
+            )
+        } else {
+            ("confirm_form", ("confirm_title", "Confirm your signature"))
+        };
+        self.button_page(bundle, component, contract::api::CONFIRM_PATH, token, title)
     }
 
     /// The page an unsubscribe link opens: one button that posts the token back.

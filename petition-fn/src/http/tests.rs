@@ -2050,3 +2050,69 @@ async fn an_outcome_is_counted_once_per_client_and_day_and_limited() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn the_letter_form_can_ask_for_updates_confirmed_by_mail() {
+    let h = harness_with(letter_bundle()).await;
+    let list = contract::api::UPDATES_LIST;
+    // Without the box ticked: no mail, nobody on the list.
+    let body = letter_form_body("ada@example.org", "CA", "94103", SUGGESTED);
+    assert_eq!(
+        send(&h.app, form(LETTERS, &body)).await.status,
+        StatusCode::OK
+    );
+    assert!(mailed_tokens(&h).is_empty());
+    // Ticked: a confirmation mail, and nothing sent to the address before it is confirmed.
+    let ticked = format!(
+        "{}&updates=true",
+        letter_form_body("bob@example.org", "NY", "10001", SUGGESTED)
+    );
+    assert_eq!(
+        send(&h.app, form(LETTERS, &ticked)).await.status,
+        StatusCode::OK
+    );
+    let tokens = mailed_tokens(&h);
+    assert_eq!(tokens.len(), 1);
+    let entries = outbox(&h).list().expect("lists");
+    assert_eq!(entries[0].to, "bob@example.org");
+    assert!(
+        entries[0].subject.contains("campaign's updates"),
+        "{}",
+        entries[0].subject
+    );
+    let mail = outbox(&h).read(&entries[0].name).expect("reads");
+    assert!(
+        mail.text
+            .as_deref()
+            .unwrap_or_default()
+            .contains("&for=updates")
+    );
+    let store = h.state.store();
+    assert!(store.recipients(list).await.expect("recipients").is_empty());
+    // The link's page speaks of the address, not of a signature; the button confirms it.
+    let page = send(
+        &h.app,
+        get(&format!("/api/confirm?token={}&for=updates", tokens[0])),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Confirm my address"), "{}", page.body);
+    let done = send(&h.app, confirm_form(&tokens[0])).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(
+        done.body.contains("Your address is confirmed"),
+        "{}",
+        done.body
+    );
+    let recipients = store.recipients(list).await.expect("recipients");
+    assert_eq!(recipients.len(), 1);
+    // Every mail's unsubscribe link takes the address off the list.
+    let unsubscribe = h.state.keys().unsubscribe_token(&recipients[0].hash);
+    let r = send(
+        &h.app,
+        form("/api/unsubscribe", &format!("token={unsubscribe}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(store.recipients(list).await.expect("recipients").is_empty());
+}

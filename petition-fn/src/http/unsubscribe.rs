@@ -55,7 +55,7 @@ pub(crate) async fn unsubscribe(
         .ok_or(Refusal::BadUnsubscribe)?;
     state
         .store()
-        .unsubscribe(&hash, &state.bundle().petition_ids())
+        .unsubscribe(&hash, &state.bundle().mail_lists())
         .await
         .map_err(|e| store_failure(subject, &e))?;
     // The same answer whether anything was left to remove: nothing to learn from it.
