@@ -140,11 +140,7 @@ async fn subscribe(state: &AppState, bundle: &contract::bundle::SiteBundle, lett
     match store.sign_pending(pending).await {
         Ok(PendingOutcome::Mail) => {
             let mail = updates_confirmation_mail(bundle, &letter.email.display, &token);
-            let sent = match state.mailer() {
-                Some(mailer) => mailer.send(&mail).await.map_err(|e| e.to_string()),
-                None => Err("no mail transport is configured (MAIL_FROM on Lambda)".to_owned()),
-            };
-            if let Err(why) = sent {
+            if let Err(why) = super::signatures::send(state, &mail).await {
                 reply::log_failure("mail_failed", &why);
                 if let Err(e) = store.mail_failed(UPDATES_LIST, &hash, at).await {
                     reply::log_failure("mail_failed_reset", reply::chain(&e));

@@ -183,7 +183,7 @@ pub(crate) fn held_back(held: Held, subject: &Subject, refill: Option<Refill>) -
 }
 
 /// Sends `mail` through the state's transport; the error text holds no address.
-async fn send(state: &AppState, mail: &Mail) -> Result<(), String> {
+pub(crate) async fn send(state: &AppState, mail: &Mail) -> Result<(), String> {
     let mailer = state
         .mailer()
         .ok_or_else(|| "no mail transport is configured (MAIL_FROM on Lambda)".to_owned())?;

@@ -47,16 +47,9 @@ impl DynamoStore {
 
     /// One eventually consistent `GetItem` (0.5 RCU).
     pub(super) async fn peek_counter(&self, name: &str, now: i64) -> Result<u64, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::fair(name).attributes()))
-            .send()
-            .await
-            .map_err(|e| sdk_error("GetItem", e))?;
-        Ok(out
-            .item()
+        let item = self.get(&keys::fair(name), false).await?;
+        Ok(item
+            .as_ref()
             .filter(|item| number(item, EXPIRES_AT).is_some_and(|e| e > now))
             .and_then(|item| number(item, COUNT))
             .and_then(|v| u64::try_from(v).ok())
@@ -225,15 +218,7 @@ impl DynamoStore {
     /// One eventually consistent `GetItem` (0.5 RCU): the function caches the answer a few
     /// seconds, so a pause is seen within seconds anyway.
     pub(super) async fn read_pause(&self, petition: &str) -> Result<Option<Pause>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::pause(petition).attributes()))
-            .send()
-            .await
-            .map_err(|e| sdk_error("GetItem", e))?;
-        let Some(item) = out.item() else {
+        let Some(item) = self.get(&keys::pause(petition), false).await? else {
             return Ok(None);
         };
         let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();

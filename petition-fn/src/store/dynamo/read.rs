@@ -218,12 +218,21 @@ impl DynamoStore {
 
     /// The item at `key`, read consistently.
     pub(super) async fn get_consistent(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.get(key, true).await
+    }
+
+    /// An item by its key: one `GetItem`, strongly consistent (1 RCU) or not (0.5 RCU).
+    pub(super) async fn get(
+        &self,
+        key: &Key,
+        consistent: bool,
+    ) -> Result<Option<Item>, StoreError> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
             .set_key(Some(key.attributes()))
-            .consistent_read(true)
+            .consistent_read(consistent)
             .send()
             .await
             .map_err(|e| sdk_error("GetItem", e))?;
