@@ -6,6 +6,8 @@
 //! (`"john doe"@example.org`) and address literals (`user@[192.0.2.1]`) are refused: no one signs
 //! petitions with them, and bots do.
 
+use unicode_normalization::UnicodeNormalization as _;
+
 /// Longest address accepted, in characters of its ASCII (IDNA) form (RFC 5321 path limit).
 pub(crate) const MAX_EMAIL_LEN: usize = 254;
 /// Longest local part (RFC 5321).
@@ -139,6 +141,8 @@ fn domain_to_ascii(domain: &str) -> Result<String, EmailError> {
 /// hashed, never stored or shown).
 ///
 /// - surrounding spaces are dropped, and the domain is converted to ASCII (IDNA) lower case;
+/// - the local part is put in NFKC form: fullwidth `ｊａｎｅ` and the ligature `ﬁ` are the
+///   letters `jane` and `fi`, which every provider's mailbox names are typed in;
 /// - the local part is lower-cased too: RFC 5321 lets a server treat `John` and `john` as two
 ///   mailboxes, but practically every provider delivers both to the same person, and a
 ///   petition must not count one person twice because of a capital letter;
@@ -153,7 +157,7 @@ pub fn normalise_email(input: &str) -> Result<String, EmailError> {
 
 /// [`normalise_email`] for an address already checked.
 pub(crate) fn normalise_checked(email: &CheckedEmail) -> String {
-    let mut local = email.local.to_lowercase();
+    let mut local = email.local.nfkc().collect::<String>().to_lowercase();
     if let Some(plus) = local.find('+') {
         // Keep the address usable when it *starts* with `+` (then it has no tag to drop).
         if plus > 0 {
@@ -258,6 +262,10 @@ mod tests {
         assert_eq!(n("j.ane@example.org"), "j.ane@example.org");
         assert_eq!(n("anna@BÜCHER.example"), "anna@xn--bcher-kva.example");
         assert_eq!(n("anna@bücher.example"), n("ANNA@xn--bcher-kva.example"));
+        // Compatibility forms are the letters they stand for (the domain is mapped by IDNA).
+        assert_eq!(n("ｊａｎｅ@ｅｘａｍｐｌｅ.org"), "jane@example.org");
+        assert_eq!(n("Ｊ.ＡＮＥ+ｘ@gmail.com"), "jane@gmail.com");
+        assert_eq!(n("ﬁona@example.org"), "fiona@example.org");
         // A leading + is not a tag.
         assert_eq!(n("+x@example.org"), "+x@example.org");
         assert!(normalise_email("nope").is_err());

@@ -7,7 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::email::{CheckedEmail, check_email};
-use super::validate::{FieldError, check_name, is_invisible_control, parse_bool};
+use super::text;
+use super::validate::{FieldError, check_name, parse_bool};
 use contract::bundle::UsState;
 
 /// Longest street address accepted, in characters after trimming.
@@ -178,7 +179,8 @@ impl RawLetter {
     }
 }
 
-/// A one-line address field: trimmed, `1..=max` characters, no control characters.
+/// A one-line address field: `1..=max` characters, none of them unwanted ([`text::unwanted`]),
+/// in its stored form.
 fn check_line(
     input: &str,
     max: usize,
@@ -194,12 +196,10 @@ fn check_line(
             "Your {what} is longer than {max} characters: shorten it to {max} characters or fewer."
         ));
     }
-    if value.chars().any(is_invisible_control) {
-        return Err(format!(
-            "Your {what} contains invisible control characters or line breaks: type it again on one line, without copying and pasting."
-        ));
+    if let Some(kind) = text::unwanted(value, false) {
+        return Err(kind.message(what));
     }
-    Ok(value.to_owned())
+    Ok(text::clean_line(value))
 }
 
 /// Checks a street address; returns it trimmed, or a message saying how to fix it.
@@ -308,14 +308,8 @@ pub(crate) fn check_message(input: &str) -> Result<String, String> {
             }
         ));
     }
-    if message
-        .chars()
-        .any(|c| c != '\n' && c != '\t' && is_invisible_control(c))
-    {
-        return Err(
-            "Your letter contains invisible control characters: type the affected part again, without copying and pasting."
-                .into(),
-        );
+    if let Some(kind) = text::unwanted(&message, true) {
+        return Err(kind.message("letter"));
     }
     Ok(message)
 }

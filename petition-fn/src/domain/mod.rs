@@ -6,6 +6,7 @@
 pub(crate) mod action;
 pub(crate) mod email;
 pub(crate) mod letter;
+pub(crate) mod text;
 pub(crate) mod validate;
 
 pub use action::{ActionVerdict, Outcome, RawAction};

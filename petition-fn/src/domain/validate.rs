@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::email::{CheckedEmail, check_email};
+use super::text;
 use contract::bundle::Country;
 
 /// Longest name accepted, in characters after trimming.
@@ -135,31 +136,32 @@ pub(crate) fn parse_bool(value: Option<&str>) -> Option<bool> {
     }
 }
 
-/// Checks a name; returns it trimmed, or a message saying how to fix it.
-pub(crate) fn check_name(input: &str) -> Result<String, &'static str> {
+/// Checks a name; returns it in its stored form ([`text::clean_line`]), or a message saying
+/// how to fix it.
+pub(crate) fn check_name(input: &str) -> Result<String, String> {
     let name = input.trim();
     if name.is_empty() {
-        return Err("Enter your name, as you would like it to appear on the petition.");
+        return Err("Enter your name, as you would like it to appear on the petition.".into());
     }
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(
-            "Your name is longer than 100 characters: shorten it to 100 characters or fewer.",
+            "Your name is longer than 100 characters: shorten it to 100 characters or fewer."
+                .into(),
         );
     }
-    if name.chars().any(is_invisible_control) {
+    if let Some(kind) = text::unwanted(name, false) {
+        return Err(kind.message("name"));
+    }
+    if !text::has_letter(name) {
         return Err(
-            "Your name contains invisible control characters: type it again, without copying and pasting.",
+            "Enter your name in letters: a name cannot be only digits, spaces or punctuation."
+                .into(),
         );
     }
     if looks_like_url(name) {
-        return Err("Enter your name only, without a web address or link.");
+        return Err("Enter your name only, without a web address or link.".into());
     }
-    Ok(name.to_owned())
-}
-
-/// Control characters, and the bidirectional overrides that can disguise a name.
-pub(crate) fn is_invisible_control(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    Ok(text::clean_line(name))
 }
 
 /// Whether the text contains a web address: a scheme, `www.`, or a `domain.tld/` path.

@@ -33,6 +33,19 @@ impl<S: Send + Sync> FromRequest<S> for Submission {
     }
 }
 
+/// One urlencoded name or value as text: `+` is a space, `%XX` a byte, and the bytes must be
+/// UTF-8 (`None` otherwise: a broken or foreign encoding is refused, never stored as U+FFFD).
+fn decode(raw: &[u8]) -> Option<String> {
+    let spaced: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    percent_encoding::percent_decode(&spaced)
+        .decode_utf8()
+        .ok()
+        .map(std::borrow::Cow::into_owned)
+}
+
 /// The text of the accepted fields present in a submission.
 pub(crate) type Fields = BTreeMap<&'static str, String>;
 
@@ -51,8 +64,8 @@ impl Submission {
 
     /// The fields of `form` present in the body, as text; other fields are ignored.
     ///
-    /// A urlencoded form cannot fail: bad escapes and bytes are kept as replacement characters
-    /// (validation refuses them), and a repeated field keeps its last value. A JSON object's
+    /// A urlencoded form's accepted fields must decode to UTF-8 (field errors otherwise, 422); a
+    /// malformed `%` escape is kept as typed, and a repeated field keeps its last value. A JSON object's
     /// strings are taken as they are, booleans and numbers as their text (`"consent": true`),
     /// `null` as absent; arrays and objects are field errors (422).
     pub(crate) fn fields(&self, form: Form, subject: &Subject) -> Result<Fields, Refusal> {
@@ -61,10 +74,33 @@ impl Submission {
         let mut out = Fields::new();
         match self.style {
             Style::Form => {
-                for (key, value) in form_urlencoded::parse(body) {
-                    if let Some(field) = accepted.iter().find(|f| **f == key) {
-                        out.insert(*field, value.into_owned());
+                let mut errors = Vec::new();
+                for pair in body.split(|&b| b == b'&') {
+                    let (key, value) = match pair.iter().position(|&b| b == b'=') {
+                        Some(at) => (&pair[..at], &pair[at + 1..]),
+                        None => (pair, &[][..]),
+                    };
+                    let Some(field) = decode(key).and_then(|k| accepted.iter().find(|f| **f == k))
+                    else {
+                        continue;
+                    };
+                    match decode(value) {
+                        Some(text) => {
+                            out.insert(*field, text);
+                        }
+                        None => errors.push(FieldError {
+                            field,
+                            message: format!(
+                                "Your {field} could not be read: it did not arrive as UTF-8 text. Type it again; a program sending this form must encode it in UTF-8."
+                            ),
+                        }),
                     }
+                }
+                if !errors.is_empty() {
+                    return Err(Refusal::Invalid {
+                        refill: None,
+                        errors,
+                    });
                 }
             }
             Style::Json => {
@@ -163,6 +199,46 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn form_text_must_be_utf8() {
+        let Err(Refusal::Invalid { errors, .. }) =
+            read(Style::Form, b"name=Ad%E9&city=Caf\xe9&zip=94103")
+        else {
+            panic!("Latin-1 bytes are refused");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["name", "city"]);
+        assert!(errors[0].message.contains("UTF-8"));
+        let Ok(f) = read(Style::Form, b"name=Ad%C3%A9+L&city=100%&zip=%ZZ") else {
+            panic!("UTF-8 and stray percent signs are read");
+        };
+        assert_eq!(f.get("name").map(String::as_str), Some("Adé L"));
+        assert_eq!(f.get("city").map(String::as_str), Some("100%"));
+        assert_eq!(f.get("zip").map(String::as_str), Some("%ZZ"));
+    }
+
+    #[test]
+    fn only_utf8_bodies_are_read() {
+        let style = |ct: &str| {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert(
+                axum::http::header::CONTENT_TYPE,
+                ct.parse().expect("a header value"),
+            );
+            Style::of(&headers)
+        };
+        assert!(matches!(
+            style("application/json; charset=UTF-8"),
+            Some(Style::Json)
+        ));
+        assert!(matches!(
+            style("application/x-www-form-urlencoded;charset=\"utf-8\""),
+            Some(Style::Form)
+        ));
+        assert!(style("application/x-www-form-urlencoded; charset=ISO-8859-1").is_none());
+        assert!(style("application/json; charset=utf-16").is_none());
     }
 
     #[test]

@@ -297,7 +297,7 @@ impl Refusal {
     /// The JSON message: what happened and what to do.
     fn message(&self) -> String {
         match self {
-            Self::UnsupportedType => "Send the form as application/x-www-form-urlencoded (a plain HTML form) or as application/json.".into(),
+            Self::UnsupportedType => "Send the form as application/x-www-form-urlencoded (a plain HTML form) or as application/json, encoded in UTF-8 (no other charset).".into(),
             Self::NoRoute => format!(
                 "There is nothing at this address. The API's routes are {}.",
                 contract::api::route::ALL.join(", ")

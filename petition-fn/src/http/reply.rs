@@ -18,7 +18,19 @@ impl Style {
     /// The style of a request body; `None` for any other content type (415).
     pub(crate) fn of(headers: &HeaderMap) -> Option<Self> {
         let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
-        let essence = value.split(';').next()?.trim().to_ascii_lowercase();
+        let mut parts = value.split(';');
+        let essence = parts.next()?.trim().to_ascii_lowercase();
+        // Forms and JSON are read as UTF-8 only: another charset is refused, not misread.
+        let foreign = parts.filter_map(|p| p.split_once('=')).any(|(k, v)| {
+            k.trim().eq_ignore_ascii_case("charset")
+                && !matches!(
+                    v.trim().trim_matches('"').to_ascii_lowercase().as_str(),
+                    "utf-8" | "utf8"
+                )
+        });
+        if foreign {
+            return None;
+        }
         match essence.as_str() {
             "application/x-www-form-urlencoded" => Some(Self::Form),
             "application/json" => Some(Self::Json),

@@ -463,7 +463,7 @@ async fn malformed_bodies_are_4xx_never_500() {
     )
     .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    // Forms: broken escapes and bytes become replacement characters, then validation.
+    // Forms: bytes that are not UTF-8 are field errors; broken escapes are kept as typed.
     for body in ["%zz=%%%&&==", "name=%ff%fe&email=a%40b.org", "\u{0}\u{1}"] {
         let r = send(&h.app, form(SIGN, body)).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
@@ -480,6 +480,78 @@ async fn malformed_bodies_are_4xx_never_500() {
     // A path that is not valid UTF-8 once decoded.
     let r = send(&h.app, form("/api/petitions/%ff/signatures", GOOD_FORM)).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+/// The garbage an adversarial run stored before the text rules (`domain::text`): each is
+/// refused with a message naming the field, and nothing is counted.
+#[tokio::test]
+async fn garbage_text_is_refused_and_nothing_is_stored() {
+    let h = harness().await;
+    let names = [
+        "12345",
+        "-- !! ..",
+        "Ada \u{202E}ecalevoL",
+        "Ada\u{2066}x",
+        "Ada\u{E0041}\u{E0042}",
+        "Ada\u{2028}Lovelace",
+        "Ada\u{2029}Byron",
+        "A\u{200B}da",
+        "A\u{2060}da",
+        "\u{FEFF}Ada",
+        "Ada\u{00AD}",
+        "Ada\u{E000}",
+        "Ada\u{FDD0}",
+        "Ada\u{FFFD}",
+        "Ada\u{0085}Byron",
+        "\u{200D}Ada",
+        "Zalgo\u{0301}\u{0302}\u{0303}\u{0304}\u{0305}",
+    ];
+    for name in names {
+        let body =
+            json!({"name": name, "email": "ada@example.org", "country": "FR", "consent": true});
+        let r = send(&h.app, json_req(SIGN, &body)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+        let errors = r.json()["errors"].clone();
+        assert_eq!(errors[0]["field"], "name", "{name:?}: {errors}");
+        assert!(
+            errors[0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("name")),
+            "{errors}"
+        );
+    }
+    // Bytes that are not UTF-8 in a form, and a foreign charset.
+    let r = send(
+        &h.app,
+        form(
+            SIGN,
+            "name=Ren%E9&email=r%40example.org&country=FR&consent=on",
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("UTF-8"), "{}", r.body);
+    let r = send(
+        &h.app,
+        post(
+            SIGN,
+            "application/x-www-form-urlencoded; charset=iso-8859-1",
+            GOOD_FORM,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(count(&h, "free-them").await.total, 0, "nothing was counted");
+    // A fullwidth address is the same person.
+    for email in [
+        "jane@example.org",
+        "ｊａｎｅ@ｅｘａｍｐｌｅ.org",
+        "ＪＡＮＥ@example.org",
+    ] {
+        let r = send(&h.app, json_req(SIGN, &good_json(email))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{email}");
+    }
+    assert_eq!(count(&h, "free-them").await.total, 1, "one person");
 }
 
 #[tokio::test]
