@@ -16,6 +16,7 @@ pub mod protect;
 #[cfg(feature = "dynamodb")]
 pub mod runtime;
 pub mod secret;
+pub mod server;
 pub mod store;
 pub mod updates;
 

@@ -103,6 +103,19 @@ pub enum DataDir {
     None,
 }
 
+/// Every AWS call's time limits. The SDK sets none by default: a stalled DynamoDB held a
+/// signature 25 s, past the function's 10 s timeout, and Lambda answered a bare 5xx. Each
+/// attempt gets 2 s (DynamoDB answers in milliseconds), a call with its retries 4 s, well
+/// inside the router's deadline (`http::layers::REQUEST_DEADLINE`, 8 s), which answers 503
+/// with `Retry-After`.
+pub fn sdk_timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(1))
+        .operation_attempt_timeout(std::time::Duration::from_secs(2))
+        .operation_timeout(std::time::Duration::from_secs(4))
+        .build()
+}
+
 /// The store and key settings of one run, read once from the environment.
 pub struct Settings {
     table: Option<String>,
@@ -169,7 +182,11 @@ impl Settings {
 
     async fn sdk(&self) -> &aws_config::SdkConfig {
         self.sdk
-            .get_or_init(|| aws_config::defaults(aws_config::BehaviorVersion::latest()).load())
+            .get_or_init(|| {
+                aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    .timeout_config(sdk_timeouts())
+                    .load()
+            })
             .await
     }
 

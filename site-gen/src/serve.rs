@@ -183,14 +183,13 @@ pub async fn run(
         "Previewing {} at {base_url}/ (Ctrl+C to stop)",
         opts.root.display()
     );
-    // The socket's peer is the client the petition API's limits count.
-    axum::serve(
+    petition_fn::server::serve(
         listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        app,
+        petition_fn::server::Limits::default(),
+        shutdown,
     )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .map_err(ServeError::Server)?;
+    .await;
     drop(watcher);
     Ok(())
 }

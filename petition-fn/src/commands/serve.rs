@@ -42,13 +42,13 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         listener.local_addr()?,
         state.store().kind()
     );
-    // The socket's peer is the client a limit counts (`petition_fn::fair`).
-    axum::serve(
+    petition_fn::server::serve(
         listener,
-        standalone_app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        standalone_app(state),
+        petition_fn::server::Limits::default(),
+        async { tokio::signal::ctrl_c().await.unwrap_or(()) },
     )
-    .with_graceful_shutdown(async { tokio::signal::ctrl_c().await.unwrap_or(()) })
-    .await?;
+    .await;
     Ok(())
 }
 

@@ -1,12 +1,62 @@
-//! What every API response gets: security headers, cache rules and one log line.
+//! What every API request and response gets: a deadline and the announced body size checked
+//! before anything is read; security headers, cache rules and one log line.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, RawPathParams, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use serde_json::json;
+
+use super::refusal::{Refusal, Subject};
+use super::{AppState, BODY_LIMIT};
+
+/// The longest a request may take, store calls included, before it is answered 503 with
+/// `Retry-After`: below the Lambda function's timeout (10 s, `infra/template.yaml`), so a
+/// stalled store never turns into the platform's bare 5xx. The DynamoDB client's own
+/// timeouts (`runtime::sdk_timeouts`) are shorter still.
+pub(crate) const REQUEST_DEADLINE: Duration = Duration::from_secs(8);
+
+/// Refuses a body announced over [`BODY_LIMIT`] at once (413, before a client waiting on
+/// `Expect: 100-continue` sends it), and answers 503 with `Retry-After` when the handler has
+/// not finished within [`REQUEST_DEADLINE`]. What a handler stored before the deadline stays
+/// stored: signing again is answered as a repeat and counted once.
+pub(crate) async fn bounds(
+    State(state): State<AppState>,
+    params: Result<RawPathParams, axum::extract::rejection::RawPathParamsRejection>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(String::new, |m| m.as_str().to_owned());
+    let petition = params.ok().and_then(|p| {
+        p.iter()
+            .find(|(k, _)| *k == "id")
+            .map(|(_, v)| v.to_owned())
+    });
+    let subject = Subject::of_route(&state.site(), &route, petition.as_deref());
+    let announced = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if announced.is_some_and(|n| n > BODY_LIMIT as u64) {
+        return Refusal::TooLarge(subject).into_response();
+    }
+    match tokio::time::timeout(REQUEST_DEADLINE, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            super::log_failure(
+                "deadline",
+                format_args!("no answer within {REQUEST_DEADLINE:?}"),
+            );
+            Refusal::Unavailable(subject).into_response()
+        }
+    }
+}
 
 /// The content security policy of every answer (the pages hold no inline script or style).
 pub(super) const CONTENT_SECURITY_POLICY: &str =

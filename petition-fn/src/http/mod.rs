@@ -338,13 +338,17 @@ fn routes() -> Router<AppState> {
 }
 
 /// The layers every API answer passes through, innermost first: the cross-site guard on POSTs,
-/// refusals rendered in the client's style, the body limit, security headers and the request
-/// log.
+/// the deadline and the announced body size, refusals rendered in the client's style, the body
+/// limit, security headers and the request log.
 fn layered(router: Router<AppState>, state: AppState) -> Router {
     router
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             origin::guard,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            layers::bounds,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -36,6 +36,36 @@ pub(crate) enum Subject {
     Unsubscribe,
 }
 
+impl Subject {
+    /// What a request to `route` (a template of `contract::api::route`) is about, for a
+    /// refusal made before its handler runs (a deadline, an announced body over the limit).
+    pub(crate) fn of_route(site: &Site, route: &str, petition: Option<&str>) -> Self {
+        use contract::api::route;
+        let letter_page = || {
+            site.bundle
+                .letter
+                .as_ref()
+                .map_or_else(|| "/".to_owned(), |l| l.page.clone())
+        };
+        match route {
+            route::SIGNATURES => Self::Signature {
+                page: petition
+                    .and_then(|id| site.bundle.petition(id))
+                    .map_or_else(|| "/".to_owned(), |p| p.page.clone()),
+            },
+            route::LETTERS => Self::Letter {
+                page: letter_page(),
+            },
+            route::ACTIONS => Self::Action {
+                page: letter_page(),
+            },
+            route::CONFIRM => Self::Confirmation,
+            route::UNSUBSCRIBE => Self::Unsubscribe,
+            _ => Self::Count,
+        }
+    }
+}
+
 /// A form to show again, with what the visitor typed.
 #[derive(Debug, Clone)]
 pub(crate) enum Refill {
@@ -80,7 +110,8 @@ pub(crate) enum Refusal {
         refill: Option<Refill>,
         errors: Vec<FieldError>,
     },
-    /// The store is busy or unreachable (503 with `Retry-After`); nothing was saved.
+    /// The store is busy or unreachable, or the request ran past its deadline (503 with
+    /// `Retry-After`); sending again is safe (a repeated signature is counted once).
     Unavailable(Subject),
     /// A fault on our side (500); nothing was saved.
     Internal(Subject),
@@ -375,8 +406,8 @@ impl Refusal {
             Self::Unavailable(subject) => Notice {
                 title: "Please try again in a moment",
                 message: match subject {
-                    Subject::Signature { .. } => "We could not record your signature just now because our signature store is busy. Nothing was saved: go back and send the form again in a few seconds.",
-                    Subject::Letter { .. } => "We could not prepare your letter just now because our store is busy. Nothing was saved: go back and send the form again in a few seconds.",
+                    Subject::Signature { .. } => "We could not record your signature just now because our signature store is busy. Go back and send the form again in a few seconds: a signature sent twice is counted once.",
+                    Subject::Letter { .. } => "We could not prepare your letter just now because our store is busy. Go back and send the form again in a few seconds.",
                     Subject::Action { .. } => "We could not count what you did just now because our store is busy. Go back and press the button again in a few seconds.",
                     Subject::Count => "The signature count is unavailable for a moment. Try again in a few seconds.",
                     Subject::Confirmation => "We could not confirm your signature just now because our signature store is busy. Nothing changed: go back and press the button again in a few seconds.",

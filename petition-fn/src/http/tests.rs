@@ -656,71 +656,86 @@ async fn replaced_bundle_takes_effect() {
 }
 
 /// A store that is down.
-struct DownStore;
+/// A store that fails every call, or (`stall`) never answers.
+struct DownStore {
+    stall: bool,
+}
+
+impl DownStore {
+    fn fail<T: Send + 'static>(&self, error: StoreError) -> StoreFuture<'_, T> {
+        let stall = self.stall;
+        Box::pin(async move {
+            if stall {
+                std::future::pending::<()>().await;
+            }
+            Err(error)
+        })
+    }
+}
 
 impl Store for DownStore {
     fn kind(&self) -> &'static str {
         "local"
     }
     fn health(&self) -> StoreFuture<'_, ()> {
-        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+        self.fail(StoreError::Unavailable("down".into()))
     }
     fn sign(&self, _: SignatureRecord) -> StoreFuture<'_, SignOutcome> {
-        Box::pin(async { Err(StoreError::Throttled("busy".into())) })
+        self.fail(StoreError::Throttled("busy".into()))
     }
     fn count<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Counts> {
-        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+        self.fail(StoreError::Unavailable("down".into()))
     }
     fn export_signatures<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Vec<StoredSignature>> {
-        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+        self.fail(StoreError::Unavailable("down".into()))
     }
     fn send_letter(&self, _: LetterRecord) -> StoreFuture<'_, SignOutcome> {
-        Box::pin(async { Err(StoreError::Throttled("busy".into())) })
+        self.fail(StoreError::Throttled("busy".into()))
     }
     fn letter_counts(&self) -> StoreFuture<'_, LetterCounts> {
-        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+        self.fail(StoreError::Unavailable("down".into()))
     }
     fn export_letters<'a>(&'a self, _: &'a LetterFilter) -> StoreFuture<'a, Vec<StoredLetter>> {
-        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+        self.fail(StoreError::Unavailable("down".into()))
     }
     fn forget<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Forgotten> {
-        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+        self.fail(StoreError::Unavailable("down".into()))
     }
     fn sign_pending(&self, _: PendingRecord) -> StoreFuture<'_, PendingOutcome> {
-        Box::pin(async { Err(StoreError::Throttled("busy".into())) })
+        self.fail(StoreError::Throttled("busy".into()))
     }
     fn confirm<'a>(&'a self, _: &'a str, _: i64, _: i64) -> StoreFuture<'a, ConfirmOutcome> {
-        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+        self.fail(StoreError::Unavailable("down".into()))
     }
     fn recipients<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Vec<crate::store::Recipient>> {
-        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+        self.fail(StoreError::Unavailable("down".into()))
     }
     fn unsubscribe<'a>(&'a self, _: &'a str, _: &'a [String]) -> StoreFuture<'a, u64> {
-        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+        self.fail(StoreError::Unavailable("down".into()))
     }
     fn mail_failed<'a>(&'a self, _: &'a str, _: &'a str, _: i64) -> StoreFuture<'a, ()> {
-        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+        self.fail(StoreError::Unavailable("down".into()))
     }
     fn pending_count<'a>(&'a self, _: &'a str, _: i64) -> StoreFuture<'a, u64> {
-        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+        self.fail(StoreError::Unavailable("down".into()))
     }
     fn strip_letters(&self) -> StoreFuture<'_, u64> {
-        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+        self.fail(StoreError::Unavailable("down".into()))
     }
     fn sweep(&self, _: i64) -> StoreFuture<'_, u64> {
-        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+        self.fail(StoreError::Unavailable("down".into()))
     }
     fn hit<'a>(&'a self, _: &'a str, _: i64) -> StoreFuture<'a, u64> {
-        Box::pin(async { Err(StoreError::Throttled("busy".into())) })
+        self.fail(StoreError::Throttled("busy".into()))
     }
     fn peek<'a>(&'a self, _: &'a str, _: i64) -> StoreFuture<'a, u64> {
-        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+        self.fail(StoreError::Unavailable("down".into()))
     }
     fn spend<'a>(&'a self, _: &'a str, _: i64) -> StoreFuture<'a, bool> {
-        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+        self.fail(StoreError::Unavailable("down".into()))
     }
     fn note_client(&self, _: crate::store::ClientNote) -> StoreFuture<'_, ()> {
-        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+        self.fail(StoreError::Unavailable("down".into()))
     }
     fn client_notes<'a>(
         &'a self,
@@ -728,36 +743,37 @@ impl Store for DownStore {
         _: Option<&'a str>,
         _: i64,
     ) -> StoreFuture<'a, Vec<crate::store::ClientNote>> {
-        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+        self.fail(StoreError::Unavailable("down".into()))
     }
     fn invalidate<'a>(
         &'a self,
         _: &'a str,
         _: &'a [String],
     ) -> StoreFuture<'a, crate::store::Invalidated> {
-        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+        self.fail(StoreError::Unavailable("down".into()))
     }
     fn set_pause<'a>(&'a self, _: &'a str, _: Option<crate::store::Pause>) -> StoreFuture<'a, ()> {
-        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+        self.fail(StoreError::Unavailable("down".into()))
     }
     fn count_action<'a>(&'a self, _: &'a str, _: &'a str, _: &'a str) -> StoreFuture<'a, ()> {
-        Box::pin(async { Err(StoreError::Throttled("busy".into())) })
+        self.fail(StoreError::Throttled("busy".into()))
     }
     fn action_counts(&self) -> StoreFuture<'_, Vec<crate::store::ActionCount>> {
-        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+        self.fail(StoreError::Unavailable("down".into()))
     }
     fn recount<'a>(&'a self, _: &'a str, _: bool) -> StoreFuture<'a, crate::store::Recount> {
-        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+        self.fail(StoreError::Unavailable("down".into()))
     }
     fn pause<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Option<crate::store::Pause>> {
-        Box::pin(async { Err(StoreError::Unavailable("down".into())) })
+        self.fail(StoreError::Unavailable("down".into()))
     }
 }
 
 #[tokio::test]
 async fn unavailable_store_is_503_with_retry_after() {
     let keys = SignerKeys::from_secret(&[9; 32]).expect("keys");
-    let state = AppState::new(Arc::new(DownStore), keys, test_bundle()).with_clock(fixed_clock());
+    let state = AppState::new(Arc::new(DownStore { stall: false }), keys, test_bundle())
+        .with_clock(fixed_clock());
     let app = app(state);
     let r = send(&app, json_req(SIGN, &good_json("a@example.org"))).await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
@@ -765,7 +781,7 @@ async fn unavailable_store_is_503_with_retry_after() {
     assert!(
         r.json()["message"]
             .as_str()
-            .is_some_and(|m| m.contains("Nothing was saved"))
+            .is_some_and(|m| m.contains("counted once"))
     );
     let r = send(&app, form(SIGN, GOOD_FORM)).await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
@@ -777,6 +793,72 @@ async fn unavailable_store_is_503_with_retry_after() {
     let r = send(&app, get("/api/health")).await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(r.json()["status"], "unavailable");
+}
+
+/// A store that hangs (a stalled DynamoDB) is answered 503 with `Retry-After` at the deadline,
+/// never held past the function's timeout. Time is paused: the wait takes no real time.
+#[tokio::test(start_paused = true)]
+async fn stalled_store_is_503_at_the_deadline() {
+    let keys = SignerKeys::from_secret(&[9; 32]).expect("keys");
+    let state = AppState::new(Arc::new(DownStore { stall: true }), keys, test_bundle())
+        .with_clock(fixed_clock());
+    let app = app(state);
+    let start = tokio::time::Instant::now();
+    let r = send(&app, json_req(SIGN, &good_json("a@example.org"))).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.header(header::RETRY_AFTER), "5");
+    assert_eq!(start.elapsed(), layers::REQUEST_DEADLINE);
+    let r = send(&app, form(SIGN, GOOD_FORM)).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        r.body.contains("Please try again in a moment"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("/petition/"),
+        "links back to the petition: {}",
+        r.body
+    );
+}
+
+/// A body that stops arriving (a slow-loris client) holds the request only until the
+/// deadline.
+#[tokio::test(start_paused = true)]
+async fn a_body_that_never_arrives_is_503_at_the_deadline() {
+    let h = harness().await;
+    let (_sender, body) = http_body_util::channel::Channel::<axum::body::Bytes>::new(1);
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(SIGN)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, "100")
+        .body(Body::new(body))
+        .expect("request");
+    let start = tokio::time::Instant::now();
+    let r = send(&h.app, request).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(start.elapsed(), layers::REQUEST_DEADLINE);
+}
+
+/// A body announced over the limit is refused before it is read (a client sending
+/// `Expect: 100-continue` is told at once and never uploads it).
+#[tokio::test]
+async fn announced_oversized_body_is_413_before_reading() {
+    let h = harness().await;
+    let (_sender, body) = http_body_util::channel::Channel::<axum::body::Bytes>::new(1);
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(SIGN)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, "1000000")
+        .header(header::EXPECT, "100-continue")
+        // A body that never comes: reading it would hang the test.
+        .body(Body::new(body))
+        .expect("request");
+    let r = send(&h.app, request).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.json()["message"].as_str().is_some_and(|m| !m.is_empty()));
 }
 
 #[tokio::test]
@@ -1301,7 +1383,8 @@ async fn letter_route_refuses_what_it_cannot_take() {
 #[tokio::test]
 async fn letters_on_an_unavailable_store_are_503() {
     let keys = SignerKeys::from_secret(&[9; 32]).expect("keys");
-    let state = AppState::new(Arc::new(DownStore), keys, letter_bundle()).with_clock(fixed_clock());
+    let state = AppState::new(Arc::new(DownStore { stall: false }), keys, letter_bundle())
+        .with_clock(fixed_clock());
     let app = app(state);
     let r = send(
         &app,
