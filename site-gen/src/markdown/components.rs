@@ -309,7 +309,9 @@ impl<'a> Parser<'a> {
             }
             return Err("this text is never closed with `\"`".into());
         }
-        let n = r.find([',', ' ', ')']).unwrap_or(r.len());
+        let n = r
+            .find(|c: char| c == ',' || c == ')' || c.is_whitespace())
+            .unwrap_or(r.len());
         let word = &r[..n];
         let value = match word {
             "true" => serde_json::Value::Bool(true),
@@ -355,6 +357,13 @@ mod tests {
         assert_eq!(a["a"], 1);
         assert_eq!(a["b"], 2.5);
         assert_eq!(a["c"], true);
+    }
+
+    #[test]
+    fn a_value_ends_at_any_whitespace() {
+        // `skip_ws` skips a tab after the value; the value must stop before it.
+        let ex = extract("{{ 0(_=0\t) }}").expect("valid");
+        assert_eq!(ex.calls[0].args["_"], 0);
     }
 
     #[test]
