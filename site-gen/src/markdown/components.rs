@@ -71,7 +71,8 @@ pub(crate) fn extract(body: &str) -> Result<Extracted, Vec<CallError>> {
                 continue;
             }
         }
-        let indent = line.len() - line.trim_start().len();
+        // In characters, as columns are.
+        let indent = line.chars().take_while(|c| c.is_whitespace()).count();
         if let Some((call, lines)) = &mut open {
             if is_end(trimmed) {
                 let mut call = call.clone();
@@ -167,7 +168,7 @@ fn is_end(trimmed: &str) -> bool {
 
 /// Parses `name(key=value, …)`; `column` is where `inner` starts on its line.
 fn parse_call(inner: &str, line: usize, column: usize) -> Result<Call, CallError> {
-    let lead = inner.len() - inner.trim_start().len();
+    let lead = inner.chars().take_while(|c| c.is_whitespace()).count();
     let text = inner.trim();
     let col0 = column + lead;
     let err = |offset: usize, message: String, help: &str| CallError {
@@ -348,6 +349,14 @@ mod tests {
         assert_eq!(ex.calls[1].body.as_deref(), Some("**Bold**\n"));
         assert!(ex.markdown.contains(&placeholder(1)));
         assert!(ex.markdown.ends_with("After\n"));
+    }
+
+    #[test]
+    fn columns_count_characters_of_unicode_spacing() {
+        let ex = extract("{%\u{a0}0()%}\n{%end%}").expect("valid");
+        assert_eq!((ex.calls[0].line, ex.calls[0].column), (1, 4));
+        let e = extract("\u{3000}\u{3000}{{}}\n").expect_err("no name");
+        assert_eq!((e[0].line, e[0].column), (1, 5));
     }
 
     #[test]
