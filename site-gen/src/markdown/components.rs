@@ -59,7 +59,7 @@ pub(crate) fn extract(body: &str) -> Result<Extracted, Vec<CallError>> {
         let trimmed = line.trim();
         if open.is_none() {
             if let Some(f) = &fence {
-                if trimmed.starts_with(f.as_str()) {
+                if closes(trimmed, f) {
                     fence = None;
                 }
                 out.markdown.push_str(raw_line);
@@ -154,6 +154,12 @@ fn fence_start(trimmed: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// Whether a line closes `fence`: only its character, at least as many. A line with an info
+/// string (`~~~ toml`) is code inside the fence, as CommonMark reads it.
+fn closes(trimmed: &str, fence: &str) -> bool {
+    trimmed.starts_with(fence) && trimmed.chars().all(|c| fence.starts_with(c))
 }
 
 fn block_open(trimmed: &str) -> Option<&str> {
@@ -380,6 +386,13 @@ mod tests {
         let ex = extract("```\n{{ not_a_call( }}\n```\n").expect("valid");
         assert!(ex.calls.is_empty());
         assert!(ex.markdown.contains("not_a_call"));
+    }
+
+    #[test]
+    fn a_fence_with_an_info_string_does_not_close_one() {
+        let ex = extract("~~~\n~~~~ toml\n~~~\n{{ hello() }}\n").expect("valid");
+        assert_eq!(ex.calls.len(), 1);
+        assert_eq!(ex.calls[0].line, 4);
     }
 
     #[test]
