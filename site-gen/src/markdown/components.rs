@@ -56,6 +56,8 @@ pub(crate) fn extract(body: &str) -> Result<Extracted, Vec<CallError>> {
     for (index, raw_line) in body.split_inclusive('\n').enumerate() {
         let line_no = index + 1;
         let line = raw_line.trim_end_matches(['\n', '\r']);
+        // A replaced line keeps its newline, or its lack of one on the last line.
+        let eol = if raw_line.ends_with('\n') { "\n" } else { "" };
         let trimmed = line.trim();
         if open.is_none() {
             if let Some(f) = &fence {
@@ -78,7 +80,7 @@ pub(crate) fn extract(body: &str) -> Result<Extracted, Vec<CallError>> {
                 let mut call = call.clone();
                 call.body = Some(lines.concat());
                 out.markdown.push_str(&placeholder(out.calls.len()));
-                out.markdown.push('\n');
+                out.markdown.push_str(eol);
                 out.calls.push(call);
                 open = None;
             } else {
@@ -91,7 +93,7 @@ pub(crate) fn extract(body: &str) -> Result<Extracted, Vec<CallError>> {
                     });
                 }
                 lines.push(raw_line);
-                out.markdown.push('\n');
+                out.markdown.push_str(eol);
             }
             continue;
         }
@@ -102,12 +104,12 @@ pub(crate) fn extract(body: &str) -> Result<Extracted, Vec<CallError>> {
             match parse_call(inner, line_no, indent + 3) {
                 Ok(call) => {
                     out.markdown.push_str(&placeholder(out.calls.len()));
-                    out.markdown.push('\n');
+                    out.markdown.push_str(eol);
                     out.calls.push(call);
                 }
                 Err(e) => {
                     errors.push(e);
-                    out.markdown.push('\n');
+                    out.markdown.push_str(eol);
                 }
             }
         } else if let Some(inner) = block_open(trimmed) {
@@ -118,14 +120,14 @@ pub(crate) fn extract(body: &str) -> Result<Extracted, Vec<CallError>> {
                     message: "`{% end %}` without an opening component".into(),
                     help: "remove it, or open a component above it like `{% callout(kind=\"note\") %}`".into(),
                 });
-                out.markdown.push('\n');
+                out.markdown.push_str(eol);
                 continue;
             }
             match parse_call(inner, line_no, indent + 3) {
                 Ok(call) => open = Some((call, Vec::new())),
                 Err(e) => errors.push(e),
             }
-            out.markdown.push('\n');
+            out.markdown.push_str(eol);
         } else {
             out.markdown.push_str(raw_line);
         }
@@ -355,6 +357,12 @@ mod tests {
         assert_eq!(ex.calls[1].body.as_deref(), Some("**Bold**\n"));
         assert!(ex.markdown.contains(&placeholder(1)));
         assert!(ex.markdown.ends_with("After\n"));
+    }
+
+    #[test]
+    fn a_last_line_without_newline_gets_none() {
+        let ex = extract("{{_()\u{3000}\u{3000}}}\u{a0}").expect("valid");
+        assert_eq!(ex.markdown, placeholder(0));
     }
 
     #[test]
