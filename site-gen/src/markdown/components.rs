@@ -416,3 +416,6 @@ mod tests {
         assert!(e[0].help.contains("name()"));
     }
 }
+
+#[cfg(test)]
+mod proptests;

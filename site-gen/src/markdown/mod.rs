@@ -465,3 +465,6 @@ mod tests {
         assert_eq!(r.word_count, 4);
     }
 }
+
+#[cfg(test)]
+mod proptests;
