@@ -14,6 +14,8 @@ pub(crate) mod content;
 pub mod error;
 pub(crate) mod markdown;
 pub mod output;
+#[cfg(test)]
+mod proptest_support;
 pub mod render;
 #[cfg(feature = "preview")]
 pub mod serve;

@@ -243,3 +243,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod proptests;

@@ -56,10 +56,12 @@ pub(crate) fn extract(body: &str) -> Result<Extracted, Vec<CallError>> {
     for (index, raw_line) in body.split_inclusive('\n').enumerate() {
         let line_no = index + 1;
         let line = raw_line.trim_end_matches(['\n', '\r']);
+        // A replaced line keeps its newline, or its lack of one on the last line.
+        let eol = if raw_line.ends_with('\n') { "\n" } else { "" };
         let trimmed = line.trim();
         if open.is_none() {
             if let Some(f) = &fence {
-                if trimmed.starts_with(f.as_str()) {
+                if closes(trimmed, f) {
                     fence = None;
                 }
                 out.markdown.push_str(raw_line);
@@ -71,13 +73,14 @@ pub(crate) fn extract(body: &str) -> Result<Extracted, Vec<CallError>> {
                 continue;
             }
         }
-        let indent = line.len() - line.trim_start().len();
+        // In characters, as columns are.
+        let indent = line.chars().take_while(|c| c.is_whitespace()).count();
         if let Some((call, lines)) = &mut open {
             if is_end(trimmed) {
                 let mut call = call.clone();
                 call.body = Some(lines.concat());
                 out.markdown.push_str(&placeholder(out.calls.len()));
-                out.markdown.push('\n');
+                out.markdown.push_str(eol);
                 out.calls.push(call);
                 open = None;
             } else {
@@ -90,7 +93,7 @@ pub(crate) fn extract(body: &str) -> Result<Extracted, Vec<CallError>> {
                     });
                 }
                 lines.push(raw_line);
-                out.markdown.push('\n');
+                out.markdown.push_str(eol);
             }
             continue;
         }
@@ -101,12 +104,12 @@ pub(crate) fn extract(body: &str) -> Result<Extracted, Vec<CallError>> {
             match parse_call(inner, line_no, indent + 3) {
                 Ok(call) => {
                     out.markdown.push_str(&placeholder(out.calls.len()));
-                    out.markdown.push('\n');
+                    out.markdown.push_str(eol);
                     out.calls.push(call);
                 }
                 Err(e) => {
                     errors.push(e);
-                    out.markdown.push('\n');
+                    out.markdown.push_str(eol);
                 }
             }
         } else if let Some(inner) = block_open(trimmed) {
@@ -117,14 +120,14 @@ pub(crate) fn extract(body: &str) -> Result<Extracted, Vec<CallError>> {
                     message: "`{% end %}` without an opening component".into(),
                     help: "remove it, or open a component above it like `{% callout(kind=\"note\") %}`".into(),
                 });
-                out.markdown.push('\n');
+                out.markdown.push_str(eol);
                 continue;
             }
             match parse_call(inner, line_no, indent + 3) {
                 Ok(call) => open = Some((call, Vec::new())),
                 Err(e) => errors.push(e),
             }
-            out.markdown.push('\n');
+            out.markdown.push_str(eol);
         } else {
             out.markdown.push_str(raw_line);
         }
@@ -155,6 +158,12 @@ fn fence_start(trimmed: &str) -> Option<String> {
     None
 }
 
+/// Whether a line closes `fence`: only its character, at least as many. A line with an info
+/// string (`~~~ toml`) is code inside the fence, as CommonMark reads it.
+fn closes(trimmed: &str, fence: &str) -> bool {
+    trimmed.starts_with(fence) && trimmed.chars().all(|c| fence.starts_with(c))
+}
+
 fn block_open(trimmed: &str) -> Option<&str> {
     trimmed
         .strip_prefix("{%")
@@ -167,7 +176,7 @@ fn is_end(trimmed: &str) -> bool {
 
 /// Parses `name(key=value, …)`; `column` is where `inner` starts on its line.
 fn parse_call(inner: &str, line: usize, column: usize) -> Result<Call, CallError> {
-    let lead = inner.len() - inner.trim_start().len();
+    let lead = inner.chars().take_while(|c| c.is_whitespace()).count();
     let text = inner.trim();
     let col0 = column + lead;
     let err = |offset: usize, message: String, help: &str| CallError {
@@ -309,7 +318,9 @@ impl<'a> Parser<'a> {
             }
             return Err("this text is never closed with `\"`".into());
         }
-        let n = r.find([',', ' ', ')']).unwrap_or(r.len());
+        let n = r
+            .find(|c: char| c == ',' || c == ')' || c.is_whitespace())
+            .unwrap_or(r.len());
         let word = &r[..n];
         let value = match word {
             "true" => serde_json::Value::Bool(true),
@@ -349,6 +360,20 @@ mod tests {
     }
 
     #[test]
+    fn a_last_line_without_newline_gets_none() {
+        let ex = extract("{{_()\u{3000}\u{3000}}}\u{a0}").expect("valid");
+        assert_eq!(ex.markdown, placeholder(0));
+    }
+
+    #[test]
+    fn columns_count_characters_of_unicode_spacing() {
+        let ex = extract("{%\u{a0}0()%}\n{%end%}").expect("valid");
+        assert_eq!((ex.calls[0].line, ex.calls[0].column), (1, 4));
+        let e = extract("\u{3000}\u{3000}{{}}\n").expect_err("no name");
+        assert_eq!((e[0].line, e[0].column), (1, 5));
+    }
+
+    #[test]
     fn numbers_and_booleans() {
         let ex = extract("{{ x(a=1, b=2.5, c=true) }}\n").expect("valid");
         let a = &ex.calls[0].args;
@@ -358,10 +383,24 @@ mod tests {
     }
 
     #[test]
+    fn a_value_ends_at_any_whitespace() {
+        // `skip_ws` skips a tab after the value; the value must stop before it.
+        let ex = extract("{{ 0(_=0\t) }}").expect("valid");
+        assert_eq!(ex.calls[0].args["_"], 0);
+    }
+
+    #[test]
     fn code_blocks_are_left_alone() {
         let ex = extract("```\n{{ not_a_call( }}\n```\n").expect("valid");
         assert!(ex.calls.is_empty());
         assert!(ex.markdown.contains("not_a_call"));
+    }
+
+    #[test]
+    fn a_fence_with_an_info_string_does_not_close_one() {
+        let ex = extract("~~~\n~~~~ toml\n~~~\n{{ hello() }}\n").expect("valid");
+        assert_eq!(ex.calls.len(), 1);
+        assert_eq!(ex.calls[0].line, 4);
     }
 
     #[test]
@@ -377,3 +416,6 @@ mod tests {
         assert!(e[0].help.contains("name()"));
     }
 }
+
+#[cfg(test)]
+mod proptests;

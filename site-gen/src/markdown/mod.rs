@@ -452,9 +452,19 @@ mod tests {
     }
 
     #[test]
+    fn a_component_after_a_fence_holding_an_info_string_renders() {
+        let r = md("~~~\n~~~~ toml\n~~~\n{{ hello() }}\n");
+        assert!(r.html.contains("<p>hi</p>"), "{}", r.html);
+        assert!(!r.html.contains("{{"), "{}", r.html);
+    }
+
+    #[test]
     fn summary_and_word_count() {
         let r = md("First *para* here.\n\nSecond.\n");
         assert_eq!(r.summary, "<p>First <em>para</em> here.</p>\n");
         assert_eq!(r.word_count, 4);
     }
 }
+
+#[cfg(test)]
+mod proptests;
