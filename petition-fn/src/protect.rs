@@ -155,7 +155,7 @@ impl SignerKeys {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(file_err(e)),
         }
-        std::fs::create_dir_all(data_dir).map_err(file_err)?;
+        contract::fs::create_private_dir(data_dir).map_err(file_err)?;
         let mut secret = [0u8; 32];
         getrandom::fill(&mut secret).map_err(|e| KeyError::Random(e.to_string()))?;
         let staged = stage(
@@ -173,6 +173,20 @@ impl SignerKeys {
             }
             Err(e) => Err(file_err(e)),
         }
+    }
+
+    /// A fingerprint of the dedup key, which the store records (`Store::key_fingerprint`):
+    /// `k1:` and base64url of 12 bytes of an HMAC under it. It tells two keys apart and
+    /// says nothing about the key.
+    pub fn fingerprint(&self) -> String {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.dedup) else {
+            unreachable!("HMAC takes keys of any length")
+        };
+        mac.update(b"fingerprint\0");
+        format!(
+            "k1:{}",
+            URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..12])
+        )
     }
 
     /// The dedup hash of a *normalised* address: HMAC-SHA256, base64url without padding.

@@ -84,6 +84,18 @@ pub enum SetupError {
         /// What went wrong (never the value).
         reason: String,
     },
+    /// The store was written with another signer key than the one given.
+    #[error(
+        "the store ({location}) was written with another signer key (fingerprint {held}; the key given has {given}): with it, people who signed would be counted again. Set {KEY_ENV} to the key the store was written with (on AWS the value of the secret named by {SECRET_ARN_ENV}; locally the backed-up signer.key of this data folder)"
+    )]
+    OtherKey {
+        /// Where the store is.
+        location: String,
+        /// The fingerprint the store holds.
+        held: String,
+        /// The fingerprint of the key given.
+        given: String,
+    },
     /// The executable's folder (where the Lambda bundle is looked for) is unknown.
     #[error("cannot locate the executable: set {BUNDLE_ENV} to the site bundle's path")]
     Executable(#[source] std::io::Error),
@@ -250,6 +262,18 @@ impl Settings {
         }
     }
 
+    /// [`Settings::keys`], refused unless the store was written with them ([`check_key`]);
+    /// a server (`record`) records them in a store used for the first time.
+    pub async fn checked_keys(
+        &self,
+        store: &dyn Store,
+        record: bool,
+    ) -> Result<SignerKeys, SetupError> {
+        let keys = self.keys().await?;
+        check_key(store, &keys, &self.store_location(), record).await?;
+        Ok(keys)
+    }
+
     #[cfg(feature = "lambda")]
     async fn keys_without_data_dir(&self) -> Result<SignerKeys, SetupError> {
         Ok(crate::secret::resolve_signer_keys(
@@ -333,6 +357,29 @@ impl crate::secret::SecretSource for LazySecretsManager<'_> {
         crate::secret::SecretsManager::from_conf(self.0.sdk().await)
             .fetch(arn)
             .await
+    }
+}
+
+/// Refuses `keys` unless `store` (at `location`, for the message) was written with them. A
+/// server starting (`record`) records their fingerprint in a store that holds none yet; a
+/// command that only reads records nothing (a mistaken key must not become the store's).
+pub async fn check_key(
+    store: &dyn Store,
+    keys: &SignerKeys,
+    location: &str,
+    record: bool,
+) -> Result<(), SetupError> {
+    let given = keys.fingerprint();
+    match store
+        .key_fingerprint(record.then_some(given.as_str()))
+        .await?
+    {
+        Some(held) if held != given => Err(SetupError::OtherKey {
+            location: location.to_owned(),
+            held,
+            given,
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -441,6 +488,48 @@ mod tests {
         let existing = settings(DataDir::Existing(dir.path().to_owned()), &[]);
         let again = existing.keys().await.expect("reads");
         assert_eq!(first.dedup_hash("a"), again.dedup_hash("a"));
+    }
+
+    /// The adversarial finding: a changed key silently counted the same person twice.
+    #[tokio::test]
+    async fn a_store_refuses_another_signer_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let serving = settings(DataDir::Create(dir.path().to_owned()), &[]);
+        let store = serving.open_store().await.expect("creates");
+        let first = serving
+            .checked_keys(store.as_ref(), true)
+            .await
+            .expect("records the new key");
+        serving
+            .checked_keys(store.as_ref(), true)
+            .await
+            .expect("the same key again");
+        let other = settings(DataDir::Create(dir.path().to_owned()), &[(KEY_ENV, KEY)]);
+        let err = other
+            .checked_keys(store.as_ref(), true)
+            .await
+            .expect_err("another key is refused");
+        let SetupError::OtherKey { held, given, .. } = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(*held, first.fingerprint());
+        assert_ne!(held, given);
+        let message = err.to_string();
+        assert!(message.contains(KEY_ENV), "names the variable: {message}");
+        assert!(message.contains(DB_FILE), "names the store: {message}");
+        assert!(!message.contains(KEY), "never the key: {message}");
+        // A command that only reads is refused too, and records nothing in a fresh store.
+        let fresh = tempfile::tempdir().expect("tempdir");
+        let reading = settings(DataDir::Create(fresh.path().to_owned()), &[(KEY_ENV, KEY)]);
+        let fresh_store = reading.open_store().await.expect("creates");
+        reading
+            .checked_keys(fresh_store.as_ref(), false)
+            .await
+            .expect("nothing to check against");
+        assert_eq!(
+            fresh_store.key_fingerprint(None).await.expect("reads"),
+            None
+        );
     }
 
     #[tokio::test]

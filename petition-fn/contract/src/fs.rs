@@ -1,5 +1,6 @@
 //! The one atomic file write: a temporary file beside the target, written and synced, then
-//! renamed into place, so that a reader (or a crash) never sees half a file.
+//! renamed into place, so that a reader (or a crash) never sees half a file; and the owner-only
+//! folders and files that hold personal data and keys.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -76,6 +77,32 @@ impl Drop for Staged {
 /// Writes `bytes` to `target` atomically.
 pub fn write_atomic(target: &Path, bytes: &[u8], access: Access) -> std::io::Result<()> {
     stage(target, bytes, access)?.commit()
+}
+
+/// Creates `dir` (and its parents) readable by the owner only (0700); an existing folder is
+/// left as it is.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Makes an existing file readable and writable by its owner only (0600), as a file another
+/// library created (a database) must be.
+pub fn make_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -80,7 +80,7 @@ pub(crate) async fn run(command: ExportCommand) -> anyhow::Result<()> {
         ExportCommand::Signatures { petition, .. } => {
             let what = format!("signatures of {petition}");
             let keys = settings
-                .keys()
+                .checked_keys(store.as_ref(), false)
                 .await
                 .context("cannot get the signer key to decrypt the export with")?;
             let (csv, n) = signatures_csv(store.as_ref(), &keys, &petition)
@@ -100,7 +100,7 @@ pub(crate) async fn run(command: ExportCommand) -> anyhow::Result<()> {
                 LetterFilter::Senator(b) => format!("letters to senator {b}"),
             };
             let keys = settings
-                .keys()
+                .checked_keys(store.as_ref(), false)
                 .await
                 .context("cannot get the signer key to decrypt the export with")?;
             let (csv, n) = letters_csv(store.as_ref(), &keys, &filter)

@@ -26,7 +26,7 @@ async fn state() -> Result<AppState, SetupError> {
     let settings = Settings::from_env(DataDir::None);
     let store = settings.open_store().await?;
     let bundle = runtime::lambda_bundle()?;
-    let keys = settings.keys().await?;
+    let keys = settings.checked_keys(store.as_ref(), true).await?;
     let mailer = settings.mailer().await?;
     let state = AppState::new(store, keys, bundle).with_mailer(mailer);
     Ok(match settings.origin_secret().await? {

@@ -90,7 +90,7 @@ pub(crate) async fn run(args: MailArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let keys = settings
-        .keys()
+        .checked_keys(store.as_ref(), false)
         .await
         .context("cannot get the signer key to read the addresses with")?;
     let mailer = settings

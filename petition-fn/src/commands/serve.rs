@@ -57,7 +57,7 @@ async fn state(site: &std::path::Path, data_dir: PathBuf) -> Result<AppState, Se
     let bundle = SiteBundle::load_from_site(site)?;
     let settings = Settings::from_env(DataDir::Create(data_dir));
     let store = settings.open_store().await?;
-    let keys = settings.keys().await?;
+    let keys = settings.checked_keys(store.as_ref(), true).await?;
     let mailer = settings.mailer().await?;
     let mut state = AppState::new(store, keys, bundle).with_mailer(mailer);
     if let Some(secret) = settings.origin_secret().await? {

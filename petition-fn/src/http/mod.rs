@@ -276,6 +276,9 @@ pub enum StateError {
     /// The setup task failed.
     #[error("setting up the local store failed: {0}")]
     Task(String),
+    /// The store was written with another signer key.
+    #[error(transparent)]
+    Key(Box<crate::runtime::SetupError>),
 }
 
 /// State on the embedded store in `data_dir` (`petitions.redb`), with the signer secret from
@@ -293,6 +296,17 @@ pub async fn local_state(data_dir: &Path, bundle: SiteBundle) -> Result<AppState
     .await
     .map_err(|e| StateError::Task(e.to_string()))??;
     let store: Arc<dyn Store> = Arc::new(store);
+    crate::runtime::check_key(
+        store.as_ref(),
+        &keys,
+        &data_dir
+            .join(crate::store::local::DB_FILE)
+            .display()
+            .to_string(),
+        true,
+    )
+    .await
+    .map_err(|e| StateError::Key(Box::new(e)))?;
     Ok(AppState::new(store, keys, bundle).with_mailer(Arc::new(Outbox::new(data_dir))))
 }
 

@@ -767,6 +767,9 @@ impl Store for DownStore {
     fn pause<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Option<crate::store::Pause>> {
         self.fail(StoreError::Unavailable("down".into()))
     }
+    fn key_fingerprint<'a>(&'a self, _: Option<&'a str>) -> StoreFuture<'a, Option<String>> {
+        self.fail(StoreError::Unavailable("down".into()))
+    }
 }
 
 #[tokio::test]

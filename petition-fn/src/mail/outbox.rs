@@ -106,7 +106,7 @@ impl Outbox {
             dir: self.dir.clone(),
             source,
         };
-        create_private_dir(&self.dir).map_err(fail)?;
+        contract::fs::create_private_dir(&self.dir).map_err(fail)?;
         stage(&self.dir.join(&name), message.as_bytes(), Access::Private)
             .and_then(|s| s.commit_new())
             .map_err(fail)?;
@@ -186,18 +186,6 @@ impl Outbox {
                 .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
             && &b[33..] == b".eml"
     }
-}
-
-/// Creates `dir` (and its parents) readable by the owner only.
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt as _;
-        builder.mode(0o700);
-    }
-    builder.create(dir)
 }
 
 impl Mailer for Outbox {

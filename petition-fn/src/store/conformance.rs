@@ -56,6 +56,7 @@ macro_rules! for_each_case {
             expired_personal_data_goes_and_its_counts_stay,
             recount_agrees_with_exact_counters,
             actions_are_counted_exactly_under_concurrency,
+            the_first_signer_key_is_kept,
         );
     };
 }
@@ -1134,6 +1135,31 @@ pub(crate) async fn pause_and_resume(store: Arc<dyn Store>) {
         .set_pause("p1", None)
         .await
         .expect("resuming twice is fine");
+}
+
+pub(crate) async fn the_first_signer_key_is_kept(store: Arc<dyn Store>) {
+    assert_eq!(store.key_fingerprint(None).await.expect("reads"), None);
+    let raced: Vec<_> = (0..8)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move { store.key_fingerprint(Some(&format!("k{i}"))).await })
+        })
+        .collect();
+    let mut held = Vec::new();
+    for task in raced {
+        held.push(task.await.expect("joins").expect("answers"));
+    }
+    let first = held[0].clone();
+    assert!(first.is_some(), "one of them is recorded");
+    assert!(
+        held.iter().all(|h| *h == first),
+        "all see the same: {held:?}"
+    );
+    assert_eq!(
+        store.key_fingerprint(Some("other")).await.expect("reads"),
+        first
+    );
+    assert_eq!(store.key_fingerprint(None).await.expect("reads"), first);
 }
 
 pub(crate) async fn sweep_deletes_expired_fair_use_items(store: Arc<dyn Store>) {

@@ -57,6 +57,9 @@ const FAIR: TableDefinition<&str, (u64, i64)> = TableDefinition::new("fair");
 const NOTES: TableDefinition<(&str, &str, &str), i64> = TableDefinition::new("client_notes");
 const PAUSES: TableDefinition<&str, &[u8]> = TableDefinition::new("pauses");
 const ACTIONS: TableDefinition<(&str, &str, &str), u64> = TableDefinition::new("actions");
+/// Facts about the store itself: `signer_key`, the fingerprint of the key it was written with.
+const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
+const SIGNER_KEY: &str = "signer_key";
 
 /// What a confirmation token points at.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -104,9 +107,9 @@ fn unencodable(e: serde_json::Error) -> StoreError {
 }
 
 impl LocalStore {
-    /// Opens (creating when missing) `<data_dir>/petitions.redb`. Blocking.
+    /// Opens (creating when missing, owner-only) `<data_dir>/petitions.redb`. Blocking.
     pub fn open_in(data_dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
+        contract::fs::create_private_dir(data_dir).map_err(|e| {
             StoreError::Unavailable(Detail::caused_by(
                 format!("cannot create {}", data_dir.display()),
                 e,
@@ -127,6 +130,13 @@ impl LocalStore {
                 other,
             )),
         })?;
+        // Signers' (encrypted) data: owner only, however redb created the file.
+        contract::fs::make_private(path).map_err(|e| {
+            StoreError::Other(Detail::caused_by(
+                format!("cannot make {} private (mode 0600)", path.display()),
+                e,
+            ))
+        })?;
         // Create the tables up front so that readers never meet a missing table.
         let txn = db.begin_write().map_err(db_err)?;
         txn.open_table(SIGNATURES).map_err(db_err)?;
@@ -139,6 +149,7 @@ impl LocalStore {
         txn.open_table(NOTES).map_err(db_err)?;
         txn.open_table(PAUSES).map_err(db_err)?;
         txn.open_table(ACTIONS).map_err(db_err)?;
+        txn.open_table(META).map_err(db_err)?;
         txn.commit().map_err(db_err)?;
         Ok(Self {
             db: Arc::new(db),
@@ -1012,6 +1023,29 @@ impl Store for LocalStore {
             }
         }))
     }
+
+    fn key_fingerprint<'a>(&'a self, record: Option<&'a str>) -> StoreFuture<'a, Option<String>> {
+        let record = record.map(str::to_owned);
+        Box::pin(self.blocking(move |s| {
+            let txn = s.db.begin_write().map_err(db_err)?;
+            let held = {
+                let mut meta = txn.open_table(META).map_err(db_err)?;
+                let held = meta
+                    .get(SIGNER_KEY)
+                    .map_err(db_err)?
+                    .map(|v| v.value().to_owned());
+                match (held, record) {
+                    (None, Some(record)) => {
+                        meta.insert(SIGNER_KEY, record.as_str()).map_err(db_err)?;
+                        Some(record)
+                    }
+                    (held, _) => held,
+                }
+            };
+            txn.commit().map_err(db_err)?;
+            Ok(held)
+        }))
+    }
 }
 
 /// Deletes the signature (`petition`, `hash`) and decrements its counters inside `txn` (a
@@ -1180,6 +1214,27 @@ mod tests {
         assert!(!store.sign(again).await.expect("signs").new);
         assert_eq!(store.kind(), "local");
         assert!(store.path().ends_with(DB_FILE));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_store_and_its_folder_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let parent = tempfile::tempdir().expect("tempdir");
+        let dir = parent.path().join("data");
+        let mode = |p: &Path| {
+            std::fs::metadata(p)
+                .map(|m| m.permissions().mode() & 0o777)
+                .expect("metadata")
+        };
+        drop(LocalStore::open_in(&dir).expect("creates"));
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join(DB_FILE)), 0o600);
+        // A store made readable by others (a copy, an old version) is made private again.
+        std::fs::set_permissions(dir.join(DB_FILE), std::fs::Permissions::from_mode(0o644))
+            .expect("chmod");
+        drop(LocalStore::open_in(&dir).expect("opens"));
+        assert_eq!(mode(&dir.join(DB_FILE)), 0o600);
     }
 
     #[test]

@@ -533,6 +533,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Whether signing of a petition is paused.
     fn pause<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Option<Pause>>;
+
+    /// The fingerprint of the signer key the store was written with, if it holds one; when
+    /// it holds none and `record` is given (a server starting), records that one first. A
+    /// store used with another key would count returning signers again
+    /// (`runtime::check_key` refuses it).
+    fn key_fingerprint<'a>(&'a self, record: Option<&'a str>) -> StoreFuture<'a, Option<String>>;
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::ReturnValue;
 use super::DynamoStore;
 use super::error::sdk_error;
 use super::items::{Item, n, s, signature_from_item};
-use super::keys::{self, COUNT, EXPIRES_AT, Key, MESSAGE, NOTE_PREFIX, PK, SINCE};
+use super::keys::{self, COUNT, EXPIRES_AT, FINGERPRINT, Key, MESSAGE, NOTE_PREFIX, PK, SINCE};
 use super::write::Record;
 use std::collections::BTreeMap;
 
@@ -213,6 +213,44 @@ impl DynamoStore {
             }
         }
         Ok(())
+    }
+
+    /// One consistent `GetItem`; on first use a conditional `PutItem` too (and, when another
+    /// process recorded one meanwhile, a second `GetItem`).
+    pub(super) async fn bind_key(
+        &self,
+        record: Option<&str>,
+    ) -> Result<Option<String>, StoreError> {
+        let key = keys::signer_key();
+        let held = |item: Option<Item>| {
+            item.and_then(|i| i.get(FINGERPRINT).and_then(|v| v.as_s().ok()).cloned())
+        };
+        let found = held(self.get(&key, true).await?);
+        let (None, Some(fingerprint)) = (&found, record) else {
+            return Ok(found);
+        };
+        let mut item = key.attributes();
+        item.insert(FINGERPRINT.to_owned(), s(fingerprint.to_owned()));
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(format!("attribute_not_exists({PK})"))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Some(fingerprint.to_owned())),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                held(self.get(&key, true).await?)
+                    .map(Some)
+                    .ok_or_else(|| damaged("signer key"))
+            }
+            Err(e) => Err(sdk_error("PutItem", e)),
+        }
     }
 
     /// One eventually consistent `GetItem` (0.5 RCU): the function caches the answer a few

@@ -54,6 +54,8 @@ pub(super) const USED: &str = "used";
 
 /// A fair-use counter's value (N).
 pub(super) const COUNT: &str = "n";
+/// The signer key's fingerprint (S).
+pub(super) const FINGERPRINT: &str = "fingerprint";
 /// A pause's message (S, absent without one).
 pub(super) const MESSAGE: &str = "message";
 /// When a petition was paused (RFC 3339).
@@ -199,6 +201,11 @@ pub(super) fn actions_of(kind: &str) -> String {
 /// The state and senator of an outcome counter's sort key.
 pub(super) fn parse_action_sk(sk: &str) -> Option<(&str, &str)> {
     sk.split_once('#')
+}
+
+/// The key of the signer key's fingerprint: (`META#signer-key`, `META`).
+pub(super) fn signer_key() -> Key {
+    Key::new("META#signer-key".to_owned(), "META")
 }
 
 /// The key of a petition's pause: (`PAUSE#<petition>`, `PAUSE`).

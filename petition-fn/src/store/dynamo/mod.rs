@@ -17,6 +17,7 @@
 //! | client note | `CLI#<petition>#<client hash>` | `<address hash>` | `expires_at` (N, a day after signing) |
 //! | pause | `PAUSE#<petition>` | `PAUSE` | `since`, `message` (optional) |
 //! | outcome counter | `ACT#<kind>` | `<STATE>#<bioguide>` | `n` (N) |
+//! | signer key | `META#signer-key` | `META` | `fingerprint` (of the key the table was written with) |
 //!
 //! The key formats and attribute names are written once, in `keys`; records map to items in
 //! `items`; transactions and their retries are in `write`, reads (with the SDK's paginators)
@@ -362,6 +363,10 @@ impl Store for DynamoStore {
 
     fn pause<'a>(&'a self, petition: &'a str) -> StoreFuture<'a, Option<Pause>> {
         Box::pin(self.read_pause(petition))
+    }
+
+    fn key_fingerprint<'a>(&'a self, record: Option<&'a str>) -> StoreFuture<'a, Option<String>> {
+        Box::pin(self.bind_key(record))
     }
 }
 
