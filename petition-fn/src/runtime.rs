@@ -84,18 +84,9 @@ pub enum SetupError {
         /// What went wrong (never the value).
         reason: String,
     },
-    /// The store was written with another signer key than the one given.
-    #[error(
-        "the store ({location}) was written with another signer key (fingerprint {held}; the key given has {given}): with it, people who signed would be counted again. Set {KEY_ENV} to the key the store was written with (on AWS the value of the secret named by {SECRET_ARN_ENV}; locally the backed-up signer.key of this data folder)"
-    )]
-    OtherKey {
-        /// Where the store is.
-        location: String,
-        /// The fingerprint the store holds.
-        held: String,
-        /// The fingerprint of the key given.
-        given: String,
-    },
+    /// The store was written with another signer key, or could not say.
+    #[error(transparent)]
+    KeyCheck(#[from] crate::store::KeyCheckError),
     /// The executable's folder (where the Lambda bundle is looked for) is unknown.
     #[error("cannot locate the executable: set {BUNDLE_ENV} to the site bundle's path")]
     Executable(#[source] std::io::Error),
@@ -262,7 +253,8 @@ impl Settings {
         }
     }
 
-    /// [`Settings::keys`], refused unless the store was written with them ([`check_key`]);
+    /// [`Settings::keys`], refused unless the store was written with them
+    /// ([`crate::store::check_key`]);
     /// a server (`record`) records them in a store used for the first time.
     pub async fn checked_keys(
         &self,
@@ -270,7 +262,7 @@ impl Settings {
         record: bool,
     ) -> Result<SignerKeys, SetupError> {
         let keys = self.keys().await?;
-        check_key(store, &keys, &self.store_location(), record).await?;
+        crate::store::check_key(store, &keys, &self.store_location(), record).await?;
         Ok(keys)
     }
 
@@ -357,29 +349,6 @@ impl crate::secret::SecretSource for LazySecretsManager<'_> {
         crate::secret::SecretsManager::from_conf(self.0.sdk().await)
             .fetch(arn)
             .await
-    }
-}
-
-/// Refuses `keys` unless `store` (at `location`, for the message) was written with them. A
-/// server starting (`record`) records their fingerprint in a store that holds none yet; a
-/// command that only reads records nothing (a mistaken key must not become the store's).
-pub async fn check_key(
-    store: &dyn Store,
-    keys: &SignerKeys,
-    location: &str,
-    record: bool,
-) -> Result<(), SetupError> {
-    let given = keys.fingerprint();
-    match store
-        .key_fingerprint(record.then_some(given.as_str()))
-        .await?
-    {
-        Some(held) if held != given => Err(SetupError::OtherKey {
-            location: location.to_owned(),
-            held,
-            given,
-        }),
-        _ => Ok(()),
     }
 }
 
@@ -509,7 +478,8 @@ mod tests {
             .checked_keys(store.as_ref(), true)
             .await
             .expect_err("another key is refused");
-        let SetupError::OtherKey { held, given, .. } = &err else {
+        let SetupError::KeyCheck(crate::store::KeyCheckError::Other { held, given, .. }) = &err
+        else {
             panic!("{err}")
         };
         assert_eq!(*held, first.fingerprint());

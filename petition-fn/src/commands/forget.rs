@@ -61,7 +61,7 @@ pub(crate) async fn run(args: ForgetArgs) -> anyhow::Result<()> {
         .open_store()
         .await
         .with_context(|| format!("cannot open the store ({source})"))?;
-    petition_fn::runtime::check_key(store.as_ref(), &keys, &source, false).await?;
+    petition_fn::store::check_key(store.as_ref(), &keys, &source, false).await?;
     let done = forget_address(store.as_ref(), &keys, &address)
         .await
         .with_context(|| format!("cannot remove the records from {source}"))?;

@@ -278,7 +278,7 @@ pub enum StateError {
     Task(String),
     /// The store was written with another signer key.
     #[error(transparent)]
-    Key(Box<crate::runtime::SetupError>),
+    Key(#[from] crate::store::KeyCheckError),
 }
 
 /// State on the embedded store in `data_dir` (`petitions.redb`), with the signer secret from
@@ -296,17 +296,8 @@ pub async fn local_state(data_dir: &Path, bundle: SiteBundle) -> Result<AppState
     .await
     .map_err(|e| StateError::Task(e.to_string()))??;
     let store: Arc<dyn Store> = Arc::new(store);
-    crate::runtime::check_key(
-        store.as_ref(),
-        &keys,
-        &data_dir
-            .join(crate::store::local::DB_FILE)
-            .display()
-            .to_string(),
-        true,
-    )
-    .await
-    .map_err(|e| StateError::Key(Box::new(e)))?;
+    let location = data_dir.join(crate::store::local::DB_FILE);
+    crate::store::check_key(store.as_ref(), &keys, &location.display().to_string(), true).await?;
     Ok(AppState::new(store, keys, bundle).with_mailer(Arc::new(Outbox::new(data_dir))))
 }
 

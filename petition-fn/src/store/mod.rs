@@ -393,6 +393,48 @@ impl std::error::Error for StoreError {
 /// A boxed future returned by [`Store`] methods, so the trait is usable as `Arc<dyn Store>`.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
+/// Why a store cannot be used with the signer key given ([`check_key`]).
+#[derive(Debug, thiserror::Error)]
+pub enum KeyCheckError {
+    /// The store did not answer.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The store was written with another key.
+    #[error(
+        "the store ({location}) was written with another signer key (fingerprint {held}; the key given has {given}): with it, people who signed would be counted again. Set {key_env} to the key the store was written with (on AWS the value of the secret named by {arn_env}; locally the backed-up signer.key of this data folder)",
+        key_env = crate::protect::KEY_ENV,
+        arn_env = crate::secret::SECRET_ARN_ENV
+    )]
+    Other {
+        /// Where the store is.
+        location: String,
+        /// The fingerprint the store holds.
+        held: String,
+        /// The fingerprint of the key given.
+        given: String,
+    },
+}
+
+/// Refuses `keys` unless `store` (at `location`, for the message) was written with them. A
+/// server starting (`record`) records their fingerprint in a store that holds none yet; a
+/// command that only reads records nothing (a mistaken key must not become the store's).
+pub async fn check_key(
+    store: &dyn Store,
+    keys: &crate::protect::SignerKeys,
+    location: &str,
+    record: bool,
+) -> Result<(), KeyCheckError> {
+    let given = keys.fingerprint();
+    match store.key_fingerprint(record.then_some(given.as_str())).await? {
+        Some(held) if held != given => Err(KeyCheckError::Other {
+            location: location.to_owned(),
+            held,
+            given,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// A place to keep signatures, letters and their counts.
 pub trait Store: Send + Sync + 'static {
     /// `"local"` or `"dynamodb"`.
