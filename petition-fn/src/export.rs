@@ -2,7 +2,8 @@
 //! state's, or one senator's) and the letter counts.
 //!
 //! It reads the store directly, with the operator's own access (AWS credentials for the
-//! DynamoDB table, or the local data folder), and decrypts with the signer key. It is a
+//! DynamoDB table, or the local data folder), and opens the personal fields with the
+//! operator's private key (`crate::protect::Opener`). It is a
 //! command of the `petition-fn` binary (`petition-fn export`), never an HTTP endpoint.
 //!
 //! The CSV follows RFC 4180 (a header row, `,` between cells, CRLF line ends, a cell holding
@@ -14,7 +15,7 @@ use contract::fs::{Access, write_atomic};
 use std::borrow::Cow;
 
 use crate::domain::LetterPrivate;
-use crate::protect::SignerKeys;
+use crate::protect::{KeyError, Opener};
 use crate::store::{LetterFilter, Store, StoreError};
 
 /// Why an export failed. Nothing is written to the output file then.
@@ -23,14 +24,14 @@ pub enum ExportError {
     /// The store could not be read.
     #[error("cannot read the store")]
     Store(#[from] StoreError),
-    /// A stored value could not be decrypted: the signer key is not the one the data was
-    /// written with.
-    #[error(
-        "cannot decrypt a stored {what}: the signer key is not the one it was written with (set SIGNER_HMAC_KEY to the deployment's signer secret)"
-    )]
+    /// A stored value could not be opened: the operator key (or, for values from before
+    /// sealing, the signer key) is missing or not the one it was written with.
+    #[error("cannot open a stored {what}: {source}")]
     Decrypt {
         /// What was being read (`signature`, `letter`).
         what: &'static str,
+        /// Why.
+        source: KeyError,
     },
     /// A stored letter's personal fields are not in the expected shape.
     #[error("a stored letter is damaged: {0}")]
@@ -118,20 +119,20 @@ pub(crate) const ACTION_COLUMNS: &[&str] = &["kind", "state", "senator", "count"
 /// Email addresses appear only where they are stored (signers who asked for updates).
 pub async fn signatures_csv(
     store: &dyn Store,
-    keys: &SignerKeys,
+    opener: &Opener,
     petition: &str,
 ) -> Result<(String, usize), ExportError> {
     let mut rows = store.export_signatures(petition).await?;
     rows.sort_by(|a, b| (&a.created_at, &a.hash).cmp(&(&b.created_at, &b.hash)));
-    let decrypt = |v: &str| {
-        keys.decrypt(v)
-            .map_err(|_| ExportError::Decrypt { what: "signature" })
+    let failed = |source| ExportError::Decrypt {
+        what: "signature",
+        source,
     };
     let mut out = csv_row(SIGNATURE_COLUMNS);
     for rec in &rows {
-        let name = decrypt(&rec.name_enc)?;
+        let name = opener.open(&rec.name_enc).map_err(failed)?;
         let email = match &rec.email_enc {
-            Some(e) => decrypt(e)?,
+            Some(e) => opener.open_address(e, &rec.hash).map_err(failed)?.0,
             None => String::new(),
         };
         out.push_str(&csv_row(&[
@@ -150,7 +151,7 @@ pub async fn signatures_csv(
 /// rows.
 pub async fn letters_csv(
     store: &dyn Store,
-    keys: &SignerKeys,
+    opener: &Opener,
     filter: &LetterFilter,
 ) -> Result<(String, usize), ExportError> {
     let mut rows = store.export_letters(filter).await?;
@@ -162,9 +163,10 @@ pub async fn letters_csv(
         // Without `[letter] keep` nothing personal was kept: the row has the counts' facts.
         let private: LetterPrivate = match &rec.private_enc {
             Some(enc) => {
-                let json = keys
-                    .decrypt(enc)
-                    .map_err(|_| ExportError::Decrypt { what: "letter" })?;
+                let json = opener.open(enc).map_err(|source| ExportError::Decrypt {
+                    what: "letter",
+                    source,
+                })?;
                 serde_json::from_str(&json).map_err(|e| ExportError::Damaged(e.to_string()))?
             }
             None => LetterPrivate::default(),
@@ -232,6 +234,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::protect::SignerKeys;
     use crate::store::local::LocalStore;
     use crate::store::{LetterRecord, SignatureRecord};
 
@@ -271,20 +274,31 @@ mod tests {
         SignerKeys::from_secret(&[5; 32]).expect("keys")
     }
 
+    /// Keys that seal to a new operator key, and the opener of that key and the legacy keys.
+    fn sealing() -> (SignerKeys, Opener) {
+        let operator = crate::protect::OperatorKey::generate().expect("a key");
+        let keys = keys().sealing_to(operator.public());
+        (keys, Opener::new(Some(operator), Some(self::keys())))
+    }
+
     #[tokio::test]
     async fn signatures_export_decrypts_and_keeps_emails_only_where_stored() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store: Arc<dyn Store> = Arc::new(LocalStore::open_in(dir.path()).expect("opens"));
-        let k = keys();
-        let sig = |hash: &str, name: &str, email: Option<&str>, at: &str| SignatureRecord {
-            petition: "p".into(),
-            hash: hash.into(),
-            name_enc: k.encrypt(name).expect("enc"),
-            email_enc: email.map(|e| k.encrypt(e).expect("enc")),
-            country: "FR".into(),
-            updates: email.is_some(),
-            created_at: at.into(),
-            expires_at: 4_102_444_800,
+        // One signature from before sealing (the signer keys' AES), one sealed.
+        let (sealed, opener) = sealing();
+        let sig = |hash: &str, name: &str, email: Option<&str>, at: &str| {
+            let k = if hash == "h1" { sealed.clone() } else { keys() };
+            SignatureRecord {
+                petition: "p".into(),
+                hash: hash.into(),
+                name_enc: k.encrypt(name).expect("enc"),
+                email_enc: email.map(|e| k.encrypt_address(e, hash).expect("enc")),
+                country: "FR".into(),
+                updates: email.is_some(),
+                created_at: at.into(),
+                expires_at: 4_102_444_800,
+            }
         };
         store
             .sign(sig(
@@ -304,7 +318,7 @@ mod tests {
             ))
             .await
             .expect("signs");
-        let (csv, n) = signatures_csv(store.as_ref(), &k, "p")
+        let (csv, n) = signatures_csv(store.as_ref(), &opener, "p")
             .await
             .expect("exports");
         assert_eq!(n, 2);
@@ -314,18 +328,32 @@ mod tests {
              p,2026-03-01T00:00:00Z,\"Doe, Jane\",jane@example.org,FR,true\r\n\
              p,2026-03-02T00:00:00Z,'=cmd|' /C calc'!A0,,FR,false\r\n"
         );
-        let other = SignerKeys::from_secret(&[6; 32]).expect("keys");
+        let (_, other) = sealing();
         assert!(matches!(
             signatures_csv(store.as_ref(), &other, "p").await,
-            Err(ExportError::Decrypt { .. })
+            Err(ExportError::Decrypt {
+                source: KeyError::Decrypt,
+                ..
+            })
         ));
+        let Err(e) = signatures_csv(store.as_ref(), &Opener::new(None, Some(keys())), "p").await
+        else {
+            panic!("a sealed name needs the operator key")
+        };
+        assert!(e.to_string().contains("--operator-key"), "{e}");
+        // The function's keys seal, and cannot open what they sealed.
+        assert!(
+            sealed
+                .decrypt(&sealed.encrypt("Ada").expect("seals"))
+                .is_err()
+        );
     }
 
     #[tokio::test]
     async fn letters_export_filters_and_shows_own_words() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store: Arc<dyn Store> = Arc::new(LocalStore::open_in(dir.path()).expect("opens"));
-        let k = keys();
+        let (k, opener) = sealing();
         let letter = |hash: &str, state: &str, senators: &[&str], message: Option<&str>| {
             let private = LetterPrivate {
                 name: format!("Writer {hash}"),
@@ -359,7 +387,7 @@ mod tests {
         ] {
             store.send_letter(rec).await.expect("sends");
         }
-        let (csv, n) = letters_csv(store.as_ref(), &k, &LetterFilter::All)
+        let (csv, n) = letters_csv(store.as_ref(), &opener, &LetterFilter::All)
             .await
             .expect("exports");
         assert_eq!(n, 2);
@@ -380,11 +408,11 @@ mod tests {
                 "2026-03-01T00:00:02Z,NY,N1 N2,Writer bb,bb@example.org,\"1 Main St, Apt 2\",Springfield,94103,own,\"Dear Senator,\n-please act\""
             )
         );
-        let (_, n) = letters_csv(store.as_ref(), &k, &LetterFilter::Senator("N2".into()))
+        let (_, n) = letters_csv(store.as_ref(), &opener, &LetterFilter::Senator("N2".into()))
             .await
             .expect("exports");
         assert_eq!(n, 1);
-        let (_, n) = letters_csv(store.as_ref(), &k, &LetterFilter::State("TX".into()))
+        let (_, n) = letters_csv(store.as_ref(), &opener, &LetterFilter::State("TX".into()))
             .await
             .expect("exports");
         assert_eq!(n, 0);

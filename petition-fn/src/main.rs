@@ -24,8 +24,9 @@ enum Command {
     /// Create the DynamoDB table named by TABLE_NAME (idempotent).
     InitTable,
     /// Export signatures or letters to CSV, reading the store directly (DynamoDB when
-    /// TABLE_NAME is set, with your AWS credentials; else --data-dir) and decrypting with
-    /// SIGNER_HMAC_KEY. For the operator only: never an HTTP endpoint.
+    /// TABLE_NAME is set, with your AWS credentials; else --data-dir) and opening the names and
+    /// addresses with the operator's private key (--operator-key). For the operator only:
+    /// never an HTTP endpoint.
     #[command(subcommand)]
     Export(commands::export::ExportCommand),
     /// Remove a person's signatures and letters (a removal request): the address is
@@ -50,6 +51,9 @@ enum Command {
     /// Recount a petition's signatures from their records and compare with its counters;
     /// with --fix (the petition paused), set the counters to the recount. Prints counts only.
     Recount(commands::recount::RecountArgs),
+    /// Make the operator's key pair: the private key to a new file (kept off the servers),
+    /// the public key printed, for OPERATOR_PUBLIC_KEY.
+    Keygen(commands::keygen::KeygenArgs),
     /// Remove the personal fields of every stored letter (the letters stay counted): for a
     /// store written while letters were kept in full. Prints the count only.
     StripLetters(commands::strip_letters::StripLettersArgs),
@@ -72,5 +76,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Invalidate(args) => commands::fair::invalidate(args).await,
         Command::Recount(args) => commands::recount::run(args).await,
         Command::StripLetters(args) => commands::strip_letters::run(args).await,
+        Command::Keygen(args) => commands::keygen::run(args),
     }
 }

@@ -2,23 +2,31 @@
 //! encryption of the personal fields the campaign keeps.
 //!
 //! One secret, given as `SIGNER_HMAC_KEY` (base64 or hex of at least 32 bytes; on Lambda it
-//! comes from the deployment's secret), is stretched with HKDF-SHA256 into three independent
+//! comes from the deployment's secret), is stretched with HKDF-SHA256 into independent
 //! subkeys:
 //!
 //! - the *dedup* key: HMAC-SHA256 of the normalised email address, written as base64url
 //!   without padding (43 characters). It is the only trace of the address in keys and
-//!   indexes; without the secret it cannot be reversed by hashing candidate addresses.
-//! - the *data* key: AES-256-GCM with a random 96-bit nonce per value, for the name and (only
-//!   when the signer asked for updates) the address. Stored as base64 of `nonce ‖ ciphertext ‖
-//!   tag`. [`SignerKeys::decrypt`] serves the operator's export.
-//!
+//!   indexes; without the secret it cannot be reversed by hashing candidate addresses. The
+//!   store records its fingerprint ([`SignerKeys::fingerprint`]) and refuses another key.
 //! - the *fair-use* key: the root of the daily keys that hash a client's address
 //!   ([`SignerKeys::client_hash`]) and of the MAC that signs proof-of-work challenges
 //!   ([`SignerKeys::challenge_mac`]).
+//! - the *data* key: AES-256-GCM, which encrypted personal fields before they were sealed;
+//!   kept only to read such older values.
 //!
-//! Locally the secret is generated once with the operating system's random source and kept in
-//! `<data-dir>/signer.key` (mode 0600). Losing it makes stored names unreadable and lets a
-//! person sign again, so back it up with the data.
+//! Personal fields (a name, and the address of a signer who asked for updates) are *sealed*
+//! to the operator's public key ([`SealTo`], `OPERATOR_PUBLIC_KEY`): an anonymous sealed box
+//! (X25519 and XSalsa20-Poly1305, libsodium's `crypto_box_seal`), stored as `s1:` and base64.
+//! The function holds only the public key, so a compromised function or a copy of the table
+//! reads no name; `export` and `mail` open them with the operator's private key
+//! ([`OperatorKey`], a file kept off the servers) through an [`Opener`]. `forget` needs only
+//! the dedup key.
+//!
+//! Locally the signer secret is generated once with the operating system's random source and
+//! kept in `<data-dir>/signer.key`, and (unless `OPERATOR_PUBLIC_KEY` is set) an operator key
+//! in `<data-dir>/operator.key`, both mode 0600. Losing the signer key lets a person sign
+//! again; losing the operator key makes stored names unreadable: back them up.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -35,6 +43,15 @@ use sha2::Sha256;
 
 /// Environment variable holding the secret.
 pub const KEY_ENV: &str = "SIGNER_HMAC_KEY";
+/// Environment variable holding the operator's public key (base64 of 32 bytes), to which the
+/// function seals personal fields.
+pub const OPERATOR_PUBLIC_ENV: &str = "OPERATOR_PUBLIC_KEY";
+/// Environment variable naming the operator's private key file, for `export` and `mail`.
+pub const OPERATOR_KEY_FILE_ENV: &str = "OPERATOR_KEY_FILE";
+/// File name of the locally generated operator key inside the data folder.
+pub const OPERATOR_KEY_FILE: &str = "operator.key";
+/// What a sealed value starts with (base64 never holds `:`).
+const SEALED: &str = "s1:";
 /// File name of the locally generated secret inside the data folder.
 pub const KEY_FILE: &str = "signer.key";
 /// Fewest secret bytes accepted.
@@ -79,14 +96,39 @@ pub enum KeyError {
     /// Encryption failed (not expected with valid keys).
     #[error("cannot encrypt a value")]
     Encrypt,
+    /// `OPERATOR_PUBLIC_KEY` is not base64 of 32 bytes.
+    #[error(
+        "{OPERATOR_PUBLIC_ENV} is not an operator public key: give the base64 line `petition-fn keygen` printed (44 characters)"
+    )]
+    PublicKey,
+    /// The operator key file does not hold a key.
+    #[error(
+        "{path} is not an operator key file: give the file `petition-fn keygen` wrote (its last line is base64 of 32 bytes)"
+    )]
+    OperatorFile {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A sealed value and no operator private key to open it.
+    #[error(
+        "the stored names and addresses are sealed to the operator's public key: give the operator's private key file with --operator-key FILE (or {OPERATOR_KEY_FILE_ENV})"
+    )]
+    NoOperatorKey,
+    /// A value from before sealing and no signer key to read it.
+    #[error(
+        "some stored values were encrypted before sealing, with the signer key: set {KEY_ENV} to the deployment's signer secret to read them"
+    )]
+    NoLegacyKey,
 }
 
-/// The subkeys derived from the signer secret. Cheap to clone; never printed.
+/// The subkeys derived from the signer secret, and the operator's public key when the
+/// personal fields are sealed. Cheap to clone; never printed.
 #[derive(Clone)]
 pub struct SignerKeys {
     dedup: [u8; 32],
     data: [u8; 32],
     fair: [u8; 32],
+    seal_to: Option<SealTo>,
 }
 
 impl fmt::Debug for SignerKeys {
@@ -114,7 +156,24 @@ impl SignerKeys {
             hk.expand(info, out)
                 .map_err(|_| KeyError::TooShort(secret.len()))?;
         }
-        Ok(Self { dedup, data, fair })
+        Ok(Self {
+            dedup,
+            data,
+            fair,
+            seal_to: None,
+        })
+    }
+
+    /// The same keys sealing personal fields to `operator` ([`SignerKeys::encrypt`]).
+    #[must_use]
+    pub fn sealing_to(mut self, operator: SealTo) -> Self {
+        self.seal_to = Some(operator);
+        self
+    }
+
+    /// Whether personal fields are sealed to an operator's public key.
+    pub fn seals(&self) -> bool {
+        self.seal_to.is_some()
     }
 
     /// Parses a secret written as hex or base64 (standard or URL alphabet, padded or not).
@@ -187,6 +246,18 @@ impl SignerKeys {
             "k1:{}",
             URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..12])
         )
+    }
+
+    /// The keys of a local server on `data_dir`: [`SignerKeys::from_env_or_file`], sealing to
+    /// `OPERATOR_PUBLIC_KEY` when set, else to `<data_dir>/operator.key` (generated on first
+    /// use, so that the local `export` opens what the preview stored).
+    pub fn for_local_server(data_dir: &Path) -> Result<Self, KeyError> {
+        let keys = Self::from_env_or_file(data_dir)?;
+        let operator = match std::env::var(OPERATOR_PUBLIC_ENV) {
+            Ok(v) if !v.trim().is_empty() => SealTo::from_encoded(&v)?,
+            _ => OperatorKey::load_or_create(data_dir)?.public(),
+        };
+        Ok(keys.sealing_to(operator))
     }
 
     /// The dedup hash of a *normalised* address: HMAC-SHA256, base64url without padding.
@@ -287,8 +358,14 @@ impl SignerKeys {
         Aes256Gcm::new_from_slice(&self.data).map_err(|_| KeyError::Encrypt)
     }
 
-    /// Encrypts a personal field: base64 of a fresh random nonce, the ciphertext and its tag.
+    /// Protects a personal field: sealed to the operator's public key (`s1:` and base64)
+    /// when there is one, which these keys cannot open; otherwise (tests, older setups)
+    /// AES-256-GCM under the data key: base64 of a fresh random nonce, the ciphertext and its
+    /// tag.
     pub fn encrypt(&self, plaintext: &str) -> Result<String, KeyError> {
+        if let Some(operator) = &self.seal_to {
+            return operator.seal(plaintext);
+        }
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).map_err(|e| KeyError::Random(e.to_string()))?;
         let sealed = self
@@ -301,7 +378,19 @@ impl SignerKeys {
         Ok(STANDARD.encode(out))
     }
 
-    /// Decrypts a value written by [`SignerKeys::encrypt`] with the same secret.
+    /// Protects the address of a signer who asked for updates ([`SignerKeys::encrypt`]);
+    /// sealed, it travels with its unsubscribe token, so that the operator's `mail` makes the
+    /// links without the signer secret ([`Opener::open_address`]).
+    pub fn encrypt_address(&self, address: &str, hash: &str) -> Result<String, KeyError> {
+        if self.seal_to.is_some() {
+            self.encrypt(&format!("{address}\n{}", self.unsubscribe_token(hash)))
+        } else {
+            self.encrypt(address)
+        }
+    }
+
+    /// Decrypts a value written by [`SignerKeys::encrypt`] with the same secret and no
+    /// operator key (a sealed value needs the operator's [`Opener`]).
     pub fn decrypt(&self, encoded: &str) -> Result<String, KeyError> {
         let bytes = STANDARD.decode(encoded).map_err(|_| KeyError::Decrypt)?;
         if bytes.len() < NONCE_LEN {
@@ -314,6 +403,174 @@ impl SignerKeys {
             .decrypt(&nonce.into(), sealed)
             .map_err(|_| KeyError::Decrypt)?;
         String::from_utf8(plain).map_err(|_| KeyError::Decrypt)
+    }
+}
+
+/// The operator's public key: what the function seals personal fields to.
+#[derive(Clone)]
+pub struct SealTo(crypto_box::PublicKey);
+
+impl fmt::Debug for SealTo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SealTo({})", self.encoded())
+    }
+}
+
+impl SealTo {
+    /// Reads the base64 that [`OperatorKey::public`] writes (`OPERATOR_PUBLIC_KEY`).
+    pub fn from_encoded(text: &str) -> Result<Self, KeyError> {
+        let bytes: [u8; 32] = decode_secret(text.trim())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or(KeyError::PublicKey)?;
+        Ok(Self(crypto_box::PublicKey::from(bytes)))
+    }
+
+    /// Base64 (standard, padded) of the 32 bytes.
+    pub fn encoded(&self) -> String {
+        STANDARD.encode(self.0.as_bytes())
+    }
+
+    fn seal(&self, plaintext: &str) -> Result<String, KeyError> {
+        let sealed = self
+            .0
+            .seal(&mut crypto_box::aead::OsRng, plaintext.as_bytes())
+            .map_err(|_| KeyError::Encrypt)?;
+        Ok(format!("{SEALED}{}", STANDARD.encode(sealed)))
+    }
+}
+
+/// The operator's private key, which opens what the function sealed. It belongs on the
+/// operator's machine, never on a server: `petition-fn keygen` writes it.
+pub struct OperatorKey(crypto_box::SecretKey);
+
+impl fmt::Debug for OperatorKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "OperatorKey(public {})", self.public().encoded())
+    }
+}
+
+impl OperatorKey {
+    /// A new key from the operating system's random source.
+    pub fn generate() -> Result<Self, KeyError> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| KeyError::Random(e.to_string()))?;
+        Ok(Self(crypto_box::SecretKey::from(bytes)))
+    }
+
+    /// Its public key.
+    pub fn public(&self) -> SealTo {
+        SealTo(self.0.public_key())
+    }
+
+    /// Writes the key to a new file `path` (mode 0600; an existing file is never replaced):
+    /// two comment lines naming the public key, then base64 of the 32 secret bytes.
+    pub fn write_new(&self, path: &Path) -> Result<(), KeyError> {
+        let file_err = |source| KeyError::File {
+            path: path.to_owned(),
+            source,
+        };
+        let text = format!(
+            "# petition-fn operator key: it opens the signers' names and addresses. Keep it off the servers.\n# public key ({OPERATOR_PUBLIC_ENV}): {}\n{}\n",
+            self.public().encoded(),
+            STANDARD.encode(self.0.to_bytes())
+        );
+        stage(path, text.as_bytes(), Access::Private)
+            .and_then(|staged| staged.commit_new())
+            .map_err(file_err)
+    }
+
+    /// Reads a key file written by [`OperatorKey::write_new`].
+    pub fn load(path: &Path) -> Result<Self, KeyError> {
+        let text = std::fs::read_to_string(path).map_err(|source| KeyError::File {
+            path: path.to_owned(),
+            source,
+        })?;
+        let bytes: [u8; 32] = text
+            .lines()
+            .map(str::trim)
+            .rfind(|l| !l.is_empty() && !l.starts_with('#'))
+            .and_then(|l| decode_secret(l).ok())
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| KeyError::OperatorFile {
+                path: path.to_owned(),
+            })?;
+        Ok(Self(crypto_box::SecretKey::from(bytes)))
+    }
+
+    /// `<data_dir>/operator.key`, generated on first use: the local servers seal to it, and
+    /// the local `export` finds it there.
+    pub fn load_or_create(data_dir: &Path) -> Result<Self, KeyError> {
+        let path = data_dir.join(OPERATOR_KEY_FILE);
+        match Self::load(&path) {
+            Err(KeyError::File { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                contract::fs::create_private_dir(data_dir).map_err(|source| KeyError::File {
+                    path: path.clone(),
+                    source,
+                })?;
+                let key = Self::generate()?;
+                match key.write_new(&path) {
+                    Ok(()) => Ok(key),
+                    // Another process created it first: use theirs.
+                    Err(KeyError::File { source, .. })
+                        if source.kind() == std::io::ErrorKind::AlreadyExists =>
+                    {
+                        Self::load(&path)
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            other => other,
+        }
+    }
+
+    fn open(&self, sealed: &str) -> Result<String, KeyError> {
+        let bytes = STANDARD.decode(sealed).map_err(|_| KeyError::Decrypt)?;
+        let plain = self.0.unseal(&bytes).map_err(|_| KeyError::Decrypt)?;
+        String::from_utf8(plain).map_err(|_| KeyError::Decrypt)
+    }
+}
+
+/// What opens stored personal fields for the operator's commands: the operator's private
+/// key for sealed values, the signer keys for values from before sealing. Either may be
+/// absent when the store holds none of its kind.
+#[derive(Debug)]
+pub struct Opener {
+    operator: Option<OperatorKey>,
+    legacy: Option<SignerKeys>,
+}
+
+impl Opener {
+    /// An opener from what the operator has.
+    pub fn new(operator: Option<OperatorKey>, legacy: Option<SignerKeys>) -> Self {
+        Self { operator, legacy }
+    }
+
+    /// A stored address ([`SignerKeys::encrypt_address`]) and the unsubscribe token of its
+    /// hash: sealed with the address, or (before sealing) made with the signer keys.
+    pub fn open_address(&self, value: &str, hash: &str) -> Result<(String, String), KeyError> {
+        let plain = self.open(value)?;
+        if let Some((address, token)) = plain.split_once('\n') {
+            return Ok((address.to_owned(), token.to_owned()));
+        }
+        let legacy = self.legacy.as_ref().ok_or(KeyError::NoLegacyKey)?;
+        Ok((plain, legacy.unsubscribe_token(hash)))
+    }
+
+    /// The plaintext of a stored personal field.
+    pub fn open(&self, value: &str) -> Result<String, KeyError> {
+        match value.strip_prefix(SEALED) {
+            Some(sealed) => self
+                .operator
+                .as_ref()
+                .ok_or(KeyError::NoOperatorKey)?
+                .open(sealed),
+            None => self
+                .legacy
+                .as_ref()
+                .ok_or(KeyError::NoLegacyKey)?
+                .decrypt(value),
+        }
     }
 }
 
@@ -502,5 +759,68 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn sealed_values_open_only_with_the_operator_key() {
+        let operator = OperatorKey::generate().expect("key");
+        let keys = SignerKeys::from_secret(&[1; 32])
+            .expect("keys")
+            .sealing_to(operator.public());
+        assert!(keys.seals());
+        let name = keys.encrypt("Zoë 李").expect("seals");
+        assert!(name.starts_with("s1:"));
+        assert_ne!(name, keys.encrypt("Zoë 李").expect("seals"), "randomised");
+        assert!(keys.decrypt(&name).is_err(), "the function cannot read it");
+        let opener = Opener::new(Some(operator), None);
+        assert_eq!(opener.open(&name).expect("opens"), "Zoë 李");
+        let address = keys.encrypt_address("a@example.org", "h").expect("seals");
+        assert_eq!(
+            opener.open_address(&address, "h").expect("opens"),
+            ("a@example.org".into(), keys.unsubscribe_token("h"))
+        );
+        let stranger = Opener::new(Some(OperatorKey::generate().expect("key")), None);
+        assert!(matches!(stranger.open(&name), Err(KeyError::Decrypt)));
+        let legacy = SignerKeys::from_secret(&[1; 32]).expect("keys");
+        let old = legacy.encrypt("Ada").expect("encrypts");
+        assert!(matches!(opener.open(&old), Err(KeyError::NoLegacyKey)));
+        assert!(matches!(
+            Opener::new(None, Some(legacy.clone())).open(&name),
+            Err(KeyError::NoOperatorKey)
+        ));
+        assert_eq!(
+            Opener::new(None, Some(legacy.clone()))
+                .open_address(&legacy.encrypt_address("a@example.org", "h").expect("enc"), "h")
+                .expect("opens"),
+            ("a@example.org".into(), legacy.unsubscribe_token("h"))
+        );
+    }
+
+    #[test]
+    fn operator_key_files_round_trip_and_are_never_replaced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("op.key");
+        let key = OperatorKey::generate().expect("key");
+        key.write_new(&path).expect("writes");
+        assert!(key.write_new(&path).is_err(), "never replaced");
+        let text = std::fs::read_to_string(&path).expect("reads");
+        assert!(text.contains(&key.public().encoded()), "{text}");
+        let back = OperatorKey::load(&path).expect("loads");
+        assert_eq!(back.public().encoded(), key.public().encoded());
+        assert_eq!(
+            SealTo::from_encoded(&key.public().encoded())
+                .expect("parses")
+                .encoded(),
+            key.public().encoded()
+        );
+        assert!(matches!(SealTo::from_encoded("nope"), Err(KeyError::PublicKey)));
+        std::fs::write(dir.path().join("bad.key"), "# only a comment\n").expect("writes");
+        assert!(matches!(
+            OperatorKey::load(&dir.path().join("bad.key")),
+            Err(KeyError::OperatorFile { .. })
+        ));
+        let made = OperatorKey::load_or_create(dir.path()).expect("creates");
+        let again = OperatorKey::load_or_create(dir.path()).expect("loads");
+        assert_eq!(made.public().encoded(), again.public().encoded());
     }
 }

@@ -17,7 +17,10 @@ use std::sync::Arc;
 
 use tokio::sync::OnceCell;
 
-use crate::protect::{KEY_ENV, KEY_FILE, KeyError, SignerKeys};
+use crate::protect::{
+    KEY_ENV, KEY_FILE, KeyError, OPERATOR_KEY_FILE, OPERATOR_KEY_FILE_ENV, OPERATOR_PUBLIC_ENV,
+    Opener, OperatorKey, SealTo, SignerKeys,
+};
 use crate::secret::{SECRET_ARN_ENV, SecretError};
 use crate::store::dynamo::{DynamoStore, TABLE_ENV};
 use crate::store::local::{DB_FILE, LocalStore};
@@ -84,6 +87,11 @@ pub enum SetupError {
         /// What went wrong (never the value).
         reason: String,
     },
+    /// Lambda without the operator's public key.
+    #[error(
+        "{OPERATOR_PUBLIC_ENV} is not set: the function seals signers' names and addresses to the operator's public key. Run `petition-fn keygen --out operator.key` on your own machine (never on a server) and give the public key it prints (the SAM template's OperatorPublicKey parameter)"
+    )]
+    NoOperatorKey,
     /// The store was written with another signer key, or could not say.
     #[error(transparent)]
     KeyCheck(#[from] crate::store::KeyCheckError),
@@ -127,6 +135,7 @@ pub struct Settings {
     mail_from: Option<String>,
     origin_secret: Option<String>,
     origin_secret_arn: Option<String>,
+    operator_public: Option<String>,
     data_dir: DataDir,
     // One SDK configuration (region, credentials) for every AWS client of the run.
     sdk: OnceCell<aws_config::SdkConfig>,
@@ -145,6 +154,7 @@ impl std::fmt::Debug for Settings {
                 &self.origin_secret.as_ref().map(|_| "<redacted>"),
             )
             .field("origin_secret_arn", &self.origin_secret_arn)
+            .field("operator_public", &self.operator_public)
             .field("data_dir", &self.data_dir)
             .finish_non_exhaustive()
     }
@@ -167,6 +177,7 @@ impl Settings {
             mail_from: set(crate::mail::MAIL_FROM_ENV),
             origin_secret: set(ORIGIN_SECRET_ENV),
             origin_secret_arn: set(ORIGIN_SECRET_ARN_ENV),
+            operator_public: set(OPERATOR_PUBLIC_ENV),
             data_dir,
             sdk: OnceCell::new(),
         }
@@ -244,13 +255,68 @@ impl Settings {
     /// The signer keys: `SIGNER_HMAC_KEY`, else `<data-dir>/signer.key` (generated under
     /// [`DataDir::Create`], required under [`DataDir::Existing`]); without a data folder, the
     /// Secrets Manager secret named by `SIGNER_HMAC_KEY_SECRET_ARN`, read once.
+    ///
+    /// They seal personal fields to `OPERATOR_PUBLIC_KEY`; a local server without it seals to
+    /// `<data-dir>/operator.key` (generated on first use), and Lambda requires it.
     pub async fn keys(&self) -> Result<SignerKeys, SetupError> {
-        match (&self.key, &self.data_dir) {
-            (_, DataDir::None) => self.keys_without_data_dir().await,
-            (Some(key), _) => Ok(SignerKeys::from_encoded(key)?),
-            (None, DataDir::Create(dir)) => Ok(SignerKeys::load_or_create(dir)?),
-            (None, DataDir::Existing(dir)) => existing_keys(dir),
-        }
+        let keys = match (&self.key, &self.data_dir) {
+            (_, DataDir::None) => self.keys_without_data_dir().await?,
+            (Some(key), _) => SignerKeys::from_encoded(key)?,
+            (None, DataDir::Create(dir)) => SignerKeys::load_or_create(dir)?,
+            (None, DataDir::Existing(dir)) => existing_keys(dir)?,
+        };
+        let operator = match (&self.operator_public, &self.data_dir) {
+            (Some(public), _) => Some(SealTo::from_encoded(public)?),
+            (None, DataDir::Create(dir)) => Some(OperatorKey::load_or_create(dir)?.public()),
+            (None, DataDir::None) => return Err(SetupError::NoOperatorKey),
+            // The operator's commands seal nothing.
+            (None, DataDir::Existing(_)) => None,
+        };
+        Ok(match operator {
+            Some(operator) => keys.sealing_to(operator),
+            None => keys,
+        })
+    }
+
+    /// What opens the stored personal fields for `export` and `mail`: the operator's private
+    /// key from `operator_key` (the command's `--operator-key`), else `OPERATOR_KEY_FILE`,
+    /// else `<data-dir>/operator.key` when it is there; and the signer keys when they are
+    /// given, for values from before sealing, checked against `store` first.
+    pub async fn opener(
+        &self,
+        store: &dyn Store,
+        operator_key: Option<&Path>,
+    ) -> Result<Opener, SetupError> {
+        let from_env = std::env::var_os(OPERATOR_KEY_FILE_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
+        let in_data_dir = match &self.data_dir {
+            DataDir::Create(dir) | DataDir::Existing(dir) => {
+                Some(dir.join(OPERATOR_KEY_FILE)).filter(|p| p.is_file())
+            }
+            DataDir::None => None,
+        };
+        let operator = match operator_key
+            .map(Path::to_owned)
+            .or(from_env)
+            .or(in_data_dir)
+        {
+            Some(path) => Some(OperatorKey::load(&path)?),
+            None => None,
+        };
+        let legacy = match self.keys().await {
+            Ok(keys) => {
+                crate::store::check_key(store, &keys, &self.store_location(), false).await?;
+                Some(keys)
+            }
+            Err(SetupError::NoKeyFile { .. } | SetupError::Keys(KeyError::Missing))
+                if operator.is_some() =>
+            {
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(Opener::new(operator, legacy))
     }
 
     /// [`Settings::keys`], refused unless the store was written with them

@@ -23,7 +23,7 @@ fn signature(k: &SignerKeys, hash: &str, name: &str, email: Option<&str>) -> Sig
         petition: "free-them".into(),
         hash: hash.into(),
         name_enc: k.encrypt(name).expect("encrypts"),
-        email_enc: email.map(|e| k.encrypt(e).expect("encrypts")),
+        email_enc: email.map(|e| k.encrypt_address(e, hash).expect("encrypts")),
         country: "FR".into(),
         updates: email.is_some(),
         created_at: format!("2026-03-01T12:00:0{}Z", hash.len()),
@@ -96,6 +96,76 @@ fn check_letters_csv(csv: &str) {
         "{csv}"
     );
     assert!(lines[2].ends_with(",own,\"Dear Senator,\nact.\""), "{csv}");
+}
+
+/// Names and addresses sealed to the operator's public key are opened only with the private
+/// key from `keygen`, and the export then needs no signer secret at all.
+#[tokio::test]
+async fn sealed_fields_open_only_with_the_operator_key() {
+    let keys_dir = tempfile::tempdir().expect("tempdir");
+    let key_file = keys_dir.path().join("operator.key");
+    let key_path = key_file.to_str().expect("utf-8");
+    let out = common::cli::petition_fn("keygen", &["--out", key_path])
+        .output()
+        .expect("runs");
+    let (public, stderr) = ok(&out);
+    assert!(stderr.contains("off the servers"), "{stderr}");
+    let again = common::cli::petition_fn("keygen", &["--out", key_path])
+        .output()
+        .expect("runs");
+    assert!(!again.status.success(), "an existing key is never replaced");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file)
+            .expect("exists")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    let dir = common::cli::data_folder(SECRET_HEX);
+    let sealing = keys().sealing_to(
+        petition_fn::protect::SealTo::from_encoded(public.trim()).expect("a public key"),
+    );
+    {
+        let store = LocalStore::open_in(dir.path()).expect("opens");
+        fill(&store, &sealing).await;
+    }
+    let data_dir = dir.path().to_str().expect("utf-8 path");
+    let signatures = |extra: &[&str]| {
+        let mut args = vec![
+            "signatures",
+            "--petition",
+            "free-them",
+            "--data-dir",
+            data_dir,
+        ];
+        args.extend_from_slice(extra);
+        export(&args).output().expect("runs")
+    };
+    let refused = signatures(&[]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("--operator-key"),
+        "says what to give: {stderr}"
+    );
+
+    // Without the signer secret: the operator key alone opens everything sealed.
+    std::fs::remove_file(dir.path().join("signer.key")).expect("removes");
+    let (csv, _) = ok(&signatures(&["--operator-key", key_path]));
+    assert_eq!(
+        csv,
+        "petition,created_at,name,email,country,updates\r\n\
+         free-them,2026-03-01T12:00:02Z,\"Ada, Countess\",ada@example.org,FR,true\r\n\
+         free-them,2026-03-01T12:00:03Z,Grace,,FR,false\r\n"
+    );
+    let out = export(&["letters", "--data-dir", data_dir])
+        .env("OPERATOR_KEY_FILE", &key_file)
+        .output()
+        .expect("runs");
+    check_letters_csv(&ok(&out).0);
 }
 
 #[tokio::test]

@@ -59,17 +59,26 @@ pub(crate) struct ExportTarget {
     /// The local data folder (embedded store and signer.key), used when TABLE_NAME is unset.
     #[arg(long, default_value = ".data")]
     data_dir: PathBuf,
+    /// The operator's private key file (from `petition-fn keygen`), which opens the names and
+    /// addresses; default: OPERATOR_KEY_FILE, else <data-dir>/operator.key when present.
+    #[arg(long)]
+    operator_key: Option<PathBuf>,
 }
 
 /// Reads the DynamoDB table named by `TABLE_NAME` or the existing embedded store in
-/// `--data-dir`, decrypts with `SIGNER_HMAC_KEY` (or the existing `<data-dir>/signer.key`),
-/// writes the CSV, and reports the number of rows on standard error.
+/// `--data-dir`, opens the personal fields with the operator's private key (and values from
+/// before sealing with `SIGNER_HMAC_KEY` or `<data-dir>/signer.key`), writes the CSV, and
+/// reports the number of rows on standard error.
 pub(crate) async fn run(command: ExportCommand) -> anyhow::Result<()> {
     let (ExportCommand::Signatures { target, .. }
     | ExportCommand::Letters { target, .. }
     | ExportCommand::LetterCounts { target }
     | ExportCommand::Actions { target }) = &command;
-    let ExportTarget { out, data_dir } = target.clone();
+    let ExportTarget {
+        out,
+        data_dir,
+        operator_key,
+    } = target.clone();
     let settings = Settings::from_env(DataDir::Existing(data_dir));
     let source = settings.store_location();
     let store = settings
@@ -80,9 +89,9 @@ pub(crate) async fn run(command: ExportCommand) -> anyhow::Result<()> {
         ExportCommand::Signatures { petition, .. } => {
             let what = format!("signatures of {petition}");
             let keys = settings
-                .checked_keys(store.as_ref(), false)
+                .opener(store.as_ref(), operator_key.as_deref())
                 .await
-                .context("cannot get the signer key to decrypt the export with")?;
+                .context("cannot get the keys that open the stored names and addresses")?;
             let (csv, n) = signatures_csv(store.as_ref(), &keys, &petition)
                 .await
                 .with_context(|| format!("cannot export the {what}"))?;
@@ -100,9 +109,9 @@ pub(crate) async fn run(command: ExportCommand) -> anyhow::Result<()> {
                 LetterFilter::Senator(b) => format!("letters to senator {b}"),
             };
             let keys = settings
-                .checked_keys(store.as_ref(), false)
+                .opener(store.as_ref(), operator_key.as_deref())
                 .await
-                .context("cannot get the signer key to decrypt the export with")?;
+                .context("cannot get the keys that open the stored names and addresses")?;
             let (csv, n) = letters_csv(store.as_ref(), &keys, &filter)
                 .await
                 .with_context(|| format!("cannot export the {what}"))?;

@@ -42,6 +42,10 @@ pub(crate) struct MailArgs {
     /// The local data folder, used when TABLE_NAME is unset.
     #[arg(long, default_value = ".data")]
     data_dir: PathBuf,
+    /// The operator's private key file (from `petition-fn keygen`), which opens the addresses;
+    /// default: OPERATOR_KEY_FILE, else <data-dir>/operator.key when present.
+    #[arg(long)]
+    operator_key: Option<PathBuf>,
 }
 
 /// Sends the update to every recipient not in the progress file yet, and prints the counts.
@@ -89,10 +93,10 @@ pub(crate) async fn run(args: MailArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let keys = settings
-        .checked_keys(store.as_ref(), false)
+    let opener = settings
+        .opener(store.as_ref(), args.operator_key.as_deref())
         .await
-        .context("cannot get the signer key to read the addresses with")?;
+        .context("cannot get the keys that open the stored addresses")?;
     let mailer = settings
         .mailer()
         .await
@@ -101,13 +105,15 @@ pub(crate) async fn run(args: MailArgs) -> anyhow::Result<()> {
     let (mut sent, mut refused) = (0usize, 0usize);
     for recipient in todo.iter().take(args.limit.unwrap_or(usize::MAX)) {
         pace.tick().await;
-        let address = keys.decrypt(&recipient.email_enc).context(
-            "cannot decrypt a stored address: is this the key the store was written with?",
-        )?;
+        let (address, unsubscribe) = opener
+            .open_address(&recipient.email_enc, &recipient.hash)
+            .context(
+                "cannot open a stored address: is this the operator key the function seals to?",
+            )?;
         let mail = updates_mail(
             &bundle.base_url,
             &address,
-            &keys.unsubscribe_token(&recipient.hash),
+            &unsubscribe,
             &args.subject,
             &body,
         );

@@ -6,6 +6,7 @@ pub(crate) mod export;
 pub(crate) mod fair;
 pub(crate) mod forget;
 pub(crate) mod init_table;
+pub(crate) mod keygen;
 pub(crate) mod lambda;
 pub(crate) mod mail;
 pub(crate) mod recount;

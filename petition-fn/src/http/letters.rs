@@ -111,8 +111,9 @@ async fn subscribe(state: &AppState, bundle: &contract::bundle::SiteBundle, lett
     let keys = &state.inner.keys;
     let now = state.now();
     let at = unix_seconds(now);
+    let hash = keys.dedup_hash(&normalise_checked(&letter.email));
     let sealed = keys.encrypt("").and_then(|name| {
-        keys.encrypt(&letter.email.display)
+        keys.encrypt_address(&letter.email.display, &hash)
             .map(|email| (name, email))
     });
     let (tokens, (name_enc, email_enc)) = match (SignerKeys::new_token(), sealed) {
@@ -120,7 +121,6 @@ async fn subscribe(state: &AppState, bundle: &contract::bundle::SiteBundle, lett
         (Err(e), _) | (_, Err(e)) => return reply::log_failure("updates_subscribe", e),
     };
     let (token, token_hash) = tokens;
-    let hash = keys.dedup_hash(&normalise_checked(&letter.email));
     let pending = PendingRecord {
         signature: SignatureRecord {
             petition: UPDATES_LIST.to_owned(),

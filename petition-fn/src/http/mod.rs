@@ -282,7 +282,8 @@ pub enum StateError {
 }
 
 /// State on the embedded store in `data_dir` (`petitions.redb`), with the signer secret from
-/// `SIGNER_HMAC_KEY` when set, else `data_dir/signer.key` (generated on first use), and mail
+/// `SIGNER_HMAC_KEY` when set, else `data_dir/signer.key` (generated on first use), sealing
+/// personal fields to `OPERATOR_PUBLIC_KEY` or `data_dir/operator.key`, and mail
 /// written to the outbox `data_dir/outbox/` (the preview lists it at `/_outbox/`).
 ///
 /// `site-gen serve` calls this, then merges [`app`] into its router.
@@ -290,7 +291,7 @@ pub async fn local_state(data_dir: &Path, bundle: SiteBundle) -> Result<AppState
     let dir = data_dir.to_owned();
     let (store, keys) = tokio::task::spawn_blocking(move || {
         let store = LocalStore::open_in(&dir)?;
-        let keys = SignerKeys::from_env_or_file(&dir)?;
+        let keys = SignerKeys::for_local_server(&dir)?;
         Ok::<_, StateError>((store, keys))
     })
     .await

@@ -229,7 +229,7 @@ fn record(
     let name_enc = keys.encrypt(&sig.name).map_err(|e| e.to_string())?;
     let email_enc = if sig.updates {
         Some(
-            keys.encrypt(&sig.email.display)
+            keys.encrypt_address(&sig.email.display, &hash)
                 .map_err(|e| e.to_string())?,
         )
     } else {

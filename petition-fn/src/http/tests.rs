@@ -52,6 +52,17 @@ async fn harness_with(bundle: SiteBundle) -> Harness {
     }
 }
 
+impl Harness {
+    /// The operator's opener of what this state sealed (its data folder's operator key).
+    fn opener(&self) -> crate::protect::Opener {
+        let key = crate::protect::OperatorKey::load(
+            &self._dir.path().join(crate::protect::OPERATOR_KEY_FILE),
+        )
+        .expect("the local server made an operator key");
+        crate::protect::Opener::new(Some(key), None)
+    }
+}
+
 async fn harness() -> Harness {
     harness_with(test_bundle()).await
 }
@@ -613,12 +624,15 @@ async fn stored_signer_data_is_protected() {
         .iter()
         .find(|s| s.updates)
         .expect("the one who asked for updates");
-    assert_eq!(
-        keys.decrypt(&ada.name_enc).expect("decrypts"),
-        "Ada Lovelace"
-    );
+    // Sealed to the operator's key: the function's own keys cannot read them back.
+    assert!(ada.name_enc.starts_with("s1:"), "{}", ada.name_enc);
+    assert!(keys.decrypt(&ada.name_enc).is_err());
+    let opener = h.opener();
+    assert_eq!(opener.open(&ada.name_enc).expect("opens"), "Ada Lovelace");
     let email = ada.email_enc.as_deref().expect("kept for updates");
-    assert_eq!(keys.decrypt(email).expect("decrypts"), "ada@example.org");
+    let (address, unsubscribe) = opener.open_address(email, &ada.hash).expect("opens");
+    assert_eq!(address, "ada@example.org");
+    assert_eq!(unsubscribe, keys.unsubscribe_token(&ada.hash));
     let bob = stored.iter().find(|s| !s.updates).expect("bob");
     assert_eq!(bob.email_enc, None, "no address kept without opt-in");
     assert_eq!(ada.created_at, "2026-03-01T12:00:00Z");
@@ -1105,6 +1119,7 @@ async fn letter_is_stored_encrypted_and_the_suggested_text_by_reference() {
     letters.sort_by(|a, b| a.state.cmp(&b.state));
     assert_eq!(letters.len(), 2);
     let keys = h.state.keys();
+    let opener = h.opener();
     for l in &letters {
         let enc = l.private_enc.as_deref().expect("kept in full");
         assert!(!enc.contains("Lovelace") && !enc.contains("Main"));
@@ -1112,9 +1127,9 @@ async fn letter_is_stored_encrypted_and_the_suggested_text_by_reference() {
         assert_eq!(l.expires_at, TODAY as i64 + crate::store::RETENTION_SECS);
     }
     let ca: crate::domain::LetterPrivate = serde_json::from_str(
-        &keys
-            .decrypt(letters[0].private_enc.as_deref().unwrap_or_default())
-            .expect("decrypts"),
+        &opener
+            .open(letters[0].private_enc.as_deref().unwrap_or_default())
+            .expect("opens"),
     )
     .expect("json");
     assert_eq!(letters[0].state, "CA");
@@ -1124,9 +1139,9 @@ async fn letter_is_stored_encrypted_and_the_suggested_text_by_reference() {
     assert_eq!(ca.zip, "94103-1234");
     assert_eq!(letters[0].hash, keys.dedup_hash("ada@example.org"));
     let ny: crate::domain::LetterPrivate = serde_json::from_str(
-        &keys
-            .decrypt(letters[1].private_enc.as_deref().unwrap_or_default())
-            .expect("decrypts"),
+        &opener
+            .open(letters[1].private_enc.as_deref().unwrap_or_default())
+            .expect("opens"),
     )
     .expect("json");
     assert!(!letters[1].suggested);

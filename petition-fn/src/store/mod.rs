@@ -425,7 +425,10 @@ pub async fn check_key(
     record: bool,
 ) -> Result<(), KeyCheckError> {
     let given = keys.fingerprint();
-    match store.key_fingerprint(record.then_some(given.as_str())).await? {
+    match store
+        .key_fingerprint(record.then_some(given.as_str()))
+        .await?
+    {
         Some(held) if held != given => Err(KeyCheckError::Other {
             location: location.to_owned(),
             held,

@@ -17,6 +17,8 @@ pub(crate) fn petition_fn(subcommand: &str, args: &[&str]) -> Command {
         "AWS_ENDPOINT_URL_DYNAMODB",
         "ORIGIN_SECRET",
         "ORIGIN_SECRET_ARN",
+        "OPERATOR_PUBLIC_KEY",
+        "OPERATOR_KEY_FILE",
     ] {
         cmd.env_remove(var);
     }
