@@ -51,7 +51,7 @@ pub const OPERATOR_KEY_FILE_ENV: &str = "OPERATOR_KEY_FILE";
 /// File name of the locally generated operator key inside the data folder.
 pub const OPERATOR_KEY_FILE: &str = "operator.key";
 /// What a sealed value starts with (base64 never holds `:`).
-const SEALED: &str = "s1:";
+pub(crate) const SEALED: &str = "s1:";
 /// File name of the locally generated secret inside the data folder.
 pub const KEY_FILE: &str = "signer.key";
 /// Fewest secret bytes accepted.
@@ -790,7 +790,10 @@ mod tests {
         ));
         assert_eq!(
             Opener::new(None, Some(legacy.clone()))
-                .open_address(&legacy.encrypt_address("a@example.org", "h").expect("enc"), "h")
+                .open_address(
+                    &legacy.encrypt_address("a@example.org", "h").expect("enc"),
+                    "h"
+                )
                 .expect("opens"),
             ("a@example.org".into(), legacy.unsubscribe_token("h"))
         );
@@ -813,7 +816,10 @@ mod tests {
                 .encoded(),
             key.public().encoded()
         );
-        assert!(matches!(SealTo::from_encoded("nope"), Err(KeyError::PublicKey)));
+        assert!(matches!(
+            SealTo::from_encoded("nope"),
+            Err(KeyError::PublicKey)
+        ));
         std::fs::write(dir.path().join("bad.key"), "# only a comment\n").expect("writes");
         assert!(matches!(
             OperatorKey::load(&dir.path().join("bad.key")),

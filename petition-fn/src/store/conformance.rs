@@ -57,6 +57,7 @@ macro_rules! for_each_case {
             recount_agrees_with_exact_counters,
             actions_are_counted_exactly_under_concurrency,
             the_first_signer_key_is_kept,
+            sealed_fields_come_back_as_written,
         );
     };
 }
@@ -1135,6 +1136,36 @@ pub(crate) async fn pause_and_resume(store: Arc<dyn Store>) {
         .set_pause("p1", None)
         .await
         .expect("resuming twice is fine");
+}
+
+/// Values sealed to the operator's key (`s1:…`, not base64) and values encrypted before
+/// sealing (base64) both come back exactly.
+pub(crate) async fn sealed_fields_come_back_as_written(store: Arc<dyn Store>) {
+    let operator = crate::protect::OperatorKey::generate().expect("a key");
+    let sealing = crate::protect::SignerKeys::from_secret(&[4; 32])
+        .expect("keys")
+        .sealing_to(operator.public());
+    let mut sealed = record("sealed", "h1", "FR");
+    sealed.name_enc = sealing.encrypt(&"名".repeat(100)).expect("seals");
+    sealed.email_enc = Some(
+        sealing
+            .encrypt_address(&format!("{}@example.org", "e".repeat(60)), "h1")
+            .expect("seals"),
+    );
+    sealed.updates = true;
+    let old = record("sealed", "h2", "FR");
+    store.sign(sealed.clone()).await.expect("signs sealed");
+    store.sign(old.clone()).await.expect("signs old");
+    let mut back = store.export_signatures("sealed").await.expect("exports");
+    back.sort_by(|a, b| a.hash.cmp(&b.hash));
+    assert_eq!(back[0].name_enc, sealed.name_enc);
+    assert_eq!(back[0].email_enc, sealed.email_enc);
+    assert_eq!(back[1].name_enc, old.name_enc);
+    let opener = crate::protect::Opener::new(Some(operator), None);
+    assert_eq!(
+        opener.open(&back[0].name_enc).expect("opens"),
+        "名".repeat(100)
+    );
 }
 
 pub(crate) async fn the_first_signer_key_is_kept(store: Arc<dyn Store>) {

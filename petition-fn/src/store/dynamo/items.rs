@@ -34,17 +34,27 @@ pub(super) fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-/// Encrypted fields are stored as binary (a quarter smaller than their base64 text, which
-/// keeps the largest possible signature item under the 1 KB write unit).
-pub(super) fn blob(base64_text: &str) -> Result<AttributeValue, StoreError> {
+/// Protected fields: a value encrypted before sealing (base64 of AES-GCM output) is stored as
+/// binary, a quarter smaller than its text; a value sealed to the operator's key
+/// (`crate::protect`, `s1:` and base64) as that text, so the attribute's type tells the two
+/// apart (random bytes could begin with any prefix). Either keeps the largest signature item
+/// well under the 1 KB write unit.
+pub(super) fn blob(text: &str) -> Result<AttributeValue, StoreError> {
+    if text.starts_with(crate::protect::SEALED) {
+        return Ok(AttributeValue::S(text.to_owned()));
+    }
     STANDARD
-        .decode(base64_text)
+        .decode(text)
         .map(|bytes| AttributeValue::B(Blob::new(bytes)))
         .map_err(|e| StoreError::Other(Detail::caused_by("an encrypted field is not base64", e)))
 }
 
 fn blob_text(value: &AttributeValue) -> Option<String> {
-    value.as_b().ok().map(|b| STANDARD.encode(b.as_ref()))
+    match value {
+        AttributeValue::B(b) => Some(STANDARD.encode(b.as_ref())),
+        AttributeValue::S(text) if text.starts_with(crate::protect::SEALED) => Some(text.clone()),
+        _ => None,
+    }
 }
 
 /// A new item: its key and fields.
