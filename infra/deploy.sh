@@ -3,7 +3,8 @@
 # us-east-1, the web ACL's companion stack there), uploads the site, invalidates CloudFront and
 # smoke-tests the result. One command; infra/README.md explains it.
 #
-#   infra/deploy.sh --stack campaign --region eu-west-1 --alarm-email ops@example.org
+#   infra/deploy.sh --stack campaign --region eu-west-1 --alarm-email ops@example.org \
+#                   --operator-public-key KEY     # the line `petition-fn keygen` printed
 #                   [--domain www.example.org --certificate-arn arn:aws:acm:us-east-1:...]
 #   infra/deploy.sh --dry-run ...   # prints every step and command, runs none of them
 #
@@ -23,6 +24,12 @@ Options (each also read from the environment variable in brackets):
   --stack NAME             CloudFormation stack name (STACK_NAME). Required.
   --region REGION          AWS region of the stack (AWS_REGION, AWS_DEFAULT_REGION, or the
                            AWS CLI profile's region). Required.
+  --operator-public-key KEY
+                           the operator's public key, which the function seals names and
+                           addresses to (OPERATOR_PUBLIC_KEY): the line that
+                           'petition-fn keygen --out operator.key' prints, run on your own
+                           machine (operator.key, the private key, stays there). Required,
+                           except with --upload-only.
   --domain HOST            custom domain, e.g. www.example.org (DOMAIN_NAME). Needs
                            --certificate-arn; without both, the *.cloudfront.net name is used.
   --certificate-arn ARN    ACM certificate for --domain, issued in us-east-1 (CERTIFICATE_ARN).
@@ -93,6 +100,7 @@ readonly OLD_ASSET_GLOBS=("*.${HEX8}*.css" "*.${HEX8}*.js")
 # --- settings --------------------------------------------------------------------------------
 STACK="${STACK_NAME:-}"
 REGION="${AWS_REGION:-${AWS_DEFAULT_REGION:-}}"
+OPERATOR_KEY="${OPERATOR_PUBLIC_KEY:-}"
 DOMAIN="${DOMAIN_NAME:-}"
 CERT_ARN="${CERTIFICATE_ARN:-}"
 ALARM="${ALARM_EMAIL:-}"
@@ -132,6 +140,8 @@ while [ $# -gt 0 ]; do
     --stack=*) STACK="${1#*=}"; shift ;;
     --region) need_value "$1" $#; REGION="$2"; shift 2 ;;
     --region=*) REGION="${1#*=}"; shift ;;
+    --operator-public-key) need_value "$1" $#; OPERATOR_KEY="$2"; shift 2 ;;
+    --operator-public-key=*) OPERATOR_KEY="${1#*=}"; shift ;;
     --domain) need_value "$1" $#; DOMAIN="$2"; shift 2 ;;
     --domain=*) DOMAIN="${1#*=}"; shift ;;
     --certificate-arn) need_value "$1" $#; CERT_ARN="$2"; shift 2 ;;
@@ -220,6 +230,14 @@ check_settings() {
     problem "no AWS region: pass --region REGION (or set AWS_REGION), e.g. --region eu-west-1"
   elif ! [[ "$REGION" =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]]; then
     problem "region '$REGION' does not look like an AWS region (e.g. eu-west-1)"
+  fi
+  if [ -z "$OPERATOR_KEY" ] && [ "$UPLOAD_ONLY" -eq 0 ]; then
+    problem "no operator public key: pass --operator-public-key KEY (or set OPERATOR_PUBLIC_KEY). Make the key pair on your own machine with 'petition-fn keygen --out operator.key' and pass the line it prints; keep operator.key (the private key) there and backed up, never on a server: only it opens the names and addresses the function stores"
+  elif [ -n "$OPERATOR_KEY" ] && ! [[ "$OPERATOR_KEY" =~ ^[A-Za-z0-9+/]{43}=$ ]]; then
+    problem "--operator-public-key is not an operator public key (${#OPERATOR_KEY} characters; one is 44 characters of base64 ending in '='): pass the line 'petition-fn keygen --out operator.key' printed on your own machine (it is also in operator.key, after '# public key'), never the file's last line, which is the private key"
+    # Not shown further on either (a dry run goes on): what was pasted by mistake may be the
+    # whole key file, private key included, and must not reach the scrollback or a CI log.
+    OPERATOR_KEY="<not shown: not an operator public key>"
   fi
   if [ -n "$DOMAIN" ] && [ -z "$CERT_ARN" ]; then
     problem "--domain $DOMAIN needs --certificate-arn: request a certificate for it in ACM in us-east-1 (CloudFront only uses that region)"
@@ -310,7 +328,7 @@ check_replica() {
   if [ -z "$REPLICA" ] && [ -n "$REGION" ]; then
     REPLICA="$(partner_region "$REGION")"
     if [ -z "$REPLICA" ] && [ "$UPLOAD_ONLY" -eq 0 ]; then
-      problem "no second region for the signer key: pass --secret-replica-region REGION (losing the key makes stored names unreadable and lets everybody sign again), or --no-secret-replica"
+      problem "no second region for the signer key: pass --secret-replica-region REGION (losing the key lets everybody sign again and makes names stored before sealing unreadable), or --no-secret-replica"
     fi
   fi
   if [ -n "$REPLICA" ] && ! [[ "$REPLICA" =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]]; then
@@ -422,6 +440,9 @@ prerequisites() {
       # Placeholders, so the rest of the plan can still be shown.
       STACK="${STACK:-<stack>}"
       REGION="${REGION:-<region>}"
+      if [ "$UPLOAD_ONLY" -eq 0 ]; then
+        OPERATOR_KEY="${OPERATOR_KEY:-<public key from petition-fn keygen>}"
+      fi
     else
       printf '\ndeploy: cannot deploy, nothing was built or changed:\n' >&2
       for p in "${PROBLEMS[@]}"; do
@@ -433,6 +454,10 @@ prerequisites() {
   note "stack $STACK in $REGION${DOMAIN:+, domain $DOMAIN}${ALARM:+, alarms to $ALARM}"
   if [ "$NO_ALARM" = 1 ]; then
     note "WARNING: --no-alarms: no alarm and no budget warning will reach anybody"
+  fi
+  if [ "$UPLOAD_ONLY" -eq 0 ]; then
+    note "names and addresses are sealed to the operator public key $OPERATOR_KEY"
+    note "(export and mail open them with its private key file from petition-fn keygen, kept on your machine)"
   fi
 }
 
@@ -596,7 +621,8 @@ deploy_stack() {
   # left out), quoted so that an empty value really clears the previous one. The throttling
   # parameters are left to the template's defaults or to what an operator set on the stack.
   local overrides
-  overrides="DomainName=\"$DOMAIN\""
+  overrides="OperatorPublicKey=\"$OPERATOR_KEY\""
+  overrides="$overrides DomainName=\"$DOMAIN\""
   overrides="$overrides CertificateArn=\"$CERT_ARN\""
   overrides="$overrides AlarmEmail=\"$ALARM\""
   overrides="$overrides PriceClass=\"$PRICE\""

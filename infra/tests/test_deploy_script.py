@@ -8,6 +8,7 @@ the CLI's filter rules to see which file each pass uploads, with which headers, 
 
 from __future__ import annotations
 
+import base64
 import fnmatch
 import os
 import re
@@ -26,6 +27,14 @@ BASE_TOOLS = ["bash", "cat", "cp", "find", "mkdir", "chmod", "touch", "env", "rm
 STAND_INS = ("aws", "sam", "cargo", "cargo-lambda", "curl")
 WAF_ARN = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/campaign-waf-edge/" + "a" * 8 + "-bbbb-cccc-dddd-" + "e" * 12
 SEP = "\x1f"
+# The operator's public key, as `petition-fn keygen` prints it (base64 of 32 bytes).
+OPERATOR_KEY = base64.b64encode(bytes(range(32))).decode()
+# And the last line of the key file it writes: the private key, which must never be echoed.
+PRIVATE_KEY_LINE = base64.b64encode(bytes(range(100, 132))).decode()
+KEY_FILE_TEXT = (
+    "# petition-fn operator key: it opens the signers' names and addresses. Keep it off the servers.\n"
+    f"# public key (OPERATOR_PUBLIC_KEY): {OPERATOR_KEY}\n{PRIVATE_KEY_LINE}\n"
+)
 
 LOG_CALL = r"""
 { printf '%s' "${0##*/}"; for a in "$@"; do printf '\037%s' "$a"; done; printf '\n'; } >> "$STUB_LOG"
@@ -153,6 +162,7 @@ class Sandbox:
             "STUB_SITE": str(self.site),
             "STUB_WAF_ARN": WAF_ARN,
             "ALARM_EMAIL": "ops@example.org",
+            "OPERATOR_PUBLIC_KEY": OPERATOR_KEY,
             "SMOKE_WAIT": "0",
             **env,
         }
@@ -230,7 +240,8 @@ def test_help(tmp_path):
     box = Sandbox(tmp_path, with_tools=False)
     result = box.run("--help")
     assert result.returncode == 0
-    for opt in ("--stack", "--region", "--domain", "--certificate-arn", "--alarm-email", "--dry-run"):
+    for opt in ("--stack", "--region", "--domain", "--certificate-arn", "--alarm-email", "--dry-run",
+                "--operator-public-key KEY", "OPERATOR_PUBLIC_KEY", "petition-fn keygen --out operator.key"):
         assert opt in result.stdout
 
 
@@ -377,6 +388,7 @@ def test_full_run_in_order(tmp_path, template, resources):
     assert option(sam, "--capabilities") == "CAPABILITY_IAM"
     assert "--resolve-s3" in sam and "--no-fail-on-empty-changeset" in sam
     params = parse_overrides(option(sam, "--parameter-overrides"))
+    assert params["OperatorPublicKey"] == OPERATOR_KEY
     assert params["DomainName"] == "" and params["CertificateArn"] == ""
     assert params["AlarmEmail"] == "ops@example.org" and params["MonthlyBudgetUsd"] == "50"
     assert params["EnableWaf"] == "true" and params["WebAclArn"] == WAF_ARN
@@ -388,6 +400,8 @@ def test_full_run_in_order(tmp_path, template, resources):
     assert params["PriceClass"] == "PriceClass_100"
     assert params["ReservedConcurrency"] == "20" and params["LogRetentionDays"] == "30"
     assert set(params) <= set(template["Parameters"]), "only parameters the template declares"
+    required = {name for name, p in template["Parameters"].items() if "Default" not in p}
+    assert required <= set(params), "every parameter without a default, or sam deploy fails"
     assert params["RedirectMap"] == "/old-petition/>/petition/|/press>/news/>302|/2017/>/news/"
     assert re.fullmatch(template["Parameters"]["RedirectMap"]["AllowedPattern"], params["RedirectMap"])
 
@@ -635,3 +649,105 @@ def test_upload_only_dry_run_builds_and_deploys_nothing(tmp_path):
     assert "sam deploy" not in out and "cargo" not in out and "curl" not in out
     assert "$ aws s3 sync public/" in out and "create-invalidation" in out
     assert box.calls() == []
+
+
+# --- the operator's public key ---------------------------------------------------------------
+
+
+def test_refuses_to_deploy_without_the_operator_public_key(tmp_path):
+    box = Sandbox(tmp_path, with_tools=True)
+    before = box.snapshot()
+    result = box.run("--stack", "campaign", "--region", "eu-west-1", OPERATOR_PUBLIC_KEY="")
+    assert result.returncode == 2, result.stdout + result.stderr
+    err = result.stderr
+    assert "nothing was built or changed" in err
+    assert "no operator public key" in err
+    assert "--operator-public-key KEY" in err and "OPERATOR_PUBLIC_KEY" in err
+    assert "petition-fn keygen --out operator.key" in err and "own machine" in err
+    assert "never on a server" in err
+    assert not any(c[0] in ("cargo", "sam") for c in box.calls())
+    assert box.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        OPERATOR_KEY[:-1],  # the padding lost
+        OPERATOR_KEY.rstrip("=") + "A=",  # 45 characters
+        base64.urlsafe_b64encode(b"\xfb" * 32).decode(),  # the URL-safe alphabet
+        bytes(range(32)).hex(),
+        " " + OPERATOR_KEY,
+        KEY_FILE_TEXT,  # the whole key file pasted, private key included
+    ],
+    ids=["no-padding", "45-characters", "url-safe", "hex", "leading-space", "key-file"],
+)
+def test_refuses_a_malformed_operator_public_key_without_echoing_it(tmp_path, bad):
+    box = Sandbox(tmp_path, with_tools=True)
+    result = box.run("--stack", "campaign", "--region", "eu-west-1", "--operator-public-key", bad)
+    assert result.returncode == 2, result.stdout + result.stderr
+    err = result.stderr
+    assert "--operator-public-key is not an operator public key" in err
+    assert f"({len(bad)} characters;" in err and "44 characters of base64" in err
+    assert "petition-fn keygen --out operator.key" in err and "private key" in err
+    assert not any(c[0] in ("cargo", "sam") for c in box.calls())
+    for shown in (result.stdout, result.stderr):
+        assert bad.strip() not in shown and PRIVATE_KEY_LINE not in shown
+    # A dry run names the problem and shows the plan, still without the value.
+    result = box.run("--dry-run", "--stack", "campaign", "--region", "eu-west-1", OPERATOR_PUBLIC_KEY=bad)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "A real run would stop here" in result.stdout
+    assert "--operator-public-key is not an operator public key" in result.stdout
+    assert "OperatorPublicKey=\"<not shown" in result.stdout
+    assert bad.strip() not in result.stdout and PRIVATE_KEY_LINE not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "how",
+    [("--operator-public-key", OPERATOR_KEY), (f"--operator-public-key={OPERATOR_KEY}",), ()],
+    ids=["option", "option=value", "environment"],
+)
+def test_dry_run_passes_the_operator_public_key_to_sam_deploy(tmp_path, how, template):
+    box = Sandbox(tmp_path, with_tools=False)
+    env = {} if how else {"OPERATOR_PUBLIC_KEY": OPERATOR_KEY}
+    if how:
+        env["OPERATOR_PUBLIC_KEY"] = ""
+    result = box.run("--dry-run", "--stack", "campaign", "--region", "eu-west-1", *how, **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "no operator public key" not in out
+    (sam_line,) = [line for line in out.splitlines() if line.lstrip().startswith("$ sam deploy")]
+    overrides = re.search(r"--parameter-overrides '([^']*)'", sam_line).group(1)
+    params = parse_overrides(overrides)
+    assert params["OperatorPublicKey"] == OPERATOR_KEY
+    assert re.fullmatch(template["Parameters"]["OperatorPublicKey"]["AllowedPattern"], OPERATOR_KEY)
+    assert f"sealed to the operator public key {OPERATOR_KEY}" in out
+
+
+def test_dry_run_without_the_key_says_a_real_run_would_stop(tmp_path):
+    box = Sandbox(tmp_path, with_tools=True)
+    result = box.run("--dry-run", "--stack", "campaign", "--region", "eu-west-1", OPERATOR_PUBLIC_KEY="")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    stop = out.index("A real run would stop here")
+    assert "no operator public key" in out[stop:] and "petition-fn keygen --out operator.key" in out[stop:]
+    # The rest of the plan is still printed, with a placeholder for the key.
+    assert "OperatorPublicKey=\"<public key from petition-fn keygen>\"" in out
+    assert "nothing was done" in out
+    assert box.calls() == []
+
+
+def test_upload_only_needs_no_operator_public_key(tmp_path):
+    box = Sandbox(tmp_path, with_tools=True)
+    (box.state / "deployed").touch()
+    (box.repo / "public").mkdir()
+    shutil.copytree(box.site, box.repo / "public", dirs_exist_ok=True)
+    result = box.run("--upload-only", "--stack", "campaign", "--region", "eu-west-1", OPERATOR_PUBLIC_KEY="")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "operator public key" not in result.stdout + result.stderr
+    calls = box.calls()
+    assert not for_tool(calls, "sam") and for_tool(calls, "aws", "s3", "sync")
+    result = box.run("--upload-only", "--dry-run", "--stack", "campaign", "--region", "eu-west-1",
+                     OPERATOR_PUBLIC_KEY="")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "A real run would stop here" not in result.stdout
+    assert "operator public key" not in result.stdout

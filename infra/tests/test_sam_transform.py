@@ -110,3 +110,10 @@ def test_role_has_only_the_declared_statements(transformed):
         "ses:SendEmail",
         "ses:SendRawEmail",
     }
+
+
+def test_function_gets_the_operator_public_key(transformed):
+    _, fn = only(transformed["Resources"], "AWS::Lambda::Function")
+    env = fn["Properties"]["Environment"]["Variables"]
+    assert env["OPERATOR_PUBLIC_KEY"] == {"Ref": "OperatorPublicKey"}
+    assert "OperatorPublicKey" in transformed["Parameters"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import re
 
 import pytest
 
-from conftest import INFRA, TEMPLATE_PATH, of_type, only
+from conftest import INFRA, REPO, TEMPLATE_PATH, of_type, only
 
 TEMPLATE_TEXT = TEMPLATE_PATH.read_text(encoding="utf-8")
 README_TEXT = (INFRA / "README.md").read_text(encoding="utf-8")
@@ -446,9 +448,62 @@ def test_function_environment(resources, function):
     assert env["SIGNER_HMAC_KEY_SECRET_ARN"] == ref(HMAC_SECRET)
     assert env["ORIGIN_SECRET_ARN"] == ref(ORIGIN_SECRET)
     assert "RUST_LOG" in env
-    # The secrets' values themselves never sit in the function's configuration.
+    assert env["OPERATOR_PUBLIC_KEY"] == ref("OperatorPublicKey")
+    # The secrets' values themselves never sit in the function's configuration, nor does any
+    # private key (the operator's stays on the operator's machine).
     assert "SIGNER_HMAC_KEY" not in env and "ORIGIN_SECRET" not in env
+    assert "OPERATOR_KEY_FILE" not in env
     assert "resolve:secretsmanager" not in json.dumps(fn)
+
+
+# An X25519 public key as petition-fn keygen prints it: base64 (standard, padded) of 32 bytes.
+OPERATOR_PUBLIC_KEY = base64.b64encode(bytes(range(32))).decode()
+
+
+def rust_env_constants():
+    """`pub const NAME_ENV: &str = "VARIABLE";` of petition-fn's sources: the variables it reads."""
+    found = {}
+    for path in (REPO / "petition-fn" / "src").rglob("*.rs"):
+        for name, value in re.findall(r'pub const ([A-Z0-9_]+_ENV): &str = "([A-Z0-9_]+)";', path.read_text()):
+            found[name] = value
+    return found
+
+
+def test_operator_public_key_parameter(template):
+    param = template["Parameters"]["OperatorPublicKey"]
+    assert param["Type"] == "String"
+    assert "Default" not in param, "required: the function refuses to start without it"
+    assert param["AllowedPattern"] == "^[A-Za-z0-9+/]{43}=$"
+    assert "petition-fn keygen" in param["Description"]
+    assert "petition-fn keygen" in param["ConstraintDescription"]
+    pattern = param["AllowedPattern"]
+    assert len(OPERATOR_PUBLIC_KEY) == 44 and re.fullmatch(pattern, OPERATOR_PUBLIC_KEY)
+    for _ in range(20):
+        assert re.fullmatch(pattern, base64.b64encode(os.urandom(32)).decode())
+    for bad in (
+        "",
+        OPERATOR_PUBLIC_KEY[:-1],  # padding missing
+        OPERATOR_PUBLIC_KEY + "A",
+        base64.b64encode(bytes(33)).decode(),
+        base64.urlsafe_b64encode(b"\xfb" * 32).decode(),  # the URL-safe alphabet
+        bytes(range(32)).hex(),
+        " " + OPERATOR_PUBLIC_KEY,
+        OPERATOR_PUBLIC_KEY + "\n",
+        "-----BEGIN PUBLIC KEY-----",
+    ):
+        assert not re.fullmatch(pattern, bad), bad
+
+
+def test_function_environment_names_what_petition_fn_reads(function):
+    """The template's variable names are the constants petition-fn reads them under, so that a
+    rename on either side fails here and not at a cold start on AWS."""
+    _, fn = function
+    env = fn["Properties"]["Environment"]["Variables"]
+    constants = rust_env_constants()
+    assert constants["OPERATOR_PUBLIC_ENV"] == "OPERATOR_PUBLIC_KEY"
+    assert constants["OPERATOR_PUBLIC_ENV"] in env
+    # RUST_LOG is tracing's own variable; every other one is petition-fn's.
+    assert set(env) - {"RUST_LOG"} <= set(constants.values()), set(env) - set(constants.values())
 
 
 def test_function_iam_is_least_privilege(resources, function):
