@@ -40,6 +40,7 @@ CONTRACT_ROUTES = {
     ("POST", "/api/unsubscribe"),
     ("GET", "/api/challenge"),
     ("GET", "/api/health"),
+    ("GET", "/api/openapi.json"),
 }
 
 

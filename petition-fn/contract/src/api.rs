@@ -35,8 +35,11 @@ pub mod route {
     pub const CHALLENGE: &str = under_base!("/challenge");
     /// `POST`: an outcome of the letter campaign (a letter sent, a call made) for a senator.
     pub const ACTIONS: &str = under_base!("/actions");
+    /// `GET`: the OpenAPI 3.1 description of every route (`petition-fn/openapi.json`).
+    pub const OPENAPI: &str = under_base!("/openapi.json");
 
-    /// Every route, for the 404 message that lists them.
+    /// Every route: the 404 message lists them, and the OpenAPI document's paths are exactly
+    /// these (`petition-fn/src/http/tests/openapi.rs`).
     pub const ALL: &[&str] = &[
         PETITION,
         SIGNATURES,
@@ -46,6 +49,7 @@ pub mod route {
         UNSUBSCRIBE,
         CHALLENGE,
         HEALTH,
+        OPENAPI,
     ];
 }
 

@@ -2,12 +2,18 @@
 //!
 //! | route | method | answer |
 //! | --- | --- | --- |
-//! | `/api/petitions/{id}/signatures` | POST | form: 303 to the thank-you page, or 422 page; JSON: 201 `{count, message}` or 422 `{errors}` |
+//! | `/api/petitions/{id}/signatures` | POST | form: 303 to the thank-you (or "check your inbox") page, or 422 page; JSON: 201 `{status: "signed", message}` (202 `pending`) or 422 `{errors}` |
 //! | `/api/petitions/{id}` | GET | `{id, count, by_country, goal, open}`, cacheable 5 s at the CDN |
 //! | `/api/letters` | POST | form: 200 with the page naming the state's senators, or 422 page; JSON: 201 `{state, senators, letter}` or 422 `{errors}` |
 //! | `/api/actions` | POST | an outcome `{kind, state, senator}`: form 200 thank-you page; JSON 201 `{status: "counted", message}`; 422 `{errors}` |
+//! | `/api/confirm` | GET, POST | the page with the button; confirms a signature: form 303, JSON 200 `{status, count}` |
+//! | `/api/unsubscribe` | GET, POST | the page with the button; stops updates: 200 |
 //! | `/api/challenge` | GET | a proof-of-work challenge `{algorithm, challenge, salt, signature, maxnumber}` for a client over its limit |
 //! | `/api/health` | GET | `{status, store}` |
+//! | `/api/openapi.json` | GET | the OpenAPI 3.1 description of every route (`petition-fn/openapi.json`) |
+//!
+//! The document is the complete reference (every status, body and header); the router tests
+//! in `tests/openapi.rs` hold the router to it.
 //!
 //! Mount it in another server with [`app`] and `Router::merge` (it sets no fallback, so the
 //! host keeps its own); run it alone with [`standalone_app`], which adds a JSON 404.
@@ -33,6 +39,7 @@ mod confirm;
 mod extract;
 mod layers;
 mod letters;
+mod openapi;
 mod origin;
 mod pages;
 mod petitions;
@@ -340,6 +347,10 @@ fn routes() -> Router<AppState> {
         .route(
             route::HEALTH,
             get(petitions::health).fallback(refusal::wrong_method),
+        )
+        .route(
+            route::OPENAPI,
+            get(openapi::document).fallback(refusal::wrong_method),
         )
 }
 

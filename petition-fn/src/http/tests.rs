@@ -16,6 +16,8 @@ use crate::store::{
     PendingRecord, SignOutcome, SignatureRecord, StoreFuture, StoredLetter, StoredSignature,
 };
 
+mod openapi;
+
 /// 2026-03-01T12:00:00Z.
 const TODAY: u64 = 1_772_366_400;
 const SIGN: &str = "/api/petitions/free-them/signatures";
@@ -669,15 +671,21 @@ async fn replaced_bundle_takes_effect() {
     );
 }
 
-/// A store that is down.
-/// A store that fails every call, or (`stall`) never answers.
+/// A store that fails every call, or (`stall`) never answers; `broken`, every failure is not
+/// transient (a bug, a missing table: 500) instead of the store being down or busy (503).
 struct DownStore {
     stall: bool,
+    broken: bool,
 }
 
 impl DownStore {
     fn fail<T: Send + 'static>(&self, error: StoreError) -> StoreFuture<'_, T> {
         let stall = self.stall;
+        let error = if self.broken {
+            StoreError::Other("broken".into())
+        } else {
+            error
+        };
         Box::pin(async move {
             if stall {
                 std::future::pending::<()>().await;
@@ -789,8 +797,15 @@ impl Store for DownStore {
 #[tokio::test]
 async fn unavailable_store_is_503_with_retry_after() {
     let keys = SignerKeys::from_secret(&[9; 32]).expect("keys");
-    let state = AppState::new(Arc::new(DownStore { stall: false }), keys, test_bundle())
-        .with_clock(fixed_clock());
+    let state = AppState::new(
+        Arc::new(DownStore {
+            stall: false,
+            broken: false,
+        }),
+        keys,
+        test_bundle(),
+    )
+    .with_clock(fixed_clock());
     let app = app(state);
     let r = send(&app, json_req(SIGN, &good_json("a@example.org"))).await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
@@ -817,8 +832,15 @@ async fn unavailable_store_is_503_with_retry_after() {
 #[tokio::test(start_paused = true)]
 async fn stalled_store_is_503_at_the_deadline() {
     let keys = SignerKeys::from_secret(&[9; 32]).expect("keys");
-    let state = AppState::new(Arc::new(DownStore { stall: true }), keys, test_bundle())
-        .with_clock(fixed_clock());
+    let state = AppState::new(
+        Arc::new(DownStore {
+            stall: true,
+            broken: false,
+        }),
+        keys,
+        test_bundle(),
+    )
+    .with_clock(fixed_clock());
     let app = app(state);
     let start = tokio::time::Instant::now();
     let r = send(&app, json_req(SIGN, &good_json("a@example.org"))).await;
@@ -1401,8 +1423,15 @@ async fn letter_route_refuses_what_it_cannot_take() {
 #[tokio::test]
 async fn letters_on_an_unavailable_store_are_503() {
     let keys = SignerKeys::from_secret(&[9; 32]).expect("keys");
-    let state = AppState::new(Arc::new(DownStore { stall: false }), keys, letter_bundle())
-        .with_clock(fixed_clock());
+    let state = AppState::new(
+        Arc::new(DownStore {
+            stall: false,
+            broken: false,
+        }),
+        keys,
+        letter_bundle(),
+    )
+    .with_clock(fixed_clock());
     let app = app(state);
     let r = send(
         &app,
