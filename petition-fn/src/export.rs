@@ -238,6 +238,44 @@ mod tests {
     use crate::store::local::LocalStore;
     use crate::store::{LetterRecord, SignatureRecord};
 
+    /// An RFC 4180 reader of one record (CRLF-ended), for the property below.
+    fn read_record(line: &str) -> Vec<String> {
+        let body = line.strip_suffix("\r\n").expect("a record ends with CRLF");
+        let (mut cells, mut cell, mut quoted, mut chars) =
+            (Vec::new(), String::new(), false, body.chars().peekable());
+        while let Some(c) = chars.next() {
+            match (quoted, c) {
+                (true, '"') if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    cell.push('"');
+                }
+                (true, '"') => quoted = false,
+                (false, '"') if cell.is_empty() => quoted = true,
+                (false, ',') => cells.push(std::mem::take(&mut cell)),
+                (_, c) => cell.push(c),
+            }
+        }
+        cells.push(cell);
+        cells
+    }
+
+    proptest::proptest! {
+        /// Any cells come back from a CSV reader as written, except that a formula-like cell
+        /// gains one leading `'`; and no cell ever starts with a formula character unquoted.
+        #[test]
+        fn any_cells_survive_a_csv_reader(cells in proptest::collection::vec("\\PC*|[=+@\t\r\n,\"-][ -~\r\n]{0,8}", 1..6)) {
+            let row = csv_row(&cells);
+            let back = read_record(&row);
+            proptest::prop_assert_eq!(back.len(), cells.len(), "{:?}", row);
+            for (cell, got) in cells.iter().zip(&back) {
+                let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+                let expected = if risky { format!("'{cell}") } else { cell.clone() };
+                proptest::prop_assert_eq!(got, &expected);
+                proptest::prop_assert!(!got.starts_with(['=', '+', '-', '@', '\t', '\r']));
+            }
+        }
+    }
+
     #[test]
     fn plain_cells_are_left_alone() {
         assert_eq!(csv_cell("Ada Lovelace"), "Ada Lovelace");

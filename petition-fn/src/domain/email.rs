@@ -270,4 +270,46 @@ mod tests {
         assert_eq!(n("+x@example.org"), "+x@example.org");
         assert!(normalise_email("nope").is_err());
     }
+
+    /// Found by `the_normal_form_is_stable`: the normal form is a key to hash, not always an
+    /// address, and still the same for every way of writing the address.
+    #[test]
+    fn a_dropped_tag_may_leave_a_trailing_dot() {
+        assert_eq!(normalise_email("0.+a@a0.org"), Ok("0.@a0.org".into()));
+        assert_eq!(normalise_email("0.+b@A0.org"), Ok("0.@a0.org".into()));
+        assert!(normalise_email("0.@a0.org").is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_checked_without_panicking(text in "\\PC{0,80}") {
+            let _ = normalise_email(&text);
+        }
+
+        /// The normal form is stable, ignores case and compatibility forms, and is accepted as
+        /// an address itself.
+        #[test]
+        fn the_normal_form_is_stable(local in "[a-z0-9][a-z0-9._+-]{0,20}[a-z0-9]", domain in "[a-z][a-z0-9-]{0,10}[a-z0-9]\\.(org|com|fr|xn--fiqs8s)") {
+            proptest::prop_assume!(!local.contains(".."));
+            let address = format!("{local}@{domain}");
+            let normal = normalise_email(&address).expect("a valid address");
+            // Dropping a tag can leave a form that is not an address itself ("0.+a" gives
+            // "0."): it is only hashed, never mailed (`a_dropped_tag_may_leave_a_trailing_dot`).
+            if let Ok(again) = normalise_email(&normal) {
+                proptest::prop_assert_eq!(&again, &normal);
+            }
+            proptest::prop_assert_eq!(&normalise_email(&address.to_uppercase()).expect("valid"), &normal);
+            // The same letters and digits typed in fullwidth forms (U+FF01..U+FF5E).
+            let fullwidth: String = local
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() {
+                    char::from_u32(u32::from(c) - 0x21 + 0xFF01).unwrap_or(c)
+                } else {
+                    c
+                })
+                .collect();
+            let wide = format!("{fullwidth}@{domain}");
+            proptest::prop_assert_eq!(&normalise_email(&wide).expect("valid"), &normal);
+        }
+    }
 }

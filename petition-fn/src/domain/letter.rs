@@ -543,4 +543,21 @@ mod tests {
         let back: LetterPrivate = serde_json::from_str(&json).expect("parses");
         assert_eq!(back, p);
     }
+
+    proptest::proptest! {
+        /// Without a state, exactly 5 digits or ZIP+4 pass (spaces around allowed), as typed.
+        #[test]
+        fn zip_codes_are_five_digits_or_zip_plus_four(text in "\\PC{0,12}|[0-9]{4,6}(-[0-9]{3,5})?") {
+            let trimmed = text.trim();
+            let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+            let well_formed = match trimmed.split_once('-') {
+                None => digits(trimmed, 5),
+                Some((five, four)) => digits(five, 5) && digits(four, 4),
+            };
+            proptest::prop_assert_eq!(check_zip(&text, None).is_ok(), well_formed, "{:?}", text);
+            if let Ok(zip) = check_zip(&text, None) {
+                proptest::prop_assert_eq!(zip, trimmed);
+            }
+        }
+    }
 }

@@ -253,4 +253,45 @@ mod tests {
             Err(Refusal::TooLarge(_))
         ));
     }
+
+    fn letter_fields() -> impl proptest::strategy::Strategy<Value = BTreeMap<&'static str, String>>
+    {
+        use proptest::prelude::*;
+        let fields = Form::Letter.fields().to_vec();
+        proptest::collection::btree_map(proptest::sample::select(fields), "\\PC{0,30}", 0..8)
+    }
+
+    proptest::proptest! {
+        /// Any bytes, as a form or as JSON: a value or a refusal, never a panic, and only the
+        /// form's own fields.
+        #[test]
+        fn any_body_is_read_or_refused(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300), json in proptest::prelude::any::<bool>()) {
+            let submission = Submission {
+                style: if json { Style::Json } else { Style::Form },
+                body: Ok(Bytes::from(body)),
+            };
+            if let Ok(fields) = submission.fields(Form::Letter, &Subject::Letter { page: "/l/".into() }) {
+                proptest::prop_assert!(fields.keys().all(|k| Form::Letter.fields().contains(k)));
+            }
+        }
+
+        /// What a browser's form encoding or a JSON encoder writes is read back exactly.
+        #[test]
+        fn encoded_fields_are_read_back(fields in letter_fields()) {
+            let mut form = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &fields {
+                form.append_pair(k, v);
+            }
+            let form = form.finish();
+            let json = serde_json::to_vec(&fields).expect("json");
+            for (style, body) in [(Style::Form, form.into_bytes()), (Style::Json, json)] {
+                let submission = Submission { style, body: Ok(Bytes::from(body)) };
+                let read = submission
+                    .fields(Form::Letter, &Subject::Letter { page: "/l/".into() })
+                    .map_err(|_| proptest::test_runner::TestCaseError::fail("refused"))?;
+                let expected: Fields = fields.iter().map(|(k, v)| (*k, v.clone())).collect();
+                proptest::prop_assert_eq!(read, expected);
+            }
+        }
+    }
 }
