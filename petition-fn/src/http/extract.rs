@@ -256,7 +256,6 @@ mod tests {
 
     fn letter_fields() -> impl proptest::strategy::Strategy<Value = BTreeMap<&'static str, String>>
     {
-        use proptest::prelude::*;
         let fields = Form::Letter.fields().to_vec();
         proptest::collection::btree_map(proptest::sample::select(fields), "\\PC{0,30}", 0..8)
     }
