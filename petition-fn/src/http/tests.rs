@@ -695,6 +695,12 @@ impl DownStore {
     }
 }
 
+/// A state over `store` and `bundle`, on the fixed clock.
+fn down_state(store: DownStore, bundle: SiteBundle) -> AppState {
+    let keys = SignerKeys::from_secret(&[9; 32]).expect("keys");
+    AppState::new(Arc::new(store), keys, bundle).with_clock(fixed_clock())
+}
+
 impl Store for DownStore {
     fn kind(&self) -> &'static str {
         "local"
@@ -796,16 +802,13 @@ impl Store for DownStore {
 
 #[tokio::test]
 async fn unavailable_store_is_503_with_retry_after() {
-    let keys = SignerKeys::from_secret(&[9; 32]).expect("keys");
-    let state = AppState::new(
-        Arc::new(DownStore {
+    let state = down_state(
+        DownStore {
             stall: false,
             broken: false,
-        }),
-        keys,
+        },
         test_bundle(),
-    )
-    .with_clock(fixed_clock());
+    );
     let app = app(state);
     let r = send(&app, json_req(SIGN, &good_json("a@example.org"))).await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
@@ -831,16 +834,13 @@ async fn unavailable_store_is_503_with_retry_after() {
 /// never held past the function's timeout. Time is paused: the wait takes no real time.
 #[tokio::test(start_paused = true)]
 async fn stalled_store_is_503_at_the_deadline() {
-    let keys = SignerKeys::from_secret(&[9; 32]).expect("keys");
-    let state = AppState::new(
-        Arc::new(DownStore {
+    let state = down_state(
+        DownStore {
             stall: true,
             broken: false,
-        }),
-        keys,
+        },
         test_bundle(),
-    )
-    .with_clock(fixed_clock());
+    );
     let app = app(state);
     let start = tokio::time::Instant::now();
     let r = send(&app, json_req(SIGN, &good_json("a@example.org"))).await;
@@ -1422,16 +1422,13 @@ async fn letter_route_refuses_what_it_cannot_take() {
 
 #[tokio::test]
 async fn letters_on_an_unavailable_store_are_503() {
-    let keys = SignerKeys::from_secret(&[9; 32]).expect("keys");
-    let state = AppState::new(
-        Arc::new(DownStore {
+    let state = down_state(
+        DownStore {
             stall: false,
             broken: false,
-        }),
-        keys,
+        },
         letter_bundle(),
-    )
-    .with_clock(fixed_clock());
+    );
     let app = app(state);
     let r = send(
         &app,

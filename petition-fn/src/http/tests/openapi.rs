@@ -323,16 +323,6 @@ fn limited_letter_bundle() -> SiteBundle {
     bundle
 }
 
-/// A state over a store that fails every call: transiently (503), or not (`broken`, 500).
-fn down_state(broken: bool, bundle: SiteBundle) -> AppState {
-    let keys = SignerKeys::from_secret(&[9; 32]).expect("keys");
-    let store = DownStore {
-        stall: false,
-        broken,
-    };
-    AppState::new(Arc::new(store), keys, bundle).with_clock(fixed_clock())
-}
-
 /// A valid unsubscribe token of `state`'s keys.
 fn unsubscribe_token(state: &AppState, email: &str) -> String {
     let keys = state.keys();
@@ -946,7 +936,13 @@ async fn every_answer_is_documented_and_every_documented_answer_is_given() {
         (false, unavailable),
         (true, StatusCode::INTERNAL_SERVER_ERROR),
     ] {
-        let state = down_state(broken, letter_bundle());
+        let state = down_state(
+            DownStore {
+                stall: false,
+                broken,
+            },
+            letter_bundle(),
+        );
         let app = &standalone_app(state.clone());
         let valid = unsubscribe_token(&state, "a@example.org");
         c.expect(app, s, json_req(SIGN, &good_json("d@example.org")), status)

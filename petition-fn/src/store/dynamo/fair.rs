@@ -61,6 +61,11 @@ impl DynamoStore {
         let mut item = keys::fair(name).attributes();
         item.insert(COUNT.to_owned(), n(1));
         item.insert(EXPIRES_AT.to_owned(), n(expires_at));
+        self.put_new(item).await
+    }
+
+    /// One `PutItem` only if its key is new: `false` when the key was there already.
+    async fn put_new(&self, item: Item) -> Result<bool, StoreError> {
         let result = self
             .client
             .put_item()
@@ -231,26 +236,13 @@ impl DynamoStore {
         };
         let mut item = key.attributes();
         item.insert(FINGERPRINT.to_owned(), s(fingerprint.to_owned()));
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression(format!("attribute_not_exists({PK})"))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Some(fingerprint.to_owned())),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                held(self.get(&key, true).await?)
-                    .map(Some)
-                    .ok_or_else(|| damaged("signer key"))
-            }
-            Err(e) => Err(sdk_error("PutItem", e)),
+        if self.put_new(item).await? {
+            return Ok(Some(fingerprint.to_owned()));
         }
+        // Another process recorded one meanwhile: theirs holds.
+        held(self.get(&key, true).await?)
+            .map(Some)
+            .ok_or_else(|| damaged("signer key"))
     }
 
     /// One eventually consistent `GetItem` (0.5 RCU): the function caches the answer a few
