@@ -553,11 +553,7 @@ async fn a_mail_transport_that_fails_loses_and_doubles_nothing() {
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut bundle =
-        contract::bundle::SiteBundle::from_json(include_bytes!("fixtures/bundle.json"))
-            .expect("bundle");
-    bundle.pages.shell = include_str!("fixtures/shell.html").into();
-    bundle.pages.components = include_str!("fixtures/components.html").into();
+    let bundle = common::fixture_bundle();
     let state = petition_fn::local_state(dir.path(), bundle)
         .await
         .expect("state");

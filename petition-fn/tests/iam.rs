@@ -6,6 +6,8 @@
 //! a grant nothing uses.
 #![cfg(feature = "dynamodb")]
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -13,7 +15,6 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, header};
 use base64::Engine;
-use contract::bundle::SiteBundle;
 use http_body_util::BodyExt;
 use petition_fn::mail::Outbox;
 use petition_fn::protect::SignerKeys;
@@ -99,9 +100,7 @@ async fn the_function_is_granted_exactly_what_it_calls() {
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut bundle = SiteBundle::from_json(include_bytes!("fixtures/bundle.json")).expect("bundle");
-    bundle.pages.shell = include_str!("fixtures/shell.html").into();
-    bundle.pages.components = include_str!("fixtures/components.html").into();
+    let mut bundle = common::fixture_bundle();
     bundle.limits.signatures_per_hour = 1;
     bundle.senators = vec![contract::bundle::Senator {
         state: "CA".into(),

@@ -2,11 +2,12 @@
 //! through the same router.
 #![cfg(feature = "lambda")]
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use axum::Router;
-use contract::bundle::SiteBundle;
 use http_body_util::BodyExt;
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Context, LambdaEvent};
@@ -18,9 +19,7 @@ use tower::ServiceExt;
 const NOW: u64 = 1_772_366_400;
 
 async fn state(dir: &std::path::Path) -> AppState {
-    let mut bundle = SiteBundle::from_json(include_bytes!("fixtures/bundle.json")).expect("bundle");
-    bundle.pages.shell = include_str!("fixtures/shell.html").into();
-    bundle.pages.components = include_str!("fixtures/components.html").into();
+    let bundle = common::fixture_bundle();
     local_state(dir, bundle)
         .await
         .expect("state")

@@ -2,10 +2,11 @@
 //! address holds at most its share, a flood of idle sockets leaves the API answering, and a
 //! body announced over the limit is refused before it is sent.
 
+mod common;
+
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use contract::bundle::SiteBundle;
 use petition_fn::server::{Limits, serve};
 use petition_fn::{local_state, standalone_app};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -23,10 +24,7 @@ struct Running {
 
 async fn start(limits: Limits) -> Running {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut bundle =
-        SiteBundle::from_json(include_bytes!("fixtures/bundle.json")).expect("fixture bundle");
-    bundle.pages.shell = include_str!("fixtures/shell.html").into();
-    bundle.pages.components = include_str!("fixtures/components.html").into();
+    let bundle = common::fixture_bundle();
     let state = local_state(dir.path(), bundle).await.expect("state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
