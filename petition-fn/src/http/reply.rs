@@ -74,6 +74,11 @@ pub(crate) fn retry_after(mut response: Response, seconds: &str) -> Response {
 
 /// Logs a server-side failure (no personal data: store errors carry none) for the operator.
 pub(crate) fn log_failure(event: &str, detail: impl std::fmt::Display) {
+    eprintln!("{}", failure_line(event, detail));
+}
+
+/// The JSON log line of a failure, its detail cut to [`MAX_DETAIL`] bytes.
+fn failure_line(event: &str, detail: impl std::fmt::Display) -> String {
     let mut detail = detail.to_string();
     if detail.len() > MAX_DETAIL {
         let cut = (0..=MAX_DETAIL)
@@ -83,10 +88,7 @@ pub(crate) fn log_failure(event: &str, detail: impl std::fmt::Display) {
         detail.truncate(cut);
         detail.push('…');
     }
-    eprintln!(
-        "{}",
-        json!({"level": "error", "event": event, "detail": detail})
-    );
+    json!({"level": "error", "event": event, "detail": detail}).to_string()
 }
 
 /// The longest detail a log line carries: an error chain from a dependency is bounded.
@@ -133,5 +135,21 @@ mod tests {
         assert_eq!(Style::of(&headers("multipart/form-data; boundary=x")), None);
         assert_eq!(Style::of(&headers("text/plain")), None);
         assert_eq!(Style::of(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn a_failure_line_is_bounded() {
+        // A huge error chain, with a character of several bytes across the cut.
+        let detail = format!("{}é{}", "x".repeat(MAX_DETAIL - 1), "y".repeat(100_000));
+        let line = failure_line("store", &detail);
+        assert!(line.len() < MAX_DETAIL + 100, "{} bytes", line.len());
+        let value: serde_json::Value = serde_json::from_str(&line).expect("one JSON line");
+        let kept = value["detail"].as_str().expect("text");
+        assert!(kept.ends_with('…') && !kept.contains('y'), "{kept}");
+        assert!(!line.contains('\n'));
+        assert_eq!(
+            failure_line("e", "short"),
+            r#"{"detail":"short","event":"e","level":"error"}"#
+        );
     }
 }
