@@ -41,6 +41,7 @@ CONTRACT_ROUTES = {
     ("GET", "/api/challenge"),
     ("GET", "/api/health"),
     ("GET", "/api/openapi.json"),
+    ("GET", "/api/petitions/{id}/badge.svg"),
 }
 
 

@@ -20,6 +20,8 @@ pub mod route {
     pub const SIGNATURES: &str = under_base!("/petitions/{id}/signatures");
     /// `GET`: a petition's count.
     pub const PETITION: &str = under_base!("/petitions/{id}");
+    /// `GET`: a petition's count as an SVG image, for partners' pages.
+    pub const BADGE: &str = under_base!("/petitions/{id}/badge.svg");
     /// `POST`: a letter to the writer's senators.
     pub const LETTERS: &str = under_base!("/letters");
     /// `GET`: the function and its store are up.
@@ -42,6 +44,7 @@ pub mod route {
     /// these (`petition-fn/src/http/tests/openapi.rs`).
     pub const ALL: &[&str] = &[
         PETITION,
+        BADGE,
         SIGNATURES,
         LETTERS,
         ACTIONS,

@@ -3,7 +3,8 @@
 //! | route | method | answer |
 //! | --- | --- | --- |
 //! | `/api/petitions/{id}/signatures` | POST | form: 303 to the thank-you (or "check your inbox") page, or 422 page; JSON: 201 `{status: "signed", message}` (202 `pending`) or 422 `{errors}` |
-//! | `/api/petitions/{id}` | GET | `{id, count, by_country, goal, open}`, cacheable 5 s at the CDN |
+//! | `/api/petitions/{id}` | GET | `{id, count, by_country, goal, open}`, cacheable 5 s at the CDN, readable from any origin (CORS) |
+//! | `/api/petitions/{id}/badge.svg` | GET | the count as an SVG image for partners' pages, cacheable a minute |
 //! | `/api/letters` | POST | form: 200 with the page naming the state's senators, or 422 page; JSON: 201 `{state, senators, letter}` or 422 `{errors}` |
 //! | `/api/actions` | POST | an outcome `{kind, state, senator}`: form 200 thank-you page; JSON 201 `{status: "counted", message}`; 422 `{errors}` |
 //! | `/api/confirm` | GET, POST | the page with the button; confirms a signature: form 303, JSON 200 `{status, count}` |
@@ -319,6 +320,10 @@ fn routes() -> Router<AppState> {
         .route(
             route::PETITION,
             get(petitions::status).fallback(refusal::wrong_method),
+        )
+        .route(
+            route::BADGE,
+            get(petitions::badge).fallback(refusal::wrong_method),
         )
         .route(
             route::LETTERS,

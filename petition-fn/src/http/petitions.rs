@@ -1,9 +1,9 @@
-//! `GET /api/petitions/{id}` and `GET /api/health`.
+//! `GET /api/petitions/{id}`, its badge, and `GET /api/health`.
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use serde_json::json;
 
 use contract::date::utc_date;
@@ -40,11 +40,89 @@ pub(crate) async fn status(
             "open": open,
         }),
     );
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(COUNT_CACHE_CONTROL),
     );
+    // Public data: any site may read the count (a partner's own counter); it carries no
+    // credentials, so `*` is safe.
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     Ok(response)
+}
+
+/// How long browsers and the CDN may keep a badge.
+const BADGE_CACHE_CONTROL: &str = "public, max-age=60, s-maxage=60";
+
+/// The count as a small SVG image (`<img src>` on a partner's page): its `<title>` and
+/// `aria-label` say the petition and the count; system fonts, no script, nothing fetched.
+pub(crate) async fn badge(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, Refusal> {
+    let site = state.site();
+    let petition = site.petition(id)?;
+    let counts = state
+        .inner
+        .store
+        .count(&petition.id)
+        .await
+        .map_err(|e| store_failure(Subject::Count, &e))?;
+    let svg = badge_svg(&petition.title, counts.total);
+    let mut response = (StatusCode::OK, svg).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("image/svg+xml; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(BADGE_CACHE_CONTROL),
+    );
+    Ok(response)
+}
+
+/// The badge of `count` signatures of the petition `title`.
+fn badge_svg(title: &str, count: u64) -> String {
+    const LABEL: &str = "signatures";
+    let number = grouped(count);
+    // About 7 px a character at 11 px in the usual sans-serif fonts, 10 px of margin a side.
+    let width = |text: &str| 20 + 7 * text.chars().count();
+    let (left, right) = (width(LABEL), width(&number));
+    let label = contract::html::escape(&format!("{title}: {number} {LABEL}"));
+    format!(
+        concat!(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="20" viewBox="0 0 {w} 20" role="img" aria-label="{label}">"#,
+            "<title>{label}</title>",
+            r##"<rect width="{left}" height="20" fill="#3b3b3b"/><rect x="{left}" width="{right}" height="20" fill="#9f1d20"/>"##,
+            r##"<g fill="#fff" font-family="system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif" font-size="11" text-anchor="middle">"##,
+            r#"<text x="{lx}" y="14">{LABEL}</text><text x="{rx}" y="14">{number}</text></g></svg>"#,
+        ),
+        w = left + right,
+        left = left,
+        right = right,
+        lx = left / 2,
+        rx = left + right / 2,
+        label = label,
+        LABEL = LABEL,
+        number = number,
+    )
+}
+
+/// `1493202` as `1,493,202`.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `{"status":"ok","store":"local"|"dynamodb"}`, or 503 with `"status":"unavailable"`.
@@ -62,5 +140,39 @@ pub(crate) async fn health(State(state): State<AppState>) -> Response {
                 &json!({ "status": "unavailable", "store": store.kind() }),
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(1_493_202), "1,493,202");
+        assert_eq!(grouped(u64::MAX), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
+    fn a_badge_says_what_it_shows_and_escapes_the_title() {
+        let svg = badge_svg("Stop \"harvesting\" <now> & here", 1_493_202);
+        assert!(
+            svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+            "{svg}"
+        );
+        assert!(svg.ends_with("</svg>"));
+        assert!(svg.contains("role=\"img\""));
+        let label = "Stop &quot;harvesting&quot; &lt;now&gt; &amp; here: 1,493,202 signatures";
+        assert!(svg.contains(&format!("<title>{label}</title>")), "{svg}");
+        assert!(svg.contains(&format!("aria-label=\"{label}\"")), "{svg}");
+        assert!(svg.contains(">1,493,202</text>"));
+        assert!(
+            !svg.contains("<script") && !svg.contains("href"),
+            "nothing to run or fetch"
+        );
+        assert_eq!(svg.matches('<').count(), svg.matches('>').count());
     }
 }

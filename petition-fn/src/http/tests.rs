@@ -592,6 +592,32 @@ async fn petition_status_is_cacheable_briefly() {
     assert_eq!(r.json()["count"], 0);
 }
 
+/// The count is public data any site may read; nothing else answers another origin's script.
+#[tokio::test]
+async fn only_the_count_is_readable_from_other_origins() {
+    let h = harness().await;
+    send(&h.app, json_req(SIGN, &good_json("a@example.org"))).await;
+    let acao = header::ACCESS_CONTROL_ALLOW_ORIGIN;
+    let count = send(&h.app, get("/api/petitions/free-them")).await;
+    assert_eq!(count.header(acao.clone()), "*");
+    let badge = send(&h.app, get("/api/petitions/free-them/badge.svg")).await;
+    assert_eq!(badge.status, StatusCode::OK);
+    assert_eq!(
+        badge.header(header::CONTENT_TYPE),
+        "image/svg+xml; charset=utf-8"
+    );
+    assert!(badge.body.contains(">1</text>"), "{}", badge.body);
+    for r in [
+        badge,
+        send(&h.app, json_req(SIGN, &good_json("b@example.org"))).await,
+        send(&h.app, get("/api/health")).await,
+        send(&h.app, get("/api/challenge")).await,
+        send(&h.app, get("/api/petitions/nope")).await,
+    ] {
+        assert!(!r.headers.contains_key(&acao), "{:?}", r.headers);
+    }
+}
+
 #[tokio::test]
 async fn health_names_the_store() {
     let h = harness().await;

@@ -203,6 +203,14 @@ impl Spec {
                 "{what}: not a page: {}",
                 reply.body
             ),
+            "image/svg+xml" => assert!(
+                reply
+                    .body
+                    .starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\"")
+                    && reply.body.ends_with("</svg>"),
+                "{what}: not an SVG image: {}",
+                reply.body
+            ),
             other => panic!("{what}: no check for {other}"),
         }
     }
@@ -639,6 +647,13 @@ async fn every_answer_is_documented_and_every_documented_answer_is_given() {
         .await;
     c.expect(app, p, accept_html(get("/api/petitions/nope")), not_found)
         .await;
+    let b = route::BADGE;
+    let r = c
+        .expect(app, b, get("/api/petitions/free-them/badge.svg"), ok)
+        .await;
+    assert!(r.body.contains(">2</text>"), "{}", r.body);
+    c.expect(app, b, get("/api/petitions/nope/badge.svg"), not_found)
+        .await;
 
     let l = route::LETTERS;
     let body = letter_form_body("ada@example.org", "CA", "94103", SUGGESTED);
@@ -948,6 +963,13 @@ async fn every_answer_is_documented_and_every_documented_answer_is_given() {
         c.expect(app, s, json_req(SIGN, &good_json("d@example.org")), status)
             .await;
         c.expect(app, s, form(SIGN, GOOD_FORM), status).await;
+        c.expect(
+            app,
+            route::BADGE,
+            get("/api/petitions/free-them/badge.svg"),
+            status,
+        )
+        .await;
         c.expect(app, p, get("/api/petitions/free-them"), status)
             .await;
         c.expect(app, p, accept_html(get("/api/petitions/free-them")), status)
