@@ -3,23 +3,26 @@
 
 use std::process::{Command, Output};
 
+/// The store, key, mail and Lambda settings the binary reads, none of which a test inherits.
+pub(crate) const SETTINGS: [&str; 10] = [
+    "TABLE_NAME",
+    "SIGNER_HMAC_KEY",
+    "SIGNER_HMAC_KEY_SECRET_ARN",
+    "MAIL_FROM",
+    "AWS_LAMBDA_RUNTIME_API",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "ORIGIN_SECRET",
+    "ORIGIN_SECRET_ARN",
+    "OPERATOR_PUBLIC_KEY",
+    "OPERATOR_KEY_FILE",
+];
+
 /// `petition-fn <subcommand> <args>` without any store, key or mail setting inherited from
 /// the test's environment.
 pub(crate) fn petition_fn(subcommand: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_petition-fn"));
     cmd.arg(subcommand).args(args);
-    for var in [
-        "TABLE_NAME",
-        "SIGNER_HMAC_KEY",
-        "SIGNER_HMAC_KEY_SECRET_ARN",
-        "MAIL_FROM",
-        "AWS_LAMBDA_RUNTIME_API",
-        "AWS_ENDPOINT_URL_DYNAMODB",
-        "ORIGIN_SECRET",
-        "ORIGIN_SECRET_ARN",
-        "OPERATOR_PUBLIC_KEY",
-        "OPERATOR_KEY_FILE",
-    ] {
+    for var in SETTINGS {
         cmd.env_remove(var);
     }
     cmd
