@@ -28,23 +28,24 @@ pub(crate) async fn bounds(
     request: Request,
     next: Next,
 ) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(String::new, |m| m.as_str().to_owned());
-    let petition = params.ok().and_then(|p| {
-        p.iter()
-            .find(|(k, _)| *k == "id")
-            .map(|(_, v)| v.to_owned())
-    });
-    let subject = Subject::of_route(&state.site(), &route, petition.as_deref());
+    // Only a refusal needs to know what the request was about: keep the lookup off the
+    // path of the requests that pass.
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let subject = || {
+        let route = route.as_ref().map_or("", MatchedPath::as_str);
+        let petition = params
+            .as_ref()
+            .ok()
+            .and_then(|p| p.iter().find(|(k, _)| *k == "id").map(|(_, v)| v));
+        Subject::of_route(&state.site(), route, petition)
+    };
     let announced = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     if announced.is_some_and(|n| n > BODY_LIMIT as u64) {
-        return Refusal::TooLarge(subject).into_response();
+        return Refusal::TooLarge(subject()).into_response();
     }
     match tokio::time::timeout(REQUEST_DEADLINE, next.run(request)).await {
         Ok(response) => response,
@@ -53,7 +54,7 @@ pub(crate) async fn bounds(
                 "deadline",
                 format_args!("no answer within {REQUEST_DEADLINE:?}"),
             );
-            Refusal::Unavailable(subject).into_response()
+            Refusal::Unavailable(subject()).into_response()
         }
     }
 }

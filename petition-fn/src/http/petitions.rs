@@ -6,29 +6,39 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse as _, Response};
 use serde_json::json;
 
+use contract::bundle::Petition;
 use contract::date::utc_date;
 
 use super::AppState;
 use super::refusal::{Refusal, Subject, store_failure};
 use super::reply;
+use crate::store::Counts;
 
 /// How long the CDN may keep a petition's count: browsers revalidate, CloudFront serves the
 /// same count for 5 seconds, so a burst of visitors costs one store read per 5 seconds.
 pub(crate) const COUNT_CACHE_CONTROL: &str = "public, max-age=0, s-maxage=5";
 
-/// `{"id","count","by_country","goal","open"}`.
-pub(crate) async fn status(
-    State(state): State<AppState>,
+/// The petition a request's path names and its confirmed counts.
+async fn counted(
+    state: &AppState,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Response, Refusal> {
-    let site = state.site();
-    let petition = site.petition(id)?;
+) -> Result<(Petition, Counts), Refusal> {
+    let petition = state.site().petition(id)?;
     let counts = state
         .inner
         .store
         .count(&petition.id)
         .await
         .map_err(|e| store_failure(Subject::Count, &e))?;
+    Ok((petition, counts))
+}
+
+/// `{"id","count","by_country","goal","open"}`.
+pub(crate) async fn status(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, Refusal> {
+    let (petition, counts) = counted(&state, id).await?;
     let open = petition.is_open_on(&utc_date(state.now()));
     let mut response = reply::json(
         StatusCode::OK,
@@ -63,14 +73,7 @@ pub(crate) async fn badge(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Refusal> {
-    let site = state.site();
-    let petition = site.petition(id)?;
-    let counts = state
-        .inner
-        .store
-        .count(&petition.id)
-        .await
-        .map_err(|e| store_failure(Subject::Count, &e))?;
+    let (petition, counts) = counted(&state, id).await?;
     let svg = badge_svg(&petition.title, counts.total);
     let mut response = (StatusCode::OK, svg).into_response();
     let headers = response.headers_mut();
