@@ -1,4 +1,4 @@
-// Writes content/data/world-map.json: one SVG path per country of Natural Earth's 1:110m
+// Writes content/data/world_map.json: one SVG path per country of Natural Earth's 1:110m
 // countries (public domain), through the world-atlas TopoJSON (ISC), projected with d3-geo's
 // Equal Earth, rounded to whole pixels. Numeric ISO 3166-1 ids become alpha-2 codes through
 // i18n-iso-countries' ISO table. Run by scripts/world-map (which installs the pinned packages).
