@@ -86,6 +86,7 @@ fn bundle() -> SiteBundle {
         thank_you: "/petition/thanks/".into(),
         confirm: true,
         check_inbox: Some("/petition/check-your-inbox/".into()),
+        milestones: Vec::new(),
     });
     bundle
 }

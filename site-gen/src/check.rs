@@ -360,6 +360,7 @@ mod tests {
                 thank_you: "/".into(),
                 confirm: true,
                 check_inbox: None,
+                milestones: Vec::new(),
             }],
             ..SiteBundle::default()
         }

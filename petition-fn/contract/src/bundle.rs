@@ -115,6 +115,10 @@ pub struct Petition {
     /// URL path of the "check your inbox" page a confirming petition's form post leads to.
     #[serde(default)]
     pub check_inbox: Option<String>,
+    /// Counts to celebrate on the way to the goal, ascending, each below it; the counter shows
+    /// the next one.
+    #[serde(default)]
+    pub milestones: Vec<u64>,
 }
 
 fn confirm_by_default() -> bool {
@@ -390,6 +394,7 @@ mod tests {
             thank_you: "/p/thanks/".into(),
             confirm: true,
             check_inbox: None,
+            milestones: Vec::new(),
         }
     }
 

@@ -111,6 +111,7 @@ mod tests {
             thank_you: "/p/thanks/".into(),
             confirm: true,
             check_inbox: None,
+            milestones: Vec::new(),
         }
     }
 

@@ -275,6 +275,7 @@ mod tests {
             thank_you: "/p/thanks/".into(),
             confirm: true,
             check_inbox: Some("/p/inbox/".into()),
+            milestones: Vec::new(),
         };
         let mail = confirmation_mail(&bundle, &petition, "ada@example.org", "tok");
         assert_eq!(mail.to, "ada@example.org");

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse as _, Response};
 use serde_json::json;
 
 use contract::bundle::Petition;
+use contract::counts::PetitionCount;
 use contract::date::utc_date;
 
 use super::AppState;
@@ -33,7 +34,7 @@ async fn counted(
     Ok((petition, counts))
 }
 
-/// `{"id","count","by_country","goal","open"}`.
+/// [`PetitionCount`]: `{"id","count","by_country","goal","open"}`.
 pub(crate) async fn status(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
@@ -42,13 +43,13 @@ pub(crate) async fn status(
     let open = petition.is_open_on(&utc_date(state.now()));
     let mut response = reply::json(
         StatusCode::OK,
-        &json!({
-            "id": petition.id,
-            "count": counts.total,
-            "by_country": counts.by_country,
-            "goal": petition.goal,
-            "open": open,
-        }),
+        &PetitionCount {
+            id: petition.id,
+            count: counts.total,
+            by_country: counts.by_country,
+            goal: petition.goal,
+            open,
+        },
     );
     let headers = response.headers_mut();
     headers.insert(

@@ -2,7 +2,7 @@
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// How the client wants its answer, decided by the request's content type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +41,7 @@ impl Style {
 }
 
 /// A JSON answer.
-pub(crate) fn json(status: StatusCode, body: &Value) -> Response {
+pub(crate) fn json(status: StatusCode, body: &impl serde::Serialize) -> Response {
     (status, axum::Json(body)).into_response()
 }
 

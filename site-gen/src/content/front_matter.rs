@@ -44,6 +44,38 @@ pub(crate) struct PetitionMeta {
     /// The `@/` path of the "check your inbox" page a confirming petition's form leads to.
     #[serde(default)]
     pub check_inbox: Option<String>,
+    /// Counts to celebrate on the way to the goal.
+    #[serde(default)]
+    pub milestones: Milestones,
+}
+
+/// A petition's milestones: positive and ascending, checked as the front matter is read so the
+/// error names the line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Vec<u64>", into = "Vec<u64>")]
+pub(crate) struct Milestones(pub Vec<u64>);
+
+impl TryFrom<Vec<u64>> for Milestones {
+    type Error = String;
+
+    fn try_from(list: Vec<u64>) -> Result<Self, String> {
+        if list.contains(&0) {
+            return Err("milestones must be positive numbers of signatures, but one is 0".into());
+        }
+        if let Some(w) = list.windows(2).find(|w| w[0] >= w[1]) {
+            return Err(format!(
+                "milestones must go up, but {} comes after {}",
+                w[1], w[0]
+            ));
+        }
+        Ok(Self(list))
+    }
+}
+
+impl From<Milestones> for Vec<u64> {
+    fn from(m: Milestones) -> Self {
+        m.0
+    }
 }
 
 fn confirm_by_default() -> bool {
@@ -179,7 +211,9 @@ fn describe(message: &str) -> String {
 }
 
 fn help_for(message: &str) -> String {
-    if message.contains("unknown field") {
+    if message.contains("milestones must") {
+        "list them from the smallest up, like milestones = [1000, 10000, 50000]".into()
+    } else if message.contains("unknown field") {
         "remove or rename this key; the allowed keys are listed in content/README.md (put your own values under [extra])".into()
     } else if message.contains("invalid type") {
         "give this key a value of the expected type (see content/README.md)".into()
@@ -218,6 +252,32 @@ mod tests {
         let e = parse("+++\ntitle = \"A\"\nweight = \"heavy\"\n+++\n").expect_err("type");
         assert_eq!(e.line, 3);
         assert!(e.help.contains("expected type"));
+    }
+
+    #[test]
+    fn milestones_must_be_positive_and_go_up_and_the_error_names_the_line() {
+        let petition = |m: &str| {
+            format!(
+                "+++\ntitle = \"A\"\n[petition]\nid = \"p\"\ntitle = \"P\"\naddressee = \"X\"\ngoal = 100\nopens = 2026-01-01\nthank_you = \"@/t.md\"\nmilestones = {m}\n+++\n"
+            )
+        };
+        let ok = petition("[10, 50]");
+        let split = parse(&ok).expect("ascending");
+        let meta = split.meta.petition.expect("petition");
+        assert_eq!(meta.milestones, Milestones(vec![10, 50]));
+        for (list, says) in [
+            ("[10, 10]", "10 comes after 10"),
+            ("[50, 10]", "10 comes after 50"),
+            ("[0, 10]", "one is 0"),
+        ] {
+            let text = petition(list);
+            let e = parse(&text).expect_err(list);
+            assert_eq!(e.line, 10, "{list}: {e:?}");
+            assert!(e.message.contains(says), "{list}: {}", e.message);
+            assert!(e.help.contains("from the smallest up"), "{}", e.help);
+        }
+        let text = petition("[-1]");
+        assert_eq!(parse(&text).expect_err("negative").line, 10);
     }
 
     #[test]
