@@ -40,6 +40,9 @@ enum Command {
         /// Includes pages marked `draft = true`.
         #[arg(long)]
         drafts: bool,
+        /// Shows the signature counts of this JSON file (written at deploy time) in the pages.
+        #[arg(long, value_name = "FILE")]
+        counts: Option<PathBuf>,
     },
     /// Builds, serves the site and the petition API, rebuilds on change and reloads the browser.
     Serve {
@@ -99,7 +102,8 @@ fn main() -> ExitCode {
             output,
             base_url,
             drafts,
-        } => commands::build::run(&root, &root.join(output), base_url, drafts),
+            counts,
+        } => commands::build::run(&root, &root.join(output), base_url, drafts, counts.as_deref()),
         Command::Check { root } => commands::check::run(&root),
         Command::Senators {
             command:

@@ -18,7 +18,7 @@ use petition_fn::AppState;
 use tokio::sync::watch;
 
 use crate::output::Files;
-use crate::render::components::CountSource;
+use crate::render::components::{CountSource, Counted};
 use crate::site::{self, BuildOptions};
 
 mod outbox;
@@ -87,12 +87,15 @@ struct StoreCounts {
 }
 
 impl CountSource for StoreCounts {
-    fn count(&self, petition: &str) -> Option<u64> {
+    fn counts(&self, petition: &str) -> Option<Counted> {
         let store = self.state.store();
         self.runtime
             .block_on(store.count(petition))
             .ok()
-            .map(|c| c.total)
+            .map(|c| Counted {
+                total: c.total,
+                by_country: c.by_country,
+            })
     }
 }
 

@@ -97,6 +97,13 @@ fn fingerprint(opts: &BuildOptions) -> Result<String, BuildError> {
     opts.base_url.hash(&mut h);
     opts.drafts.hash(&mut h);
     today(opts).hash(&mut h);
+    if let Some(c) = &opts.counts {
+        c.as_of().hash(&mut h);
+        for id in c.petitions() {
+            c.counts(&id).hash(&mut h);
+            id.hash(&mut h);
+        }
+    }
     for top in [CONFIG_FILE, "content", "themes", "static"] {
         let path = opts.root.join(top);
         if !path.exists() {
@@ -171,10 +178,24 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
         files,
         bundle,
         pages: sources.content.entries.len(),
-        warnings: campaign::warnings(&sources.config, &facts),
+        warnings: warnings(&sources.config, &facts, opts),
         millis: started.elapsed().as_millis(),
         config: sources.config,
     })
+}
+
+/// The campaign's warnings, and counts for a petition no page declares (a renamed or removed
+/// petition: its counts are not shown, nothing else goes wrong).
+fn warnings(config: &SiteConfig, facts: &SiteFacts, opts: &BuildOptions) -> Vec<String> {
+    let mut warnings = campaign::warnings(config, facts);
+    for id in opts.counts.iter().flat_map(|c| c.petitions()) {
+        if !facts.petitions.iter().any(|p| p.id == id) {
+            warnings.push(format!(
+                "the counts file has counts for the petition `{id}`, which no page declares: they are not shown (check the id, or drop it from the file)"
+            ));
+        }
+    }
+    warnings
 }
 
 /// What the build reads: the settings, the theme and the content.

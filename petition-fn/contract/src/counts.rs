@@ -133,6 +133,26 @@ pub fn map_class(count: u64) -> usize {
     MAP_CLASSES.iter().filter(|&&low| count >= low).count()
 }
 
+/// The world map's country shapes (`content/data/world_map.json`, made by `scripts/world-map`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorldMap {
+    /// The SVG `viewBox` the paths are drawn in.
+    pub view_box: String,
+    /// One shape per country.
+    pub country: Vec<MapShape>,
+}
+
+/// One country's outline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MapShape {
+    /// ISO 3166-1 alpha-2 code; empty for a territory without one.
+    pub code: String,
+    /// Its name in the map's source.
+    pub name: String,
+    /// The SVG path.
+    pub d: String,
+}
+
 /// One row of the table of signatures by country.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CountryRow {

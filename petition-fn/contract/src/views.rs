@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::api;
+use crate::counts::{self, WorldMap};
 use crate::bundle::{Bill, Country, Petition, Senator, UsState};
 
 /// Component arguments by name.
@@ -52,14 +53,76 @@ pub fn petition_form(petition: &Petition, today: &str, countries: &[Country]) ->
 }
 
 /// `signature_counter`: the petition, the count when known (a plain build has none: the page's
-/// script shows the live one) and the API path it refreshes from.
-pub fn signature_counter(petition: &Petition, today: &str, count: Option<u64>) -> Args {
+/// script shows the live one) with the date it was read (`as_of`, none for a live count), the
+/// next milestone or the goal and how far it is (`next`: `{target, remaining}`, none once the
+/// goal is reached) and the API path it refreshes from.
+pub fn signature_counter(
+    petition: &Petition,
+    today: &str,
+    count: Option<u64>,
+    as_of: Option<&str>,
+) -> Args {
     let mut args = Args::new();
     args.insert(
         "petition".into(),
         to_value(PetitionView::new(petition, today)),
     );
     args.insert("count".into(), json!(count));
+    args.insert("as_of".into(), json!(as_of));
+    let next = count.and_then(|c| counts::next_target(&petition.milestones, petition.goal, c));
+    args.insert(
+        "next".into(),
+        json!(next.map(|(target, remaining)| json!({"target": target, "remaining": remaining}))),
+    );
+    args.insert("api".into(), json!(api::petition_path(&petition.id)));
+    args
+}
+
+/// `signatures_by_country`: the table's rows when the counts are known (`rows`, none
+/// otherwise), the date they were read, the map's shapes with each one's count and class, the
+/// legend's classes, the country names by code (for the script's refresh) and the API path.
+pub fn signatures_by_country(
+    petition: &Petition,
+    by_country: Option<&BTreeMap<String, u64>>,
+    as_of: Option<&str>,
+    countries: &[Country],
+    map: &WorldMap,
+) -> Args {
+    let rows = by_country.map(|b| counts::country_rows(b, countries));
+    let count_of = |code: &str| by_country.and_then(|b| b.get(code)).copied().unwrap_or(0);
+    let shapes: Vec<Value> = map
+        .country
+        .iter()
+        .map(|s| {
+            let n = count_of(&s.code);
+            let name = countries
+                .iter()
+                .find(|c| c.code == s.code)
+                .map_or(s.name.as_str(), |c| c.name.as_str());
+            json!({"code": s.code, "name": name, "d": s.d, "count": n, "class": counts::map_class(n)})
+        })
+        .collect();
+    let legend: Vec<Value> = counts::MAP_CLASSES
+        .iter()
+        .enumerate()
+        .map(|(i, &low)| {
+            let high = counts::MAP_CLASSES.get(i + 1).map(|next| next - 1);
+            json!({"class": i + 1, "low": low, "high": high})
+        })
+        .collect();
+    let names: BTreeMap<&str, &str> = countries
+        .iter()
+        .map(|c| (c.code.as_str(), c.name.as_str()))
+        .collect();
+    let mut args = Args::new();
+    args.insert("petition".into(), json!(petition.id));
+    args.insert("rows".into(), to_value(rows));
+    args.insert("as_of".into(), json!(as_of));
+    args.insert("view_box".into(), json!(map.view_box));
+    args.insert("shapes".into(), json!(shapes));
+    args.insert("legend".into(), json!(legend));
+    args.insert("classes".into(), json!(counts::MAP_CLASSES));
+    args.insert("names".into(), json!(to_value(names).to_string()));
     args.insert("api".into(), json!(api::petition_path(&petition.id)));
     args
 }
@@ -122,9 +185,40 @@ mod tests {
         assert_eq!(args["petition"]["open"], json!(true));
         assert_eq!(args["petition"]["id"], json!("p"));
         assert_eq!(args["action"], json!("/api/petitions/p/signatures"));
-        let args = signature_counter(&p, "2026-07-01", Some(3));
+        let args = signature_counter(&p, "2026-07-01", Some(3), Some("2026-07-01"));
         assert_eq!(args["petition"]["open"], json!(false));
         assert_eq!(args["count"], json!(3));
+        assert_eq!(args["as_of"], json!("2026-07-01"));
+        assert_eq!(args["next"], json!({"target": 10, "remaining": 7}));
         assert_eq!(args["api"], json!("/api/petitions/p"));
+        assert_eq!(signature_counter(&p, "2026-07-01", Some(10), None)["next"], json!(null));
+    }
+
+    #[test]
+    fn the_map_colours_each_country_by_its_count() {
+        let p = petition();
+        let countries = [Country { code: "FR".into(), name: "France".into() }];
+        let shape = |code: &str| counts::MapShape {
+            code: code.into(),
+            name: format!("{code} in the atlas"),
+            d: "M0,0l1,1z".into(),
+        };
+        let map = WorldMap {
+            view_box: "0 0 10 10".into(),
+            country: vec![shape("FR"), shape("DE"), shape("")],
+        };
+        let by: BTreeMap<String, u64> = [("FR".to_string(), 120), ("DE".to_string(), 3)].into();
+        let args = signatures_by_country(&p, Some(&by), Some("2026-07-01"), &countries, &map);
+        let shapes = args["shapes"].as_array().unwrap();
+        assert_eq!(shapes[0]["name"], json!("France"), "the site's name wins");
+        assert_eq!((&shapes[0]["count"], &shapes[0]["class"]), (&json!(120), &json!(3)));
+        assert_eq!((&shapes[1]["name"], &shapes[1]["class"]), (&json!("DE in the atlas"), &json!(1)));
+        assert_eq!(shapes[2]["class"], json!(0));
+        assert_eq!(args["rows"][0]["share"], json!("97.6"));
+        assert_eq!(args["legend"][4], json!({"class": 5, "low": 10_000, "high": null}));
+        assert_eq!(args["names"], json!(r#"{"FR":"France"}"#));
+        let none = signatures_by_country(&p, None, None, &countries, &map);
+        assert_eq!(none["rows"], json!(null));
+        assert_eq!(none["shapes"][0]["class"], json!(0));
     }
 }

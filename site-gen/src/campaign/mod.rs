@@ -14,6 +14,7 @@ use contract::bundle::{
 
 use crate::config::SiteConfig;
 use crate::content::{Content, Entry, PetitionMeta};
+use contract::counts::WorldMap;
 use crate::error::{BuildError, Diagnostic};
 use crate::markdown::Rendered;
 use crate::render::templates::{self, Theme};
@@ -28,6 +29,8 @@ pub(crate) struct SiteFacts {
     pub(crate) petitions: Vec<Petition>,
     /// Countries a signer may choose.
     pub(crate) countries: Vec<Country>,
+    /// The world map's country shapes.
+    pub(crate) world_map: WorldMap,
     /// U.S. states, DC and territories.
     pub(crate) states: Vec<UsState>,
     /// Sitting senators.
@@ -70,6 +73,7 @@ pub(crate) fn facts(
         &data_file("states.toml"),
         &mut problems,
     );
+    let world_map = world_map(content, &mut problems);
     let senators = senators(content, &mut problems);
     let letter = letter_text(config, content, &mut problems);
     let call_script = call_script(config, content, &mut problems);
@@ -79,6 +83,7 @@ pub(crate) fn facts(
     Ok(SiteFacts {
         petitions,
         countries,
+        world_map,
         states,
         senators,
         senators_as_of: senators_as_of(content),
@@ -322,6 +327,21 @@ fn data_list<T: serde::de::DeserializeOwned>(
             "see content/data/README.md for the fields each entry needs",
         ));
         Vec::new()
+    })
+}
+
+/// The shapes of `content/data/world_map.json`; none when the file is absent.
+fn world_map(content: &Content, problems: &mut Vec<Diagnostic>) -> WorldMap {
+    let Some(v) = content.data.get("world_map") else {
+        return WorldMap::default();
+    };
+    serde_json::from_value(v.clone()).unwrap_or_else(|e| {
+        problems.push(Diagnostic::file(
+            data_file("world_map.json"),
+            format!("the world map is not in the expected shape: {e}"),
+            "make it again with scripts/world-map (see content/data/README.md)",
+        ));
+        WorldMap::default()
     })
 }
 

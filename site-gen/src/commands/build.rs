@@ -3,7 +3,11 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use std::sync::Arc;
+
 use anyhow::Context as _;
+use contract::counts::CountsFile;
+use site_gen::render::components::CountSource;
 use site_gen::error::BuildError;
 use site_gen::site::{self, BuildOptions, Rebuild};
 
@@ -13,11 +17,14 @@ pub(crate) fn run(
     output: &Path,
     base_url: Option<String>,
     drafts: bool,
+    counts: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
+    let counts = counts.map(read_counts).transpose()?;
     let opts = BuildOptions {
         root: root.to_path_buf(),
         base_url,
         drafts,
+        counts: counts.map(|c| Arc::new(c) as Arc<dyn CountSource>),
         ..BuildOptions::default()
     };
     let (built, stats) = match site::build_to(&opts, output) {
@@ -52,4 +59,16 @@ pub(crate) fn run(
         built.millis
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The counts file at `path` (`site-gen build --counts`).
+fn read_counts(path: &Path) -> anyhow::Result<CountsFile> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the counts file {}", path.display()))?;
+    CountsFile::parse(&text).with_context(|| {
+        format!(
+            "cannot use the counts file {}: write it again with infra/deploy.sh, or build without --counts",
+            path.display()
+        )
+    })
 }

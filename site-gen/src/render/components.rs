@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use contract::bundle::Petition;
+use contract::counts::CountsFile;
 use contract::views::{self, LetterFacts};
 use serde_json::{Value as Json, json};
 use tera::{Context, Tera};
@@ -12,10 +13,45 @@ use tera::{Context, Tera};
 use crate::campaign::SiteFacts;
 use crate::markdown::{self, Call};
 
-/// Counts known at build time (the preview's store); none in a plain build.
+/// A petition's signatures, in all and per country code.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Counted {
+    /// All confirmed signatures.
+    pub total: u64,
+    /// Per ISO 3166-1 alpha-2 code.
+    pub by_country: BTreeMap<String, u64>,
+}
+
+/// Counts known at build time (a counts file, the preview's store); none in a plain build.
 pub trait CountSource: Send + Sync {
-    /// The number of signatures of a petition, when known.
-    fn count(&self, petition: &str) -> Option<u64>;
+    /// The signatures of a petition, when known.
+    fn counts(&self, petition: &str) -> Option<Counted>;
+    /// The date the counts were read (`YYYY-MM-DD`), shown beside them; `None` for live counts.
+    fn as_of(&self) -> Option<&str> {
+        None
+    }
+    /// The petitions it holds counts for, when it has a list (a store answers for any id).
+    fn petitions(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// Counts read at deploy time: `site-gen build --counts FILE`.
+impl CountSource for CountsFile {
+    fn counts(&self, petition: &str) -> Option<Counted> {
+        self.petitions.get(petition).map(|p| Counted {
+            total: p.count,
+            by_country: p.by_country.clone(),
+        })
+    }
+
+    fn as_of(&self) -> Option<&str> {
+        Some(self.date())
+    }
+
+    fn petitions(&self) -> Vec<String> {
+        self.petitions.keys().cloned().collect()
+    }
 }
 
 /// Renders components inside Markdown bodies.
@@ -115,9 +151,31 @@ impl Components<'_> {
             }
             "signature_counter" => {
                 let petition = self.petition_arg(call)?;
-                // Unknown in a plain build (no store): the page's script shows the live count.
-                let count = self.counts.as_ref().and_then(|c| c.count(&petition.id));
-                views::signature_counter(petition, &f.today, count)
+                // Unknown in a plain build (no counts): the page's script shows the live count.
+                let counted = self.counted(&petition.id);
+                views::signature_counter(
+                    petition,
+                    &f.today,
+                    counted.as_ref().map(|c| c.total),
+                    self.as_of(),
+                )
+            }
+            "signatures_by_country" => {
+                let petition = self.petition_arg(call)?;
+                if f.world_map.country.is_empty() {
+                    return Err((
+                        "the map of signatures by country needs content/data/world_map.json".into(),
+                        "make it with scripts/world-map (see content/data/README.md)".into(),
+                    ));
+                }
+                let counted = self.counted(&petition.id);
+                views::signatures_by_country(
+                    petition,
+                    counted.as_ref().map(|c| &c.by_country),
+                    self.as_of(),
+                    &f.countries,
+                    &f.world_map,
+                )
             }
             "letter_form" => {
                 let (Some(bill), Some(letter)) = (&f.bill, &f.letter) else {
@@ -156,6 +214,14 @@ impl Components<'_> {
         let names = site_args.keys().cloned().collect();
         args.extend(site_args);
         Ok(names)
+    }
+
+    fn counted(&self, petition: &str) -> Option<Counted> {
+        self.counts.as_ref().and_then(|c| c.counts(petition))
+    }
+
+    fn as_of(&self) -> Option<&str> {
+        self.counts.as_ref().and_then(|c| c.as_of())
     }
 
     fn petition_arg(&self, call: &Call) -> Result<&Petition, (String, String)> {
