@@ -24,13 +24,67 @@
       bar.textContent = fmt(count) + ' / ' + fmt(bar.max);
     }
   };
+  // The next milestone (data-milestones), then the goal; the same rule as the build's.
+  const setNext = (box, count, goal) => {
+    const [next, reached] = ['[data-next]', '[data-reached]'].map((s) => box.querySelector(s));
+    if (!next || !reached || count === null || goal === null) return;
+    const steps = (box.dataset.milestones || '').split(' ').filter(Boolean).map(Number);
+    const target = steps.concat([goal]).find((t) => t > count);
+    next.hidden = target === undefined;
+    reached.hidden = target !== undefined;
+    if (target === undefined) return;
+    next.querySelector('[data-remaining]').textContent = fmt(target - count);
+    next.querySelector('[data-target]').textContent = fmt(target);
+  };
   const counters = (id) => all('[data-counter][data-api]').filter((b) => !id || b.dataset.counter === id);
+  const readCount = (api) =>
+    fetch(api, { headers: { Accept: 'application/json' } }).then((r) => (r.ok ? r.json() : Promise.reject(r.status)));
   const refresh = (box) =>
-    fetch(box.dataset.api, { headers: { Accept: 'application/json' } })
-      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
-      .then((d) => setCount(box, num(d.count), num(d.goal)))
+    readCount(box.dataset.api)
+      .then((d) => {
+        setCount(box, num(d.count), num(d.goal));
+        setNext(box, num(d.count), num(d.goal));
+        // Live now: the build's date no longer applies.
+        all('[data-as-of]', box).forEach((e) => e.remove());
+      })
       .catch(() => {}); // keep the count known at build time
   counters().forEach(refresh);
+
+  // 1b. Signatures by country: the table's rows and the map's classes from `by_country`, with
+  // the build's rules (shares in tenths of a percent rounded half up, classes by data-classes).
+  const setCountries = (box, byCountry) => {
+    let names = {};
+    try { names = JSON.parse(box.dataset.names || '{}'); } catch (e) { return; }
+    const lows = (box.dataset.classes || '').split(' ').filter(Boolean).map(Number);
+    const classOf = (n) => lows.filter((low) => n >= low).length;
+    const entries = Object.entries(byCountry || {}).filter(([, n]) => Number.isFinite(n) && n > 0);
+    const total = entries.reduce((sum, [, n]) => sum + n, 0);
+    const name = (code) => names[code] || code;
+    entries.sort((a, b) => b[1] - a[1] || (name(a[0]) < name(b[0]) ? -1 : name(a[0]) > name(b[0]) ? 1 : 0));
+    const rows = entries.map(([code, n]) => {
+      const tr = make('tr');
+      tr.dataset.code = code;
+      const th = make('th', name(code));
+      th.scope = 'row';
+      const tenths = Math.floor((n * 2000 + total) / (2 * total));
+      tr.append(th, make('td', fmt(n)), make('td', (tenths / 10).toFixed(1) + '%'));
+      return tr;
+    });
+    const table = box.querySelector('table');
+    const none = box.querySelector('[data-no-rows]');
+    box.querySelector('[data-rows]').replaceChildren(...rows);
+    table.hidden = rows.length === 0;
+    if (none) none.hidden = rows.length > 0;
+    all('path[data-code]', box).forEach((p) => {
+      const n = num((byCountry || {})[p.dataset.code]) || 0;
+      p.setAttribute('class', 'c' + classOf(n));
+      const title = p.querySelector('title');
+      if (title) title.textContent = name(p.dataset.code) + ': ' + fmt(n);
+    });
+    all('[data-as-of]', box).forEach((e) => e.remove());
+  };
+  all('[data-by-country][data-api]').forEach((box) =>
+    readCount(box.dataset.api).then((d) => setCountries(box, d.by_country)).catch(() => {}));
 
   // Error summaries: links focus their field; a summary shown on load takes the focus.
   const summaries = all('[data-error-summary]');
