@@ -103,7 +103,13 @@ fn main() -> ExitCode {
             base_url,
             drafts,
             counts,
-        } => commands::build::run(&root, &root.join(output), base_url, drafts, counts.as_deref()),
+        } => commands::build::run(
+            &root,
+            &root.join(output),
+            base_url,
+            drafts,
+            counts.as_deref(),
+        ),
         Command::Check { root } => commands::check::run(&root),
         Command::Senators {
             command:

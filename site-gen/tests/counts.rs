@@ -22,7 +22,9 @@ fn counts(f: &Fixture, petitions: &[(&str, u64, &str)]) -> String {
     let body: Vec<String> = petitions
         .iter()
         .map(|(id, n, by)| {
-            format!(r#""{id}":{{"id":"{id}","count":{n},"by_country":{by},"goal":1000,"open":true}}"#)
+            format!(
+                r#""{id}":{{"id":"{id}","count":{n},"by_country":{by},"goal":1000,"open":true}}"#
+            )
         })
         .collect();
     let text = format!(
@@ -40,14 +42,18 @@ fn build_with(f: &Fixture, file: &str) -> (bool, String, String) {
 /// The text of the element starting at `start` up to `end`.
 fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
     let from = html.find(start).unwrap_or_else(|| panic!("no {start}"));
-    let to = html[from..].find(end).map_or(html.len(), |i| from + i + end.len());
+    let to = html[from..]
+        .find(end)
+        .map_or(html.len(), |i| from + i + end.len());
     &html[from..to]
 }
 
 /// The class and title of the map's path for `code`.
 fn shape<'a>(html: &'a str, code: &str) -> (&'a str, &'a str) {
     let tag = format!(" data-code=\"{code}\"><title>");
-    let at = html.find(&tag).unwrap_or_else(|| panic!("no shape for {code}"));
+    let at = html
+        .find(&tag)
+        .unwrap_or_else(|| panic!("no shape for {code}"));
     let class_at = html[..at].rfind("class=\"c").expect("class") + 7;
     let class = &html[class_at..html[class_at..].find('"').expect("end") + class_at];
     let title = &html[at + tag.len()..];
@@ -72,13 +78,17 @@ fn a_counts_file_puts_the_counts_their_date_and_the_countries_in_the_page() {
     );
     let page = f.read("sign/index.html");
     let counter = between(&page, "<p class=\"counter\"", "</p>");
-    assert!(counter.contains("<strong class=\"count\" data-count>230</strong>"), "{counter}");
+    assert!(
+        counter.contains("<strong class=\"count\" data-count>230</strong>"),
+        "{counter}"
+    );
     assert!(
         counter.contains("As of <time datetime=\"2026-12-02\">2 December 2026</time>"),
         "{counter}"
     );
     assert!(
-        counter.contains("<span data-remaining>270</span> more to reach <span data-target>500</span>"),
+        counter
+            .contains("<span data-remaining>270</span> more to reach <span data-target>500</span>"),
         "{counter}"
     );
     assert!(counter.contains("data-milestones=\"100 500\""), "{counter}");
@@ -96,7 +106,9 @@ fn a_counts_file_puts_the_counts_their_date_and_the_countries_in_the_page() {
     for (row, (code, name, n, share)) in rows.iter().zip(expected) {
         assert!(row.starts_with(code), "{row}");
         assert!(
-            row.contains(&format!("<th scope=\"row\">{name}</th><td>{n}</td><td>{share}</td>")),
+            row.contains(&format!(
+                "<th scope=\"row\">{name}</th><td>{n}</td><td>{share}</td>"
+            )),
             "{row}"
         );
     }
@@ -107,7 +119,8 @@ fn a_counts_file_puts_the_counts_their_date_and_the_countries_in_the_page() {
     assert_eq!(shape(&page, "CN"), ("c0", "China: 0"));
     let svg = between(&page, "<svg", ">");
     assert!(
-        svg.contains("role=\"img\"") && svg.contains("aria-label=\"World map")
+        svg.contains("role=\"img\"")
+            && svg.contains("aria-label=\"World map")
             && svg.contains("aria-describedby=\"by-country-test-petition\""),
         "{svg}"
     );
@@ -140,7 +153,10 @@ fn the_counter_names_the_next_milestone_then_the_goal_then_thanks() {
                     )),
                     "{count}: {counter}"
                 );
-                assert!(counter.contains("data-reached hidden>"), "{count}: {counter}");
+                assert!(
+                    counter.contains("data-reached hidden>"),
+                    "{count}: {counter}"
+                );
             }
             None => {
                 assert!(counter.contains("data-next hidden>"), "{count}: {counter}");
@@ -159,7 +175,9 @@ fn without_counts_the_page_says_so_and_the_script_fills_it() {
     let (ok, out, err) = f.build();
     assert!(ok, "{out}{err}");
     let page = f.read("sign/index.html");
-    assert!(page.contains("<table class=\"by-country-table\" id=\"by-country-test-petition\" hidden>"));
+    assert!(
+        page.contains("<table class=\"by-country-table\" id=\"by-country-test-petition\" hidden>")
+    );
     assert!(page.contains("<p class=\"hint\" data-no-rows>The signatures by country appear here"));
     assert!(!page.contains("As of"), "no date without counts");
     assert_eq!(shape(&page, "FR"), ("c0", "France: 0"));
@@ -171,11 +189,17 @@ fn a_bad_counts_file_names_the_file_and_the_fix() {
     let missing = f.path().join("nowhere.json").display().to_string();
     let (ok, _, err) = build_with(&f, &missing);
     assert!(!ok);
-    assert!(err.contains(&format!("cannot read the counts file {missing}")), "{err}");
+    assert!(
+        err.contains(&format!("cannot read the counts file {missing}")),
+        "{err}"
+    );
 
     for (text, says) in [
         ("[1, 2]", "it is not a counts file"),
-        (r#"{"as_of":"yesterday","petitions":{}}"#, "`as_of` `yesterday` is not an RFC 3339 UTC time"),
+        (
+            r#"{"as_of":"yesterday","petitions":{}}"#,
+            "`as_of` `yesterday` is not an RFC 3339 UTC time",
+        ),
         (
             r#"{"as_of":"2026-12-02T08:15:00Z","petitions":{"a":{"id":"b","count":1,"by_country":{},"goal":5,"open":true}}}"#,
             "the counts under `a` are those of the petition `b`",
@@ -189,7 +213,10 @@ fn a_bad_counts_file_names_the_file_and_the_fix() {
         let file = f.path().join("bad.json").display().to_string();
         let (ok, _, err) = build_with(&f, &file);
         assert!(!ok, "{text}");
-        assert!(err.contains(&format!("cannot use the counts file {file}")), "{err}");
+        assert!(
+            err.contains(&format!("cannot use the counts file {file}")),
+            "{err}"
+        );
         assert!(err.contains(says), "{text}: {err}");
     }
 }
@@ -200,11 +227,17 @@ fn milestones_out_of_order_or_past_the_goal_stop_the_build() {
     let (ok, out, err) = f.build();
     assert!(!ok, "{out}");
     assert!(err.contains("content/sign.md:12"), "names the line: {err}");
-    assert!(err.contains("milestones must go up, but 100 comes after 500"), "{err}");
+    assert!(
+        err.contains("milestones must go up, but 100 comes after 500"),
+        "{err}"
+    );
     assert!(err.contains("from the smallest up"), "{err}");
 
     let f = site("[100, 1000]");
     let (ok, out, err) = f.build();
     assert!(!ok, "{out}");
-    assert!(err.contains("milestone 1000 is not below its goal 1000"), "{err}");
+    assert!(
+        err.contains("milestone 1000 is not below its goal 1000"),
+        "{err}"
+    );
 }

@@ -20,7 +20,11 @@ async fn sign_and_confirm(server: &Server, petition: &str, email: &str, country:
         &json!({"name": "Test Signer", "email": email, "country": country, "consent": true}),
     )
     .await;
-    assert!(signed.status.is_success(), "signing as {email}: {}", signed.snippet());
+    assert!(
+        signed.status.is_success(),
+        "signing as {email}: {}",
+        signed.snippet()
+    );
     let outbox = Outbox::new(server.data_dir.path());
     let mail = outbox
         .list()
@@ -28,14 +32,26 @@ async fn sign_and_confirm(server: &Server, petition: &str, email: &str, country:
         .into_iter()
         .find(|m| m.to.eq_ignore_ascii_case(email))
         .unwrap_or_else(|| panic!("no confirmation mail to {email}"));
-    let text = outbox.read(&mail.name).expect("reads the mail").text.unwrap_or_default();
-    let start = text.find("/api/confirm?token=").expect("a confirmation link") + "/api/confirm?token=".len();
+    let text = outbox
+        .read(&mail.name)
+        .expect("reads the mail")
+        .text
+        .unwrap_or_default();
+    let start = text
+        .find("/api/confirm?token=")
+        .expect("a confirmation link")
+        + "/api/confirm?token=".len();
     let token: String = text[start..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect();
     let confirmed = post_form(&server.url("/api/confirm"), &[("token", &token)]).await;
-    assert_eq!(confirmed.status, StatusCode::SEE_OTHER, "{}", confirmed.snippet());
+    assert_eq!(
+        confirmed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        confirmed.snippet()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -48,7 +64,8 @@ async fn the_script_refreshes_the_table_and_the_map_from_the_count_api() {
     // Built before anyone signed: no rows in the page itself, so what follows is the script's.
     let html = http_get(&server.url(&petition.page)).await;
     assert!(
-        html.body.contains(&format!("id=\"by-country-{id}\" hidden>")),
+        html.body
+            .contains(&format!("id=\"by-country-{id}\" hidden>")),
         "the built page has no counts yet: {}",
         snippet(&html.body, 2000)
     );
@@ -104,7 +121,11 @@ async fn the_script_refreshes_the_table_and_the_map_from_the_count_api() {
         .js("const c = document.querySelector('[data-counter]'); return [c.querySelector('[data-count]').textContent, c.querySelector('[data-next]').hidden, c.querySelector('[data-next]').textContent.trim()];")
         .await;
     let total: u64 = signers.iter().map(|(_, n)| n).sum();
-    let first = petition.milestones.first().copied().unwrap_or(petition.goal);
+    let first = petition
+        .milestones
+        .first()
+        .copied()
+        .unwrap_or(petition.goal);
     assert_eq!(
         next,
         json!([

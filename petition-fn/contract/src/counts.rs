@@ -44,7 +44,9 @@ pub enum CountsError {
     )]
     Json(String),
     /// `as_of` is not a UTC timestamp.
-    #[error("its `as_of` `{0}` is not an RFC 3339 UTC time; write it like \"2026-12-02T08:00:00Z\"")]
+    #[error(
+        "its `as_of` `{0}` is not an RFC 3339 UTC time; write it like \"2026-12-02T08:00:00Z\""
+    )]
     AsOf(String),
     /// A petition's answer is filed under another id.
     #[error(
@@ -61,7 +63,8 @@ pub enum CountsError {
 impl CountsFile {
     /// Parses and checks a counts file's text.
     pub fn parse(text: &str) -> Result<Self, CountsError> {
-        let file: Self = serde_json::from_str(text).map_err(|e| CountsError::Json(e.to_string()))?;
+        let file: Self =
+            serde_json::from_str(text).map_err(|e| CountsError::Json(e.to_string()))?;
         if !is_utc_timestamp(&file.as_of) {
             return Err(CountsError::AsOf(file.as_of));
         }
@@ -83,11 +86,12 @@ impl CountsFile {
 /// `YYYY-MM-DDTHH:MM:SS[.fraction]Z`.
 fn is_utc_timestamp(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
     let at = |i: usize, c: u8| b.get(i) == Some(&c);
-    let fraction = b
-        .get(19..b.len().saturating_sub(1))
-        .is_some_and(|f| f.is_empty() || (f[0] == b'.' && f.len() > 1 && f[1..].iter().all(u8::is_ascii_digit)));
+    let fraction = b.get(19..b.len().saturating_sub(1)).is_some_and(|f| {
+        f.is_empty() || (f[0] == b'.' && f.len() > 1 && f[1..].iter().all(u8::is_ascii_digit))
+    });
     let in_range = |r: std::ops::Range<usize>, max: u32| {
         s.get(r)
             .and_then(|v| v.parse::<u32>().ok())
@@ -224,13 +228,24 @@ mod tests {
         assert!(matches!(e, CountsError::Json(_)), "{e}");
         let e = CountsFile::parse(r#"{"as_of":"2 December","petitions":{}}"#).unwrap_err();
         assert_eq!(e, CountsError::AsOf("2 December".into()));
-        for bad in ["2026-12-02T08:30:00+01:00", "2026-13-02T08:30:00Z", "2026-12-02"] {
+        for bad in [
+            "2026-12-02T08:30:00+01:00",
+            "2026-13-02T08:30:00Z",
+            "2026-12-02",
+        ] {
             assert!(!is_utc_timestamp(bad), "{bad}");
         }
         assert!(is_utc_timestamp("2026-12-02T08:30:00.123Z"));
-        let text = format!(r#"{{"as_of":"2026-12-02T08:30:00Z","petitions":{{"p":{}}}}}"#, answer("q"));
+        let text = format!(
+            r#"{{"as_of":"2026-12-02T08:30:00Z","petitions":{{"p":{}}}}}"#,
+            answer("q")
+        );
         let e = CountsFile::parse(&text).unwrap_err();
-        assert!(e.to_string().contains("under `p` are those of the petition `q`"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("under `p` are those of the petition `q`"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -246,9 +261,18 @@ mod tests {
     #[test]
     fn rows_are_sorted_by_count_with_shares_and_classes() {
         let countries = [
-            Country { code: "FR".into(), name: "France".into() },
-            Country { code: "DE".into(), name: "Germany".into() },
-            Country { code: "BE".into(), name: "Belgium".into() },
+            Country {
+                code: "FR".into(),
+                name: "France".into(),
+            },
+            Country {
+                code: "DE".into(),
+                name: "Germany".into(),
+            },
+            Country {
+                code: "BE".into(),
+                name: "Belgium".into(),
+            },
         ];
         let by: BTreeMap<String, u64> =
             [("DE", 1), ("FR", 12), ("BE", 1), ("ZZ", 0), ("XK", 1_000)]
@@ -258,7 +282,15 @@ mod tests {
         let rows = country_rows(&by, &countries);
         let view: Vec<(&str, &str, u64, &str, usize)> = rows
             .iter()
-            .map(|r| (r.code.as_str(), r.name.as_str(), r.count, r.share.as_str(), r.class))
+            .map(|r| {
+                (
+                    r.code.as_str(),
+                    r.name.as_str(),
+                    r.count,
+                    r.share.as_str(),
+                    r.class,
+                )
+            })
             .collect();
         assert_eq!(
             view,

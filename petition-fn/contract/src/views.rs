@@ -11,8 +11,8 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::api;
-use crate::counts::{self, WorldMap};
 use crate::bundle::{Bill, Country, Petition, Senator, UsState};
+use crate::counts::{self, WorldMap};
 
 /// Component arguments by name.
 pub type Args = Map<String, Value>;
@@ -191,13 +191,19 @@ mod tests {
         assert_eq!(args["as_of"], json!("2026-07-01"));
         assert_eq!(args["next"], json!({"target": 10, "remaining": 7}));
         assert_eq!(args["api"], json!("/api/petitions/p"));
-        assert_eq!(signature_counter(&p, "2026-07-01", Some(10), None)["next"], json!(null));
+        assert_eq!(
+            signature_counter(&p, "2026-07-01", Some(10), None)["next"],
+            json!(null)
+        );
     }
 
     #[test]
     fn the_map_colours_each_country_by_its_count() {
         let p = petition();
-        let countries = [Country { code: "FR".into(), name: "France".into() }];
+        let countries = [Country {
+            code: "FR".into(),
+            name: "France".into(),
+        }];
         let shape = |code: &str| counts::MapShape {
             code: code.into(),
             name: format!("{code} in the atlas"),
@@ -211,11 +217,20 @@ mod tests {
         let args = signatures_by_country(&p, Some(&by), Some("2026-07-01"), &countries, &map);
         let shapes = args["shapes"].as_array().unwrap();
         assert_eq!(shapes[0]["name"], json!("France"), "the site's name wins");
-        assert_eq!((&shapes[0]["count"], &shapes[0]["class"]), (&json!(120), &json!(3)));
-        assert_eq!((&shapes[1]["name"], &shapes[1]["class"]), (&json!("DE in the atlas"), &json!(1)));
+        assert_eq!(
+            (&shapes[0]["count"], &shapes[0]["class"]),
+            (&json!(120), &json!(3))
+        );
+        assert_eq!(
+            (&shapes[1]["name"], &shapes[1]["class"]),
+            (&json!("DE in the atlas"), &json!(1))
+        );
         assert_eq!(shapes[2]["class"], json!(0));
         assert_eq!(args["rows"][0]["share"], json!("97.6"));
-        assert_eq!(args["legend"][4], json!({"class": 5, "low": 10_000, "high": null}));
+        assert_eq!(
+            args["legend"][4],
+            json!({"class": 5, "low": 10_000, "high": null})
+        );
         assert_eq!(args["names"], json!(r#"{"FR":"France"}"#));
         let none = signatures_by_country(&p, None, None, &countries, &map);
         assert_eq!(none["rows"], json!(null));

@@ -14,10 +14,10 @@ use contract::bundle::{
 
 use crate::config::SiteConfig;
 use crate::content::{Content, Entry, PetitionMeta};
-use contract::counts::WorldMap;
 use crate::error::{BuildError, Diagnostic};
 use crate::markdown::Rendered;
 use crate::render::templates::{self, Theme};
+use contract::counts::WorldMap;
 
 /// The component that puts the letter form on a page: that page is the letter campaign's.
 const LETTER_FORM: &str = "letter_form";

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use contract::counts::CountsFile;
-use site_gen::render::components::CountSource;
 use site_gen::error::BuildError;
+use site_gen::render::components::CountSource;
 use site_gen::site::{self, BuildOptions, Rebuild};
 
 /// Builds the site at `root` into `output`, unless it is current there.
