@@ -67,6 +67,9 @@ enum Command {
         /// The site's folder.
         #[arg(long, default_value = ".")]
         root: PathBuf,
+        /// Checks the pages as built with the signature counts of this JSON file.
+        #[arg(long, value_name = "FILE")]
+        counts: Option<PathBuf>,
     },
     /// Manages the senator data in content/data/.
     Senators {
@@ -110,7 +113,7 @@ fn main() -> ExitCode {
             drafts,
             counts.as_deref(),
         ),
-        Command::Check { root } => commands::check::run(&root),
+        Command::Check { root, counts } => commands::check::run(&root, counts.as_deref()),
         Command::Senators {
             command:
                 SenatorsCommand::Import {

@@ -128,6 +128,17 @@ fn a_counts_file_puts_the_counts_their_date_and_the_countries_in_the_page() {
 
     let (ok, out, err) = f.run(&["check"]);
     assert!(ok, "check accepts the component: {out}{err}");
+    let (ok, out, err) = f.run(&["check", "--counts", &file]);
+    assert!(ok, "check accepts the counts: {out}{err}");
+    assert!(
+        err.contains("`retired-petition`, which no page declares"),
+        "{err}"
+    );
+    let (ok, _, err) = f.run(&["check", "--counts", "/nowhere/counts.json"]);
+    assert!(
+        !ok && err.contains("cannot read the counts file /nowhere/counts.json"),
+        "{err}"
+    );
 }
 
 #[test]

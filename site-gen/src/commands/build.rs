@@ -19,12 +19,11 @@ pub(crate) fn run(
     drafts: bool,
     counts: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let counts = counts.map(read_counts).transpose()?;
     let opts = BuildOptions {
         root: root.to_path_buf(),
         base_url,
         drafts,
-        counts: counts.map(|c| Arc::new(c) as Arc<dyn CountSource>),
+        counts: count_source(counts)?,
         ..BuildOptions::default()
     };
     let (built, stats) = match site::build_to(&opts, output) {
@@ -61,7 +60,15 @@ pub(crate) fn run(
     Ok(ExitCode::SUCCESS)
 }
 
-/// The counts file at `path` (`site-gen build --counts`).
+/// The counts of the file at `path`, when given (`--counts` of `build` and `check`).
+pub(super) fn count_source(path: Option<&Path>) -> anyhow::Result<Option<Arc<dyn CountSource>>> {
+    Ok(path
+        .map(read_counts)
+        .transpose()?
+        .map(|c| Arc::new(c) as Arc<dyn CountSource>))
+}
+
+/// The counts file at `path`.
 fn read_counts(path: &Path) -> anyhow::Result<CountsFile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the counts file {}", path.display()))?;

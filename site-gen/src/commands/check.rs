@@ -5,10 +5,12 @@ use std::process::ExitCode;
 
 use site_gen::site::{self, BuildOptions};
 
-/// Builds the site at `root` in memory and fails on any problem the checks find.
-pub(crate) fn run(root: &Path) -> anyhow::Result<ExitCode> {
+/// Builds the site at `root` in memory (with the counts file `counts`, as `build --counts`
+/// would) and fails on any problem the checks find.
+pub(crate) fn run(root: &Path, counts: Option<&Path>) -> anyhow::Result<ExitCode> {
     let opts = BuildOptions {
         root: root.to_path_buf(),
+        counts: super::build::count_source(counts)?,
         ..BuildOptions::default()
     };
     let built = match site::build(&opts) {
