@@ -217,16 +217,17 @@ mod tests {
             r#"{{"as_of":"2026-12-02T08:30:00Z","petitions":{{"p":{}}}}}"#,
             answer("p")
         );
-        let file = CountsFile::parse(&text).unwrap();
+        let file = CountsFile::parse(&text).expect("a good counts file");
         assert_eq!(file.date(), "2026-12-02");
         assert_eq!(file.petitions["p"].by_country["FR"], 2);
     }
 
     #[test]
     fn a_bad_counts_file_says_what_is_wrong() {
-        let e = CountsFile::parse("{\"as_of\":1}").unwrap_err();
+        let e = CountsFile::parse("{\"as_of\":1}").expect_err("not a counts file");
         assert!(matches!(e, CountsError::Json(_)), "{e}");
-        let e = CountsFile::parse(r#"{"as_of":"2 December","petitions":{}}"#).unwrap_err();
+        let e =
+            CountsFile::parse(r#"{"as_of":"2 December","petitions":{}}"#).expect_err("a bad date");
         assert_eq!(e, CountsError::AsOf("2 December".into()));
         for bad in [
             "2026-12-02T08:30:00+01:00",
@@ -240,7 +241,7 @@ mod tests {
             r#"{{"as_of":"2026-12-02T08:30:00Z","petitions":{{"p":{}}}}}"#,
             answer("q")
         );
-        let e = CountsFile::parse(&text).unwrap_err();
+        let e = CountsFile::parse(&text).expect_err("a mismatched id");
         assert!(
             e.to_string()
                 .contains("under `p` are those of the petition `q`"),

@@ -215,7 +215,7 @@ mod tests {
         };
         let by: BTreeMap<String, u64> = [("FR".to_string(), 120), ("DE".to_string(), 3)].into();
         let args = signatures_by_country(&p, Some(&by), Some("2026-07-01"), &countries, &map);
-        let shapes = args["shapes"].as_array().unwrap();
+        let shapes = args["shapes"].as_array().expect("shapes");
         assert_eq!(shapes[0]["name"], json!("France"), "the site's name wins");
         assert_eq!(
             (&shapes[0]["count"], &shapes[0]["class"]),
