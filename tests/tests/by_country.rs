@@ -101,6 +101,16 @@ async fn the_script_refreshes_the_table_and_the_map_from_the_count_api() {
             ["JP", "Japan", "1", "6.3%"],
         ])
     );
+    let requests = browser
+        .js(&format!(
+            "return performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname === '/api/petitions/{id}').length;"
+        ))
+        .await;
+    assert_eq!(
+        requests,
+        json!(1),
+        "the counter and the countries share one request"
+    );
     let shown = browser
         .js("const b = document.querySelector('[data-by-country]'); return [b.querySelector('table').hidden, b.querySelector('[data-no-rows]').hidden];")
         .await;

@@ -39,8 +39,14 @@
   const counters = (id) => all('[data-counter][data-api]').filter((b) => !id || b.dataset.counter === id);
   const readCount = (api) =>
     fetch(api, { headers: { Accept: 'application/json' } }).then((r) => (r.ok ? r.json() : Promise.reject(r.status)));
-  const refresh = (box) =>
-    readCount(box.dataset.api)
+  // On load, the counter and the countries of one petition share one request.
+  const onLoad = new Map();
+  const readOnLoad = (api) => {
+    if (!onLoad.has(api)) onLoad.set(api, readCount(api));
+    return onLoad.get(api);
+  };
+  const refresh = (box, read = readCount) =>
+    read(box.dataset.api)
       .then((d) => {
         setCount(box, num(d.count), num(d.goal));
         setNext(box, num(d.count), num(d.goal));
@@ -48,7 +54,7 @@
         all('[data-as-of]', box).forEach((e) => e.remove());
       })
       .catch(() => {}); // keep the count known at build time
-  counters().forEach(refresh);
+  counters().forEach((box) => refresh(box, readOnLoad));
 
   // 1b. Signatures by country: the table's rows and the map's classes from `by_country`, with
   // the build's rules (shares in tenths of a percent rounded half up, classes by data-classes).
@@ -84,7 +90,7 @@
     all('[data-as-of]', box).forEach((e) => e.remove());
   };
   all('[data-by-country][data-api]').forEach((box) =>
-    readCount(box.dataset.api).then((d) => setCountries(box, d.by_country)).catch(() => {}));
+    readOnLoad(box.dataset.api).then((d) => setCountries(box, d.by_country)).catch(() => {}));
 
   // Error summaries: links focus their field; a summary shown on load takes the focus.
   const summaries = all('[data-error-summary]');
@@ -216,7 +222,7 @@
             form.remove();
             thanks.tabIndex = -1;
             thanks.focus();
-            if (!pending) counters(form.dataset.petition).forEach(refresh);
+            if (!pending) counters(form.dataset.petition).forEach((b) => refresh(b));
           } else if (status === 422 && Array.isArray(body.errors) && body.errors.length) {
             showErrors(form, body.errors);
           } else {
