@@ -2,7 +2,6 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-
 use std::sync::Arc;
 
 use anyhow::Context as _;

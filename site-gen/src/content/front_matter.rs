@@ -49,6 +49,9 @@ pub(crate) struct PetitionMeta {
     pub milestones: Milestones,
 }
 
+/// How a milestone error begins: [`help_for`] recognises it in the TOML parser's message.
+const MILESTONES_MUST: &str = "milestones must";
+
 /// A petition's milestones: positive and ascending, checked as the front matter is read so the
 /// error names the line.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,11 +63,13 @@ impl TryFrom<Vec<u64>> for Milestones {
 
     fn try_from(list: Vec<u64>) -> Result<Self, String> {
         if list.contains(&0) {
-            return Err("milestones must be positive numbers of signatures, but one is 0".into());
+            return Err(format!(
+                "{MILESTONES_MUST} be positive numbers of signatures, but one is 0"
+            ));
         }
         if let Some(w) = list.windows(2).find(|w| w[0] >= w[1]) {
             return Err(format!(
-                "milestones must go up, but {} comes after {}",
+                "{MILESTONES_MUST} go up, but {} comes after {}",
                 w[1], w[0]
             ));
         }
@@ -211,7 +216,7 @@ fn describe(message: &str) -> String {
 }
 
 fn help_for(message: &str) -> String {
-    if message.contains("milestones must") {
+    if message.contains(MILESTONES_MUST) {
         "list them from the smallest up, like milestones = [1000, 10000, 50000]".into()
     } else if message.contains("unknown field") {
         "remove or rename this key; the allowed keys are listed in content/README.md (put your own values under [extra])".into()
