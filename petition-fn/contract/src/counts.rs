@@ -119,7 +119,7 @@ fn is_utc_timestamp(s: &str) -> bool {
 
 /// Where a counter stands: the next milestone (or the goal, once past them all) and how many
 /// signatures it still needs; `None` once the goal is reached.
-pub fn next_target(milestones: &[u64], goal: u64, count: u64) -> Option<(u64, u64)> {
+pub(crate) fn next_target(milestones: &[u64], goal: u64, count: u64) -> Option<(u64, u64)> {
     milestones
         .iter()
         .copied()
@@ -129,11 +129,11 @@ pub fn next_target(milestones: &[u64], goal: u64, count: u64) -> Option<(u64, u6
 }
 
 /// The lower bounds of the map's classes: 1–9, 10–99, 100–999, 1,000–9,999, 10,000 or more.
-pub const MAP_CLASSES: [u64; 5] = [1, 10, 100, 1_000, 10_000];
+pub(crate) const MAP_CLASSES: [u64; 5] = [1, 10, 100, 1_000, 10_000];
 
 /// The map class of a country with `count` signatures: 0 for none, else 1 to 5 by
 /// [`MAP_CLASSES`].
-pub fn map_class(count: u64) -> usize {
+pub(crate) fn map_class(count: u64) -> usize {
     MAP_CLASSES.iter().filter(|&&low| count >= low).count()
 }
 
@@ -159,21 +159,24 @@ pub struct MapShape {
 
 /// One row of the table of signatures by country.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CountryRow {
+pub(crate) struct CountryRow {
     /// ISO 3166-1 alpha-2 code.
-    pub code: String,
+    pub(crate) code: String,
     /// Its name (the code itself for a code the site does not list).
-    pub name: String,
+    pub(crate) name: String,
     /// Its signatures.
-    pub count: u64,
+    pub(crate) count: u64,
     /// Its share of all signatures, in percent with one decimal (`"42.9"`).
-    pub share: String,
+    pub(crate) share: String,
     /// Its map class ([`map_class`]).
-    pub class: usize,
+    pub(crate) class: usize,
 }
 
 /// The rows of the table: countries with signatures, most first (ties by name).
-pub fn country_rows(by_country: &BTreeMap<String, u64>, countries: &[Country]) -> Vec<CountryRow> {
+pub(crate) fn country_rows(
+    by_country: &BTreeMap<String, u64>,
+    countries: &[Country],
+) -> Vec<CountryRow> {
     let total: u64 = by_country.values().sum();
     let mut rows: Vec<CountryRow> = by_country
         .iter()
