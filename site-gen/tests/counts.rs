@@ -247,6 +247,7 @@ fn milestones_out_of_order_or_past_the_goal_stop_the_build() {
     let f = site("[100, 1000]");
     let (ok, out, err) = f.build();
     assert!(!ok, "{out}");
+    assert!(err.contains("content/sign.md:12"), "names the line: {err}");
     assert!(
         err.contains("milestone 1000 is not below its goal 1000"),
         "{err}"

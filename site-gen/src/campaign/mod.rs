@@ -276,16 +276,6 @@ fn petition_of(e: &Entry, meta: &PetitionMeta, content: &Content) -> Result<Peti
             "set `closes` to a date on or after `opens`",
         ));
     }
-    if let Some(m) = meta.milestones.0.iter().find(|&&m| m >= meta.goal) {
-        return Err(Diagnostic::file(
-            &e.file,
-            format!(
-                "the petition's milestone {m} is not below its goal {}",
-                meta.goal
-            ),
-            "list only milestones below the goal: the counter shows the goal after the last one",
-        ));
-    }
     Ok(Petition {
         id: meta.id.clone(),
         title: meta.title.clone(),

@@ -184,6 +184,25 @@ pub(crate) fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnos
             "add `title = \"…\"` to the front matter",
         ));
     }
+    if let Some(p) = &meta.petition
+        && let Some(m) = p.milestones.0.iter().find(|&&m| m >= p.goal)
+    {
+        // The line of the `milestones` key, after the opening `+++`.
+        let line = toml_text
+            .lines()
+            .position(|l| l.trim_start().starts_with("milestones"))
+            .map_or(0, |i| i + 2);
+        return Err(Diagnostic::at(
+            file,
+            line,
+            1,
+            format!(
+                "the petition's milestone {m} is not below its goal {}",
+                p.goal
+            ),
+            "list only milestones below the goal: the counter shows the goal after the last one",
+        ));
+    }
     let body_line_offset = 1 + toml_text.matches('\n').count() + 1;
     Ok(Split {
         meta,
@@ -283,6 +302,15 @@ mod tests {
         }
         let text = petition("[-1]");
         assert_eq!(parse(&text).expect_err("negative").line, 10);
+        let text = petition("[10, 100]");
+        let e = parse(&text).expect_err("at the goal");
+        assert_eq!(e.line, 10);
+        assert!(
+            e.message
+                .contains("milestone 100 is not below its goal 100"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
