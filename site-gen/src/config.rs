@@ -62,14 +62,19 @@ pub struct Embed {
 }
 
 impl Embed {
-    /// The source list of the embed pages' `frame-ancestors` directive: the allowed origins
-    /// separated by spaces, or `'none'`.
+    /// The allowed origins, separated by spaces (empty when there are none).
+    pub fn origins(&self) -> String {
+        let origins: Vec<&str> = self.allow.iter().map(Origin::as_str).collect();
+        origins.join(" ")
+    }
+
+    /// The source list of the embed pages' `frame-ancestors` directive: the allowed origins,
+    /// or `'none'`.
     pub fn frame_ancestors(&self) -> String {
         if self.allow.is_empty() {
             "'none'".to_string()
         } else {
-            let origins: Vec<&str> = self.allow.iter().map(Origin::as_str).collect();
-            origins.join(" ")
+            self.origins()
         }
     }
 }

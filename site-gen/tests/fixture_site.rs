@@ -394,7 +394,7 @@ fn each_petition_gets_an_embed_page_outside_the_sitemap() {
     assert_eq!(
         f.read("_app/deploy.txt"),
         "# Written by site-gen for infra/deploy.sh: who may frame the embed pages, and the petitions.\n\
-         frame-ancestors https://partner.example http://127.0.0.2:8080\n\
+         embed-allow https://partner.example http://127.0.0.2:8080\n\
          petition test-petition\n"
     );
 }

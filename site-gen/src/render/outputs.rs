@@ -45,17 +45,17 @@ pub(crate) struct Machine {
 /// uploaded to the site bucket.
 pub(crate) const DEPLOY_FILE: &str = "_app/deploy.txt";
 
-/// The text of [`DEPLOY_FILE`]: one `frame-ancestors SOURCES` line (the embed pages' CDN
-/// policy) and a `petition ID` line per petition (whose counts deploy.sh reads before the
-/// build). Neither an origin nor an id can hold a space or a line break (both are checked).
+/// The text of [`DEPLOY_FILE`]: one `embed-allow ORIGIN ...` line (`[embed] allow`, for the
+/// stack's EmbedAllowOrigins) and a `petition ID` line per petition (whose counts deploy.sh
+/// reads before the build). Neither an origin nor an id can hold a space or a line break
+/// (both are checked where they are read).
 pub(crate) fn deploy_file(config: &SiteConfig, petitions: &[Petition]) -> String {
     let mut text = String::from(
         "# Written by site-gen for infra/deploy.sh: who may frame the embed pages, and the petitions.\n",
     );
-    text.push_str(&format!(
-        "frame-ancestors {}\n",
-        config.embed.frame_ancestors()
-    ));
+    let allow = format!("embed-allow {}", config.embed.origins());
+    text.push_str(allow.trim_end());
+    text.push('\n');
     for p in petitions {
         text.push_str(&format!("petition {}\n", p.id));
     }
