@@ -946,9 +946,9 @@ mod dynamo {
 // The built site
 // ---------------------------------------------------------------------------------------------
 
-/// A copy of the repository's site (settings, content, theme) in a temp dir, with `settings`
-/// added to the end of its `site.toml`.
-pub fn site_copy(settings: &str) -> TempDir {
+/// A copy of the repository's site (settings, content, theme) in a temp dir, its `site.toml`
+/// changed by `edit`.
+pub fn site_copy(edit: impl FnOnce(&str) -> String) -> TempDir {
     fn copy(from: &Path, to: &Path) {
         std::fs::create_dir_all(to).expect("creates a folder of the site copy");
         for entry in std::fs::read_dir(from).expect("reads the repository's site") {
@@ -967,8 +967,7 @@ pub fn site_copy(settings: &str) -> TempDir {
         copy(&root.join(folder), &dir.path().join(folder));
     }
     let toml = std::fs::read_to_string(root.join("site.toml")).expect("reads site.toml");
-    std::fs::write(dir.path().join("site.toml"), format!("{toml}\n{settings}"))
-        .expect("writes the copy's site.toml");
+    std::fs::write(dir.path().join("site.toml"), edit(&toml)).expect("writes the copy's site.toml");
     dir
 }
 

@@ -40,7 +40,11 @@ async fn only_the_allowed_origin_frames_the_embed_page_and_its_link_opens_a_new_
     let (allowed_listener, allowed_site) = listen("127.0.0.2").await;
     let (other_listener, other_site) = listen("127.0.0.3").await;
     let allowed = allowed_site.clone();
-    let site = site_copy(&format!("[embed]\nallow = [\"{allowed}\"]\n"));
+    let site = site_copy(|toml| {
+        let empty = "[embed]\nallow = []\n";
+        assert!(toml.contains(empty), "site.toml has an empty [embed] allow");
+        toml.replace(empty, &format!("[embed]\nallow = [\"{allowed}\"]\n"))
+    });
     let server = Server::start_site(
         site.path().to_path_buf(),
         None,
