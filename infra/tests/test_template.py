@@ -409,7 +409,7 @@ def test_security_headers_on_every_behaviour(resources, dist_config):
 def embed_path():
     """site-gen's EMBED_PATH, read from its source: the path the embed pages are built under."""
     src = (REPO / "site-gen/src/render/embed.rs").read_text(encoding="utf-8")
-    found = re.search(r'pub const EMBED_PATH: &str = "([^"]+)";', src)
+    found = re.search(r'const EMBED_PATH: &str = "([^"]+)";', src)
     assert found, "EMBED_PATH not found in site-gen/src/render/embed.rs"
     return found.group(1)
 

@@ -281,7 +281,7 @@ async fn page(State(preview): State<Arc<Preview>>, uri: Uri) -> Response {
     };
     let path = percent_decode(uri.path());
     // As the CDN's `/embed/*` behaviour: only the embed pages may be framed, by `[embed] allow`.
-    let csp: &str = if embed::is_embed(&path) {
+    let csp: &str = if path.starts_with(embed::EMBED_PATH) {
         &embed_csp
     } else {
         crate::CONTENT_SECURITY_POLICY

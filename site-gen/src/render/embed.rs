@@ -5,7 +5,7 @@
 
 /// The URL path every embed page is under (the CDN's `/embed/*` behaviour, the preview's
 /// headers).
-pub const EMBED_PATH: &str = "/embed/";
+pub(crate) const EMBED_PATH: &str = "/embed/";
 
 /// The theme template of an embed page.
 pub(crate) const TEMPLATE: &str = "embed.html";
@@ -13,11 +13,6 @@ pub(crate) const TEMPLATE: &str = "embed.html";
 /// The URL path of a petition's embed page.
 pub(crate) fn path(petition: &str) -> String {
     format!("{EMBED_PATH}{petition}/")
-}
-
-/// Whether a URL path is on an embed page.
-pub fn is_embed(path: &str) -> bool {
-    path.starts_with(EMBED_PATH)
 }
 
 /// The Content-Security-Policy of the embed pages: the site's own, with `frame_ancestors` (a
@@ -53,6 +48,5 @@ mod tests {
             crate::CONTENT_SECURITY_POLICY
         );
         assert_eq!(path("free-them"), "/embed/free-them/");
-        assert!(is_embed("/embed/free-them/") && !is_embed("/petition/"));
     }
 }
