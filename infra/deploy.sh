@@ -584,6 +584,8 @@ read_counts() {
     show "${SITE_BUILD[@]}" --counts "$COUNTS_FILE"
     return
   fi
+  # An earlier deploy's reading never stands in for this one's.
+  rm -f "$COUNTS_FILE"
   if [ "${#PETITION_IDS[@]}" -eq 0 ]; then
     note "no petition: nothing to count"
     return

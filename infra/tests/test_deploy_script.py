@@ -872,6 +872,9 @@ def test_counts_are_read_from_the_deployed_site_and_built_into_the_pages(tmp_pat
 def test_a_failed_reading_builds_without_counts_and_says_so(tmp_path, broken, said):
     box = Sandbox(tmp_path, with_tools=True, site_files=TWO_PETITIONS)
     (box.state / "deployed").touch()
+    # An earlier deploy's counts: never used for this one.
+    (box.repo / "target/deploy").mkdir(parents=True)
+    (box.repo / "target/deploy/counts.json").write_text('{"as_of":"2020-01-01T00:00:00Z","petitions":{}}')
     site = StandIn(broken=broken)
     url = site.url
     if broken == "down":
