@@ -39,11 +39,10 @@ async fn only_the_allowed_origin_frames_the_embed_page_and_its_link_opens_a_new_
     // The partners' listeners are bound first: the allowed origin goes into the site's settings.
     let (allowed_listener, allowed_site) = listen("127.0.0.2").await;
     let (other_listener, other_site) = listen("127.0.0.3").await;
-    let allowed = allowed_site.clone();
     let site = site_copy(|toml| {
         let empty = "[embed]\nallow = []\n";
         assert!(toml.contains(empty), "site.toml has an empty [embed] allow");
-        toml.replace(empty, &format!("[embed]\nallow = [\"{allowed}\"]\n"))
+        toml.replace(empty, &format!("[embed]\nallow = [\"{allowed_site}\"]\n"))
     });
     let server = Server::start_site(
         site.path().to_path_buf(),
@@ -162,7 +161,7 @@ async fn only_the_allowed_origin_frames_the_embed_page_and_its_link_opens_a_new_
     assert!(
         refused
             .iter()
-            .any(|m| m.contains("frame-ancestors") && m.contains(&allowed)),
+            .any(|m| m.contains("frame-ancestors") && m.contains(&allowed_site)),
         "a CSP refusal naming the allowed origin: {refused:?}"
     );
     browser
