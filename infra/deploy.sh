@@ -15,7 +15,8 @@ usage() {
   cat <<'EOF'
 Usage: infra/deploy.sh [options]
 
-Builds the site (site-gen) and the function (cargo lambda), deploys infra/template.yaml with
+Builds the site (site-gen; again with the live counts read from the deployed site, when it
+answers) and the function (cargo lambda), deploys infra/template.yaml with
 sam deploy (outside us-east-1 also infra/waf.yaml there, the web ACL), uploads public/ to the
 site bucket, invalidates the CloudFront cache and smoke-tests the site and the API.
 Every prerequisite is checked first; nothing is built or changed until all of them are met.
@@ -50,7 +51,7 @@ Options (each also read from the environment variable in brackets):
                            AWS Backup vault in another region that the table's daily backups
                            are copied to (BACKUP_COPY_VAULT_ARN). Default: no copy.
   --smoke-petition ID      the petition the smoke test reads (SMOKE_PETITION). Default: the
-                           first petition of public/_app/bundle.json.
+                           site's first petition (public/_app/deploy.txt).
   --price-class CLASS      PriceClass_100 (default), PriceClass_200 or PriceClass_All (PRICE_CLASS).
   --base-url URL           base URL the site is built with (BASE_URL). Default: https://DOMAIN,
                            else the existing stack's CloudFront address, else site.toml's.
@@ -77,6 +78,11 @@ readonly ROOT
 readonly TEMPLATE="infra/template.yaml"
 readonly SITE_DIR="public"
 readonly BUNDLE="$SITE_DIR/_app/bundle.json"
+# What site-gen tells this script (lines "embed-allow ORIGIN...", "petition ID"): the partner
+# sites that may frame /embed/*, from site.toml [embed] allow, and the site's petitions.
+readonly DEPLOY_FILE="$SITE_DIR/_app/deploy.txt"
+# The live counts read before the final build (site-gen build --counts), outside public/.
+readonly COUNTS_FILE="target/deploy/counts.json"
 readonly REDIRECTS_FILE="$SITE_DIR/_redirects"
 readonly LAMBDA_DIR="target/lambda/petition-fn"
 readonly LAMBDA_FEATURES="dynamodb,lambda"
@@ -512,13 +518,113 @@ build_site() {
   if [ -n "$SITE_BASE_URL" ] && [[ "$SITE_BASE_URL" != "<"* ]]; then
     args+=(--base-url "$SITE_BASE_URL")
   fi
-  run "${args[@]}"
+  SITE_BUILD=("${args[@]}")
+  run "${SITE_BUILD[@]}"
   if [ "$DRY_RUN" -eq 0 ] && [ ! -f "$BUNDLE" ]; then
     die "site-gen build did not write $BUNDLE (the function's site bundle); see its output above"
   fi
+  read_deploy_file
 }
 
-# --- step 3: the function ---------------------------------------------------------------------
+# public/_app/deploy.txt, checked line by line: EMBED_ORIGINS and PETITION_IDS.
+SITE_BUILD=()
+EMBED_ORIGINS=""
+PETITION_IDS=()
+readonly ORIGIN_RE='^https?://[a-z0-9.-]+(:[0-9]{1,5})?$'
+read_deploy_file() {
+  if [ "$DRY_RUN" -eq 1 ]; then
+    note "would read $DEPLOY_FILE: the [embed] allow origins (EmbedAllowOrigins) and the petition ids"
+    EMBED_ORIGINS="<embed-allow of $DEPLOY_FILE>"
+    return
+  fi
+  if [ ! -f "$DEPLOY_FILE" ]; then
+    die "site-gen build did not write $DEPLOY_FILE (the embed origins and the petitions); is site-gen older than this script?"
+  fi
+  local line key rest origin lineno=0 seen_allow=0
+  while IFS= read -r line || [ -n "$line" ]; do
+    lineno=$((lineno + 1))
+    case "$line" in "#"* | "") continue ;; esac
+    key="${line%% *}"
+    rest=""
+    if [ "$key" != "$line" ]; then rest="${line#* }"; fi
+    case "$key" in
+      embed-allow)
+        for origin in $rest; do
+          if ! [[ "$origin" =~ $ORIGIN_RE ]]; then
+            die "$DEPLOY_FILE:$lineno: '$origin' is not an origin (scheme://host[:port]); fix [embed] allow in site.toml and build again"
+          fi
+        done
+        EMBED_ORIGINS="$rest"
+        seen_allow=1 ;;
+      petition)
+        if ! [[ "$rest" =~ ^[a-z0-9-]{1,64}$ ]]; then
+          die "$DEPLOY_FILE:$lineno: '$rest' is not a petition id ([a-z0-9-], at most 64)"
+        fi
+        PETITION_IDS+=("$rest") ;;
+      *) die "$DEPLOY_FILE:$lineno: unknown line '$line' (expected 'embed-allow ORIGIN...' or 'petition ID'); is site-gen newer than this script?" ;;
+    esac
+  done < "$DEPLOY_FILE"
+  if [ "$seen_allow" -eq 0 ]; then
+    die "$DEPLOY_FILE has no 'embed-allow' line; build the site again with this checkout's site-gen"
+  fi
+  note "${#PETITION_IDS[@]} petition(s); embed pages framed by: ${EMBED_ORIGINS:-nobody}"
+}
+
+# --- step 3: the live counts --------------------------------------------------------------------
+# The pages carry each petition's count as of the deploy (site-gen build --counts), so that a
+# visitor without JavaScript, a search engine or a share card sees a recent number. The counts
+# come from the deployed site's own API; when it does not answer them all (no stack yet, an
+# error), the site stays as built above, without counts: the script on the pages shows the
+# live count anyway.
+read_counts() {
+  step "Read the live counts from the deployed site and build the site with them"
+  if [ "$DRY_RUN" -eq 1 ]; then
+    note "would GET <SiteUrl>/api/petitions/<id> for each petition of $DEPLOY_FILE, write"
+    note "$COUNTS_FILE ({\"as_of\": <now>, \"petitions\": {<id>: <each answer>}}) and build again:"
+    show "${SITE_BUILD[@]}" --counts "$COUNTS_FILE"
+    return
+  fi
+  # An earlier deploy's reading never stands in for this one's.
+  rm -f "$COUNTS_FILE"
+  if [ "${#PETITION_IDS[@]}" -eq 0 ]; then
+    note "no petition: nothing to count"
+    return
+  fi
+  if [ "$NEEDS_SECOND_DEPLOY" -eq 1 ] || { [ -z "$OUT_SITE_URL" ] && ! read_outputs; }; then
+    note "no stack yet: the site is built without counts (the pages' script shows the live count)"
+    return
+  fi
+  if [ -z "$OUT_SITE_URL" ]; then
+    note "the stack has no SiteUrl output: the site is built without counts"
+    return
+  fi
+  local as_of id url out body status ctype entries=""
+  as_of="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  for id in "${PETITION_IDS[@]}"; do
+    url="$OUT_SITE_URL/api/petitions/$id"
+    show curl -sS --max-time 15 -w '\n%{http_code} %{content_type}' "$url"
+    if ! out="$(curl -sS --max-time 15 -w '\n%{http_code} %{content_type}' "$url" 2>&1)"; then
+      note "WARNING: $url could not be fetched (${out##*$'\n'}): the site is built without counts"
+      return
+    fi
+    body="${out%$'\n'*}"
+    status="${out##*$'\n'}"
+    ctype="${status#* }"
+    status="${status%% *}"
+    if [ "$status" != 200 ] || [[ "$ctype" != application/json* ]] \
+      || ! [[ "$body" =~ ^\{.*\"count\"[[:space:]]*:[[:space:]]*[0-9]+.*\}$ ]]; then
+      note "WARNING: $url answered $status ${ctype:-without a type}, not a count (${body:0:200}): the site is built without counts"
+      return
+    fi
+    entries="${entries:+$entries,}\"$id\":$body"
+  done
+  mkdir -p "${COUNTS_FILE%/*}"
+  printf '{"as_of":"%s","petitions":{%s}}\n' "$as_of" "$entries" > "$COUNTS_FILE"
+  note "counts of ${#PETITION_IDS[@]} petition(s) as of $as_of in $COUNTS_FILE"
+  run "${SITE_BUILD[@]}" --counts "$COUNTS_FILE"
+}
+
+# --- step 4: the function ---------------------------------------------------------------------
 build_function() {
   step "Build petition-fn for Lambda (arm64) and bundle the site data with it"
   run cargo lambda build --profile release-lambda --arm64 -p petition-fn --features "$LAMBDA_FEATURES"
@@ -529,7 +635,7 @@ build_function() {
   run cp "$BUNDLE" "$LAMBDA_DIR/bundle.json"
 }
 
-# --- step 4: redirects ----------------------------------------------------------------------
+# --- step 5: redirects ----------------------------------------------------------------------
 # public/_redirects has lines "FROM TO [301|302]" (# comments, blank lines). They become the
 # RedirectMap parameter "FROM>TO|FROM>TO>302", which the CloudFront Function answers with real
 # 301/302 responses (the alias pages site-gen writes at FROM stay as a fallback).
@@ -576,7 +682,7 @@ build_redirect_map() {
   note "$n redirect(s)"
 }
 
-# --- step 5: the web ACL ----------------------------------------------------------------------
+# --- step 6: the web ACL ----------------------------------------------------------------------
 # A CLOUDFRONT web ACL can only be made in us-east-1. A stack there creates its own
 # (EdgeWebAcl); a stack elsewhere gets the same one from the companion stack <stack>-waf,
 # deployed from infra/waf.yaml in us-east-1, and its ARN as WebAclArn.
@@ -612,7 +718,7 @@ deploy_waf() {
   note "web ACL $ACL_ARN"
 }
 
-# --- step 6: the stack ----------------------------------------------------------------------
+# --- step 7: the stack ----------------------------------------------------------------------
 deploy_stack() {
   step "Deploy the stack with SAM (bucket, CloudFront, API, function, table, secret, backups, alarms)"
   # ExistingTableName (a restored table, infra/README.md) is never passed: sam deploy keeps
@@ -635,6 +741,7 @@ deploy_stack() {
   overrides="$overrides WebAclArn=\"$ACL_ARN\""
   overrides="$overrides SecretReplicaRegion=\"$REPLICA\""
   overrides="$overrides BackupCopyVaultArn=\"$COPY_VAULT\""
+  overrides="$overrides EmbedAllowOrigins=\"$EMBED_ORIGINS\""
   run sam deploy \
     --template-file "$TEMPLATE" \
     --stack-name "$STACK" \
@@ -652,7 +759,7 @@ deploy_stack() {
   note "bucket $OUT_BUCKET, distribution $OUT_DISTRIBUTION"
 }
 
-# --- step 7: upload -------------------------------------------------------------------------
+# --- step 8: upload -------------------------------------------------------------------------
 # Splits the built files: fingerprinted assets (FINGERPRINT_RE) and the rest.
 ASSETS=()
 NOT_ASSETS_LIKE_ASSETS=()
@@ -736,27 +843,19 @@ upload_site() {
   run aws s3 rm "$dest" --recursive "${gone[@]}" "${common[@]}"
 }
 
-# --- step 8: invalidate ---------------------------------------------------------------------
+# --- step 9: invalidate ---------------------------------------------------------------------
 invalidate() {
   step "Invalidate the CloudFront cache (one wildcard path: free)"
   run aws cloudfront create-invalidation --distribution-id "$OUT_DISTRIBUTION" \
     --paths "/*" --query Invalidation.Id --output text --region "$REGION"
 }
 
-# --- step 9: smoke test ---------------------------------------------------------------------
+# --- step 10: smoke test ---------------------------------------------------------------------
 # Through the distribution's own name (a custom domain's DNS may not point at it yet): the
 # API's health, the home page, one petition's count. Each is tried SMOKE_TRIES times,
 # SMOKE_WAIT seconds apart (a new distribution or an invalidation takes a moment).
 SMOKE_FAILED=()
 
-# Picks the first petition id of the site bundle, if any.
-first_petition() {
-  local json
-  json="$(cat "$BUNDLE" 2> /dev/null || true)"
-  if [[ "$json" =~ \"petitions\"[[:space:]]*:[[:space:]]*\[[[:space:]]*\{[[:space:]]*\"id\"[[:space:]]*:[[:space:]]*\"([a-z0-9-]+)\" ]]; then
-    printf '%s' "${BASH_REMATCH[1]}"
-  fi
-}
 
 # url, what it must be (health | html | count)
 smoke_check() {
@@ -809,16 +908,16 @@ smoke_test() {
   step "Smoke test through CloudFront (health, home page, a petition's count)"
   local base="https://$OUT_DOMAIN_NAME" id="$SMOKE_ID"
   if [ -z "$id" ] && [ "$DRY_RUN" -eq 1 ]; then
-    id="<first petition id of $BUNDLE>"
+    id="<first petition id of $DEPLOY_FILE>"
   elif [ -z "$id" ]; then
-    id="$(first_petition)"
+    id="${PETITION_IDS[0]:-}"
   fi
   smoke_check "$base/api/health" health
   smoke_check "$base/" html
   if [ -n "$id" ]; then
     smoke_check "$base/api/petitions/$id" count
   else
-    note "no petition in $BUNDLE: the count is not checked (--smoke-petition ID names one)"
+    note "no petition in $DEPLOY_FILE: the count is not checked (--smoke-petition ID names one)"
   fi
   if [ "${#SMOKE_FAILED[@]}" -gt 0 ]; then
     local f
@@ -851,6 +950,7 @@ if [ "$UPLOAD_ONLY" -eq 1 ]; then
   exit 0
 fi
 build_site
+read_counts
 build_function
 build_redirect_map
 deploy_waf

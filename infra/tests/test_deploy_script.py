@@ -23,7 +23,7 @@ from test_site_function import run_function
 
 BASH = shutil.which("bash")
 # What the script and the stand-ins use besides the tools under test.
-BASE_TOOLS = ["bash", "cat", "cp", "find", "mkdir", "chmod", "touch", "env", "rm", "ls", "sleep"]
+BASE_TOOLS = ["bash", "cat", "cp", "find", "mkdir", "chmod", "touch", "env", "rm", "ls", "sleep", "date"]
 STAND_INS = ("aws", "sam", "cargo", "cargo-lambda", "curl")
 WAF_ARN = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/campaign-waf-edge/" + "a" * 8 + "-bbbb-cccc-dddd-" + "e" * 12
 SEP = "\x1f"
@@ -73,7 +73,7 @@ case "$1 ${2:-}" in
     if [ "$4" = campaign-waf ] && [ -f "$STUB_STATE/waf-deployed" ]; then
       echo "$STUB_WAF_ARN"
     elif [ "$4" = campaign ] && [ -f "$STUB_STATE/deployed" ]; then
-      printf 'SiteBucketName\tcampaign-sitebucket-1a2b3c\nDistributionId\tE2EXAMPLE\nSiteUrl\thttps://d111111abcdef8.cloudfront.net\nDistributionDomainName\td111111abcdef8.cloudfront.net\n'
+      printf 'SiteBucketName\tcampaign-sitebucket-1a2b3c\nDistributionId\tE2EXAMPLE\nSiteUrl\t%s\nDistributionDomainName\td111111abcdef8.cloudfront.net\n' "${STUB_SITE_URL:-https://d111111abcdef8.cloudfront.net}"
     else
       echo "An error occurred (ValidationError): Stack with id campaign does not exist" >&2
       exit 254
@@ -81,10 +81,14 @@ case "$1 ${2:-}" in
   "configure get") exit 1 ;;
 esac
 """,
-    # Answers as the deployed site would: STUB_CURL_<CHECK>=STATUS makes one check fail.
+    # Answers as the deployed site would: STUB_CURL_<CHECK>=STATUS makes one check fail. With
+    # REAL_CURL, a loopback URL (a stand-in server's) goes to the real curl.
     "curl": LOG_CALL
     + r"""
 for url in "$@"; do :; done
+case "$url" in
+  http://127.0.0.1:*) if [ -n "${REAL_CURL:-}" ]; then exec "$REAL_CURL" "$@"; fi ;;
+esac
 case "$url" in
   */api/health) status="${STUB_CURL_HEALTH:-200}"; printf '{"status":"ok","store":"dynamodb"}\n%s application/json' "$status" ;;
   */api/petitions/*) status="${STUB_CURL_COUNT:-200}"; printf '{"id":"free-them","count":12,"by_country":{},"goal":1000,"open":true}\n%s application/json' "$status" ;;
@@ -110,12 +114,13 @@ SITE_FILES = {
     "sitemap.xml": "<urlset/>",
     "robots.txt": "User-agent: *",
     "_app/bundle.json": '{"site_title":"t","base_url":"https://example.org","language":"en","petitions":[{"id":"free-them","title":"Free them"}]}',
+    "_app/deploy.txt": "# Written by site-gen for infra/deploy.sh.\nembed-allow https://partner.example http://127.0.0.2:8080\npetition free-them\n",
     ".site-gen": "site-gen output folder",
     ".hidden/notes.txt": "not the site",
     "_redirects": "# from to status\n/old-petition/ /petition/ 301\n\n/press /news/ 302\n/2017/ /news/\n",
 }
 FINGERPRINTED = {"css/site.0123abcd.css", "js/site.89abcdef01.js"}
-PRIVATE = {"_app/bundle.json", "_redirects", ".site-gen", ".hidden/notes.txt"}
+PRIVATE = {"_app/bundle.json", "_app/deploy.txt", "_redirects", ".site-gen", ".hidden/notes.txt"}
 
 
 class Sandbox:
@@ -252,7 +257,7 @@ def test_dry_run_without_aws_or_sam_prints_every_step_and_touches_nothing(tmp_pa
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     steps = re.findall(r"^==> Step \d+: (.*)$", out, re.M)
-    assert len(steps) == 10, steps
+    assert len(steps) == 11, steps
     # The tools it would need are named, as a real run would stop on them.
     for tool in ("cargo-lambda", "sam", "aws", "curl"):
         assert f"{tool} is not installed" in out
@@ -260,6 +265,7 @@ def test_dry_run_without_aws_or_sam_prints_every_step_and_touches_nothing(tmp_pa
         "$ aws sts get-caller-identity",
         "$ aws lambda get-account-settings --region eu-west-1 --query AccountLimit.ConcurrentExecutions",
         "$ cargo run --release -p site-gen -- build",
+        "$ cargo run --release -p site-gen -- build --counts target/deploy/counts.json",
         "$ cargo lambda build --profile release-lambda --arm64 -p petition-fn --features dynamodb,lambda",
         "$ cp public/_app/bundle.json target/lambda/petition-fn/bundle.json",
         "$ aws cloudformation deploy --template-file infra/waf.yaml --stack-name campaign-waf --region us-east-1",
@@ -272,7 +278,7 @@ def test_dry_run_without_aws_or_sam_prints_every_step_and_touches_nothing(tmp_pa
         "$ aws cloudfront create-invalidation --distribution-id '<DistributionId>' --paths '/*'",
         "https://<DistributionDomainName>/api/health",
         "https://<DistributionDomainName>/",
-        "https://<DistributionDomainName>/api/petitions/<first petition id of public/_app/bundle.json>",
+        "https://<DistributionDomainName>/api/petitions/<first petition id of public/_app/deploy.txt>",
     ]
     position = 0
     for fragment in expected_in_order:
@@ -631,7 +637,7 @@ def test_smoke_test_fails_the_deploy_loudly(tmp_path, env, failing):
     # Tried twice, SMOKE_TRIES; the others passed once each.
     curls = [c for c in box.calls() if c[0] == "curl"]
     assert len(curls) == 4
-    assert "Step 10: Done" not in result.stdout
+    assert "Step 11: Done" not in result.stdout
 
 
 def test_smoke_test_petition_can_be_named(tmp_path):
@@ -751,3 +757,189 @@ def test_upload_only_needs_no_operator_public_key(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "A real run would stop here" not in result.stdout
     assert "operator public key" not in result.stdout
+
+
+# --- the live counts and the embed origins (issue 12) ------------------------------------------
+
+COUNT_BODIES = {
+    "free-them": '{"id":"free-them","count":1234,"by_country":{"GB":1000,"FR":234},"goal":100000,"open":true}',
+    "other-one": '{"id":"other-one","count":7,"by_country":{},"goal":500,"open":false}',
+}
+TWO_PETITIONS = {
+    **SITE_FILES,
+    "_app/deploy.txt": "# Written by site-gen for infra/deploy.sh.\n"
+    "embed-allow https://partner.example\npetition free-them\npetition other-one\n",
+}
+
+
+class StandIn:
+    """The deployed site's API on a loopback port: each petition's count as JSON, or `broken`'s
+    failure for one of them. Records the paths it was asked for."""
+
+    def __init__(self, broken: str | None = None):
+        import http.server
+        import threading
+
+        self.paths: list[str] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (the standard library's name)
+                outer.paths.append(self.path)
+                pid = self.path.removeprefix("/api/petitions/")
+                status, ctype, body = 200, "application/json", COUNT_BODIES.get(pid)
+                if body is None:
+                    status, body = 404, '{"error":"not_found"}'
+                elif pid == "other-one" and broken == "503":
+                    status, body = 503, '{"error":"busy"}'
+                elif pid == "other-one" and broken == "html":
+                    ctype, body = "text/html; charset=utf-8", "<!doctype html><title>busy</title>"
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def site_builds(calls):
+    return [c for c in calls if c[:7] == ["cargo", "run", "--release", "-p", "site-gen", "--", "build"]]
+
+
+def test_counts_are_read_from_the_deployed_site_and_built_into_the_pages(tmp_path):
+    import datetime
+    import json
+
+    box = Sandbox(tmp_path, with_tools=True, site_files=TWO_PETITIONS)
+    (box.state / "deployed").touch()
+    site = StandIn()
+    try:
+        before = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        result = box.run(
+            "--stack", "campaign", "--region", "eu-west-1",
+            STUB_SITE_URL=site.url, REAL_CURL=shutil.which("curl"),
+        )
+        after = datetime.datetime.now(datetime.timezone.utc)
+    finally:
+        site.close()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert site.paths == ["/api/petitions/free-them", "/api/petitions/other-one"]
+
+    counts_file = box.repo / "target/deploy/counts.json"
+    text = counts_file.read_text(encoding="utf-8")
+    counts = json.loads(text)
+    assert set(counts) == {"as_of", "petitions"}
+    # Each answer exactly as the API gave it.
+    assert counts["petitions"] == {k: json.loads(v) for k, v in COUNT_BODIES.items()}
+    for body in COUNT_BODIES.values():
+        assert body in text
+    as_of = datetime.datetime.strptime(counts["as_of"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+    assert before <= as_of <= after
+
+    # A first build gives the petitions; the second, after the reading, has the counts.
+    calls = box.calls()
+    builds = site_builds(calls)
+    assert len(builds) == 2, builds
+    first, final = builds
+    assert option(first, "--counts") is None
+    assert final == first + ["--counts", "target/deploy/counts.json"]
+    assert option(first, "--base-url") == site.url
+    readings = [i for i, c in enumerate(calls) if c[0] == "curl" and "/api/petitions/" in c[-1]]
+    assert calls.index(first) < readings[0] and readings[1] < calls.index(final)
+    assert calls.index(final) < index_of(calls, "cargo", "lambda", "build")
+    assert "counts of 2 petition(s) as of" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "broken, said",
+    [
+        ("503", "other-one answered 503 application/json, not a count"),
+        ("html", "other-one answered 200 text/html; charset=utf-8, not a count"),
+        ("down", "could not be fetched"),
+    ],
+)
+def test_a_failed_reading_builds_without_counts_and_says_so(tmp_path, broken, said):
+    box = Sandbox(tmp_path, with_tools=True, site_files=TWO_PETITIONS)
+    (box.state / "deployed").touch()
+    # An earlier deploy's counts: never used for this one.
+    (box.repo / "target/deploy").mkdir(parents=True)
+    (box.repo / "target/deploy/counts.json").write_text('{"as_of":"2020-01-01T00:00:00Z","petitions":{}}')
+    site = StandIn(broken=broken)
+    url = site.url
+    if broken == "down":
+        site.close()
+    try:
+        result = box.run(
+            "--stack", "campaign", "--region", "eu-west-1",
+            STUB_SITE_URL=url, REAL_CURL=shutil.which("curl"),
+        )
+    finally:
+        if broken != "down":
+            site.close()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert said in result.stdout and "the site is built without counts" in result.stdout, result.stdout
+    # The first build stands: no second one, no counts file; the deploy goes on.
+    assert len(site_builds(box.calls())) == 1
+    assert not (box.repo / "target/deploy/counts.json").exists()
+    assert for_tool(box.calls(), "sam", "deploy")
+
+
+def test_first_deploy_builds_without_counts(tmp_path):
+    box = Sandbox(tmp_path, with_tools=True, site_files=TWO_PETITIONS)
+    result = box.run("--stack", "campaign", "--region", "eu-west-1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no stack yet: the site is built without counts" in result.stdout
+    calls = box.calls()
+    assert len(site_builds(calls)) == 1
+    # No count was asked for before the smoke test, which reads the first petition's.
+    smoke = index_of(calls, "aws", "cloudfront", "create-invalidation")
+    assert not [c for c in calls[:smoke] if c[0] == "curl"]
+    assert calls[-1][-1] == "https://d111111abcdef8.cloudfront.net/api/petitions/free-them"
+
+
+def test_embed_origins_reach_the_stack_from_the_built_site(tmp_path, template):
+    box = Sandbox(tmp_path, with_tools=True)
+    result = box.run("--stack", "campaign", "--region", "eu-west-1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    sam = box.calls()[index_of(box.calls(), "sam", "deploy")]
+    params = parse_overrides(option(sam, "--parameter-overrides"))
+    assert params["EmbedAllowOrigins"] == "https://partner.example http://127.0.0.2:8080"
+    assert re.fullmatch(template["Parameters"]["EmbedAllowOrigins"]["AllowedPattern"], params["EmbedAllowOrigins"])
+    assert "embed pages framed by: https://partner.example http://127.0.0.2:8080" in result.stdout
+
+    # Nobody named: the parameter is cleared (the stack then serves /embed/* with DENY).
+    nobody = Sandbox(tmp_path / "nobody", with_tools=True, site_files={
+        **SITE_FILES, "_app/deploy.txt": "embed-allow\npetition free-them\n"})
+    result = nobody.run("--stack", "campaign", "--region", "eu-west-1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    sam = nobody.calls()[index_of(nobody.calls(), "sam", "deploy")]
+    assert parse_overrides(option(sam, "--parameter-overrides"))["EmbedAllowOrigins"] == ""
+    assert "framed by: nobody" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "deploy_txt, message",
+    [
+        ("embed-allow https://partner.example/news\npetition a\n", "_app/deploy.txt:1: 'https://partner.example/news' is not an origin"),
+        ("embed-allow\npetition Bad_Id\n", "_app/deploy.txt:2: 'Bad_Id' is not a petition id"),
+        ("embed-allow\nshare-card x\n", "_app/deploy.txt:2: unknown line 'share-card x'"),
+        ("petition a\n", "has no 'embed-allow' line"),
+    ],
+)
+def test_a_bad_deploy_file_stops_before_the_stack(tmp_path, deploy_txt, message):
+    box = Sandbox(tmp_path, with_tools=True, site_files={**SITE_FILES, "_app/deploy.txt": deploy_txt})
+    result = box.run("--stack", "campaign", "--region", "eu-west-1")
+    assert result.returncode != 0
+    assert message in result.stderr, result.stderr
+    assert not for_tool(box.calls(), "sam", "deploy")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import fnmatch
 import json
 import os
 import re
@@ -376,7 +377,12 @@ def test_error_mapping_comment_is_current():
 
 
 def test_security_headers_on_every_behaviour(resources, dist_config):
-    name, policy = only(resources, "AWS::CloudFront::ResponseHeadersPolicy")
+    name = "SecurityHeadersPolicy"
+    policy = resources[name]
+    assert sorted(of_type(resources, "AWS::CloudFront::ResponseHeadersPolicy")) == [
+        "EmbedHeadersPolicy",
+        name,
+    ]
     cfg = policy["Properties"]["ResponseHeadersPolicyConfig"]
     sec = cfg["SecurityHeadersConfig"]
     assert sec["ContentSecurityPolicy"]["ContentSecurityPolicy"] == EXPECTED_CSP
@@ -392,7 +398,86 @@ def test_security_headers_on_every_behaviour(resources, dist_config):
     custom = {i["Header"]: i for i in cfg["CustomHeadersConfig"]["Items"]}
     assert "Permissions-Policy" in custom and "camera=()" in custom["Permissions-Policy"]["Value"]
     for b in all_behaviours(dist_config):
+        if b.get("PathPattern") == EMBED_PATTERN:
+            continue  # its own policy, below
         assert b["ResponseHeadersPolicyId"] == ref(name), b.get("PathPattern", "default")
+
+
+# --- the embed pages (issue 12) ---------------------------------------------------------------
+
+
+def embed_path():
+    """site-gen's EMBED_PATH, read from its source: the path the embed pages are built under."""
+    src = (REPO / "site-gen/src/render/embed.rs").read_text(encoding="utf-8")
+    found = re.search(r'const EMBED_PATH: &str = "([^"]+)";', src)
+    assert found, "EMBED_PATH not found in site-gen/src/render/embed.rs"
+    return found.group(1)
+
+
+EMBED_PATTERN = embed_path() + "*"
+
+
+def test_embed_behaviour_serves_the_pages_with_their_own_policy(resources, dist_config, behaviours):
+    assert EMBED_PATTERN == "/embed/*"
+    embed = behaviours[EMBED_PATTERN]
+    default = dist_config["DefaultCacheBehavior"]
+    # A page of the site like any other: the bucket, the pages' cache, the directory index.
+    for key in ("TargetOriginId", "CachePolicyId", "FunctionAssociations", "AllowedMethods", "ViewerProtocolPolicy"):
+        assert embed[key] == default[key], key
+    # Framed only when there are partners; without them, the site's DENY everywhere.
+    assert embed["ResponseHeadersPolicyId"] == {
+        "Fn::If": ["HasEmbedOrigins", ref("EmbedHeadersPolicy"), ref("SecurityHeadersPolicy")]
+    }
+    assert resources["EmbedHeadersPolicy"]["Condition"] == "HasEmbedOrigins"
+    # No API pattern could take its requests first.
+    patterns = [b["PathPattern"] for b in dist_config["CacheBehaviors"]]
+    assert all(not fnmatch.fnmatchcase("/embed/x/", p) for p in patterns if p != EMBED_PATTERN)
+
+
+def test_embed_policy_is_the_sites_with_framing_for_the_partners(template, resources):
+    site = resources["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    embed = resources["EmbedHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    sec, esec = site["SecurityHeadersConfig"], embed["SecurityHeadersConfig"]
+    csp = esec["ContentSecurityPolicy"]
+    assert csp["Override"] is True
+    assert csp["ContentSecurityPolicy"] == {
+        "Fn::Sub": EXPECTED_CSP.replace("frame-ancestors 'none'", "frame-ancestors ${EmbedAllowOrigins}")
+    }
+    # X-Frame-Options: DENY would refuse every frame whatever the CSP says: not on embed pages.
+    assert "FrameOptions" not in esec
+    # Everything else as on the rest of the site.
+    for key in set(sec) - {"ContentSecurityPolicy", "FrameOptions"}:
+        assert esec[key] == sec[key], key
+    assert set(esec) == set(sec) - {"FrameOptions"}
+    assert embed["CustomHeadersConfig"] == site["CustomHeadersConfig"]
+    assert embed["Name"] == {"Fn::Sub": "${AWS::StackName}-embed-headers"}
+
+
+EMBED_ORIGINS_OK = ["", "https://partner.example", "https://a.example http://127.0.0.2:8080"]
+EMBED_ORIGINS_BAD = [
+    "*",
+    "https://*.partner.example",
+    "https://partner.example/",
+    "https://partner.example/news",
+    "https://a.example  https://b.example",
+    "https://a.example,https://b.example",
+    "'none'",
+    "partner.example",
+    "https://partner.example; script-src *",
+]
+
+
+def test_embed_origins_parameter(template):
+    param = template["Parameters"]["EmbedAllowOrigins"]
+    assert param["Type"] == "String" and param["Default"] == ""
+    assert template["Conditions"]["HasEmbedOrigins"] == {
+        "Fn::Not": [{"Fn::Equals": [ref("EmbedAllowOrigins"), ""]}]
+    }
+    pattern = re.compile(param["AllowedPattern"])
+    for value in EMBED_ORIGINS_OK:
+        assert pattern.fullmatch(value), value
+    for value in EMBED_ORIGINS_BAD:
+        assert not pattern.fullmatch(value), value
 
 
 def test_custom_domain_only_with_both_parameters(template, dist_config):

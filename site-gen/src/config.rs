@@ -42,10 +42,114 @@ pub struct SiteConfig {
     /// How much one client address may submit per hour before a proof of work is asked.
     #[serde(default)]
     pub limits: contract::bundle::Limits,
+    /// Who may frame the embed pages.
+    #[serde(default)]
+    pub embed: Embed,
     /// Free settings for templates.
     #[serde(default)]
     pub extra: toml::Table,
 }
+
+// --- [embed] ---------------------------------------------------------------------------------
+
+/// `[embed]`: the partner sites that may show `/embed/<petition>/` in a frame.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Embed {
+    /// Their origins; empty, nobody may frame the embed pages.
+    #[serde(default)]
+    pub allow: Vec<Origin>,
+}
+
+impl Embed {
+    /// The allowed origins, separated by spaces (empty when there are none).
+    pub fn origins(&self) -> String {
+        let origins: Vec<&str> = self.allow.iter().map(Origin::as_str).collect();
+        origins.join(" ")
+    }
+
+    /// The source list of the embed pages' `frame-ancestors` directive: the allowed origins,
+    /// or `'none'`.
+    pub fn frame_ancestors(&self) -> String {
+        if self.allow.is_empty() {
+            "'none'".to_string()
+        } else {
+            self.origins()
+        }
+    }
+}
+
+/// A web origin, `scheme://host[:port]`, checked when `site.toml` is read. No path and no
+/// wildcard: each partner site is named on its own, so a frame on any other site (a
+/// look-alike subdomain included) is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Origin(String);
+
+impl Origin {
+    /// The origin as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<Origin> for String {
+    fn from(o: Origin) -> String {
+        o.0
+    }
+}
+
+impl TryFrom<String> for Origin {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        let bad = |why: &str| {
+            Err(format!(
+                "`{text}` is not an origin ({why}): write the partner site's address as scheme://host or scheme://host:port, like \"https://partner.example\""
+            ))
+        };
+        if text.contains('*') {
+            return bad("wildcards are not accepted, name each site");
+        }
+        let Some((scheme, rest)) = text.split_once("://") else {
+            return bad("it has no scheme");
+        };
+        if scheme != "https" && scheme != "http" {
+            return bad("its scheme must be https or http");
+        }
+        if rest.contains(['/', '?', '#']) {
+            return bad("it has a path; an origin ends after the host or the port, with no slash");
+        }
+        if rest.contains('@') {
+            return bad("it holds a user name");
+        }
+        let (host, port) = match rest.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (rest, None),
+        };
+        let label_ok = |l: &str| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        };
+        if host.is_empty() || host.len() > 253 || !host.split('.').all(label_ok) {
+            return bad(
+                "its host must be a lower-case name like partner.example or an IPv4 address",
+            );
+        }
+        if let Some(p) = port
+            && !p.parse::<u16>().is_ok_and(|n| n > 0 && p == n.to_string())
+        {
+            return bad("its port must be a number from 1 to 65535");
+        }
+        Ok(Origin(text))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 
 /// A language the site is written in.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -217,6 +321,48 @@ mod tests {
         .expect_err("unknown key");
         assert_eq!((err.line, err.column), (3, 1));
         assert!(err.message.contains("theem"), "{}", err.message);
+    }
+
+    #[test]
+    fn embed_origins_are_checked_where_they_are_written() {
+        let c = SiteConfig::parse(
+            "title = \"T\"\nbase_url = \"https://e.org\"\n[embed]\nallow = [\"https://partner.example\", \"http://127.0.0.2:8080\"]\n",
+            Path::new("site.toml"),
+        )
+        .expect("valid");
+        assert_eq!(
+            c.embed.frame_ancestors(),
+            "https://partner.example http://127.0.0.2:8080"
+        );
+        let none = SiteConfig::parse(
+            "title = \"T\"\nbase_url = \"https://e.org\"\n",
+            Path::new("site.toml"),
+        )
+        .expect("valid");
+        assert_eq!(none.embed.frame_ancestors(), "'none'");
+        for (origin, why) in [
+            ("partner.example", "no scheme"),
+            ("ftp://partner.example", "scheme must be https or http"),
+            ("https://*.partner.example", "wildcards"),
+            ("*", "wildcards"),
+            ("https://partner.example/", "has a path"),
+            ("https://partner.example/news", "has a path"),
+            ("https://Partner.example", "lower-case"),
+            ("https://partner..example", "lower-case"),
+            ("https://partner.example:0", "port"),
+            ("https://partner.example:99999", "port"),
+            ("https://partner.example:80x", "port"),
+            ("https://me@partner.example", "user name"),
+        ] {
+            let text = format!(
+                "title = \"T\"\nbase_url = \"https://e.org\"\n\n[embed]\nallow = [\n  \"https://ok.example\",\n  \"{origin}\",\n]\n"
+            );
+            let err = SiteConfig::parse(&text, Path::new("site.toml")).expect_err(origin);
+            // toml points at the setting: the line of `allow`.
+            assert_eq!(err.line, 5, "{origin}: the line of the setting");
+            assert!(err.message.contains(why), "{origin}: {}", err.message);
+            assert!(err.message.contains(origin), "{origin}: {}", err.message);
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ use tokio::sync::watch;
 
 use crate::output::Files;
 use crate::render::components::{CountSource, Counted};
+use crate::render::embed;
 use crate::site::{self, BuildOptions};
 
 mod outbox;
@@ -72,7 +73,11 @@ pub enum ServeError {
 /// The latest build: files to serve, or the errors of a failed one.
 #[derive(Debug)]
 enum Snapshot {
-    Ready(Arc<Files>),
+    Ready {
+        files: Arc<Files>,
+        /// The embed pages' CSP, from the build's `[embed] allow`.
+        embed_csp: Arc<str>,
+    },
     Failed(String),
 }
 
@@ -215,7 +220,11 @@ async fn rebuild(preview: &Arc<Preview>, state: &AppState, opts: &BuildOptions) 
                 println!("warning: {w}");
             }
             state.replace_bundle(built.bundle);
-            Snapshot::Ready(Arc::new(built.files))
+            Snapshot::Ready {
+                files: Arc::new(built.files),
+                embed_csp: embed::content_security_policy(&built.config.embed.frame_ancestors())
+                    .into(),
+            }
         }
         Ok(Err(e)) => {
             eprintln!("{e}\nThe preview shows these errors until they are fixed.");
@@ -269,11 +278,17 @@ async fn reload_wait(State(preview): State<Arc<Preview>>, Query(q): Query<Since>
 }
 
 async fn page(State(preview): State<Arc<Preview>>, uri: Uri) -> Response {
-    let files = match &*preview.snapshot.read().unwrap_or_else(|p| p.into_inner()) {
-        Snapshot::Ready(files) => files.clone(),
+    let (files, embed_csp) = match &*preview.snapshot.read().unwrap_or_else(|p| p.into_inner()) {
+        Snapshot::Ready { files, embed_csp } => (files.clone(), embed_csp.clone()),
         Snapshot::Failed(errors) => return error_page(errors),
     };
     let path = percent_decode(uri.path());
+    // As the CDN's `/embed/*` behaviour: only the embed pages may be framed, by `[embed] allow`.
+    let csp: &str = if path.starts_with(embed::EMBED_PATH) {
+        &embed_csp
+    } else {
+        crate::CONTENT_SECURITY_POLICY
+    };
     let rel = path.trim_start_matches('/');
     let found = if rel.is_empty() || rel.ends_with('/') {
         files
@@ -294,19 +309,24 @@ async fn page(State(preview): State<Arc<Preview>>, uri: Uri) -> Response {
         return not_found(&files);
     }
     match found {
-        Some((name, bytes)) => respond(&name, bytes, StatusCode::OK),
+        Some((name, bytes)) => respond(&name, bytes, StatusCode::OK, csp),
         None => not_found(&files),
     }
 }
 
 fn not_found(files: &Files) -> Response {
     match files.get("404.html") {
-        Some(b) => respond("404.html", b, StatusCode::NOT_FOUND),
+        Some(b) => respond(
+            "404.html",
+            b,
+            StatusCode::NOT_FOUND,
+            crate::CONTENT_SECURITY_POLICY,
+        ),
         None => (StatusCode::NOT_FOUND, "Not found").into_response(),
     }
 }
 
-fn respond(name: &str, bytes: &[u8], status: StatusCode) -> Response {
+fn respond(name: &str, bytes: &[u8], status: StatusCode, csp: &str) -> Response {
     let mime = mime_of(name);
     let body = if mime.starts_with("text/html") {
         inject_reload(bytes)
@@ -317,10 +337,10 @@ fn respond(name: &str, bytes: &[u8], status: StatusCode) -> Response {
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(crate::CONTENT_SECURITY_POLICY),
-    );
+    // Origins are checked when site.toml is read; were one not a header value, nobody frames.
+    let csp = HeaderValue::from_str(csp)
+        .unwrap_or_else(|_| HeaderValue::from_static(crate::CONTENT_SECURITY_POLICY));
+    h.insert(header::CONTENT_SECURITY_POLICY, csp);
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -350,6 +370,7 @@ fn error_page(errors: &str) -> Response {
         "error.html",
         html.as_bytes(),
         StatusCode::INTERNAL_SERVER_ERROR,
+        crate::CONTENT_SECURITY_POLICY,
     )
 }
 

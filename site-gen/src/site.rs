@@ -159,10 +159,11 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
     stages.done("assets+theme");
     let facts = campaign::facts(&sources.config, &sources.content, &today(opts))?;
     let rendered = render_markdown(&sources.content, &prepared, &facts, opts)?;
+    let embeds = embed_counters(&sources.theme, &prepared, &facts, opts)?;
     stages.done("markdown");
-    let pages = apply_theme(&sources, &prepared, &rendered, &facts)?;
+    let pages = apply_theme(&sources, &prepared, &rendered, &facts, &embeds)?;
     stages.done("templates");
-    let machine = outputs::machine(&sources.config, pages.machine);
+    let machine = outputs::machine(&sources.config, &facts.petitions, pages.machine);
     let letter_page = campaign::letter_page(&sources.content, &rendered);
     let bundle = campaign::bundle(
         &sources.config,
@@ -309,12 +310,57 @@ fn render_markdown(
     Ok(rendered)
 }
 
-/// Applies the theme's templates to pages, sections, tags, aliases and the error page.
+/// Each petition's `signature_counter`, rendered as an editor's call renders it (the same
+/// completion, the same counts), for its embed page.
+fn embed_counters(
+    theme: &Theme,
+    prepared: &Prepared,
+    facts: &SiteFacts,
+    opts: &BuildOptions,
+) -> Result<BTreeMap<String, String>, BuildError> {
+    use crate::markdown::Context as _;
+    let cx = Components {
+        tera: &prepared.tera,
+        facts,
+        counts: opts.counts.clone(),
+        urls: &prepared.urls,
+    };
+    let mut counters = BTreeMap::new();
+    let mut problems = Vec::new();
+    for p in &facts.petitions {
+        let call = markdown::Call {
+            name: "signature_counter".into(),
+            args: BTreeMap::from([("petition".to_string(), serde_json::json!(p.id))]),
+            body: None,
+            line: 0,
+            column: 0,
+        };
+        match cx.component(&call, None) {
+            Ok(html) => {
+                counters.insert(p.id.clone(), html);
+            }
+            Err((message, help)) => problems.push(Diagnostic::file(
+                templates::template_file(&theme.dir, "components.html"),
+                format!("the embed page of the petition `{}`: {message}", p.id),
+                help,
+            )),
+        }
+    }
+    if problems.is_empty() {
+        Ok(counters)
+    } else {
+        Err(BuildError::Content(problems))
+    }
+}
+
+/// Applies the theme's templates to pages, sections, tags, aliases, the error page and the
+/// embed pages.
 fn apply_theme(
     sources: &Sources,
     prepared: &Prepared,
     rendered: &BTreeMap<String, Rendered>,
     facts: &SiteFacts,
+    embeds: &BTreeMap<String, String>,
 ) -> Result<Pages, BuildError> {
     PageStage {
         config: &sources.config,
@@ -323,6 +369,7 @@ fn apply_theme(
         tera: &prepared.tera,
         theme_dir: &sources.theme.dir,
         facts,
+        embeds,
     }
     .run()
     .map_err(BuildError::Content)

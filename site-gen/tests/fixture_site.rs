@@ -356,3 +356,63 @@ fn a_confirming_petition_needs_its_check_inbox_page() {
     assert!(!p.confirm);
     assert_eq!(p.check_inbox, None);
 }
+
+#[test]
+fn each_petition_gets_an_embed_page_outside_the_sitemap() {
+    let f = Fixture::new();
+    let settings = std::fs::read_to_string(f.path().join("site.toml")).expect("settings");
+    f.write(
+        "site.toml",
+        &format!(
+            "{settings}\n[embed]\nallow = [\"https://partner.example\", \"http://127.0.0.2:8080\"]\n"
+        ),
+    );
+    let (ok, out, err) = f.build();
+    assert!(ok, "{out}{err}");
+
+    let embed = f.read("embed/test-petition/index.html");
+    assert!(embed.contains("<meta name=\"robots\" content=\"noindex\">"));
+    assert!(
+        embed.contains("data-counter=\"test-petition\""),
+        "the counter component: {embed}"
+    );
+    assert!(
+        embed.contains("href=\"https://fixture.example/sign/\" target=\"_blank\" rel=\"noopener\""),
+        "an absolute link to the petition's page, in a page of its own: {embed}"
+    );
+    for absent in ["<form", "site-header", "site-nav", "<footer"] {
+        assert!(!embed.contains(absent), "no {absent} on the embed page");
+    }
+    assert!(
+        embed.contains("/js/site."),
+        "the script refreshes the count"
+    );
+    assert!(
+        !f.read("sitemap.xml").contains("/embed/"),
+        "embed pages are not for search engines"
+    );
+    assert_eq!(
+        f.read("_app/deploy.txt"),
+        "# Written by site-gen for infra/deploy.sh: who may frame the embed pages, and the petitions.\n\
+         embed-allow https://partner.example http://127.0.0.2:8080\n\
+         petition test-petition\n"
+    );
+}
+
+#[test]
+fn an_embed_origin_with_a_path_is_located() {
+    let f = Fixture::new();
+    let settings = std::fs::read_to_string(f.path().join("site.toml")).expect("settings");
+    let line = settings.lines().count() + 3;
+    f.write(
+        "site.toml",
+        &format!("{settings}\n[embed]\nallow = [\"https://partner.example/news/\"]\n"),
+    );
+    let (ok, _, err) = f.build();
+    assert!(!ok);
+    assert!(err.contains(&format!("site.toml:{line}")), "{err}");
+    assert!(
+        err.contains("`https://partner.example/news/` is not an origin (it has a path"),
+        "{err}"
+    );
+}

@@ -160,6 +160,60 @@ async fn preview_serves_rebuilds_shows_errors_and_recovers() {
     preview.stop().await;
 }
 
+/// A GET's headers, lower-cased names.
+async fn headers(addr: SocketAddr, path: &str) -> Vec<(String, String)> {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.expect("read");
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let head = text.split_once("\r\n\r\n").map_or(&*text, |(h, _)| h);
+    head.lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect()
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Vec<&'a str> {
+    headers
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_embed_pages_may_be_framed_and_only_by_the_allowed_origins() {
+    let f = Fixture::new();
+    let settings = std::fs::read_to_string(f.path().join("site.toml")).expect("settings");
+    f.write(
+        "site.toml",
+        &format!("{settings}\n[embed]\nallow = [\"https://partner.example\"]\n"),
+    );
+    let preview = Preview::start(&f).await;
+    let embed = headers(preview.addr, "/embed/test-petition/").await;
+    assert_eq!(
+        header(&embed, "content-security-policy"),
+        [site_gen::render::embed::content_security_policy(
+            "https://partner.example"
+        )]
+        .as_slice(),
+        "{embed:?}"
+    );
+    assert!(header(&embed, "x-frame-options").is_empty(), "{embed:?}");
+    for path in ["/", "/sign/", "/no/such/page/"] {
+        let other = headers(preview.addr, path).await;
+        assert_eq!(
+            header(&other, "content-security-policy"),
+            [site_gen::CONTENT_SECURITY_POLICY].as_slice(),
+            "{path}: {other:?}"
+        );
+    }
+    preview.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_outbox_lists_mails_and_shows_their_links() {
     let f = Fixture::new();

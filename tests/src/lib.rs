@@ -152,12 +152,18 @@ impl Server {
     /// store lives, and where `/_outbox/` looks for mail (give a DynamoDB state's mail folder
     /// from [`dynamo_state`] so that the preview shows its mail).
     pub async fn start_in(state: Option<AppState>, data_dir: TempDir) -> Server {
+        Self::start_site(repo_root(), state, data_dir).await
+    }
+
+    /// [`Server::start_in`] on the site at `root` (a copy of the repository's with other
+    /// settings, [`site_copy`]).
+    pub async fn start_site(root: PathBuf, state: Option<AppState>, data_dir: TempDir) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("binds a loopback port");
         let addr = listener.local_addr().expect("has an address");
         let opts = ServeOptions {
-            root: repo_root(),
+            root,
             bind: addr.ip(),
             port: addr.port(),
             data_dir: data_dir.path().to_path_buf(),
@@ -939,6 +945,31 @@ mod dynamo {
 // ---------------------------------------------------------------------------------------------
 // The built site
 // ---------------------------------------------------------------------------------------------
+
+/// A copy of the repository's site (settings, content, theme) in a temp dir, its `site.toml`
+/// changed by `edit`.
+pub fn site_copy(edit: impl FnOnce(&str) -> String) -> TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("creates a folder of the site copy");
+        for entry in std::fs::read_dir(from).expect("reads the repository's site") {
+            let entry = entry.expect("reads a directory entry");
+            let (path, dest) = (entry.path(), to.join(entry.file_name()));
+            if path.is_dir() {
+                copy(&path, &dest);
+            } else {
+                std::fs::copy(&path, &dest).expect("copies a site file");
+            }
+        }
+    }
+    let dir = tempfile::tempdir().expect("creates a temp site folder");
+    let root = repo_root();
+    for folder in ["content", "themes"] {
+        copy(&root.join(folder), &dir.path().join(folder));
+    }
+    let toml = std::fs::read_to_string(root.join("site.toml")).expect("reads site.toml");
+    std::fs::write(dir.path().join("site.toml"), edit(&toml)).expect("writes the copy's site.toml");
+    dir
+}
 
 /// Builds the repository's site in memory (the petition manifest included).
 pub fn build_site() -> site_gen::site::Built {

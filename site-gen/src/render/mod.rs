@@ -1,6 +1,7 @@
 //! Applying the theme: page, section, taxonomy, alias and error pages, in parallel.
 
 pub mod components;
+pub mod embed;
 pub(crate) mod feeds;
 pub(crate) mod outputs;
 pub(crate) mod templates;
@@ -147,6 +148,8 @@ pub(crate) struct PageStage<'a> {
     pub(crate) theme_dir: &'a Path,
     /// Site facts.
     pub(crate) facts: &'a SiteFacts,
+    /// Each petition's counter, rendered, for its embed page (petition id → HTML).
+    pub(crate) embeds: &'a BTreeMap<String, String>,
 }
 
 /// What the page stage produced.
@@ -358,6 +361,7 @@ impl PageStage<'_> {
             file: self.theme_dir.join("templates/404.html"),
             context: self.base_context(shared, &lang, "/404.html"),
         });
+        self.embed_jobs(shared, &lang, &mut jobs);
 
         for job in &jobs {
             if !self.tera.contains_template(&job.template) {
@@ -456,6 +460,30 @@ impl PageStage<'_> {
             Ok(out)
         } else {
             Err(problems)
+        }
+    }
+
+    /// The embed pages, one per petition; none goes into the sitemap (they are `noindex`).
+    fn embed_jobs(&self, shared: &Shared, lang: &str, jobs: &mut Vec<Job>) {
+        for p in &self.facts.petitions {
+            let Some(counter) = self.embeds.get(&p.id) else {
+                continue;
+            };
+            let path = embed::path(&p.id);
+            let mut ctx = self.base_context(shared, lang, &path);
+            ctx.insert(
+                "petition",
+                &contract::views::PetitionView::new(p, &self.facts.today),
+            );
+            ctx.insert("counter", counter);
+            ctx.insert("petition_url", &self.config.absolute(&p.page));
+            jobs.push(Job {
+                page: None,
+                out: output_file(&path),
+                template: embed::TEMPLATE.into(),
+                file: templates::template_file(self.theme_dir, embed::TEMPLATE),
+                context: ctx,
+            });
         }
     }
 

@@ -1,5 +1,8 @@
-//! The machine outputs, every one made here: `sitemap.xml`, `robots.txt`, `_redirects` and the
-//! sections' Atom feeds, from what the page stage recorded (their formats are in [`feeds`]).
+//! The machine outputs, every one made here: `sitemap.xml`, `robots.txt`, `_redirects`, the
+//! sections' Atom feeds, from what the page stage recorded (their formats are in [`feeds`]),
+//! and [`DEPLOY_FILE`], what `infra/deploy.sh` needs to know of the site.
+
+use contract::bundle::Petition;
 
 use crate::config::SiteConfig;
 use crate::output::Files;
@@ -38,8 +41,33 @@ pub(crate) struct Machine {
     pub(crate) site_files: Files,
 }
 
+/// Where the build writes what `infra/deploy.sh` reads: under `_app/`, which is never
+/// uploaded to the site bucket.
+pub(crate) const DEPLOY_FILE: &str = "_app/deploy.txt";
+
+/// The text of [`DEPLOY_FILE`]: one `embed-allow ORIGIN ...` line (`[embed] allow`, for the
+/// stack's EmbedAllowOrigins) and a `petition ID` line per petition (whose counts deploy.sh
+/// reads before the build). Neither an origin nor an id can hold a space or a line break
+/// (both are checked where they are read).
+pub(crate) fn deploy_file(config: &SiteConfig, petitions: &[Petition]) -> String {
+    let mut text = String::from(
+        "# Written by site-gen for infra/deploy.sh: who may frame the embed pages, and the petitions.\n",
+    );
+    let allow = format!("embed-allow {}", config.embed.origins());
+    text.push_str(allow.trim_end());
+    text.push('\n');
+    for p in petitions {
+        text.push_str(&format!("petition {}\n", p.id));
+    }
+    text
+}
+
 /// Makes every machine output.
-pub(crate) fn machine(config: &SiteConfig, inputs: MachineInputs) -> Machine {
+pub(crate) fn machine(
+    config: &SiteConfig,
+    petitions: &[Petition],
+    inputs: MachineInputs,
+) -> Machine {
     let MachineInputs {
         mut sitemap,
         redirects,
@@ -70,6 +98,10 @@ pub(crate) fn machine(config: &SiteConfig, inputs: MachineInputs) -> Machine {
         (
             "_redirects".to_string(),
             feeds::redirects(&redirects).into_bytes(),
+        ),
+        (
+            DEPLOY_FILE.to_string(),
+            deploy_file(config, petitions).into_bytes(),
         ),
     ]);
     Machine { feeds, site_files }

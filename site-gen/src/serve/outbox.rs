@@ -143,7 +143,12 @@ fn page(status: StatusCode, title: &str, main: &str) -> Response {
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{} · Outbox</title></head><body><main>{main}</main></body></html>",
         escape(title)
     );
-    let mut res = super::respond("outbox.html", html.as_bytes(), status);
+    let mut res = super::respond(
+        "outbox.html",
+        html.as_bytes(),
+        status,
+        crate::CONTENT_SECURITY_POLICY,
+    );
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res.into_response()
