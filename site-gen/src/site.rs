@@ -18,7 +18,8 @@ use crate::content::{self, Content};
 use crate::error::{BuildError, Diagnostic};
 use crate::markdown::{self, Rendered};
 use crate::output::Files;
-use crate::render::components::{Components, CountSource};
+use crate::render::cards::{Cards, DiskCache};
+use crate::render::components::{Components, CountSource, PageRef};
 use crate::render::outputs::{self, Machine};
 use crate::render::templates::{self, Lookups, Theme};
 use crate::render::{PageStage, Pages};
@@ -151,10 +152,17 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
     let prepared = prepare_theme(&opts.root, &sources)?;
     stages.done("assets+theme");
     let facts = campaign::facts(&sources.config, &sources.content, &today(opts))?;
-    let rendered = render_markdown(&sources.content, &prepared, &facts, opts)?;
+    let (cards, card_warning) = Cards::load(&opts.root, &sources.theme.dir, &sources.config)?;
+    let rendered = render_markdown(&sources.config, &sources.content, &prepared, &facts, opts)?;
     stages.done("markdown");
-    let pages = apply_theme(&sources, &prepared, &rendered, &facts)?;
+    let mut pages = apply_theme(&sources, &prepared, &rendered, &facts, cards.as_ref())?;
     stages.done("templates");
+    if let Some(cards) = &cards {
+        let cache = DiskCache(opts.root.join(crate::render::cards::CACHE_DIR));
+        let made = cards.make(&std::mem::take(&mut pages.cards), &cache)?;
+        pages.files.extend(made.files);
+        stages.done(&format!("cards ({} drawn)", made.drawn));
+    }
     let machine = outputs::machine(&sources.config, pages.machine);
     let letter_page = campaign::letter_page(&sources.content, &rendered);
     let bundle = campaign::bundle(
@@ -171,7 +179,10 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
         files,
         bundle,
         pages: sources.content.entries.len(),
-        warnings: campaign::warnings(&sources.config, &facts),
+        warnings: campaign::warnings(&sources.config, &facts)
+            .into_iter()
+            .chain(card_warning)
+            .collect(),
         millis: started.elapsed().as_millis(),
         config: sources.config,
     })
@@ -250,21 +261,28 @@ fn prepare_theme(root: &Path, sources: &Sources) -> Result<Prepared, BuildError>
 /// Renders every Markdown body with its components, in parallel, then checks that
 /// every anchored link lands on a heading.
 fn render_markdown(
+    config: &SiteConfig,
     content: &Content,
     prepared: &Prepared,
     facts: &SiteFacts,
     opts: &BuildOptions,
 ) -> Result<BTreeMap<String, Rendered>, BuildError> {
-    let cx = Components {
-        tera: &prepared.tera,
-        facts,
-        counts: opts.counts.clone(),
-        urls: &prepared.urls,
-    };
     let results: Vec<(String, Result<Rendered, Vec<Diagnostic>>)> = content
         .entries
         .par_iter()
         .map(|(rel, e)| {
+            let url = config.absolute(&e.path);
+            let cx = Components {
+                tera: &prepared.tera,
+                facts,
+                counts: opts.counts.clone(),
+                urls: &prepared.urls,
+                page: PageRef {
+                    url: &url,
+                    title: e.title(),
+                    base_url: &config.base_url,
+                },
+            };
             (
                 rel.clone(),
                 markdown::render(&e.body, &e.file, e.body_line_offset, &cx),
@@ -294,6 +312,7 @@ fn apply_theme(
     prepared: &Prepared,
     rendered: &BTreeMap<String, Rendered>,
     facts: &SiteFacts,
+    cards: Option<&Cards>,
 ) -> Result<Pages, BuildError> {
     PageStage {
         config: &sources.config,
@@ -302,6 +321,7 @@ fn apply_theme(
         tera: &prepared.tera,
         theme_dir: &sources.theme.dir,
         facts,
+        cards,
     }
     .run()
     .map_err(BuildError::Content)

@@ -1,8 +1,10 @@
 //! Applying the theme: page, section, taxonomy, alias and error pages, in parallel.
 
+pub(crate) mod cards;
 pub mod components;
 pub(crate) mod feeds;
 pub(crate) mod outputs;
+pub(crate) mod share;
 pub(crate) mod templates;
 
 use std::collections::BTreeMap;
@@ -70,6 +72,8 @@ pub(crate) struct PageView {
     pub(crate) petition: Option<serde_json::Value>,
     /// Weight, for templates that sort.
     pub(crate) weight: i64,
+    /// Its share card, when the theme designs them and the font is there.
+    pub(crate) card: Option<cards::CardRef>,
 }
 
 /// A page in a listing (sections, tags): the view without its body, to keep listings light.
@@ -147,6 +151,8 @@ pub(crate) struct PageStage<'a> {
     pub(crate) theme_dir: &'a Path,
     /// Site facts.
     pub(crate) facts: &'a SiteFacts,
+    /// The share cards' design, when cards are made.
+    pub(crate) cards: Option<&'a cards::Cards>,
 }
 
 /// What the page stage produced.
@@ -158,6 +164,8 @@ pub(crate) struct Pages {
     pub(crate) shell: String,
     /// What the machine outputs are made from.
     pub(crate) machine: MachineInputs,
+    /// The share cards the pages refer to: output path → what to draw.
+    pub(crate) cards: BTreeMap<String, cards::CardJob>,
 }
 
 /// The output file of a URL path: `/a/` → `a/index.html`.
@@ -217,6 +225,15 @@ impl PageStage<'_> {
             lang: e.lang.clone(),
             petition,
             weight: e.meta.weight,
+            card: self.cards.map(|c| {
+                c.card(
+                    self.config,
+                    &cards::CardJob {
+                        title: e.title().to_string(),
+                        lang: e.lang.clone(),
+                    },
+                )
+            }),
         }
     }
 
@@ -308,6 +325,15 @@ impl PageStage<'_> {
 
         for e in self.content.entries.values() {
             let view = &views[e.rel.as_str()];
+            if let Some(card) = &view.card {
+                out.cards.insert(
+                    card.file.clone(),
+                    cards::CardJob {
+                        title: view.title.clone(),
+                        lang: view.lang.clone(),
+                    },
+                );
+            }
             let lastmod = view.updated.clone().or_else(|| view.date.clone());
             out.machine.sitemap.push((view.url.clone(), lastmod));
             for alias in &e.meta.aliases {
