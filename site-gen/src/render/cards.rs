@@ -121,15 +121,16 @@ pub(crate) struct Made {
 }
 
 impl Cards {
-    /// Reads the theme's design and checks that the font is there. `Ok(None)` with a warning
+    /// Reads the theme's design (`theme_dir` relative to `root`) and checks that the font is there. `Ok(None)` with a warning
     /// when the font is missing (pages then have no card); an error when the design is wrong.
     pub(crate) fn load(
         root: &Path,
         theme_dir: &Path,
         config: &SiteConfig,
     ) -> Result<(Option<Self>, Option<String>), Diagnostic> {
+        // Read under the root, named as the theme names its files (relative to the root).
         let design_file = theme_dir.join(DESIGN_FILE);
-        let Ok(text) = std::fs::read_to_string(&design_file) else {
+        let Ok(text) = std::fs::read_to_string(root.join(&design_file)) else {
             return Ok((None, None));
         };
         let design: Design = toml::from_str(&text).map_err(|e| {
