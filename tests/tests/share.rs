@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use e2e_tests::{Browser, Js, Server, build_site, snippet};
+use e2e_tests::{Browser, Js, Server, build_site, http_get, snippet};
 use serde_json::{Value, json};
 use site_gen::check::tags;
 
@@ -166,6 +166,26 @@ async fn the_petition_page_shares_with_plain_links_and_asks_nothing_of_other_sit
             assert_eq!(query.get(*name), Some(&want), "{href}: {name}");
         }
     }
+
+    // Its share card is served by the site, as a PNG (its size is checked on the built site).
+    let card = browser
+        .js("return document.querySelector('meta[property=\"og:image\"]').content;")
+        .await;
+    let card = card.as_str().expect("an og:image").to_string();
+    assert!(
+        card.starts_with(&format!("{}/_cards/", server.base)),
+        "{card}"
+    );
+    let reply = http_get(&card).await;
+    assert_eq!(reply.status.as_u16(), 200, "{card}");
+    assert_eq!(
+        reply
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("image/png"),
+        "{card}"
+    );
 
     // Loading the page asked nothing of another origin.
     let loaded = browser.requests().await;

@@ -77,10 +77,12 @@ pub(crate) struct CardRef {
     pub(crate) height: u32,
 }
 
-/// One card to make: its output path and the title and language drawn on it.
+/// What one card shows: the title, in the page's language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CardJob {
+    /// The page's title, as drawn.
     pub(crate) title: String,
+    /// The page's language.
     pub(crate) lang: String,
 }
 
@@ -92,7 +94,7 @@ pub(crate) trait CardCache: Sync {
     fn put(&self, name: &str, png: &[u8]);
 }
 
-/// The cache folder under the site root.
+/// The cache folder ([`CACHE_DIR`] under the site root).
 pub(crate) struct DiskCache(pub(crate) PathBuf);
 
 impl CardCache for DiskCache {
