@@ -16,13 +16,10 @@ fn config(extra: &str) -> SiteConfig {
     .expect("config")
 }
 
-fn setup(
-    design: &str,
-    config: &SiteConfig,
-) -> (
-    tempfile::TempDir,
-    Result<(Option<Cards>, Option<String>), Diagnostic>,
-) {
+/// What `Cards::load` answers.
+type Loaded = Result<(Option<Cards>, Option<String>), Diagnostic>;
+
+fn setup(design: &str, config: &SiteConfig) -> (tempfile::TempDir, Loaded) {
     let tmp = tempfile::tempdir().expect("tempdir");
     std::fs::write(tmp.path().join(DESIGN_FILE), design).expect("write");
     let loaded = Cards::load(tmp.path(), tmp.path(), config);
