@@ -1,6 +1,7 @@
 //! Shared harness for the end-to-end tests: the repository's real site, served by
 //! `site_gen::serve::run` with the petition API on one origin, a plain HTTP client, and headless
-//! Chromium driven through chromedriver.
+//! Chromium driven through chromedriver (its console, and on request its network log of every
+//! URL it asked for, and DevTools commands such as granting clipboard access).
 //!
 //! Tools come from the environment the test command (`scripts/test`) sets:
 //!
