@@ -192,17 +192,13 @@ impl Components<'_> {
         Ok(names)
     }
 
-    /// The absolute URL of a content link (`@/petition/_index.md`), for `share(page=…)`.
+    /// The absolute URL of a page named by a content link (`@/petition/_index.md`), for
+    /// `share(page=…)`.
     fn absolute_link(&self, link: &str) -> Result<String, (String, String)> {
+        use markdown::Context as _;
         let path = link
             .strip_prefix("@/")
-            .and_then(|rel| {
-                let (file, anchor) = rel
-                    .split_once('#')
-                    .map_or((rel, None), |(f, a)| (f, Some(a)));
-                let path = self.urls.get(file)?;
-                Some(anchor.map_or_else(|| path.clone(), |a| format!("{path}#{a}")))
-            })
+            .and_then(|rel| self.link(rel))
             .ok_or_else(|| {
                 (
                     format!("`page=\"{link}\"` is not a page of the site"),
