@@ -42,6 +42,17 @@ struct Design {
     accent: String,
     /// The site's name on the band.
     on_accent: String,
+    /// A PNG drawn on the band before the site's name, relative to the theme folder.
+    #[serde(default)]
+    logo: Option<PathBuf>,
+}
+
+/// A decoded logo: 8-bit RGBA rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Logo {
+    width: u32,
+    height: u32,
+    rgba: Vec<u8>,
 }
 
 /// The design's colours, parsed.
@@ -57,6 +68,7 @@ struct Colours {
 #[derive(Debug)]
 pub(crate) struct Cards {
     colours: Colours,
+    logo: Option<Logo>,
     font: PathBuf,
     face: u32,
     site: String,
@@ -154,6 +166,26 @@ impl Cards {
                 format!("write it as six hex digits after #, like {key} = \"#8e1b1b\""),
             )
         })?;
+        let logo = match &design.logo {
+            Some(rel) => {
+                let shown = theme_dir.join(rel);
+                let bytes = std::fs::read(root.join(&shown)).map_err(|e| {
+                    Diagnostic::file(
+                        &design_file,
+                        format!("cannot read the card logo {}: {e}", shown.display()),
+                        "set `logo` to a PNG in the theme folder (relative to it), or remove the line",
+                    )
+                })?;
+                Some(decode_logo(&bytes).map_err(|why| {
+                    Diagnostic::file(
+                        &shown,
+                        format!("the card logo cannot be used: {why}"),
+                        format!("save it as an 8-bit PNG at most {BAND} pixels high"),
+                    )
+                })?)
+            }
+            None => None,
+        };
         let font = root.join(&config.cards.font);
         let Ok(meta) = std::fs::metadata(&font) else {
             return Ok((
@@ -170,9 +202,13 @@ impl Cards {
         h.update(font.to_string_lossy().as_bytes());
         h.update(meta.len().to_le_bytes());
         h.update(config.cards.face.to_le_bytes());
+        if let Some(logo) = &logo {
+            h.update(&logo.rgba);
+        }
         Ok((
             Some(Self {
                 colours,
+                logo,
                 font,
                 face: config.cards.face,
                 site: config.title.clone(),
@@ -224,7 +260,7 @@ impl Cards {
         let drawn: Vec<(String, Vec<u8>)> = to_draw
             .par_iter()
             .map(|(file, name, job)| {
-                let png = draw(&font, self.colours, &self.site, &job.title).map_err(|e| {
+                let png = draw(&font, self, &job.title).map_err(|e| {
                     Diagnostic::file(
                         *file,
                         format!("cannot encode the share card of “{}”: {e}", job.title),
@@ -279,6 +315,34 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Decodes a logo PNG of any 8-bit (or smaller) colour type into RGBA, no higher than the band.
+fn decode_logo(bytes: &[u8]) -> Result<Logo, String> {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(
+        png::Transformations::normalize_to_color8() | png::Transformations::ALPHA,
+    );
+    let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
+    let size = reader.output_buffer_size().ok_or("it is too large")?;
+    let mut buf = vec![0; size];
+    let info = reader.next_frame(&mut buf).map_err(|e| e.to_string())?;
+    let rgba = match info.color_type {
+        png::ColorType::Rgba => buf[..info.buffer_size()].to_vec(),
+        png::ColorType::GrayscaleAlpha => buf[..info.buffer_size()]
+            .chunks_exact(2)
+            .flat_map(|p| [p[0], p[0], p[0], p[1]])
+            .collect(),
+        other => return Err(format!("its colours ({other:?}) are not supported")),
+    };
+    if info.height > BAND || info.width > WIDTH / 2 {
+        return Err(format!("it is {}×{} pixels", info.width, info.height));
+    }
+    Ok(Logo {
+        width: info.width,
+        height: info.height,
+        rgba,
+    })
+}
+
 /// The width and height in a PNG's header, if it is one.
 pub(crate) fn png_size(png: &[u8]) -> Option<(u32, u32)> {
     const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
@@ -296,12 +360,8 @@ const SMALLEST: f32 = 44.0;
 const LINE_HEIGHT: f32 = 1.25;
 
 /// Draws a card: the title as large as fits above the band, the site's name on the band.
-fn draw(
-    font: &FontVec,
-    colours: Colours,
-    site: &str,
-    title: &str,
-) -> Result<Vec<u8>, png::EncodingError> {
+fn draw(font: &FontVec, cards: &Cards, title: &str) -> Result<Vec<u8>, png::EncodingError> {
+    let colours = cards.colours;
     let mut canvas = Canvas::new(colours.background);
     canvas.fill_rows(HEIGHT - BAND, HEIGHT, colours.accent);
     let room = (HEIGHT - BAND) as f32 - 2.0 * MARGIN * 0.75;
@@ -327,8 +387,22 @@ fn draw(
     let small = font.as_scaled(PxScale::from(40.0));
     let band_baseline =
         (HEIGHT - BAND) as f32 + (BAND as f32 + small.ascent() + small.descent()) / 2.0;
-    let site = truncate(&small, vec![site.to_string()], 1, width);
-    canvas.text(&small, &site[0], MARGIN, band_baseline, colours.on_accent);
+    let mut x = MARGIN;
+    if let Some(logo) = &cards.logo {
+        canvas.image(
+            logo,
+            MARGIN as u32,
+            HEIGHT - BAND + (BAND - logo.height) / 2,
+        );
+        x += logo.width as f32 + 24.0;
+    }
+    let site = truncate(
+        &small,
+        vec![cards.site.clone()],
+        1,
+        WIDTH as f32 - MARGIN - x,
+    );
+    canvas.text(&small, &site[0], x, band_baseline, colours.on_accent);
     canvas.png()
 }
 
@@ -442,6 +516,24 @@ impl Canvas {
         let row = (WIDTH * 3) as usize;
         for px in self.pixels[from as usize * row..to as usize * row].chunks_exact_mut(3) {
             px.copy_from_slice(&colour);
+        }
+    }
+
+    /// Draws `logo` with its top left corner at (`x`, `y`), blending by its alpha.
+    fn image(&mut self, logo: &Logo, x: u32, y: u32) {
+        for (row, line) in logo.rgba.chunks_exact(logo.width as usize * 4).enumerate() {
+            for (col, px) in line.chunks_exact(4).enumerate() {
+                let (px_x, px_y) = (x as usize + col, y as usize + row);
+                if px_x >= WIDTH as usize || px_y >= HEIGHT as usize {
+                    continue;
+                }
+                let at = (px_y * WIDTH as usize + px_x) * 3;
+                let a = f32::from(px[3]) / 255.0;
+                for (channel, source) in self.pixels[at..at + 3].iter_mut().zip(&px[..3]) {
+                    *channel =
+                        (f32::from(*channel) * (1.0 - a) + f32::from(*source) * a).round() as u8;
+                }
+            }
         }
     }
 

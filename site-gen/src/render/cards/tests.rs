@@ -212,3 +212,52 @@ fn png_size_reads_the_header_and_refuses_other_bytes() {
     assert_eq!(png_size(b"not a png at all, no"), None);
     assert_eq!(png_size(b""), None);
 }
+
+#[test]
+fn the_theme_logo_is_drawn_on_the_band_and_a_broken_one_is_an_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let logo = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../themes/default/card-logo.png"),
+    )
+    .expect("the default theme's logo");
+    std::fs::write(tmp.path().join("logo.png"), &logo).expect("write");
+    std::fs::write(
+        tmp.path().join(DESIGN_FILE),
+        format!("{DESIGN}logo = \"logo.png\"\n"),
+    )
+    .expect("write");
+    let c = config("");
+    let (with_logo, _) = Cards::load(tmp.path(), tmp.path(), &c).expect("design");
+    let with_logo = with_logo.expect("cards");
+    let (_t, plain) = cards();
+    let cache = Memory(Mutex::default(), Mutex::default());
+    let (a, made_a) = make_one(&with_logo, "Title", "en", &cache);
+    let (b, made_b) = make_one(&plain, "Title", "en", &cache);
+    assert_ne!(a, b, "the logo is part of the design, so of the name");
+    let (pa, pb) = (pixels(&made_a.files[&a]), pixels(&made_b.files[&b]));
+    let band = |px: &[u8]| {
+        px[(WIDTH * (HEIGHT - BAND) * 3) as usize..]
+            .chunks_exact(3)
+            .filter(|p| *p == [0xff, 0xff, 0xff])
+            .count()
+    };
+    assert!(
+        band(&pa) > band(&pb) + 300,
+        "the logo's white shapes are on the band"
+    );
+
+    std::fs::write(tmp.path().join("logo.png"), b"not a png").expect("write");
+    let err = Cards::load(tmp.path(), tmp.path(), &c).expect_err("broken logo");
+    assert!(
+        err.message.contains("the card logo cannot be used"),
+        "{}",
+        err.message
+    );
+    std::fs::remove_file(tmp.path().join("logo.png")).expect("remove");
+    let err = Cards::load(tmp.path(), tmp.path(), &c).expect_err("missing logo");
+    assert!(
+        err.message.contains("cannot read the card logo"),
+        "{}",
+        err.message
+    );
+}
