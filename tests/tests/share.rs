@@ -2,7 +2,8 @@
 //! the right size, one per title, named in its `og:image` tags), and, in headless Chromium on
 //! the preview server, the petition page's share links, copy-link and device-share buttons and
 //! Mastodon step, with every request the browser makes recorded: none leaves the site's origin
-//! until a visitor acts.
+//! until a visitor acts; and without JavaScript, the links and the address with the script's
+//! controls hidden.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -313,4 +314,44 @@ fn decode(u: &str) -> (String, Vec<(String, String)>) {
         format!("{}{}", url.origin().ascii_serialization(), url.path()),
         url.query_pairs().into_owned().collect(),
     )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_javascript_the_links_and_the_address_are_all_there() {
+    const TEST: &str = "without_javascript_the_links_and_the_address_are_all_there";
+    let Some(browser) = Browser::start(TEST, Js::Off).await else {
+        return;
+    };
+    let server = Server::start(None).await;
+    let page = server.url("/petition/");
+    browser.goto(&page).await;
+    let links = browser
+        .find(".share-links")
+        .await
+        .find_all(fantoccini::Locator::Css("a"))
+        .await
+        .expect("the share links");
+    assert_eq!(links.len(), SERVICES.len());
+    let address = browser
+        .find("#share-url")
+        .await
+        .text()
+        .await
+        .expect("the address");
+    assert_eq!(address, page);
+    // The controls that need the script keep their `hidden` attribute without it.
+    for css in [
+        ".share button[data-copy]",
+        "[data-share-native]",
+        "[data-share-mastodon]",
+    ] {
+        let hidden = browser
+            .find(css)
+            .await
+            .attr("hidden")
+            .await
+            .expect("reads hidden");
+        assert!(hidden.is_some(), "{css} is hidden without JavaScript");
+    }
+    server.stop().await;
 }
