@@ -249,6 +249,19 @@ pub fn check(files: &Files, bundle: &SiteBundle) -> Vec<Problem> {
             {
                 check_link(files, &ids, page, href, site_origin, &mut say);
             }
+            // The share card: chat apps fetch it from the site, so it must be built there.
+            if tag.name == "meta"
+                && tag.attr("property") == Some("og:image")
+                && let Some(image) = tag.attr("content")
+                && image
+                    .strip_prefix(site_origin)
+                    .and_then(|path| target_file(files, path))
+                    .is_none()
+            {
+                say(format!(
+                    "<meta property=\"og:image\"> names {image}, which the build does not produce on this site; the theme's base.html should name the page's card (page.card.url)"
+                ));
+            }
             match tag.name.as_str() {
                 "form" => {
                     let action = tag.attr("action").unwrap_or_default().to_string();
@@ -374,7 +387,8 @@ mod tests {
             br##"<h2 id="top">T</h2><a href="/missing/">x</a><a href="/b/#nope">y</a><a href="#top">ok</a>
 <img src="https://cdn.example.com/x.png" alt=""><p style="color:red" onclick="x()">z</p><script>alert(1)</script>
 <form action="/api/petitions/p/signatures" method="post"><input name="name"><input name="shoe"></form>
-<form action="/api/nowhere" method="post"></form>"##
+<form action="/api/nowhere" method="post"></form>
+<meta property="og:image" content="https://e.org/_cards/gone.png"><meta property="og:image" content="https://e.org/b/">"##
                 .to_vec(),
         );
         files.insert("b/index.html".into(), b"<p id=\"here\">b</p>".to_vec());
@@ -389,6 +403,9 @@ mod tests {
         assert!(has("inline <script>"));
         assert!(has("field `shoe`"));
         assert!(has("/api/nowhere"));
-        assert_eq!(problems.len(), 8, "{text:#?}");
+        assert!(has(
+            "names https://e.org/_cards/gone.png, which the build does not produce"
+        ));
+        assert_eq!(problems.len(), 9, "{text:#?}");
     }
 }

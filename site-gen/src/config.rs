@@ -1,7 +1,7 @@
 //! Site settings from `site.toml`.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +48,41 @@ pub struct SiteConfig {
     /// Free settings for templates.
     #[serde(default)]
     pub extra: toml::Table,
+    /// The share cards' font.
+    #[serde(default)]
+    pub cards: CardSettings,
+}
+
+/// `[cards]`: the font the share cards are drawn with (their colours are the theme's).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardSettings {
+    /// A TrueType/OpenType font or collection, relative to the site root or absolute.
+    #[serde(default = "default_card_font")]
+    pub font: PathBuf,
+    /// The face to use in a collection (`.ttc`).
+    #[serde(default = "default_card_face")]
+    pub face: u32,
+}
+
+impl Default for CardSettings {
+    fn default() -> Self {
+        Self {
+            font: default_card_font(),
+            face: default_card_face(),
+        }
+    }
+}
+
+/// Where Debian's `fonts-noto-cjk` puts Noto Sans CJK (Latin, Cyrillic, Greek and CJK glyphs).
+fn default_card_font() -> PathBuf {
+    PathBuf::from("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
+}
+
+/// Noto Sans CJK's collection holds the Japanese, Korean, Simplified and Traditional Chinese
+/// faces in this order; Simplified Chinese by default.
+fn default_card_face() -> u32 {
+    2
 }
 
 // --- [embed] ---------------------------------------------------------------------------------

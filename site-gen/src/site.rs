@@ -18,7 +18,8 @@ use crate::content::{self, Content};
 use crate::error::{BuildError, Diagnostic};
 use crate::markdown::{self, Rendered};
 use crate::output::Files;
-use crate::render::components::{Components, CountSource};
+use crate::render::cards::{Cards, DiskCache};
+use crate::render::components::{Components, CountSource, PageRef};
 use crate::render::outputs::{self, Machine};
 use crate::render::templates::{self, Lookups, Theme};
 use crate::render::{PageStage, Pages};
@@ -158,11 +159,18 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
     let prepared = prepare_theme(&opts.root, &sources)?;
     stages.done("assets+theme");
     let facts = campaign::facts(&sources.config, &sources.content, &today(opts))?;
-    let rendered = render_markdown(&sources.content, &prepared, &facts, opts)?;
-    let embeds = embed_counters(&sources.theme, &prepared, &facts, opts)?;
+    let (cards, card_warning) = Cards::load(&opts.root, &sources.theme.dir, &sources.config)?;
+    let rendered = render_markdown(&sources.config, &sources.content, &prepared, &facts, opts)?;
+    let embeds = embed_counters(&sources, &prepared, &facts, opts)?;
     stages.done("markdown");
-    let pages = apply_theme(&sources, &prepared, &rendered, &facts, &embeds)?;
+    let mut pages = apply_theme(&sources, &prepared, &rendered, &facts, &embeds, cards.as_ref())?;
     stages.done("templates");
+    if let Some(cards) = &cards {
+        let cache = DiskCache(opts.root.join(crate::render::cards::CACHE_DIR));
+        let made = cards.make(&std::mem::take(&mut pages.cards), &cache)?;
+        pages.files.extend(made.files);
+        stages.done(&format!("cards ({} drawn)", made.drawn));
+    }
     let machine = outputs::machine(&sources.config, &facts.petitions, pages.machine);
     let letter_page = campaign::letter_page(&sources.content, &rendered);
     let bundle = campaign::bundle(
@@ -179,7 +187,10 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
         files,
         bundle,
         pages: sources.content.entries.len(),
-        warnings: warnings(&sources.config, &facts, opts),
+        warnings: warnings(&sources.config, &facts, opts)
+            .into_iter()
+            .chain(card_warning)
+            .collect(),
         millis: started.elapsed().as_millis(),
         config: sources.config,
     })
@@ -272,21 +283,28 @@ fn prepare_theme(root: &Path, sources: &Sources) -> Result<Prepared, BuildError>
 /// Renders every Markdown body with its components, in parallel, then checks that
 /// every anchored link lands on a heading.
 fn render_markdown(
+    config: &SiteConfig,
     content: &Content,
     prepared: &Prepared,
     facts: &SiteFacts,
     opts: &BuildOptions,
 ) -> Result<BTreeMap<String, Rendered>, BuildError> {
-    let cx = Components {
-        tera: &prepared.tera,
-        facts,
-        counts: opts.counts.clone(),
-        urls: &prepared.urls,
-    };
     let results: Vec<(String, Result<Rendered, Vec<Diagnostic>>)> = content
         .entries
         .par_iter()
         .map(|(rel, e)| {
+            let url = config.absolute(&e.path);
+            let cx = Components {
+                tera: &prepared.tera,
+                facts,
+                counts: opts.counts.clone(),
+                urls: &prepared.urls,
+                page: PageRef {
+                    url: &url,
+                    title: e.title(),
+                    base_url: &config.base_url,
+                },
+            };
             (
                 rel.clone(),
                 markdown::render(&e.body, &e.file, e.body_line_offset, &cx),
@@ -313,21 +331,28 @@ fn render_markdown(
 /// Each petition's `signature_counter`, rendered as an editor's call renders it (the same
 /// completion, the same counts), for its embed page.
 fn embed_counters(
-    theme: &Theme,
+    sources: &Sources,
     prepared: &Prepared,
     facts: &SiteFacts,
     opts: &BuildOptions,
 ) -> Result<BTreeMap<String, String>, BuildError> {
     use crate::markdown::Context as _;
-    let cx = Components {
-        tera: &prepared.tera,
-        facts,
-        counts: opts.counts.clone(),
-        urls: &prepared.urls,
-    };
+    let (theme, base_url) = (&sources.theme, &sources.config.base_url);
     let mut counters = BTreeMap::new();
     let mut problems = Vec::new();
     for p in &facts.petitions {
+        let url = format!("{base_url}{}", p.page);
+        let cx = Components {
+            tera: &prepared.tera,
+            facts,
+            counts: opts.counts.clone(),
+            urls: &prepared.urls,
+            page: PageRef {
+                url: &url,
+                title: &p.title,
+                base_url,
+            },
+        };
         let call = markdown::Call {
             name: "signature_counter".into(),
             args: BTreeMap::from([("petition".to_string(), serde_json::json!(p.id))]),
@@ -361,6 +386,7 @@ fn apply_theme(
     rendered: &BTreeMap<String, Rendered>,
     facts: &SiteFacts,
     embeds: &BTreeMap<String, String>,
+    cards: Option<&Cards>,
 ) -> Result<Pages, BuildError> {
     PageStage {
         config: &sources.config,
@@ -370,6 +396,7 @@ fn apply_theme(
         theme_dir: &sources.theme.dir,
         facts,
         embeds,
+        cards,
     }
     .run()
     .map_err(BuildError::Content)

@@ -400,6 +400,49 @@ fn each_petition_gets_an_embed_page_outside_the_sitemap() {
 }
 
 #[test]
+fn the_share_component_links_this_page_or_another() {
+    let f = Fixture::new();
+    f.write(
+        "content/thanks.md",
+        "+++\ntitle = \"Thanks\"\n+++\nThank you.\n\n{{ share(page=\"@/sign.md\", text=\"Sign it & share\") }}\n",
+    );
+    f.write(
+        "content/inbox.md",
+        "+++\ntitle = \"Check your inbox\"\n+++\n{{ share() }}\n",
+    );
+    let (ok, out, err) = f.build();
+    assert!(ok, "{out}{err}");
+    let thanks = f.read("thanks/index.html");
+    assert!(
+        thanks.contains("href=\"https://x.com/intent/post?text=Sign%20it%20%26%20share&amp;url=https%3A%2F%2Ffixture.example%2Fsign%2F\""),
+        "shares the page named by `page`, with the editor's text: {thanks}"
+    );
+    let inbox = f.read("inbox/index.html");
+    assert!(
+        inbox.contains(
+            "https://wa.me/?text=Check%20your%20inbox%20https%3A%2F%2Ffixture.example%2Finbox%2F"
+        ),
+        "shares its own page with its title by default"
+    );
+    assert!(inbox.contains("rel=\"noopener noreferrer\""));
+}
+
+#[test]
+fn a_share_of_a_missing_page_is_located() {
+    let f = Fixture::new();
+    f.write(
+        "content/thanks.md",
+        "+++\ntitle = \"Thanks\"\n+++\nText\n\n{{ share(page=\"@/nowhere.md\") }}\n",
+    );
+    assert_error(
+        &f,
+        "content/thanks.md:6:",
+        "`page=\"@/nowhere.md\"` is not a page of the site",
+        "write it as a content link",
+    );
+}
+
+#[test]
 fn an_embed_origin_with_a_path_is_located() {
     let f = Fixture::new();
     let settings = std::fs::read_to_string(f.path().join("site.toml")).expect("settings");
@@ -414,5 +457,40 @@ fn an_embed_origin_with_a_path_is_located() {
     assert!(
         err.contains("`https://partner.example/news/` is not an origin (it has a path"),
         "{err}"
+    );
+}
+
+#[test]
+fn pages_get_share_cards_and_a_missing_font_only_warns() {
+    let f = Fixture::new();
+    let (ok, out, err) = f.build();
+    assert!(ok, "{out}{err}");
+    let sign = f.read("sign/index.html");
+    let card = regex_like(&sign, "https://fixture.example/_cards/", ".png\"");
+    let file = f
+        .path()
+        .join("public")
+        .join(card.trim_start_matches("https://fixture.example/"));
+    let png = std::fs::read(&file).expect("the card is written");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert!(sign.contains("<meta name=\"twitter:card\" content=\"summary_large_image\">"));
+
+    let settings = std::fs::read_to_string(f.path().join("site.toml")).expect("site.toml");
+    f.write(
+        "site.toml",
+        &format!("{settings}\n[cards]\nfont = \"fonts/none.ttf\"\n"),
+    );
+    let (ok, out, err) = f.build();
+    assert!(ok, "a missing font does not stop the build: {out}{err}");
+    assert!(
+        err.contains("share cards were not made") && err.contains("fonts/none.ttf"),
+        "warns: {err}"
+    );
+    let sign = f.read("sign/index.html");
+    assert!(!sign.contains("og:image"), "no card without the font");
+    assert!(sign.contains("<meta name=\"twitter:card\" content=\"summary\">"));
+    assert!(
+        !file.exists(),
+        "the old card is removed with the rest of the stale output"
     );
 }

@@ -1,6 +1,7 @@
 //! Shared harness for the end-to-end tests: the repository's real site, served by
 //! `site_gen::serve::run` with the petition API on one origin, a plain HTTP client, and headless
-//! Chromium driven through chromedriver.
+//! Chromium driven through chromedriver (its console, and on request its network log of every
+//! URL it asked for, and DevTools commands such as granting clipboard access).
 //!
 //! Tools come from the environment the test command (`scripts/test`) sets:
 //!
@@ -498,6 +499,15 @@ impl Browser {
     /// Starts chromedriver on a free port and opens a session; `None` (after saying why) when
     /// the browser is missing and the run does not require it.
     pub async fn start(test: &str, js: Js) -> Option<Browser> {
+        Self::start_with(test, js, false).await
+    }
+
+    /// [`Browser::start`] with the network log on, for [`Browser::requests`].
+    pub async fn start_recording_requests(test: &str, js: Js) -> Option<Browser> {
+        Self::start_with(test, js, true).await
+    }
+
+    async fn start_with(test: &str, js: Js, record_requests: bool) -> Option<Browser> {
         let (chromium, driver_bin) = match browser_tools() {
             Ok(t) => t,
             Err(why) => {
@@ -528,7 +538,7 @@ impl Browser {
                 );
                 continue;
             }
-            let caps = capabilities(&chromium, profile.path(), js);
+            let caps = capabilities(&chromium, profile.path(), js, record_requests);
             let connected = ClientBuilder::new(HttpConnector::new())
                 .capabilities(caps)
                 .connect(&format!("http://127.0.0.1:{port}"))
@@ -663,10 +673,39 @@ impl Browser {
     pub async fn console(&self) -> Vec<Value> {
         let out = self
             .client
-            .issue_cmd(GetBrowserLog)
+            .issue_cmd(GetBrowserLog("browser"))
             .await
             .unwrap_or_else(|e| panic!("cannot read the browser console: {e}"));
         out.as_array().cloned().unwrap_or_default()
+    }
+
+    /// Every URL the browser requested since the last call (the network log of a browser
+    /// from [`Browser::start_recording_requests`]): documents, scripts, images, fetches.
+    pub async fn requests(&self) -> Vec<String> {
+        let out = self
+            .client
+            .issue_cmd(GetBrowserLog("performance"))
+            .await
+            .unwrap_or_else(|e| panic!("cannot read the network log (start the browser with start_recording_requests): {e}"));
+        out.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| serde_json::from_str::<Value>(e["message"].as_str()?).ok())
+            .filter(|m| m["message"]["method"] == "Network.requestWillBeSent")
+            .filter_map(|m| {
+                m["message"]["params"]["request"]["url"]
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .collect()
+    }
+
+    /// Sends a DevTools protocol command (`Browser.grantPermissions`, …) and returns its result.
+    pub async fn cdp(&self, cmd: &'static str, params: Value) -> Value {
+        self.client
+            .issue_cmd(Cdp { cmd, params })
+            .await
+            .unwrap_or_else(|e| panic!("DevTools command {cmd} failed: {e}"))
     }
 
     /// Runs axe-core on the current page with the WCAG 2.2 AA rule sets and best practices;
@@ -795,7 +834,12 @@ fn wait_for_port(port: u16, child: &mut Child, within: Duration) -> bool {
     false
 }
 
-fn capabilities(chromium: &Path, profile: &Path, js: Js) -> serde_json::Map<String, Value> {
+fn capabilities(
+    chromium: &Path,
+    profile: &Path,
+    js: Js,
+    record_requests: bool,
+) -> serde_json::Map<String, Value> {
     let args = vec![
         "--headless=new".to_string(),
         "--no-sandbox".into(),
@@ -824,10 +868,15 @@ fn capabilities(chromium: &Path, profile: &Path, js: Js) -> serde_json::Map<Stri
     if js == Js::Off {
         options["prefs"] = json!({ "profile.managed_default_content_settings.javascript": 2 });
     }
+    let mut logs = json!({ "browser": "ALL" });
+    if record_requests {
+        options["perfLoggingPrefs"] = json!({ "enableNetwork": true, "enablePage": false });
+        logs["performance"] = json!("ALL");
+    }
     let caps = json!({
         "browserName": "chrome",
         "goog:chromeOptions": options,
-        "goog:loggingPrefs": { "browser": "ALL" },
+        "goog:loggingPrefs": logs,
     });
     match caps {
         Value::Object(map) => map,
@@ -835,9 +884,10 @@ fn capabilities(chromium: &Path, profile: &Path, js: Js) -> serde_json::Map<Stri
     }
 }
 
-/// chromedriver's `POST /session/{id}/se/log {"type":"browser"}`: the console messages.
+/// chromedriver's `POST /session/{id}/se/log {"type":…}`: the console messages (`browser`) or
+/// the DevTools events (`performance`).
 #[derive(Debug)]
-struct GetBrowserLog;
+struct GetBrowserLog(&'static str);
 
 impl WebDriverCompatibleCommand for GetBrowserLog {
     fn endpoint(
@@ -852,7 +902,32 @@ impl WebDriverCompatibleCommand for GetBrowserLog {
     }
 
     fn method_and_body(&self, _request_url: &url::Url) -> (Method, Option<String>) {
-        (Method::POST, Some(json!({ "type": "browser" }).to_string()))
+        (Method::POST, Some(json!({ "type": self.0 }).to_string()))
+    }
+}
+
+/// chromedriver's `POST /session/{id}/goog/cdp/execute`: one DevTools protocol command.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (Method::POST, Some(body.to_string()))
     }
 }
 

@@ -12,6 +12,7 @@ use tera::{Context, Tera};
 
 use crate::campaign::SiteFacts;
 use crate::markdown::{self, Call};
+use crate::render::share;
 
 /// A petition's signatures, in all and per country code.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -64,6 +65,19 @@ pub(crate) struct Components<'a> {
     pub(crate) counts: Option<Arc<dyn CountSource>>,
     /// Content `rel` → URL path.
     pub(crate) urls: &'a BTreeMap<String, String>,
+    /// The page whose body is rendered.
+    pub(crate) page: PageRef<'a>,
+}
+
+/// The page a component sits on, for components about the page itself (`share`).
+#[derive(Clone, Copy)]
+pub(crate) struct PageRef<'a> {
+    /// Its absolute URL.
+    pub(crate) url: &'a str,
+    /// Its title.
+    pub(crate) title: &'a str,
+    /// The site's address, for the absolute URLs of other pages.
+    pub(crate) base_url: &'a str,
 }
 
 impl markdown::Context for Components<'_> {
@@ -209,6 +223,26 @@ impl Components<'_> {
                 site.insert("url".into(), json!(url));
                 site
             }
+            "share" => {
+                // The message is the editor's `text`, else the page's title.
+                let text = call
+                    .args
+                    .get("text")
+                    .and_then(Json::as_str)
+                    .unwrap_or(self.page.title)
+                    .to_string();
+                let url = match call.args.get("page").and_then(Json::as_str) {
+                    Some(page) => self.absolute_link(page)?,
+                    None => self.page.url.to_string(),
+                };
+                let url = url.as_str();
+                let mut site = views::Args::new();
+                site.insert("url".into(), json!(url));
+                site.insert("links".into(), json!(share::links(url, &text)));
+                site.insert("mastodon".into(), json!(share::mastodon_path(url, &text)));
+                args.insert("text".into(), json!(text));
+                site
+            }
             _ => views::Args::new(),
         };
         let names = site_args.keys().cloned().collect();
@@ -222,6 +256,22 @@ impl Components<'_> {
 
     fn as_of(&self) -> Option<&str> {
         self.counts.as_ref().and_then(|c| c.as_of())
+    }
+
+    /// The absolute URL of a page named by a content link (`@/petition/_index.md`), for
+    /// `share(page=…)`.
+    fn absolute_link(&self, link: &str) -> Result<String, (String, String)> {
+        use markdown::Context as _;
+        let path = link
+            .strip_prefix("@/")
+            .and_then(|rel| self.link(rel))
+            .ok_or_else(|| {
+                (
+                    format!("`page=\"{link}\"` is not a page of the site"),
+                    "write it as a content link, like page=\"@/petition/_index.md\"".to_string(),
+                )
+            })?;
+        Ok(format!("{}{path}", self.page.base_url))
     }
 
     fn petition_arg(&self, call: &Call) -> Result<&Petition, (String, String)> {

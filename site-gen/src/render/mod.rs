@@ -1,9 +1,11 @@
 //! Applying the theme: page, section, taxonomy, alias and error pages, in parallel.
 
+pub(crate) mod cards;
 pub mod components;
 pub mod embed;
 pub(crate) mod feeds;
 pub(crate) mod outputs;
+pub(crate) mod share;
 pub(crate) mod templates;
 
 use std::collections::BTreeMap;
@@ -71,6 +73,8 @@ pub(crate) struct PageView {
     pub(crate) petition: Option<serde_json::Value>,
     /// Weight, for templates that sort.
     pub(crate) weight: i64,
+    /// Its share card, when the theme designs them and the font is there.
+    pub(crate) card: Option<cards::CardRef>,
 }
 
 /// A page in a listing (sections, tags): the view without its body, to keep listings light.
@@ -150,6 +154,8 @@ pub(crate) struct PageStage<'a> {
     pub(crate) facts: &'a SiteFacts,
     /// Each petition's counter, rendered, for its embed page (petition id → HTML).
     pub(crate) embeds: &'a BTreeMap<String, String>,
+    /// The share cards' design, when cards are made.
+    pub(crate) cards: Option<&'a cards::Cards>,
 }
 
 /// What the page stage produced.
@@ -161,6 +167,8 @@ pub(crate) struct Pages {
     pub(crate) shell: String,
     /// What the machine outputs are made from.
     pub(crate) machine: MachineInputs,
+    /// The share cards the pages refer to: output path → what to draw.
+    pub(crate) cards: BTreeMap<String, cards::CardJob>,
 }
 
 /// The output file of a URL path: `/a/` → `a/index.html`.
@@ -220,6 +228,15 @@ impl PageStage<'_> {
             lang: e.lang.clone(),
             petition,
             weight: e.meta.weight,
+            card: self.cards.map(|c| {
+                c.card(
+                    self.config,
+                    &cards::CardJob {
+                        title: e.title().to_string(),
+                        lang: e.lang.clone(),
+                    },
+                )
+            }),
         }
     }
 
@@ -311,6 +328,15 @@ impl PageStage<'_> {
 
         for e in self.content.entries.values() {
             let view = &views[e.rel.as_str()];
+            if let Some(card) = &view.card {
+                out.cards.insert(
+                    card.file.clone(),
+                    cards::CardJob {
+                        title: view.title.clone(),
+                        lang: view.lang.clone(),
+                    },
+                );
+            }
             let lastmod = view.updated.clone().or_else(|| view.date.clone());
             out.machine.sitemap.push((view.url.clone(), lastmod));
             for alias in &e.meta.aliases {

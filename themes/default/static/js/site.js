@@ -301,4 +301,40 @@
       }, () => {}));
     });
   }
+
+  // 6. Share: the device's share sheet where there is one; a Mastodon server's share page.
+  if (navigator.share) {
+    all('button[data-share-native]').forEach((button) => {
+      button.hidden = false;
+      button.addEventListener('click', () => {
+        navigator.share({ title: button.dataset.title, text: button.dataset.title, url: button.dataset.url }).catch(() => {});
+      });
+    });
+  }
+  all('[data-share-mastodon]').forEach((box) => {
+    const input = box.querySelector('input');
+    const error = box.querySelector('.field-error');
+    const go = () => {
+      // A host name (and port), whatever the visitor pasted around it.
+      const host = input.value.trim().toLowerCase().replace(/^https?:\/\//, '').replace(/^@?[^@/]*@/, '').split('/')[0];
+      if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?$/.test(host)) {
+        error.textContent = error.dataset.msgInvalid;
+        error.hidden = false;
+        input.setAttribute('aria-invalid', 'true');
+        input.focus();
+        return;
+      }
+      error.hidden = true;
+      input.removeAttribute('aria-invalid');
+      window.location.assign(`https://${host}${box.dataset.shareMastodon}`);
+    };
+    box.hidden = false;
+    box.querySelector('button').addEventListener('click', go);
+    input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') {
+        e.preventDefault();
+        go();
+      }
+    });
+  });
 })();
