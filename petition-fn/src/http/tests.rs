@@ -824,6 +824,17 @@ impl Store for DownStore {
     fn key_fingerprint<'a>(&'a self, _: Option<&'a str>) -> StoreFuture<'a, Option<String>> {
         self.fail(StoreError::Unavailable("down".into()))
     }
+    fn write_snapshot(&self, _: crate::store::Snapshot) -> StoreFuture<'_, ()> {
+        self.fail(StoreError::Unavailable("down".into()))
+    }
+    fn history<'a>(
+        &'a self,
+        _: &'a str,
+        _: i64,
+        _: i64,
+    ) -> StoreFuture<'a, Vec<crate::store::Snapshot>> {
+        self.fail(StoreError::Unavailable("down".into()))
+    }
 }
 
 #[tokio::test]
