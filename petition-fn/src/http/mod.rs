@@ -51,7 +51,7 @@ mod refusal;
 mod reply;
 mod signatures;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod unsubscribe;
 
 pub(crate) use reply::{chain, log_failure};
