@@ -141,6 +141,7 @@ pub async fn run(
                     source,
                 })?;
             state.spawn_sweeper();
+            state.spawn_snapshots();
             state
         }
     };
