@@ -64,6 +64,19 @@ pub fn signature_counter(petition: &Petition, today: &str, count: Option<u64>) -
     args
 }
 
+/// `count_history`: the petition and its count history's JSON (the page's script draws the
+/// chart and its table from it) and CSV (the download link).
+pub fn count_history(petition: &Petition, today: &str) -> Args {
+    let mut args = Args::new();
+    args.insert(
+        "petition".into(),
+        to_value(PetitionView::new(petition, today)),
+    );
+    args.insert("api".into(), json!(api::history_path(&petition.id)));
+    args.insert("csv".into(), json!(api::history_csv_path(&petition.id)));
+    args
+}
+
 /// What the letter form shows: the bill, the letter's text and the senator data.
 #[derive(Debug, Clone, Copy)]
 pub struct LetterFacts<'a> {
@@ -125,5 +138,9 @@ mod tests {
         assert_eq!(args["petition"]["open"], json!(false));
         assert_eq!(args["count"], json!(3));
         assert_eq!(args["api"], json!("/api/petitions/p"));
+        let args = count_history(&p, "2026-03-01");
+        assert_eq!(args["petition"]["id"], json!("p"));
+        assert_eq!(args["api"], json!("/api/petitions/p/history"));
+        assert_eq!(args["csv"], json!("/api/petitions/p/history.csv"));
     }
 }

@@ -119,6 +119,7 @@ impl Components<'_> {
                 let count = self.counts.as_ref().and_then(|c| c.count(&petition.id));
                 views::signature_counter(petition, &f.today, count)
             }
+            "count_history" => views::count_history(self.petition_arg(call)?, &f.today),
             "letter_form" => {
                 let (Some(bill), Some(letter)) = (&f.bill, &f.letter) else {
                     return Err((
