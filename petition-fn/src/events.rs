@@ -142,7 +142,9 @@ mod tests {
     fn the_schedule_is_told_from_http_and_sns() {
         assert!(is_scheduled(&scheduled_event()));
         assert!(sns_records(&scheduled_event()).is_none());
-        assert!(!is_scheduled(&json!({"version": "2.0", "rawPath": "/api/health"})));
+        assert!(!is_scheduled(
+            &json!({"version": "2.0", "rawPath": "/api/health"})
+        ));
         assert!(!is_scheduled(&sns(&[json!({"eventType": "Delivery"})])));
         let mut other = scheduled_event();
         other["source"] = json!("aws.s3");

@@ -51,7 +51,10 @@ async fn snapshot_records_this_hours_confirmed_counts_once() {
     let store = LocalStore::open_in(dir.path()).expect("opens again");
     let history = store.history("free-them", 0, now).await.expect("reads");
     assert_eq!(history.len(), 1, "one snapshot per hour, however many runs");
-    assert_eq!(history[0].counts.total, 2, "the pending signature is not in it");
+    assert_eq!(
+        history[0].counts.total, 2,
+        "the pending signature is not in it"
+    );
     assert_eq!(history[0].hour, petition_fn::history::hour_of(now));
 
     let no_site = common::cli::petition_fn(

@@ -94,6 +94,19 @@ impl CountSource for StoreCounts {
             .ok()
             .map(|c| c.total)
     }
+
+    fn history(&self, petition: &str) -> Option<Vec<contract::views::HistoryDay>> {
+        let store = self.state.store();
+        let now = contract::date::unix_seconds(self.state.now());
+        let points = self
+            .runtime
+            .block_on(store.history(petition, i64::MIN, now))
+            .ok()?;
+        let stamps: Vec<(String, u64)> = points.iter().map(|p| (p.at(), p.counts.total)).collect();
+        Some(contract::views::history_days(
+            stamps.iter().map(|(at, n)| (at.as_str(), *n)),
+        ))
+    }
 }
 
 /// Runs the preview until interrupted (Ctrl+C).

@@ -37,9 +37,10 @@ pub(crate) async fn run(args: SnapshotArgs) -> anyhow::Result<()> {
             .petition_ids(),
     };
     let store = super::existing_store(args.data_dir).await?;
-    let taken = petition_fn::history::take(store.as_ref(), &petitions, std::time::SystemTime::now())
-        .await
-        .with_context(|| format!("cannot take the snapshots of {}", petitions.join(", ")))?;
+    let taken =
+        petition_fn::history::take(store.as_ref(), &petitions, std::time::SystemTime::now())
+            .await
+            .with_context(|| format!("cannot take the snapshots of {}", petitions.join(", ")))?;
     println!("snapshots {taken}");
     Ok(())
 }

@@ -2,15 +2,13 @@
 //! its confirmed counts ([`crate::history`]), public open data in JSON and CSV, readable from
 //! any origin. Counts only: a snapshot holds nothing about any person.
 
-use std::time::{Duration, UNIX_EPOCH};
-
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse as _, Response};
 use serde_json::{Value, json};
 
-use contract::date::{rfc3339, unix_seconds};
+use contract::date::unix_seconds;
 
 use super::AppState;
 use super::refusal::{Refusal, Subject, store_failure};
@@ -59,7 +57,10 @@ pub(crate) async fn json(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Refusal> {
     let (id, points) = series(&state, id).await?;
-    Ok(public(reply::json(StatusCode::OK, &history_json(&id, &points))))
+    Ok(public(reply::json(
+        StatusCode::OK,
+        &history_json(&id, &points),
+    )))
 }
 
 /// The same points as CSV, an attachment named after the petition.
@@ -80,19 +81,13 @@ pub(crate) async fn csv(
     Ok(public(response))
 }
 
-/// The hour a snapshot was taken in, as RFC 3339 UTC.
-fn at(snapshot: &Snapshot) -> String {
-    let secs = Duration::from_secs(snapshot.hour.max(0).unsigned_abs());
-    rfc3339(UNIX_EPOCH + secs)
-}
-
 /// The JSON body of a history.
 fn history_json(id: &str, points: &[Snapshot]) -> Value {
     let points: Vec<Value> = points
         .iter()
         .map(|p| {
             json!({
-                "at": at(p),
+                "at": p.at(),
                 "count": p.counts.total,
                 "by_country": p.counts.by_country,
             })
@@ -107,10 +102,13 @@ fn history_csv(id: &str, points: &[Snapshot]) -> String {
     let petition = csv_field(id);
     let mut out = format!("{CSV_HEADER}\r\n");
     for p in points {
-        let at = at(p);
+        let at = p.at();
         out.push_str(&format!("{petition},{at},,{}\r\n", p.counts.total));
         for (country, count) in &p.counts.by_country {
-            out.push_str(&format!("{petition},{at},{},{count}\r\n", csv_field(country)));
+            out.push_str(&format!(
+                "{petition},{at},{},{count}\r\n",
+                csv_field(country)
+            ));
         }
     }
     out

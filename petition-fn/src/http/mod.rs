@@ -261,13 +261,15 @@ impl AppState {
     pub fn spawn_snapshots(&self) -> tokio::task::JoinHandle<()> {
         let state = self.clone();
         tokio::spawn(async move {
-            let period = std::time::Duration::from_secs(crate::history::INTERVAL_SECS.unsigned_abs());
+            let period =
+                std::time::Duration::from_secs(crate::history::INTERVAL_SECS.unsigned_abs());
             let mut hourly = tokio::time::interval(period);
             loop {
                 hourly.tick().await;
                 let petitions = state.bundle().petition_ids();
                 let store = state.store();
-                if let Err(e) = crate::history::take(store.as_ref(), &petitions, state.now()).await {
+                if let Err(e) = crate::history::take(store.as_ref(), &petitions, state.now()).await
+                {
                     reply::log_failure("snapshot", reply::chain(&e));
                 }
             }

@@ -2506,7 +2506,10 @@ async fn the_history_has_confirmed_counts_only_in_json_and_csv_alike_and_nothing
         }
     }
 
-    for uri in ["/api/petitions/nope/history", "/api/petitions/nope/history.csv"] {
+    for uri in [
+        "/api/petitions/nope/history",
+        "/api/petitions/nope/history.csv",
+    ] {
         assert_eq!(send(&h.app, get(uri)).await.status, StatusCode::NOT_FOUND);
     }
 }

@@ -1412,7 +1412,10 @@ pub(crate) async fn snapshots_are_one_per_hour_oldest_first_and_bounded(store: A
 
 pub(crate) async fn the_snapshot_run_records_confirmed_counts_only(store: Arc<dyn Store>) {
     for (hash, country) in [("h1", "FR"), ("h2", "FR"), ("h3", "DE")] {
-        store.sign(record("p1", hash, country)).await.expect("signs");
+        store
+            .sign(record("p1", hash, country))
+            .await
+            .expect("signs");
     }
     store
         .sign_pending(pending("p1", "h4", "US", "a", T0))

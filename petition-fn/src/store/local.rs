@@ -1035,8 +1035,8 @@ impl Store for LocalStore {
                 .map_err(db_err)?
             {
                 let (key, value) = entry.map_err(db_err)?;
-                let counts = serde_json::from_slice(value.value())
-                    .map_err(|e| damaged("snapshot", e))?;
+                let counts =
+                    serde_json::from_slice(value.value()).map_err(|e| damaged("snapshot", e))?;
                 out.push(Snapshot {
                     petition: petition.clone(),
                     hour: key.value().1,

@@ -267,6 +267,13 @@ impl Snapshot {
     pub fn expires_at(&self) -> i64 {
         self.hour + HISTORY_SECS
     }
+
+    /// The hour it was taken in, as RFC 3339 UTC (`2026-12-02T09:00:00Z`): its `at` in the
+    /// history's JSON and CSV.
+    pub fn at(&self) -> String {
+        let secs = std::time::Duration::from_secs(self.hour.max(0).unsigned_abs());
+        contract::date::rfc3339(std::time::UNIX_EPOCH + secs)
+    }
 }
 
 /// A petition whose signing the operator paused (`petition-fn pause`).

@@ -16,6 +16,9 @@ use crate::markdown::{self, Call};
 pub trait CountSource: Send + Sync {
     /// The number of signatures of a petition, when known.
     fn count(&self, petition: &str) -> Option<u64>;
+
+    /// A petition's count history as the table's rows, when known.
+    fn history(&self, petition: &str) -> Option<Vec<views::HistoryDay>>;
 }
 
 /// Renders components inside Markdown bodies.
@@ -119,7 +122,12 @@ impl Components<'_> {
                 let count = self.counts.as_ref().and_then(|c| c.count(&petition.id));
                 views::signature_counter(petition, &f.today, count)
             }
-            "count_history" => views::count_history(self.petition_arg(call)?, &f.today),
+            "count_history" => {
+                let petition = self.petition_arg(call)?;
+                // Unknown in a plain build (no store): the page's script fills the table.
+                let days = self.counts.as_ref().and_then(|c| c.history(&petition.id));
+                views::count_history(petition, &f.today, days)
+            }
             "letter_form" => {
                 let (Some(bill), Some(letter)) = (&f.bill, &f.letter) else {
                     return Err((

@@ -660,16 +660,24 @@ async fn every_answer_is_documented_and_every_documented_answer_is_given() {
     assert!(r.body.contains(">2</text>"), "{}", r.body);
     c.expect(app, b, get("/api/petitions/nope/badge.svg"), not_found)
         .await;
-    crate::history::take(h.state.store().as_ref(), &h.state.bundle().petition_ids(), h.state.now())
-        .await
-        .expect("a snapshot");
+    crate::history::take(
+        h.state.store().as_ref(),
+        &h.state.bundle().petition_ids(),
+        h.state.now(),
+    )
+    .await
+    .expect("a snapshot");
     for (route, uri) in [
         (route::HISTORY, "/api/petitions/free-them/history"),
         (route::HISTORY_CSV, "/api/petitions/free-them/history.csv"),
     ] {
         let r = c.expect(app, route, get(uri), ok).await;
         assert_eq!(r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "*");
-        assert!(r.body.contains(",2") || r.body.contains("\"count\":2"), "{}", r.body);
+        assert!(
+            r.body.contains(",2") || r.body.contains("\"count\":2"),
+            "{}",
+            r.body
+        );
         let unknown = uri.replace("free-them", "nope");
         c.expect(app, route, get(&unknown), not_found).await;
     }

@@ -116,7 +116,8 @@ use aws_sdk_dynamodb::Client;
 use super::{
     ActionCount, ClientNote, ConfirmOutcome, Counts, Forgotten, Invalidated, LetterCounts,
     LetterFilter, LetterRecord, Pause, PendingOutcome, PendingRecord, Recipient, Recount,
-    SignOutcome, SignatureRecord, Snapshot, Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
+    SignOutcome, SignatureRecord, Snapshot, Store, StoreError, StoreFuture, StoredLetter,
+    StoredSignature,
 };
 
 mod admin;

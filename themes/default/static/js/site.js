@@ -288,7 +288,7 @@
     );
     if (chart) chart.replaceChildren(svg);
     if (table) {
-      // One row per UTC day: its last hourly count.
+      // One row per UTC day: its last hourly count (as contract::views::history_days).
       const days = new Map(points.map((p) => [p.at.slice(0, 10), p.count]));
       const body = table.tBodies[0] || table.createTBody();
       body.replaceChildren(...[...days].map(([day, n]) => {
