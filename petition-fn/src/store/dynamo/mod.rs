@@ -373,7 +373,7 @@ impl Store for DynamoStore {
     }
 
     fn write_snapshot(&self, snapshot: Snapshot) -> StoreFuture<'_, ()> {
-        Box::pin(async move { self.put_snapshot(&snapshot).await })
+        Box::pin(async move { self.put_snapshot(&snapshot).await.map(|_| ()) })
     }
 
     fn history<'a>(
