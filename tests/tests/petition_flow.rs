@@ -1352,6 +1352,12 @@ async fn the_count_history_is_charted_and_tabled() {
         ),
         "without the script the preview's build shows the table from its store: {without}"
     );
+    let served = http_get(&server.url(&page)).await;
+    e2e_tests::html_validate(
+        TEST,
+        "the petition page with its history table",
+        &served.body,
+    );
     let csv_path = without["csv"].as_str().expect("the CSV link").to_owned();
     assert_eq!(csv_path, format!("/api/petitions/{id}/history.csv"));
     let csv = http_get(&server.url(&csv_path)).await;
