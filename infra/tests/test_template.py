@@ -43,6 +43,8 @@ CONTRACT_ROUTES = {
     ("GET", "/api/health"),
     ("GET", "/api/openapi.json"),
     ("GET", "/api/petitions/{id}/badge.svg"),
+    ("GET", "/api/petitions/{id}/history"),
+    ("GET", "/api/petitions/{id}/history.csv"),
 }
 
 
@@ -605,10 +607,11 @@ def test_function_iam_is_least_privilege(resources, function):
     assert all(s["Effect"] == "Allow" for s in statements)
     dynamo = [s for s in statements if any(a.startswith("dynamodb:") for a in as_list(s["Action"]))]
     query = [s for s in dynamo if as_list(s["Action"]) == ["dynamodb:Query"]]
-    # Query only on the counter partitions (the count read), never on signatures.
+    # Query only on the counter partitions (the count read) and the snapshot partitions (the
+    # count history), never on signatures.
     assert len(query) == 1
     assert query[0]["Condition"] == {
-        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["CNT#*"]}
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["CNT#*", "HIST#*"]}
     }
     actions = {a for s in dynamo if s not in query for a in as_list(s["Action"])}
     assert actions == TABLE_ACTIONS
@@ -987,7 +990,11 @@ def test_bounces_and_complaints_reach_the_function(resources, function):
         "Protocol": "lambda",
         "Endpoint": {"Fn::GetAtt": [fn_name, "Arn"]},
     }
-    (_, perm), = of_type(resources, "AWS::Lambda::Permission").items()
+    (perm,) = [
+        r
+        for r in of_type(resources, "AWS::Lambda::Permission").values()
+        if r["Properties"]["Principal"] == "sns.amazonaws.com"
+    ]
     assert perm["Properties"] == {
         "Action": "lambda:InvokeFunction",
         "FunctionName": {"Fn::GetAtt": [fn_name, "Arn"]},
@@ -1027,6 +1034,33 @@ def test_failed_mails_raise_an_alarm(resources, function):
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert alarm["TreatMissingData"] == "notBreaching"
 
+
+
+# --- count history --------------------------------------------------------------------------
+
+
+def test_an_hourly_schedule_invokes_the_function_for_the_snapshots(resources, function):
+    fn_name, _ = function
+    fn_arn = {"Fn::GetAtt": [fn_name, "Arn"]}
+    (rule_name, rule), = of_type(resources, "AWS::Events::Rule").items()
+    p = rule["Properties"]
+    assert p["ScheduleExpression"] == "rate(1 hour)"
+    assert p["State"] == "ENABLED"
+    assert "Condition" not in rule, "the history is taken on every stack"
+    (target,) = p["Targets"]
+    assert target["Arn"] == fn_arn
+    assert "Input" not in target, "the function is sent the scheduled event itself"
+    (perm,) = [
+        r
+        for r in of_type(resources, "AWS::Lambda::Permission").values()
+        if r["Properties"]["Principal"] == "events.amazonaws.com"
+    ]
+    assert perm["Properties"] == {
+        "Action": "lambda:InvokeFunction",
+        "FunctionName": fn_arn,
+        "Principal": "events.amazonaws.com",
+        "SourceArn": {"Fn::GetAtt": [rule_name, "Arn"]},
+    }
 
 
 # --- limit trips ----------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 //! What the Lambda function is invoked with (feature `lambda`): API Gateway HTTP API requests,
-//! answered by the router as `lambda_http::run` would, and SNS deliveries of Amazon SES's
+//! answered by the router as `lambda_http::run` would; SNS deliveries of Amazon SES's
 //! bounce and complaint notifications, which stop updates to those addresses
 //! ([`Store::unsubscribe`](crate::store::Store::unsubscribe)): a mailbox that bounces for good
-//! or complains gets nothing more.
+//! or complains gets nothing more; and the hourly EventBridge scheduled event, which takes the
+//! count history's snapshots ([`crate::history::take`]).
 
 use axum::Router;
 use lambda_http::request::LambdaRequest;
@@ -19,6 +20,12 @@ pub async fn handle(
     payload: Value,
     context: Context,
 ) -> Result<Value, lambda_http::Error> {
+    if is_scheduled(&payload) {
+        let petitions = state.bundle().petition_ids();
+        let taken = crate::history::take(state.store().as_ref(), &petitions, state.now()).await?;
+        println!("{}", json!({"event": "snapshot", "petitions": taken}));
+        return Ok(Value::Null);
+    }
     if let Some(records) = sns_records(&payload) {
         let addresses: Vec<String> = records.iter().flat_map(feedback_addresses).collect();
         let mut stopped = 0;
@@ -42,6 +49,12 @@ pub async fn handle(
     let mut adapter = lambda_http::Adapter::from(router.clone());
     let response = adapter.call(LambdaEvent::new(request, context)).await?;
     Ok(serde_json::to_value(response)?)
+}
+
+/// Whether the payload is an EventBridge scheduled event (the hourly snapshot's schedule).
+fn is_scheduled(payload: &Value) -> bool {
+    payload.get("source").and_then(Value::as_str) == Some("aws.events")
+        && payload.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event")
 }
 
 /// The SNS messages of an SNS event, when it is one.
@@ -108,6 +121,60 @@ mod tests {
         let records = sns_records(&event).expect("an SNS event");
         let addresses: Vec<String> = records.iter().flat_map(feedback_addresses).collect();
         assert_eq!(addresses, ["gone@example.org", "angry@example.org"]);
+    }
+
+    /// An EventBridge scheduled event as Lambda receives it (the AWS documentation's example).
+    fn scheduled_event() -> Value {
+        json!({
+            "version": "0",
+            "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "123456789012",
+            "time": "2026-12-02T09:00:00Z",
+            "region": "eu-west-1",
+            "resources": ["arn:aws:events:eu-west-1:123456789012:rule/HourlySnapshotRule"],
+            "detail": {}
+        })
+    }
+
+    #[test]
+    fn the_schedule_is_told_from_http_and_sns() {
+        assert!(is_scheduled(&scheduled_event()));
+        assert!(sns_records(&scheduled_event()).is_none());
+        assert!(!is_scheduled(
+            &json!({"version": "2.0", "rawPath": "/api/health"})
+        ));
+        assert!(!is_scheduled(&sns(&[json!({"eventType": "Delivery"})])));
+        let mut other = scheduled_event();
+        other["source"] = json!("aws.s3");
+        assert!(!is_scheduled(&other));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_scheduled_event_takes_a_snapshot_of_each_petition() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let bundle = crate::http::tests::test_bundle();
+        let ids = bundle.petition_ids();
+        let state = crate::local_state(dir.path(), bundle).await.expect("state");
+        let store = state.store();
+        store
+            .sign(crate::store::conformance::record(&ids[0], "h1", "FR"))
+            .await
+            .expect("signs");
+        let router = crate::standalone_app(state.clone());
+        let answer = handle(&router, &state, scheduled_event(), Context::default())
+            .await
+            .expect("the scheduled run");
+        assert_eq!(answer, Value::Null);
+        let now = contract::date::unix_seconds(state.now());
+        for id in &ids {
+            let history = store.history(id, 0, now).await.expect("reads");
+            assert_eq!(history.len(), 1, "{id}: one snapshot");
+            let expected = u64::from(*id == ids[0]);
+            assert_eq!(history[0].counts.total, expected, "{id}");
+            assert_eq!(history[0].hour, crate::history::hour_of(now));
+        }
     }
 
     #[test]

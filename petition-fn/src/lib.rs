@@ -10,6 +10,7 @@ pub mod events;
 pub mod export;
 pub mod fair;
 pub mod forget;
+pub mod history;
 mod http;
 pub mod mail;
 pub mod protect;

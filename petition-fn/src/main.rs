@@ -1,6 +1,6 @@
 //! `petition-fn`: on AWS Lambda when `AWS_LAMBDA_RUNTIME_API` is set (whatever the arguments),
-//! else a local server (`serve`), the table setup (`init-table`) or the operator's `export` and
-//! `forget`. Store and key settings: see `petition_fn::runtime`.
+//! else a local server (`serve`), the table setup (`init-table`), the count history's
+//! `snapshot` or the operator's `export` and `forget`. Store and key settings: see `petition_fn::runtime`.
 
 mod commands;
 
@@ -51,6 +51,10 @@ enum Command {
     /// Recount a petition's signatures from their records and compare with its counters;
     /// with --fix (the petition paused), set the counters to the recount. Prints counts only.
     Recount(commands::recount::RecountArgs),
+    /// Take the count history's snapshot of this hour (confirmed counts, total and by
+    /// country) of one petition or of every petition in the site's bundle, as the hourly
+    /// schedule does on Lambda. DynamoDB when TABLE_NAME is set, else --data-dir.
+    Snapshot(commands::snapshot::SnapshotArgs),
     /// Make the operator's key pair: the private key to a new file (kept off the servers),
     /// the public key printed, for OPERATOR_PUBLIC_KEY.
     Keygen(commands::keygen::KeygenArgs),
@@ -75,6 +79,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Resume(args) => commands::fair::resume(args).await,
         Command::Invalidate(args) => commands::fair::invalidate(args).await,
         Command::Recount(args) => commands::recount::run(args).await,
+        Command::Snapshot(args) => commands::snapshot::run(args).await,
         Command::StripLetters(args) => commands::strip_letters::run(args).await,
         Command::Keygen(args) => commands::keygen::run(args),
     }

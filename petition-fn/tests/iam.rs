@@ -118,7 +118,7 @@ async fn the_function_is_granted_exactly_what_it_calls() {
     let keys = SignerKeys::from_secret(&[7; 32]).expect("keys");
     let state = AppState::new(Arc::new(store), keys.clone(), bundle)
         .with_mailer(Arc::new(Outbox::new(dir.path())));
-    let app = standalone_app(state);
+    let app = standalone_app(state.clone());
 
     assert_eq!(call(&app, "GET", "/api/health", None).await.0, 200);
     assert_eq!(
@@ -209,6 +209,20 @@ async fn the_function_is_granted_exactly_what_it_calls() {
             .0,
         200
     );
+    // The scheduled snapshot run, and its history read back.
+    petition_fn::history::take(
+        state.store().as_ref(),
+        &state.bundle().petition_ids(),
+        state.now(),
+    )
+    .await
+    .expect("the snapshot run");
+    for uri in [
+        "/api/petitions/free-them/history",
+        "/api/petitions/free-them/history.csv",
+    ] {
+        assert_eq!(call(&app, "GET", uri, None).await.0, 200);
+    }
 
     let used = log.actions();
     let granted = granted();

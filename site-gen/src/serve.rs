@@ -102,6 +102,19 @@ impl CountSource for StoreCounts {
                 by_country: c.by_country,
             })
     }
+
+    fn history(&self, petition: &str) -> Option<Vec<contract::views::HistoryDay>> {
+        let store = self.state.store();
+        let now = contract::date::unix_seconds(self.state.now());
+        let points = self
+            .runtime
+            .block_on(store.history(petition, i64::MIN, now))
+            .ok()?;
+        let stamps: Vec<(String, u64)> = points.iter().map(|p| (p.at(), p.counts.total)).collect();
+        Some(contract::views::history_days(
+            stamps.iter().map(|(at, n)| (at.as_str(), *n)),
+        ))
+    }
 }
 
 /// Runs the preview until interrupted (Ctrl+C).
@@ -149,6 +162,7 @@ pub async fn run(
                     source,
                 })?;
             state.spawn_sweeper();
+            state.spawn_snapshots();
             state
         }
     };

@@ -11,9 +11,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::http::StatusCode;
 use e2e_tests::{
-    Browser, Js, Reply, Server, Status, build_site, describe_violations, dynamo_state,
-    http_client_from, http_get, json_request, loopback_client, node_tools, petition_id, post_form,
-    post_json, post_json_many, send_from, skip_or_fail, snippet,
+    Browser, Js, Reply, Server, Status, build_site, console_errors, csp_violations,
+    describe_violations, dynamo_state, http_client_from, http_get, json_request, loopback_client,
+    node_tools, petition_id, post_form, post_json, post_json_many, send_from, skip_or_fail,
+    snippet,
 };
 use petition_fn::mail::Outbox;
 use serde_json::{Value, json};
@@ -1211,4 +1212,161 @@ async fn over_the_limit_in_the_browser() {
         over_the_limit_the_script_pays_and_without_it_the_page_waits,
     )
     .await;
+}
+
+/// The count history on the petition page, in headless Chromium: the script draws the chart
+/// (an SVG image with a title and a description) and its table (one row per UTC day, the
+/// day's last hourly count) from the history JSON, with no console or CSP error and no axe
+/// violation; without JavaScript the table the preview built from its store stands, and the
+/// CSV link downloads the same counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_count_history_is_charted_and_tabled() {
+    const TEST: &str = "the_count_history_is_charted_and_tabled";
+    let tools = match node_tools() {
+        Ok(t) => t,
+        Err(why) => return skip_or_fail(TEST, &why),
+    };
+    let built = build_site();
+    let id = petition_id(&built);
+    let page = built
+        .bundle
+        .petition(&id)
+        .expect("the petition")
+        .page
+        .clone();
+    let data_dir = tempfile::tempdir().expect("tempdir");
+    let state = petition_fn::local_state(data_dir.path(), built.bundle.clone())
+        .await
+        .expect("a local state");
+    // Three hourly snapshots over two UTC days: 2026-11-30 22:00 and 23:00, 2026-12-01 09:00.
+    let day_one = 1_796_076_000;
+    for (hour, total) in [
+        (day_one, 4),
+        (day_one + 3_600, 7),
+        (day_one + 11 * 3_600, 12),
+    ] {
+        let counts = petition_fn::store::Counts {
+            total,
+            by_country: BTreeMap::from([("FR".to_owned(), total)]),
+        };
+        state
+            .store()
+            .write_snapshot(petition_fn::store::Snapshot {
+                petition: id.clone(),
+                hour,
+                counts,
+            })
+            .await
+            .expect("writes a snapshot");
+    }
+    let server = Server::start_in(Some(state), data_dir).await;
+
+    let Some(browser) = Browser::start(TEST, Js::On).await else {
+        return server.stop().await;
+    };
+    browser.goto(&server.url(&page)).await;
+    browser
+        .wait_for(
+            "the history chart",
+            "return !!document.querySelector('[data-history-chart] svg polyline');",
+            Duration::from_secs(20),
+        )
+        .await;
+    let drawn = browser
+        .js(r#"const box = document.querySelector('[data-history]');
+            const svg = box.querySelector('svg');
+            const ids = (svg.getAttribute('aria-labelledby') || '').split(' ');
+            return {
+              role: svg.getAttribute('role'),
+              labelled: ids.map((i) => (document.getElementById(i) || {}).textContent || null),
+              title: svg.querySelector('title').textContent,
+              points: svg.querySelector('polyline').getAttribute('points').trim().split(/\s+/).length,
+              rows: [...box.querySelectorAll('[data-history-table] tbody tr')].map((r) => [...r.cells].map((c) => c.textContent)),
+              table_hidden: box.querySelector('[data-history-table]').hidden,
+              note_shown: [...box.querySelectorAll('[data-history-note]')].some((n) => !n.hidden),
+            };"#)
+        .await;
+    assert_eq!(drawn["role"], json!("img"), "{drawn}");
+    assert_eq!(drawn["points"], json!(3), "one point per snapshot: {drawn}");
+    let labelled = drawn["labelled"].as_array().expect("labels");
+    assert_eq!(labelled.len(), 2, "a title and a description: {drawn}");
+    assert!(
+        labelled
+            .iter()
+            .all(|l| l.as_str().is_some_and(|t| !t.is_empty())),
+        "{drawn}"
+    );
+    assert!(
+        labelled[1]
+            .as_str()
+            .is_some_and(|d| d.contains("4") && d.contains("12") && d.contains("2026-11-30")),
+        "the description says the first and last counts and dates: {drawn}"
+    );
+    assert_eq!(
+        drawn["rows"],
+        json!([["2026-11-30", "7"], ["2026-12-01", "12"]]),
+        "the table has each day's last count: {drawn}"
+    );
+    assert_eq!(drawn["table_hidden"], json!(false), "{drawn}");
+    assert_eq!(drawn["note_shown"], json!(false), "{drawn}");
+    let console = browser.console().await;
+    assert!(
+        csp_violations(&console).is_empty(),
+        "CSP violations: {:?}",
+        csp_violations(&console)
+    );
+    assert!(
+        console_errors(&console).is_empty(),
+        "console errors: {:?}",
+        console_errors(&console)
+    );
+    let violations = browser.axe(&tools).await;
+    assert!(
+        violations.is_empty(),
+        "{}",
+        describe_violations(&page, &violations)
+    );
+
+    let Some(plain) = Browser::start(TEST, Js::Off).await else {
+        return server.stop().await;
+    };
+    plain.goto(&server.url(&page)).await;
+    let without = plain
+        .js(r#"const box = document.querySelector('[data-history]');
+            const table = box.querySelector('[data-history-table]');
+            return {
+              svg: !!box.querySelector('svg'),
+              note: !!box.querySelector('[data-history-note]'),
+              table_hidden: table.hidden,
+              rows: [...table.querySelectorAll('tbody tr')].map((r) => [...r.cells].map((c) => c.textContent)),
+              csv: box.querySelector('a[download]').getAttribute('href'),
+            };"#)
+        .await;
+    assert_eq!(without["svg"], json!(false), "{without}");
+    assert_eq!(
+        (&without["note"], &without["table_hidden"], &without["rows"]),
+        (
+            &json!(false),
+            &json!(false),
+            &json!([["2026-11-30", "7"], ["2026-12-01", "12"]])
+        ),
+        "without the script the preview's build shows the table from its store: {without}"
+    );
+    let served = http_get(&server.url(&page)).await;
+    e2e_tests::html_validate(
+        TEST,
+        "the petition page with its history table",
+        &served.body,
+    );
+    let csv_path = without["csv"].as_str().expect("the CSV link").to_owned();
+    assert_eq!(csv_path, format!("/api/petitions/{id}/history.csv"));
+    let csv = http_get(&server.url(&csv_path)).await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.snippet());
+    assert!(
+        csv.body
+            .contains(&format!("{id},2026-12-01T09:00:00Z,,12\r\n")),
+        "the CSV has the chart's last count: {}",
+        csv.snippet()
+    );
+    server.stop().await;
 }

@@ -22,6 +22,10 @@ pub mod route {
     pub const PETITION: &str = under_base!("/petitions/{id}");
     /// `GET`: a petition's count as an SVG image, for partners' pages.
     pub const BADGE: &str = under_base!("/petitions/{id}/badge.svg");
+    /// `GET`: a petition's hourly count history as JSON (public open data).
+    pub const HISTORY: &str = under_base!("/petitions/{id}/history");
+    /// `GET`: the same history as CSV, one row per hour and country (and the total).
+    pub const HISTORY_CSV: &str = under_base!("/petitions/{id}/history.csv");
     /// `POST`: a letter to the writer's senators.
     pub const LETTERS: &str = under_base!("/letters");
     /// `GET`: the function and its store are up.
@@ -45,6 +49,8 @@ pub mod route {
     pub const ALL: &[&str] = &[
         PETITION,
         BADGE,
+        HISTORY,
+        HISTORY_CSV,
         SIGNATURES,
         LETTERS,
         ACTIONS,
@@ -64,6 +70,16 @@ pub fn signatures_path(id: &str) -> String {
 /// The URL path of petition `id`'s count.
 pub fn petition_path(id: &str) -> String {
     format!("{BASE}/petitions/{id}")
+}
+
+/// The URL path of petition `id`'s count history as JSON.
+pub fn history_path(id: &str) -> String {
+    format!("{}/history", petition_path(id))
+}
+
+/// The URL path of petition `id`'s count history as CSV.
+pub fn history_csv_path(id: &str) -> String {
+    format!("{}/history.csv", petition_path(id))
 }
 
 /// The URL path that takes letters.

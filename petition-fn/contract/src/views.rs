@@ -127,6 +127,49 @@ pub fn signatures_by_country(
     args
 }
 
+/// One row of the count history's table: a UTC day and the confirmed count of its last
+/// hourly snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryDay {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    /// Confirmed signatures at the day's last snapshot.
+    pub count: u64,
+}
+
+/// The table's rows from a history's points (`at` as RFC 3339 UTC, oldest first): one per UTC
+/// day, its last point's count. The theme's script builds the same rows from the JSON
+/// (`site.js`, "Count history").
+pub fn history_days<'a>(points: impl IntoIterator<Item = (&'a str, u64)>) -> Vec<HistoryDay> {
+    let mut days: Vec<HistoryDay> = Vec::new();
+    for (at, count) in points {
+        let day = at.get(..10).unwrap_or(at);
+        match days.last_mut() {
+            Some(last) if last.day == day => last.count = count,
+            _ => days.push(HistoryDay {
+                day: day.to_owned(),
+                count,
+            }),
+        }
+    }
+    days
+}
+
+/// `count_history`: the petition, its table's rows when known at build time (the preview's
+/// store; a plain build has none: the page's script fills the table), and its history's JSON
+/// (the script draws the chart from it) and CSV (the download link).
+pub fn count_history(petition: &Petition, today: &str, days: Option<Vec<HistoryDay>>) -> Args {
+    let mut args = Args::new();
+    args.insert(
+        "petition".into(),
+        to_value(PetitionView::new(petition, today)),
+    );
+    args.insert("days".into(), to_value(days));
+    args.insert("api".into(), json!(api::history_path(&petition.id)));
+    args.insert("csv".into(), json!(api::history_csv_path(&petition.id)));
+    args
+}
+
 /// What the letter form shows: the bill, the letter's text and the senator data.
 #[derive(Debug, Clone, Copy)]
 pub struct LetterFacts<'a> {
@@ -162,6 +205,26 @@ pub fn letter_form(facts: LetterFacts<'_>) -> Args {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_history_table_has_each_days_last_count() {
+        let points = [
+            ("2026-11-30T22:00:00Z", 4),
+            ("2026-11-30T23:00:00Z", 7),
+            ("2026-12-01T09:00:00Z", 12),
+        ];
+        let day = |day: &str, count| HistoryDay {
+            day: day.into(),
+            count,
+        };
+        assert_eq!(
+            history_days(points),
+            [day("2026-11-30", 7), day("2026-12-01", 12)]
+        );
+        assert!(history_days([]).is_empty());
+        let args = count_history(&petition(), "2026-03-01", Some(history_days(points)));
+        assert_eq!(args["days"][1], json!({"day": "2026-12-01", "count": 12}));
+    }
+
     fn petition() -> Petition {
         Petition {
             id: "p".into(),
@@ -191,6 +254,11 @@ mod tests {
         assert_eq!(args["as_of"], json!("2026-07-01"));
         assert_eq!(args["next"], json!({"target": 10, "remaining": 7}));
         assert_eq!(args["api"], json!("/api/petitions/p"));
+        let args = count_history(&p, "2026-03-01", None);
+        assert_eq!(args["petition"]["id"], json!("p"));
+        assert_eq!(args["days"], Value::Null);
+        assert_eq!(args["api"], json!("/api/petitions/p/history"));
+        assert_eq!(args["csv"], json!("/api/petitions/p/history.csv"));
         assert_eq!(
             signature_counter(&p, "2026-07-01", Some(10), None)["next"],
             json!(null)

@@ -11,6 +11,7 @@ pub(crate) mod lambda;
 pub(crate) mod mail;
 pub(crate) mod recount;
 pub(crate) mod serve;
+pub(crate) mod snapshot;
 pub(crate) mod stats;
 pub(crate) mod strip_letters;
 

@@ -64,5 +64,6 @@ async fn state(site: &std::path::Path, data_dir: PathBuf) -> Result<AppState, Se
         state = state.with_origin_secret(&secret);
     }
     state.spawn_sweeper();
+    state.spawn_snapshots();
     Ok(state)
 }

@@ -5,6 +5,8 @@
 //! | `/api/petitions/{id}/signatures` | POST | form: 303 to the thank-you (or "check your inbox") page, or 422 page; JSON: 201 `{status: "signed", message}` (202 `pending`) or 422 `{errors}` |
 //! | `/api/petitions/{id}` | GET | `{id, count, by_country, goal, open}`, cacheable 5 s at the CDN, readable from any origin (CORS) |
 //! | `/api/petitions/{id}/badge.svg` | GET | the count as an SVG image for partners' pages, cacheable a minute |
+//! | `/api/petitions/{id}/history` | GET | the hourly count history `{id, interval, points: [{at, count, by_country}]}`, cacheable 5 minutes, readable from any origin (CORS) |
+//! | `/api/petitions/{id}/history.csv` | GET | the same as CSV `petition,at,country,count` (an attachment), cacheable and CORS alike |
 //! | `/api/letters` | POST | form: 200 with the page naming the state's senators, or 422 page; JSON: 201 `{state, senators, letter}` or 422 `{errors}` |
 //! | `/api/actions` | POST | an outcome `{kind, state, senator}`: form 200 thank-you page; JSON 201 `{status: "counted", message}`; 422 `{errors}` |
 //! | `/api/confirm` | GET, POST | the page with the button; confirms a signature: form 303, JSON 200 `{status, count}` |
@@ -38,6 +40,7 @@ mod actions;
 mod challenge;
 mod confirm;
 mod extract;
+mod history;
 mod layers;
 mod letters;
 mod openapi;
@@ -48,7 +51,7 @@ mod refusal;
 mod reply;
 mod signatures;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod unsubscribe;
 
 pub(crate) use reply::{chain, log_failure};
@@ -252,6 +255,27 @@ impl AppState {
         })
     }
 
+    /// Takes the hourly snapshot of every petition of the current bundle now and at every
+    /// hour after, on this state's clock, for as long as the runtime runs ([`crate::history`]):
+    /// the local servers' stand-in for the Lambda's schedule, so the preview has a history.
+    pub fn spawn_snapshots(&self) -> tokio::task::JoinHandle<()> {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let period =
+                std::time::Duration::from_secs(crate::history::INTERVAL_SECS.unsigned_abs());
+            let mut hourly = tokio::time::interval(period);
+            loop {
+                hourly.tick().await;
+                let petitions = state.bundle().petition_ids();
+                let store = state.store();
+                if let Err(e) = crate::history::take(store.as_ref(), &petitions, state.now()).await
+                {
+                    reply::log_failure("snapshot", reply::chain(&e));
+                }
+            }
+        })
+    }
+
     /// The mail transport, when there is one.
     pub(crate) fn mailer(&self) -> Option<&Arc<dyn Mailer>> {
         self.inner.mailer.as_ref()
@@ -324,6 +348,14 @@ fn routes() -> Router<AppState> {
         .route(
             route::BADGE,
             get(petitions::badge).fallback(refusal::wrong_method),
+        )
+        .route(
+            route::HISTORY,
+            get(history::json).fallback(refusal::wrong_method),
+        )
+        .route(
+            route::HISTORY_CSV,
+            get(history::csv).fallback(refusal::wrong_method),
         )
         .route(
             route::LETTERS,

@@ -824,6 +824,17 @@ impl Store for DownStore {
     fn key_fingerprint<'a>(&'a self, _: Option<&'a str>) -> StoreFuture<'a, Option<String>> {
         self.fail(StoreError::Unavailable("down".into()))
     }
+    fn write_snapshot(&self, _: crate::store::Snapshot) -> StoreFuture<'_, ()> {
+        self.fail(StoreError::Unavailable("down".into()))
+    }
+    fn history<'a>(
+        &'a self,
+        _: &'a str,
+        _: i64,
+        _: i64,
+    ) -> StoreFuture<'a, Vec<crate::store::Snapshot>> {
+        self.fail(StoreError::Unavailable("down".into()))
+    }
 }
 
 #[tokio::test]
@@ -2444,5 +2455,61 @@ mod generated {
             });
             prop_assert!(status.as_u16() < 500, "{method} {path} ({content_type}): {status}");
         }
+    }
+}
+
+#[tokio::test]
+async fn the_history_has_confirmed_counts_only_in_json_and_csv_alike_and_nothing_personal() {
+    let h = harness().await;
+    // Two mailboxes sign the confirming petition; only one confirms.
+    for email in ["ada@example.org", "bob@example.org"] {
+        let r = send(&h.app, json_req(CONFIRMING, &good_json(email))).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED);
+    }
+    let token = mailed_tokens(&h).remove(0);
+    send(&h.app, confirm_form(&token)).await;
+    let petitions = h.state.bundle().petition_ids();
+    crate::history::take(h.state.store().as_ref(), &petitions, h.state.now())
+        .await
+        .expect("the snapshot run");
+
+    let json = send(&h.app, get("/api/petitions/confirm-me/history")).await;
+    assert_eq!(json.status, StatusCode::OK);
+    assert_eq!(json.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "*");
+    assert!(json.header(header::CACHE_CONTROL).starts_with("public"));
+    let body = json.json();
+    assert_eq!(body["id"], "confirm-me");
+    assert_eq!(body["interval"], "hour");
+    let hour = crate::history::hour_of(contract::date::unix_seconds(h.state.now()));
+    let at = contract::date::rfc3339(UNIX_EPOCH + Duration::from_secs(hour.unsigned_abs()));
+    assert_eq!(
+        body["points"],
+        json!([{"at": at, "count": 1, "by_country": {"FR": 1}}]),
+        "the pending signature is in no count"
+    );
+
+    let csv = send(&h.app, get("/api/petitions/confirm-me/history.csv")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.header(header::CONTENT_TYPE).starts_with("text/csv"));
+    assert_eq!(
+        csv.header(header::CONTENT_DISPOSITION),
+        "attachment; filename=\"confirm-me-history.csv\""
+    );
+    assert_eq!(csv.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "*");
+    assert_eq!(
+        csv.body,
+        format!("petition,at,country,count\r\nconfirm-me,{at},,1\r\nconfirm-me,{at},FR,1\r\n")
+    );
+    for answer in [&json.body, &csv.body] {
+        for personal in ["Ada", "Lovelace", "ada@", "bob@", "example.org"] {
+            assert!(!answer.contains(personal), "{personal} in {answer}");
+        }
+    }
+
+    for uri in [
+        "/api/petitions/nope/history",
+        "/api/petitions/nope/history.csv",
+    ] {
+        assert_eq!(send(&h.app, get(uri)).await.status, StatusCode::NOT_FOUND);
     }
 }

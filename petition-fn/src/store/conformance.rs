@@ -10,6 +10,7 @@ use super::{
     ConfirmOutcome, Forgotten, LetterCounts, LetterFilter, LetterRecord, MAIL_INTERVAL_SECS,
     PENDING_SECS, PendingOutcome, PendingRecord, SignatureRecord, Store,
 };
+use super::{Counts, HISTORY_SECS, Snapshot};
 
 /// Calls `$m!` with the name of every conformance case.
 macro_rules! for_each_case {
@@ -58,6 +59,8 @@ macro_rules! for_each_case {
             actions_are_counted_exactly_under_concurrency,
             the_first_signer_key_is_kept,
             sealed_fields_come_back_as_written,
+            snapshots_are_one_per_hour_oldest_first_and_bounded,
+            the_snapshot_run_records_confirmed_counts_only,
         );
     };
 }
@@ -1350,4 +1353,92 @@ pub(crate) async fn actions_are_counted_exactly_under_concurrency(store: Arc<dyn
     .map(|(k, s, b, n)| (k.to_owned(), s.to_owned(), b.to_owned(), n))
     .to_vec();
     assert_eq!(got, want);
+}
+
+fn snapshot(petition: &str, hour: i64, total: u64, by_country: &[(&str, u64)]) -> Snapshot {
+    Snapshot {
+        petition: petition.into(),
+        hour,
+        counts: Counts {
+            total,
+            by_country: by_country
+                .iter()
+                .map(|(c, n)| ((*c).to_owned(), *n))
+                .collect(),
+        },
+    }
+}
+
+pub(crate) async fn snapshots_are_one_per_hour_oldest_first_and_bounded(store: Arc<dyn Store>) {
+    let hour = crate::history::hour_of(T0);
+    let h = crate::history::INTERVAL_SECS;
+    assert!(
+        store.history("p1", 0, T0).await.expect("reads").is_empty(),
+        "a petition never snapshotted has no history"
+    );
+    for snap in [
+        snapshot("p1", hour + h, 3, &[("FR", 2), ("DE", 1)]),
+        snapshot("p1", hour, 1, &[("FR", 1)]),
+        snapshot("p2", hour, 9, &[("US", 9)]),
+        // The same hour again: it replaces the first.
+        snapshot("p1", hour + h, 4, &[("FR", 3), ("DE", 1)]),
+    ] {
+        store.write_snapshot(snap).await.expect("writes");
+    }
+    let now = hour + 2 * h;
+    assert_eq!(
+        store.history("p1", 0, now).await.expect("reads"),
+        vec![
+            snapshot("p1", hour, 1, &[("FR", 1)]),
+            snapshot("p1", hour + h, 4, &[("FR", 3), ("DE", 1)]),
+        ]
+    );
+    assert_eq!(
+        store.history("p1", hour + 1, now).await.expect("reads"),
+        vec![snapshot("p1", hour + h, 4, &[("FR", 3), ("DE", 1)])],
+        "`since` leaves earlier hours out"
+    );
+    assert_eq!(
+        store.history("p2", 0, now).await.expect("reads"),
+        vec![snapshot("p2", hour, 9, &[("US", 9)])]
+    );
+    // Past the retention the first hour is no longer in the series.
+    let later = hour + HISTORY_SECS + 1;
+    assert_eq!(
+        store.history("p1", 0, later).await.expect("reads"),
+        vec![snapshot("p1", hour + h, 4, &[("FR", 3), ("DE", 1)])]
+    );
+}
+
+pub(crate) async fn the_snapshot_run_records_confirmed_counts_only(store: Arc<dyn Store>) {
+    for (hash, country) in [("h1", "FR"), ("h2", "FR"), ("h3", "DE")] {
+        store
+            .sign(record("p1", hash, country))
+            .await
+            .expect("signs");
+    }
+    store
+        .sign_pending(pending("p1", "h4", "US", "a", T0))
+        .await
+        .expect("pending");
+    let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(T0.unsigned_abs());
+    let petitions = ["p1".to_owned(), "p2".to_owned()];
+    let taken = crate::history::take(store.as_ref(), &petitions, now)
+        .await
+        .expect("the run writes");
+    assert_eq!(taken, 2);
+    // A second run in the same hour replaces the snapshot: still one point.
+    crate::history::take(store.as_ref(), &petitions, now)
+        .await
+        .expect("runs again");
+    let hour = crate::history::hour_of(T0);
+    assert_eq!(
+        store.history("p1", 0, T0).await.expect("reads"),
+        vec![snapshot("p1", hour, 3, &[("DE", 1), ("FR", 2)])],
+        "the pending signature (US) is in no snapshot"
+    );
+    assert_eq!(
+        store.history("p2", 0, T0).await.expect("reads"),
+        vec![snapshot("p2", hour, 0, &[])]
+    );
 }

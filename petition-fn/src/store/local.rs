@@ -20,7 +20,9 @@
 //!   expires at);
 //! - `client_notes`: `(petition, client hash, address hash)` → expires at;
 //! - `pauses`: petition → the [`Pause`] as JSON;
-//! - `actions`: `(kind, state, senator)` → how many times that outcome was reported.
+//! - `actions`: `(kind, state, senator)` → how many times that outcome was reported;
+//! - `history`: `(petition, hour)` → the hour's [`Snapshot`] counts as JSON, pruned past
+//!   [`HISTORY_SECS`] whenever a snapshot of the petition is written.
 //!
 //! [`Store::forget`] deletes a person's records and decrements their counters in one write
 //! transaction; a counter that reaches zero is removed.
@@ -37,10 +39,10 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::counts::{add_letter_count, letter_counters};
 use super::{
-    ActionCount, ClientNote, ConfirmOutcome, Counts, Detail, Forgotten, Invalidated, LetterCounts,
-    LetterFilter, LetterRecord, MAIL_INTERVAL_SECS, Pause, PendingOutcome, PendingRecord,
-    Recipient, Recount, SignOutcome, SignatureRecord, Store, StoreError, StoreFuture, StoredLetter,
-    StoredSignature,
+    ActionCount, ClientNote, ConfirmOutcome, Counts, Detail, Forgotten, HISTORY_SECS, Invalidated,
+    LetterCounts, LetterFilter, LetterRecord, MAIL_INTERVAL_SECS, Pause, PendingOutcome,
+    PendingRecord, Recipient, Recount, SignOutcome, SignatureRecord, Snapshot, Store, StoreError,
+    StoreFuture, StoredLetter, StoredSignature,
 };
 use contract::date::unix_seconds;
 
@@ -59,6 +61,8 @@ const PAUSES: TableDefinition<&str, &[u8]> = TableDefinition::new("pauses");
 const ACTIONS: TableDefinition<(&str, &str, &str), u64> = TableDefinition::new("actions");
 /// Facts about the store itself: `signer_key`, the fingerprint of the key it was written with.
 const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
+/// Hourly snapshots: (petition, hour in unix seconds) → the [`Counts`] as JSON.
+const HISTORY: TableDefinition<(&str, i64), &[u8]> = TableDefinition::new("history");
 const SIGNER_KEY: &str = "signer_key";
 
 /// What a confirmation token points at.
@@ -150,6 +154,7 @@ impl LocalStore {
         txn.open_table(PAUSES).map_err(db_err)?;
         txn.open_table(ACTIONS).map_err(db_err)?;
         txn.open_table(META).map_err(db_err)?;
+        txn.open_table(HISTORY).map_err(db_err)?;
         txn.commit().map_err(db_err)?;
         Ok(Self {
             db: Arc::new(db),
@@ -983,6 +988,60 @@ impl Store for LocalStore {
                 out.fixed = true;
             } else {
                 txn.abort().map_err(db_err)?;
+            }
+            Ok(out)
+        }))
+    }
+
+    fn write_snapshot(&self, snapshot: Snapshot) -> StoreFuture<'_, ()> {
+        Box::pin(self.blocking(move |s| {
+            let value = serde_json::to_vec(&snapshot.counts).map_err(unencodable)?;
+            let petition = snapshot.petition.as_str();
+            let oldest = snapshot.hour.saturating_sub(HISTORY_SECS);
+            let txn = s.db.begin_write().map_err(db_err)?;
+            {
+                let mut history = txn.open_table(HISTORY).map_err(db_err)?;
+                history
+                    .insert((petition, snapshot.hour), value.as_slice())
+                    .map_err(db_err)?;
+                let stale: Vec<i64> = history
+                    .range((petition, i64::MIN)..(petition, oldest))
+                    .map_err(db_err)?
+                    .map(|entry| entry.map(|(key, _)| key.value().1))
+                    .collect::<Result<_, _>>()
+                    .map_err(db_err)?;
+                for hour in stale {
+                    history.remove((petition, hour)).map_err(db_err)?;
+                }
+            }
+            txn.commit().map_err(db_err)
+        }))
+    }
+
+    fn history<'a>(
+        &'a self,
+        petition: &'a str,
+        since: i64,
+        now: i64,
+    ) -> StoreFuture<'a, Vec<Snapshot>> {
+        let petition = petition.to_owned();
+        Box::pin(self.blocking(move |s| {
+            let from = since.max(now.saturating_sub(HISTORY_SECS));
+            let txn = s.db.begin_read().map_err(db_err)?;
+            let history = txn.open_table(HISTORY).map_err(db_err)?;
+            let mut out = Vec::new();
+            for entry in history
+                .range((petition.as_str(), from)..=(petition.as_str(), i64::MAX))
+                .map_err(db_err)?
+            {
+                let (key, value) = entry.map_err(db_err)?;
+                let counts =
+                    serde_json::from_slice(value.value()).map_err(|e| damaged("snapshot", e))?;
+                out.push(Snapshot {
+                    petition: petition.clone(),
+                    hour: key.value().1,
+                    counts,
+                });
             }
             Ok(out)
         }))

@@ -245,6 +245,37 @@ pub struct ClientNote {
     pub expires_at: i64,
 }
 
+/// How long an hourly snapshot of a petition's counts is kept: 400 days, so a year of history
+/// is always there and a petition's series stays bounded (about 9,600 points). DynamoDB's TTL
+/// deletes older ones; the embedded store prunes them when it writes a snapshot.
+pub const HISTORY_SECS: i64 = 400 * 24 * 60 * 60;
+
+/// A petition's confirmed counts at the start of one UTC hour: aggregates only, nothing about
+/// any person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// The petition's id.
+    pub petition: String,
+    /// The UTC hour it was taken in (unix seconds, a multiple of 3,600).
+    pub hour: i64,
+    /// The confirmed counts then.
+    pub counts: Counts,
+}
+
+impl Snapshot {
+    /// When the store may delete it (unix seconds; the DynamoDB TTL).
+    pub fn expires_at(&self) -> i64 {
+        self.hour + HISTORY_SECS
+    }
+
+    /// The hour it was taken in, as RFC 3339 UTC (`2026-12-02T09:00:00Z`): its `at` in the
+    /// history's JSON and CSV.
+    pub fn at(&self) -> String {
+        let secs = std::time::Duration::from_secs(self.hour.max(0).unsigned_abs());
+        contract::date::rfc3339(std::time::UNIX_EPOCH + secs)
+    }
+}
+
 /// A petition whose signing the operator paused (`petition-fn pause`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pause {
@@ -572,6 +603,20 @@ pub trait Store: Send + Sync + 'static {
     /// compares them with its counters; with `fix`, sets the counters to the recount. The fix
     /// is not atomic on DynamoDB: pause the petition first (`petition-fn recount` insists).
     fn recount<'a>(&'a self, petition: &'a str, fix: bool) -> StoreFuture<'a, Recount>;
+
+    /// Keeps `snapshot`, one per (petition, hour): a second one for the same hour replaces
+    /// the first, so a retried or repeated run changes nothing but the counts. Snapshots older
+    /// than [`HISTORY_SECS`] go (the TTL on DynamoDB, pruned here by the embedded store).
+    fn write_snapshot(&self, snapshot: Snapshot) -> StoreFuture<'_, ()>;
+
+    /// A petition's snapshots of an hour at or after `since` (unix seconds) and not older than
+    /// [`HISTORY_SECS`] at `now`, oldest first (empty for a petition never snapshotted).
+    fn history<'a>(
+        &'a self,
+        petition: &'a str,
+        since: i64,
+        now: i64,
+    ) -> StoreFuture<'a, Vec<Snapshot>>;
 
     /// Pauses signing of a petition (`Some`) or resumes it (`None`).
     fn set_pause<'a>(&'a self, petition: &'a str, pause: Option<Pause>) -> StoreFuture<'a, ()>;

@@ -35,6 +35,10 @@ pub trait CountSource: Send + Sync {
     fn petitions(&self) -> Vec<String> {
         Vec::new()
     }
+    /// A petition's count history as the table's rows, when known (a counts file has none).
+    fn history(&self, _petition: &str) -> Option<Vec<views::HistoryDay>> {
+        None
+    }
 }
 
 /// Counts read at deploy time: `site-gen build --counts FILE`.
@@ -190,6 +194,12 @@ impl Components<'_> {
                     &f.countries,
                     &f.world_map,
                 )
+            }
+            "count_history" => {
+                let petition = self.petition_arg(call)?;
+                // Unknown in a plain build (no store): the page's script fills the table.
+                let days = self.counts.as_ref().and_then(|c| c.history(&petition.id));
+                views::count_history(petition, &f.today, days)
             }
             "letter_form" => {
                 let (Some(bill), Some(letter)) = (&f.bill, &f.letter) else {

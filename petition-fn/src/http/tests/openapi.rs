@@ -211,6 +211,12 @@ impl Spec {
                 "{what}: not an SVG image: {}",
                 reply.body
             ),
+            "text/csv" => assert!(
+                reply.body.starts_with("petition,at,country,count\r\n")
+                    && reply.body.ends_with("\r\n"),
+                "{what}: not the history CSV: {}",
+                reply.body
+            ),
             other => panic!("{what}: no check for {other}"),
         }
     }
@@ -654,6 +660,27 @@ async fn every_answer_is_documented_and_every_documented_answer_is_given() {
     assert!(r.body.contains(">2</text>"), "{}", r.body);
     c.expect(app, b, get("/api/petitions/nope/badge.svg"), not_found)
         .await;
+    crate::history::take(
+        h.state.store().as_ref(),
+        &h.state.bundle().petition_ids(),
+        h.state.now(),
+    )
+    .await
+    .expect("a snapshot");
+    for (route, uri) in [
+        (route::HISTORY, "/api/petitions/free-them/history"),
+        (route::HISTORY_CSV, "/api/petitions/free-them/history.csv"),
+    ] {
+        let r = c.expect(app, route, get(uri), ok).await;
+        assert_eq!(r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "*");
+        assert!(
+            r.body.contains(",2") || r.body.contains("\"count\":2"),
+            "{}",
+            r.body
+        );
+        let unknown = uri.replace("free-them", "nope");
+        c.expect(app, route, get(&unknown), not_found).await;
+    }
 
     let l = route::LETTERS;
     let body = letter_form_body("ada@example.org", "CA", "94103", SUGGESTED);
@@ -972,6 +999,10 @@ async fn every_answer_is_documented_and_every_documented_answer_is_given() {
         .await;
         c.expect(app, p, get("/api/petitions/free-them"), status)
             .await;
+        for route in [route::HISTORY, route::HISTORY_CSV] {
+            let uri = route.replace("{id}", "free-them");
+            c.expect(app, route, get(&uri), status).await;
+        }
         c.expect(app, p, accept_html(get("/api/petitions/free-them")), status)
             .await;
         c.expect(

@@ -213,6 +213,31 @@ pub(super) fn pause(petition: &str) -> Key {
     Key::new(format!("PAUSE#{petition}"), PAUSE_SK)
 }
 
+/// The start of the `pk` of every petition's snapshots.
+const HISTORY_PREFIX: &str = "HIST#";
+
+/// The partition of a petition's hourly snapshots: `HIST#<petition>`, so its series is one
+/// query.
+pub(super) fn history_of(petition: &str) -> String {
+    format!("{HISTORY_PREFIX}{petition}")
+}
+
+/// The key of a petition's snapshot of an hour: (`HIST#<petition>`, `<hour>`), the hour in
+/// unix seconds zero-padded to 12 digits so the sort key's order is time's.
+pub(super) fn snapshot(petition: &str, hour: i64) -> Key {
+    Key::new(history_of(petition), history_sk(hour))
+}
+
+/// The sort key of a snapshot of `hour` (hours before 1970 are taken as 1970).
+pub(super) fn history_sk(hour: i64) -> String {
+    format!("{:012}", hour.max(0))
+}
+
+/// The hour of a snapshot's sort key.
+pub(super) fn parse_history_sk(sk: &str) -> Option<i64> {
+    sk.parse().ok()
+}
+
 /// The partition of a petition's counter shard: `CNT#<petition>#<00..15>`.
 pub(super) fn counter_shard_pk(petition: &str, shard: u32) -> String {
     format!("CNT#{petition}#{shard:02}")

@@ -18,10 +18,11 @@
 //! | pause | `PAUSE#<petition>` | `PAUSE` | `since`, `message` (optional) |
 //! | outcome counter | `ACT#<kind>` | `<STATE>#<bioguide>` | `n` (N) |
 //! | signer key | `META#signer-key` | `META` | `fingerprint` (of the key the table was written with) |
+//! | hourly snapshot | `HIST#<petition>` | `<hour>` (unix seconds, 12 digits) | `total` (N), `c_<CC>` (N) per country, `expires_at` (N, the hour + `HISTORY_SECS`) |
 //!
 //! The key formats and attribute names are written once, in `keys`; records map to items in
 //! `items`; transactions and their retries are in `write`, reads (with the SDK's paginators)
-//! in `read`, and SDK errors become [`StoreError`]s in `error`, keeping the SDK's error as the
+//! in `read`, the hourly snapshots in `history`, and SDK errors become [`StoreError`]s in `error`, keeping the SDK's error as the
 //! source. The letter counter names are shared with the embedded store (`store::counts`).
 //!
 //! A signature's key holds the keyed hash of the address, so writes spread over partitions.
@@ -115,12 +116,14 @@ use aws_sdk_dynamodb::Client;
 use super::{
     ActionCount, ClientNote, ConfirmOutcome, Counts, Forgotten, Invalidated, LetterCounts,
     LetterFilter, LetterRecord, Pause, PendingOutcome, PendingRecord, Recipient, Recount,
-    SignOutcome, SignatureRecord, Store, StoreError, StoreFuture, StoredLetter, StoredSignature,
+    SignOutcome, SignatureRecord, Snapshot, Store, StoreError, StoreFuture, StoredLetter,
+    StoredSignature,
 };
 
 mod admin;
 mod error;
 mod fair;
+mod history;
 mod items;
 mod keys;
 mod read;
@@ -367,6 +370,19 @@ impl Store for DynamoStore {
 
     fn key_fingerprint<'a>(&'a self, record: Option<&'a str>) -> StoreFuture<'a, Option<String>> {
         Box::pin(self.bind_key(record))
+    }
+
+    fn write_snapshot(&self, snapshot: Snapshot) -> StoreFuture<'_, ()> {
+        Box::pin(async move { self.put_snapshot(&snapshot).await.map(|_| ()) })
+    }
+
+    fn history<'a>(
+        &'a self,
+        petition: &'a str,
+        since: i64,
+        now: i64,
+    ) -> StoreFuture<'a, Vec<Snapshot>> {
+        Box::pin(self.read_history(petition, since, now))
     }
 }
 

@@ -731,3 +731,40 @@ async fn letters_stored_by_the_old_code_are_stripped_and_forgotten() {
     assert_eq!(all[0].private_enc, None);
     assert_eq!(store.forget("writer").await.expect("forgets").letters, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_costs_one_small_put() {
+    let Some(store) = store_or_skip("snapshot-cost").await else {
+        return;
+    };
+    let codes = all_country_codes();
+    let snapshot = |countries: usize| crate::store::Snapshot {
+        petition: "un-high-commissioner".into(),
+        hour: 1_796_299_200,
+        counts: crate::store::Counts {
+            total: 1_493_202,
+            by_country: codes
+                .iter()
+                .take(countries)
+                .map(|c| (c.clone(), 123_456))
+                .collect(),
+        },
+    };
+    let some = store.put_snapshot(&snapshot(60)).await.expect("writes");
+    let all = store
+        .put_snapshot(&snapshot(codes.len()))
+        .await
+        .expect("writes");
+    println!(
+        "a snapshot of 60 countries: {some:?} WCU, of all {}: {all:?} WCU",
+        codes.len()
+    );
+    assert!(some.is_some_and(|u| u <= 1.0 + f64::EPSILON), "{some:?}");
+    assert!(all.is_some_and(|u| u <= 3.0 + f64::EPSILON), "{all:?}");
+    // The second put of the same hour replaced the first: one point, all the countries.
+    let history = store
+        .history("un-high-commissioner", 0, 1_796_299_200)
+        .await
+        .expect("reads");
+    assert_eq!(history, vec![snapshot(codes.len())]);
+}

@@ -337,4 +337,68 @@
       }
     });
   });
+
+  // 7. Count history (open data): the chart and its table from the hourly JSON.
+  const SVG = 'http://www.w3.org/2000/svg';
+  const svgEl = (tag, attrs, text) => {
+    const e = document.createElementNS(SVG, tag);
+    Object.entries(attrs || {}).forEach(([k, v]) => e.setAttribute(k, String(v)));
+    if (text) e.textContent = text;
+    return e;
+  };
+  const fill = (tpl, vals) => tpl.replace(/\{(\w+)\}/g, (m, k) => (k in vals ? vals[k] : m));
+  const drawHistory = (box, points) => {
+    const note = box.querySelector('[data-history-note]');
+    const chart = box.querySelector('[data-history-chart]');
+    const table = box.querySelector('[data-history-table]');
+    if (!points.length) {
+      if (note) note.textContent = box.dataset.msgEmpty || '';
+      return;
+    }
+    const [W, H, L, R, T, B] = [600, 200, 56, 12, 12, 28];
+    const times = points.map((p) => Date.parse(p.at));
+    const t0 = times[0];
+    const span = Math.max(times[times.length - 1] - t0, 1);
+    const top = Math.max(...points.map((p) => p.count), 1);
+    const x = (t) => L + ((t - t0) / span) * (W - L - R);
+    const y = (n) => H - B - (n / top) * (H - T - B);
+    const first = points[0];
+    const last = points[points.length - 1];
+    const id = 'history-chart-' + box.dataset.history;
+    const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-labelledby': `${id}-title ${id}-desc` });
+    svg.append(
+      svgEl('title', { id: `${id}-title` }, box.dataset.msgTitle || ''),
+      svgEl('desc', { id: `${id}-desc` }, fill(box.dataset.msgDesc || '', {
+        first: fmt(first.count), last: fmt(last.count), from: first.at.slice(0, 10), to: last.at.slice(0, 10),
+      })),
+      svgEl('line', { class: 'axis', x1: L, y1: H - B, x2: W - R, y2: H - B }),
+      svgEl('line', { class: 'axis', x1: L, y1: T, x2: L, y2: H - B }),
+      svgEl('text', { class: 'label', x: L - 6, y: T + 4, 'text-anchor': 'end' }, fmt(top)),
+      svgEl('text', { class: 'label', x: L - 6, y: H - B, 'text-anchor': 'end' }, '0'),
+      svgEl('text', { class: 'label', x: L, y: H - 8 }, first.at.slice(0, 10)),
+      svgEl('text', { class: 'label', x: W - R, y: H - 8, 'text-anchor': 'end' }, last.at.slice(0, 10)),
+      svgEl('polyline', {
+        class: 'line',
+        points: points.map((p, i) => `${x(times[i]).toFixed(1)},${y(p.count).toFixed(1)}`).join(' '),
+      }),
+    );
+    if (chart) chart.replaceChildren(svg);
+    if (table) {
+      // One row per UTC day: its last hourly count (as contract::views::history_days).
+      const days = new Map(points.map((p) => [p.at.slice(0, 10), p.count]));
+      const body = table.tBodies[0] || table.createTBody();
+      body.replaceChildren(...[...days].map(([day, n]) => {
+        const row = document.createElement('tr');
+        row.append(make('td', day), make('td', fmt(n)));
+        return row;
+      }));
+      table.hidden = false;
+    }
+    if (note) note.hidden = true;
+  };
+  all('[data-history][data-api]').forEach((box) =>
+    fetch(box.dataset.api, { headers: { Accept: 'application/json' } })
+      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+      .then((d) => drawHistory(box, Array.isArray(d.points) ? d.points.filter((p) => num(p.count) !== null) : []))
+      .catch(() => {})); // the note and the download links stay
 })();
