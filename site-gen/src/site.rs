@@ -163,7 +163,14 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
     let rendered = render_markdown(&sources.config, &sources.content, &prepared, &facts, opts)?;
     let embeds = embed_counters(&sources, &prepared, &facts, opts)?;
     stages.done("markdown");
-    let mut pages = apply_theme(&sources, &prepared, &rendered, &facts, &embeds, cards.as_ref())?;
+    let mut pages = apply_theme(
+        &sources,
+        &prepared,
+        &rendered,
+        &facts,
+        &embeds,
+        cards.as_ref(),
+    )?;
     stages.done("templates");
     if let Some(cards) = &cards {
         let cache = DiskCache(opts.root.join(crate::render::cards::CACHE_DIR));
