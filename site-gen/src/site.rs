@@ -301,17 +301,12 @@ fn render_markdown(
         .par_iter()
         .map(|(rel, e)| {
             let url = config.absolute(&e.path);
-            let cx = Components {
-                tera: &prepared.tera,
-                facts,
-                counts: opts.counts.clone(),
-                urls: &prepared.urls,
-                page: PageRef {
-                    url: &url,
-                    title: e.title(),
-                    base_url: &config.base_url,
-                },
+            let page = PageRef {
+                url: &url,
+                title: e.title(),
+                base_url: &config.base_url,
             };
+            let cx = components(prepared, facts, opts, page);
             (
                 rel.clone(),
                 markdown::render(&e.body, &e.file, e.body_line_offset, &cx),
@@ -335,6 +330,22 @@ fn render_markdown(
     Ok(rendered)
 }
 
+/// The editors' components as they render on `page`.
+fn components<'a>(
+    prepared: &'a Prepared,
+    facts: &'a SiteFacts,
+    opts: &BuildOptions,
+    page: PageRef<'a>,
+) -> Components<'a> {
+    Components {
+        tera: &prepared.tera,
+        facts,
+        counts: opts.counts.clone(),
+        urls: &prepared.urls,
+        page,
+    }
+}
+
 /// Each petition's `signature_counter`, rendered as an editor's call renders it (the same
 /// completion, the same counts), for its embed page.
 fn embed_counters(
@@ -349,17 +360,12 @@ fn embed_counters(
     let mut problems = Vec::new();
     for p in &facts.petitions {
         let url = format!("{base_url}{}", p.page);
-        let cx = Components {
-            tera: &prepared.tera,
-            facts,
-            counts: opts.counts.clone(),
-            urls: &prepared.urls,
-            page: PageRef {
-                url: &url,
-                title: &p.title,
-                base_url,
-            },
+        let page = PageRef {
+            url: &url,
+            title: &p.title,
+            base_url,
         };
+        let cx = components(prepared, facts, opts, page);
         let call = markdown::Call {
             name: "signature_counter".into(),
             args: BTreeMap::from([("petition".to_string(), serde_json::json!(p.id))]),

@@ -36,19 +36,8 @@ async fn series(
     Ok((petition.id, points))
 }
 
-/// Cacheable, and readable by any site: the history is public data and carries no
-/// credentials, so `*` is safe (as for the count).
-fn public(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(HISTORY_CACHE_CONTROL),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    response
+fn public(response: Response) -> Response {
+    reply::public_data(response, HISTORY_CACHE_CONTROL)
 }
 
 /// `{"id","interval":"hour","points":[{"at","count","by_country"}]}`.

@@ -41,7 +41,7 @@ pub(crate) async fn status(
 ) -> Result<Response, Refusal> {
     let (petition, counts) = counted(&state, id).await?;
     let open = petition.is_open_on(&utc_date(state.now()));
-    let mut response = reply::json(
+    let response = reply::json(
         StatusCode::OK,
         &PetitionCount {
             id: petition.id,
@@ -51,18 +51,7 @@ pub(crate) async fn status(
             open,
         },
     );
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(COUNT_CACHE_CONTROL),
-    );
-    // Public data: any site may read the count (a partner's own counter); it carries no
-    // credentials, so `*` is safe.
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    Ok(response)
+    Ok(reply::public_data(response, COUNT_CACHE_CONTROL))
 }
 
 /// How long browsers and the CDN may keep a badge.

@@ -59,6 +59,21 @@ pub(crate) fn private_page(html: String) -> Response {
     response
 }
 
+/// Public data (counts only, no credentials): cacheable as `cache_control` says, and readable
+/// by any site (a partner's own counter or chart), so `Access-Control-Allow-Origin: *` is safe.
+pub(crate) fn public_data(mut response: Response, cache_control: &'static str) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response
+}
+
 /// Asks the client to come back in a few seconds (503).
 pub(crate) fn retry_later(response: Response) -> Response {
     retry_after(response, "5")
