@@ -170,6 +170,7 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
         &facts,
         &embeds,
         cards.as_ref(),
+        opts,
     )?;
     stages.done("templates");
     if let Some(cards) = &cards {
@@ -400,6 +401,7 @@ fn apply_theme(
     facts: &SiteFacts,
     embeds: &BTreeMap<String, String>,
     cards: Option<&Cards>,
+    opts: &BuildOptions,
 ) -> Result<Pages, BuildError> {
     PageStage {
         config: &sources.config,
@@ -410,6 +412,8 @@ fn apply_theme(
         facts,
         embeds,
         cards,
+        counts: opts.counts.as_deref(),
+        strings: &sources.theme.strings,
     }
     .run()
     .map_err(BuildError::Content)

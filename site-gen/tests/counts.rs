@@ -253,3 +253,39 @@ fn milestones_out_of_order_or_past_the_goal_stop_the_build() {
         "{err}"
     );
 }
+
+/// The `og:image` file of a built page.
+fn card_of(html: &str) -> String {
+    let at = html
+        .find("<meta property=\"og:image\" content=\"")
+        .expect("an og:image");
+    let url = &html[at + 35..];
+    url[..url.find('"').expect("end")].to_string()
+}
+
+#[test]
+fn the_petition_pages_card_shows_the_count_only_when_the_build_knows_it() {
+    let f = site("[100, 500]");
+    f.write("content/other.md", "+++\ntitle = \"Other\"\n+++\nText.\n");
+    let (ok, out, err) = f.run(&["build"]);
+    assert!(ok, "{out}{err}");
+    let (plain, other) = (
+        card_of(&f.read("sign/index.html")),
+        card_of(&f.read("other/index.html")),
+    );
+    let file = counts(&f, &[("test-petition", 230, r#"{"FR":230}"#)]);
+    let (ok, out, err) = build_with(&f, &file);
+    assert!(ok, "{out}{err}");
+    let counted = card_of(&f.read("sign/index.html"));
+    assert_ne!(counted, plain, "the count is on the petition page's card");
+    assert_eq!(
+        card_of(&f.read("other/index.html")),
+        other,
+        "a page without a petition keeps its card"
+    );
+    let name = counted.rsplit('/').next().expect("a file name");
+    assert!(
+        f.path().join("public/_cards").join(name).is_file(),
+        "the counted card is written: {counted}"
+    );
+}

@@ -68,6 +68,19 @@ impl Strings {
     }
 }
 
+/// `n` with `separator` between groups of three digits: `1493202` as `1,493,202`.
+pub fn grouped(n: u64, separator: &str) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 * separator.len());
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push_str(separator);
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The ordinal category of `n` by CLDR's English rules: `one` (1st, 21st, 101st), `two`
 /// (2nd, 22nd), `few` (3rd, 23rd), and `other` (4th, 11th, 12th, 13th, 111th). A theme's
 /// strings `ordinal_one`, `ordinal_two`, `ordinal_few` and `ordinal_other` give each
@@ -95,6 +108,17 @@ pub fn english_ordinal(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_grouped_by_three() {
+        let got: Vec<String> = [0, 999, 1_000, 1_493_202]
+            .into_iter()
+            .map(|n| grouped(n, ","))
+            .collect();
+        assert_eq!(got, ["0", "999", "1,000", "1,493,202"]);
+        assert_eq!(grouped(u64::MAX, ","), "18,446,744,073,709,551,615");
+        assert_eq!(grouped(1_000_000, "\u{202f}"), "1\u{202f}000\u{202f}000");
+    }
 
     #[test]
     fn ordinals_follow_the_english_rules() {

@@ -81,7 +81,7 @@ pub(crate) async fn badge(
 /// The badge of `count` signatures of the petition `title`.
 fn badge_svg(title: &str, count: u64) -> String {
     const LABEL: &str = "signatures";
-    let number = grouped(count);
+    let number = contract::strings::grouped(count, ",");
     // About 7 px a character at 11 px in the usual sans-serif fonts, 10 px of margin a side.
     let width = |text: &str| 20 + 7 * text.chars().count();
     let (left, right) = (width(LABEL), width(&number));
@@ -105,19 +105,6 @@ fn badge_svg(title: &str, count: u64) -> String {
     )
 }
 
-/// `1493202` as `1,493,202`.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// `{"status":"ok","store":"local"|"dynamodb"}`, or 503 with `"status":"unavailable"`.
 pub(crate) async fn health(State(state): State<AppState>) -> Response {
     let store = state.store();
@@ -139,15 +126,6 @@ pub(crate) async fn health(State(state): State<AppState>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn counts_are_grouped_by_thousands() {
-        assert_eq!(grouped(0), "0");
-        assert_eq!(grouped(999), "999");
-        assert_eq!(grouped(1000), "1,000");
-        assert_eq!(grouped(1_493_202), "1,493,202");
-        assert_eq!(grouped(u64::MAX), "18,446,744,073,709,551,615");
-    }
 
     #[test]
     fn a_badge_says_what_it_shows_and_escapes_the_title() {

@@ -26,7 +26,7 @@ const DIR: &str = "_cards";
 /// The theme's card design file.
 pub(crate) const DESIGN_FILE: &str = "card.toml";
 /// Part of every card's name: change it when the drawing below changes what a card looks like.
-const DRAWING_VERSION: u32 = 1;
+const DRAWING_VERSION: u32 = 2;
 /// Where cards are kept between builds, under the site root.
 pub(crate) const CACHE_DIR: &str = ".cache/site-gen/cards";
 
@@ -96,6 +96,8 @@ pub(crate) struct CardJob {
     pub(crate) title: String,
     /// The page's language.
     pub(crate) lang: String,
+    /// A line under the title: a petition's count and its date, when the build knows them.
+    pub(crate) note: Option<String>,
 }
 
 /// Where drawn cards are kept between builds.
@@ -221,7 +223,8 @@ impl Cards {
     /// The card of a page with this title and language.
     pub(crate) fn card(&self, config: &SiteConfig, job: &CardJob) -> CardRef {
         let mut h = Sha256::new();
-        for part in [&self.design_key, &self.site, &job.lang, &job.title] {
+        let note = job.note.as_deref().unwrap_or_default();
+        for part in [&self.design_key, &self.site, &job.lang, &job.title, note] {
             h.update(part.as_bytes());
             h.update([0]);
         }
@@ -260,7 +263,7 @@ impl Cards {
         let drawn: Vec<(String, Vec<u8>)> = to_draw
             .par_iter()
             .map(|(file, name, job)| {
-                let png = draw(&font, self, &job.title).map_err(|e| {
+                let png = draw(&font, self, job).map_err(|e| {
                     Diagnostic::file(
                         *file,
                         format!("cannot encode the share card of “{}”: {e}", job.title),
@@ -358,13 +361,21 @@ const BAND: u32 = 110;
 const LARGEST: f32 = 84.0;
 const SMALLEST: f32 = 44.0;
 const LINE_HEIGHT: f32 = 1.25;
+/// The size of the line under the title, and the space above it.
+const NOTE_SIZE: f32 = 40.0;
+const NOTE_GAP: f32 = 24.0;
 
 /// Draws a card: the title as large as fits above the band, the site's name on the band.
-fn draw(font: &FontVec, cards: &Cards, title: &str) -> Result<Vec<u8>, png::EncodingError> {
-    let colours = cards.colours;
+fn draw(font: &FontVec, cards: &Cards, job: &CardJob) -> Result<Vec<u8>, png::EncodingError> {
+    let (title, colours) = (job.title.as_str(), cards.colours);
     let mut canvas = Canvas::new(colours.background);
     canvas.fill_rows(HEIGHT - BAND, HEIGHT, colours.accent);
-    let room = (HEIGHT - BAND) as f32 - 2.0 * MARGIN * 0.75;
+    let note_height = if job.note.is_some() {
+        NOTE_SIZE * LINE_HEIGHT + NOTE_GAP
+    } else {
+        0.0
+    };
+    let room = (HEIGHT - BAND) as f32 - 2.0 * MARGIN * 0.75 - note_height;
     let width = WIDTH as f32 - 2.0 * MARGIN;
     let mut size = LARGEST;
     let lines = loop {
@@ -378,11 +389,18 @@ fn draw(font: &FontVec, cards: &Cards, title: &str) -> Result<Vec<u8>, png::Enco
         size -= 4.0;
     };
     let scaled = font.as_scaled(PxScale::from(size));
-    let block = lines.len() as f32 * size * LINE_HEIGHT;
+    let block = lines.len() as f32 * size * LINE_HEIGHT + note_height;
     let mut baseline = ((HEIGHT - BAND) as f32 - block) / 2.0 + scaled.ascent();
     for line in &lines {
         canvas.text(&scaled, line, MARGIN, baseline, colours.text);
         baseline += size * LINE_HEIGHT;
+    }
+    if let Some(note) = &job.note {
+        let small = font.as_scaled(PxScale::from(NOTE_SIZE));
+        let line = truncate(&small, vec![note.clone()], 1, width);
+        let baseline =
+            baseline - size * LINE_HEIGHT + scaled.descent().abs() + NOTE_GAP + small.ascent();
+        canvas.text(&small, &line[0], MARGIN, baseline, colours.accent);
     }
     let small = font.as_scaled(PxScale::from(40.0));
     let band_baseline =

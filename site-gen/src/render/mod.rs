@@ -156,6 +156,10 @@ pub(crate) struct PageStage<'a> {
     pub(crate) embeds: &'a BTreeMap<String, String>,
     /// The share cards' design, when cards are made.
     pub(crate) cards: Option<&'a cards::Cards>,
+    /// The counts the build knows (`--counts`, the preview's store), for the petitions' cards.
+    pub(crate) counts: Option<&'a dyn components::CountSource>,
+    /// The theme's interface strings, for the cards' text.
+    pub(crate) strings: &'a templates::Strings,
 }
 
 /// What the page stage produced.
@@ -228,15 +232,41 @@ impl PageStage<'_> {
             lang: e.lang.clone(),
             petition,
             weight: e.meta.weight,
-            card: self.cards.map(|c| {
-                c.card(
-                    self.config,
-                    &cards::CardJob {
-                        title: e.title().to_string(),
-                        lang: e.lang.clone(),
-                    },
-                )
-            }),
+            card: self.cards.map(|c| c.card(self.config, &self.card_job(e))),
+        }
+    }
+
+    /// What a page's share card shows: its title and, on a petition's page in a build that
+    /// knows the count and its date (`--counts`), that count: a shared link then shows a
+    /// number, not only a title.
+    fn card_job(&self, e: &Entry) -> cards::CardJob {
+        let note = e.meta.petition.as_ref().and_then(|p| {
+            let counts = self.counts?;
+            let total = counts.counts(&p.id)?.total;
+            let as_of = counts.as_of()?;
+            let get = |key: &str| {
+                [e.lang.as_str(), self.config.default_language.as_str()]
+                    .iter()
+                    .find_map(|lang| self.strings.get(*lang)?.get(key))
+                    .map(String::as_str)
+            };
+            let mut date = as_of.splitn(3, '-');
+            let (year, month, day) = (date.next()?, date.next()?, date.next()?);
+            let date = get("card_date")?
+                .replace("{day}", day.trim_start_matches('0'))
+                .replace("{month}", get(&format!("month_{month}"))?)
+                .replace("{year}", year);
+            let n = contract::strings::grouped(total, get("thousands_separator").unwrap_or(","));
+            Some(
+                get("card_count")?
+                    .replace("{n}", &n)
+                    .replace("{date}", &date),
+            )
+        });
+        cards::CardJob {
+            title: e.title().to_string(),
+            lang: e.lang.clone(),
+            note,
         }
     }
 
@@ -329,13 +359,7 @@ impl PageStage<'_> {
         for e in self.content.entries.values() {
             let view = &views[e.rel.as_str()];
             if let Some(card) = &view.card {
-                out.cards.insert(
-                    card.file.clone(),
-                    cards::CardJob {
-                        title: view.title.clone(),
-                        lang: view.lang.clone(),
-                    },
-                );
+                out.cards.insert(card.file.clone(), self.card_job(e));
             }
             let lastmod = view.updated.clone().or_else(|| view.date.clone());
             out.machine.sitemap.push((view.url.clone(), lastmod));

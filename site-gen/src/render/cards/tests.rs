@@ -40,6 +40,7 @@ fn job(title: &str, lang: &str) -> CardJob {
     CardJob {
         title: title.into(),
         lang: lang.into(),
+        note: None,
     }
 }
 
@@ -259,5 +260,29 @@ fn the_theme_logo_is_drawn_on_the_band_and_a_broken_one_is_an_error() {
         err.message.contains("cannot read the card logo"),
         "{}",
         err.message
+    );
+}
+
+#[test]
+fn a_petition_card_draws_its_count_under_the_title() {
+    let (_tmp, cards) = cards();
+    let c = config("");
+    let plain = job("Sign the petition", "en");
+    let counted = CardJob {
+        note: Some("1,234 signatures as of 2 December 2026".into()),
+        ..plain.clone()
+    };
+    let (a, b) = (cards.card(&c, &plain).file, cards.card(&c, &counted).file);
+    assert_ne!(a, b, "a new count is a new card");
+    let cache = Memory(Mutex::default(), Mutex::default());
+    let made = cards
+        .make(
+            &BTreeMap::from([(a.clone(), plain), (b.clone(), counted)]),
+            &cache,
+        )
+        .expect("make");
+    assert!(
+        inked(&made.files[&b]) > inked(&made.files[&a]) + 1_000,
+        "the count is drawn"
     );
 }
