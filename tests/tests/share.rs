@@ -47,6 +47,11 @@ fn every_page_has_its_own_share_card() {
         if html.contains("http-equiv=\"refresh\"") {
             continue; // an alias page
         }
+        if html.contains("<meta name=\"robots\" content=\"noindex\">") {
+            // An embed page: it lives in a partner's frame and links to the petition, whose
+            // page is the one shared.
+            continue;
+        }
         pages += 1;
         let meta = metas(&html);
         let image = meta
