@@ -5,21 +5,9 @@
 
 mod common;
 
+use common::cli::signature;
 use petition_fn::store::local::LocalStore;
-use petition_fn::store::{ClientNote, SignatureRecord, Store};
-
-fn signature(hash: &str, country: &str, at: &str) -> SignatureRecord {
-    SignatureRecord {
-        petition: "free-them".into(),
-        hash: hash.into(),
-        name_enc: "bmFtZQ==".into(),
-        email_enc: None,
-        country: country.into(),
-        updates: false,
-        created_at: at.into(),
-        expires_at: 4_102_444_800,
-    }
-}
+use petition_fn::store::{ClientNote, Store};
 
 fn run(sub: &str, args: &[&str], dir: &str) -> std::process::Output {
     let mut all = args.to_vec();

@@ -8,16 +8,7 @@ use petition_fn::store::local::LocalStore;
 use petition_fn::store::{PENDING_SECS, PendingRecord, SignatureRecord, Store};
 
 fn signature(hash: &str, country: &str) -> SignatureRecord {
-    SignatureRecord {
-        petition: "free-them".into(),
-        hash: hash.into(),
-        name_enc: "bmFtZQ==".into(),
-        email_enc: None,
-        country: country.into(),
-        updates: false,
-        created_at: "2026-03-01T12:00:00Z".into(),
-        expires_at: 4_102_444_800,
-    }
+    common::cli::signature(hash, country, "2026-03-01T12:00:00Z")
 }
 
 #[tokio::test]

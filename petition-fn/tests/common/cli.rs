@@ -42,3 +42,21 @@ pub(crate) fn data_folder(secret_hex: &str) -> tempfile::TempDir {
     std::fs::write(dir.path().join("signer.key"), secret_hex).expect("writes the key");
     dir
 }
+
+/// A confirmed signature to the operator tests' petition `free-them`, kept until 2100.
+pub(crate) fn signature(
+    hash: &str,
+    country: &str,
+    created_at: &str,
+) -> petition_fn::store::SignatureRecord {
+    petition_fn::store::SignatureRecord {
+        petition: "free-them".into(),
+        hash: hash.into(),
+        name_enc: "bmFtZQ==".into(),
+        email_enc: None,
+        country: country.into(),
+        updates: false,
+        created_at: created_at.into(),
+        expires_at: 4_102_444_800,
+    }
+}
