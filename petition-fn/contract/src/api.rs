@@ -97,6 +97,10 @@ pub const TOKEN_FIELD: &str = "token";
 /// The honeypot field every form carries: people leave it empty, naive bots fill it in.
 pub const HONEYPOT_FIELD: &str = "website";
 
+/// The field every form sends with its page's language code: the function answers (pages,
+/// messages, mails) in it.
+pub const LANG_FIELD: &str = "lang";
+
 /// The field that carries a solved proof-of-work challenge (ALTCHA payload: base64 of the JSON
 /// `{algorithm, challenge, number, salt, signature}`), sent by a client over its limit.
 pub const ALTCHA_FIELD: &str = "altcha";
@@ -145,6 +149,7 @@ impl Form {
                 "country",
                 "consent",
                 "updates",
+                LANG_FIELD,
                 HONEYPOT_FIELD,
                 ALTCHA_FIELD,
             ],
@@ -158,11 +163,19 @@ impl Form {
                 "message",
                 "consent",
                 "updates",
+                LANG_FIELD,
                 HONEYPOT_FIELD,
                 ALTCHA_FIELD,
             ],
-            Self::Action => &["kind", "state", "senator", HONEYPOT_FIELD, ALTCHA_FIELD],
-            Self::Confirm | Self::Unsubscribe => &[TOKEN_FIELD],
+            Self::Action => &[
+                "kind",
+                "state",
+                "senator",
+                LANG_FIELD,
+                HONEYPOT_FIELD,
+                ALTCHA_FIELD,
+            ],
+            Self::Confirm | Self::Unsubscribe => &[TOKEN_FIELD, LANG_FIELD],
         }
     }
 

@@ -5,6 +5,7 @@
 //! the generator resolves it (paths, data files, the themed page shell) into this one JSON
 //! file, which is bundled with the Lambda and read from the output folder locally.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,46 @@ pub struct SiteBundle {
     /// How much one client address may submit (`site.toml [limits]`).
     #[serde(default)]
     pub limits: Limits,
+    /// The site in its other languages, by code: what differs from the default language.
+    #[serde(default)]
+    pub translations: BTreeMap<String, Translation>,
+}
+
+/// The site in a language other than the default one: the parts of the bundle that are
+/// written per language. [`SiteBundle::localized`] lays it over the default language's.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Translation {
+    /// The site's title in this language.
+    pub site_title: String,
+    /// The page shell in this language (`<html lang dir>`, menu, footer).
+    pub shell: String,
+    /// The countries with their names in this language, sorted for it.
+    pub countries: Vec<Country>,
+    /// The petitions' texts and pages in this language, by petition id; a petition missing
+    /// here is shown with the default language's text and pages.
+    #[serde(default)]
+    pub petitions: BTreeMap<String, PetitionText>,
+    /// URL path of the letter page in this language, when it has one.
+    #[serde(default)]
+    pub letter_page: Option<String>,
+}
+
+/// A petition's words and pages in one language.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PetitionText {
+    /// Its title.
+    pub title: String,
+    /// To whom it is addressed.
+    pub addressee: String,
+    /// URL path of its page in this language.
+    pub page: String,
+    /// URL path of the thank-you page in this language.
+    pub thank_you: String,
+    /// URL path of the "check your inbox" page in this language.
+    #[serde(default)]
+    pub check_inbox: Option<String>,
 }
 
 /// How many submissions one client address (a household, an office behind one address) may
@@ -295,9 +336,10 @@ pub struct AppPages {
     pub shell: String,
     /// The Tera source of the theme's `components.html` (the forms and answer pages).
     pub components: String,
-    /// The theme's interface strings in the default language, for the components' `t(key=…)`.
+    /// The theme's interface strings, by language code and then key, for the components'
+    /// `t(key=…)` and the function's own wording (messages, mails, page titles).
     #[serde(default)]
-    pub strings: std::collections::BTreeMap<String, String>,
+    pub strings: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// Why a bundle could not be loaded.
@@ -343,6 +385,71 @@ impl SiteBundle {
     /// Parses a bundle from JSON bytes.
     pub fn from_json(bytes: &[u8]) -> Result<Self, serde_json::Error> {
         serde_json::from_slice(bytes)
+    }
+
+    /// The site's languages: the default one first, then the others by code.
+    pub fn languages(&self) -> Vec<&str> {
+        std::iter::once(self.language.as_str())
+            .chain(self.translations.keys().map(String::as_str))
+            .collect()
+    }
+
+    /// The language to answer in: `requested` when the site has it, else the default one
+    /// (an unknown or missing `lang` is no error: the visitor gets the site's own language).
+    pub fn language_for<'a>(&'a self, requested: Option<&str>) -> &'a str {
+        requested
+            .and_then(|r| self.translations.get_key_value(r).map(|(k, _)| k.as_str()))
+            .unwrap_or(&self.language)
+    }
+
+    /// The bundle as a visitor reading `lang` sees it: its title, shell, countries, petitions'
+    /// texts and pages in that language; `language` is `lang`. The default language (or a
+    /// language the site lacks) gives the bundle as it is.
+    pub fn localized(&self, lang: &str) -> Self {
+        let mut out = self.clone();
+        let Some(t) = self.translations.get(lang) else {
+            return out;
+        };
+        // A key the language lacks reads in the default language: `text` looks in one map.
+        let mut strings = self
+            .pages
+            .strings
+            .get(&self.language)
+            .cloned()
+            .unwrap_or_default();
+        strings.extend(self.pages.strings.get(lang).cloned().unwrap_or_default());
+        out.pages.strings.insert(lang.to_owned(), strings);
+        out.language = lang.to_owned();
+        out.site_title.clone_from(&t.site_title);
+        out.pages.shell.clone_from(&t.shell);
+        if !t.countries.is_empty() {
+            out.countries.clone_from(&t.countries);
+        }
+        for p in &mut out.petitions {
+            if let Some(text) = t.petitions.get(&p.id) {
+                p.title.clone_from(&text.title);
+                p.addressee.clone_from(&text.addressee);
+                p.page.clone_from(&text.page);
+                p.thank_you.clone_from(&text.thank_you);
+                if text.check_inbox.is_some() {
+                    p.check_inbox.clone_from(&text.check_inbox);
+                }
+            }
+        }
+        if let (Some(letter), Some(page)) = (&mut out.letter, &t.letter_page) {
+            letter.page.clone_from(page);
+        }
+        out
+    }
+
+    /// The interface string `key` in the bundle's language (a [`Self::localized`] bundle has
+    /// the default language's strings where its own lack one).
+    pub fn text(&self, key: &str) -> Option<&str> {
+        self.pages
+            .strings
+            .get(&self.language)
+            .and_then(|m| m.get(key))
+            .map(String::as_str)
     }
 
     /// The petition with this id.

@@ -33,6 +33,30 @@ impl Strings {
             .map(String::as_str)
     }
 
+    /// The string `key` in `lang` (else in the default language) with each `{name}` of
+    /// `params` filled in.
+    pub fn format(&self, lang: &str, key: &str, params: &[(&str, &str)]) -> Option<String> {
+        self.get(lang, key).map(|text| fill(text, params))
+    }
+
+    /// The default language's code.
+    pub fn default_language(&self) -> &str {
+        &self.default_language
+    }
+
+    /// The keys the default language has and `lang` lacks: what a translator still has to
+    /// write (empty for the default language itself).
+    pub fn missing(&self, lang: &str) -> Vec<&str> {
+        let Some(all) = self.by_language.get(&self.default_language) else {
+            return Vec::new();
+        };
+        let own = self.by_language.get(lang);
+        all.keys()
+            .filter(|k| own.is_none_or(|m| !m.contains_key(*k)))
+            .map(String::as_str)
+            .collect()
+    }
+
     /// Registers `t(key=…)` on `tera`: the string in the template's `lang` (or the default
     /// language), and an error naming the file to fix when there is none; and `ordinal(n=…)`:
     /// `n` with the suffix `ordinal_<category>` of the template's language ([`ordinal_category`]),
@@ -66,6 +90,36 @@ impl Strings {
             },
         );
     }
+}
+
+/// `text` with each `{name}` of `params` replaced by its value (once each, left to right;
+/// a value is never searched for placeholders itself).
+pub fn fill(text: &str, params: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            params
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v, close))
+        });
+        match value {
+            Some((v, close)) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `n` with `separator` between groups of three digits: `1493202` as `1,493,202`.
@@ -187,6 +241,17 @@ mod tests {
                 ("fr".to_owned(), map(&[("sign", "Signer")])),
             ]),
         )
+    }
+
+    #[test]
+    fn placeholders_are_filled_once_and_values_are_not_read_again() {
+        assert_eq!(
+            fill("{a} and {b}, {missing} {", &[("a", "{b}"), ("b", "B")]),
+            "{b} and B, {missing} {"
+        );
+        let s = strings();
+        assert_eq!(s.missing("fr"), ["only_en"]);
+        assert!(s.missing("en").is_empty());
     }
 
     #[test]

@@ -109,13 +109,7 @@ pub(crate) async fn confirm(
 
 /// The answer to a confirmed (or already confirmed) address for the campaign's updates.
 fn updates_confirmed(style: Style, site: &super::Site) -> Response {
-    let message = site
-        .bundle
-        .pages
-        .strings
-        .get("confirm_updates_done")
-        .cloned()
-        .unwrap_or_else(|| "Your address is confirmed: the campaign will send you its updates. Every mail has a link that stops them.".to_owned());
+    let message = site.bundle.text("confirm_updates_done").unwrap_or("Your address is confirmed: the campaign will send you its updates. Every mail has a link that stops them.").to_owned();
     match style {
         Style::Json => reply::json(
             StatusCode::OK,
@@ -135,14 +129,7 @@ fn updates_confirmed(style: Style, site: &super::Site) -> Response {
 /// The confirmation mail of the campaign's updates list, from the theme's strings (English
 /// when the theme has none).
 pub(crate) fn updates_confirmation_mail(bundle: &SiteBundle, to: &str, token: &str) -> Mail {
-    let text = |key: &str, default: &str| {
-        bundle
-            .pages
-            .strings
-            .get(key)
-            .map_or(default, String::as_str)
-            .to_owned()
-    };
+    let text = |key: &str, default: &str| bundle.text(key).unwrap_or(default).to_owned();
     let link = format!(
         "{}{CONFIRM_PATH}?{TOKEN_FIELD}={token}&{CONFIRM_FOR}=updates",
         bundle.base_url
@@ -187,10 +174,8 @@ pub(crate) fn confirmation_mail(
 ) -> Mail {
     let text = |key: &str, default: &str| {
         bundle
-            .pages
-            .strings
-            .get(key)
-            .map_or(default, String::as_str)
+            .text(key)
+            .unwrap_or(default)
             .replace("{petition}", &petition.title)
     };
     let link = format!("{}{CONFIRM_PATH}?{TOKEN_FIELD}={token}", bundle.base_url);

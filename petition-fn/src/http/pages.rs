@@ -117,7 +117,15 @@ pub(crate) struct LetterValues {
 impl Pages {
     /// Compiles the bundle's components with `t(key=…)` over the bundle's interface strings.
     pub(crate) fn compile(bundle: &SiteBundle) -> Self {
-        Self::compile_with_strings(bundle, bundle.pages.strings.clone())
+        Self::compile_with_strings(
+            bundle,
+            bundle
+                .pages
+                .strings
+                .get(&bundle.language)
+                .cloned()
+                .unwrap_or_default(),
+        )
     }
 
     /// Compiles the components with `t(key=…)` over `strings` (in the default language).
@@ -297,11 +305,7 @@ impl Pages {
         let content = self
             .component(bundle, component, &args, None)
             .unwrap_or_default();
-        let title = bundle
-            .pages
-            .strings
-            .get(title_key)
-            .map_or(title_default, String::as_str);
+        let title = bundle.text(title_key).unwrap_or(title_default);
         Self::page(bundle, title, &content)
     }
 

@@ -255,11 +255,7 @@ fn accepted(style: Style, bundle: &SiteBundle, petition: &Petition) -> Response 
         (
             StatusCode::ACCEPTED,
             petition.check_inbox.as_deref().unwrap_or(&petition.page),
-            bundle
-                .pages
-                .strings
-                .get("petition_check_inbox")
-                .map_or(CHECK_INBOX, String::as_str),
+            bundle.text("petition_check_inbox").unwrap_or(CHECK_INBOX),
         )
     } else {
         (StatusCode::CREATED, petition.thank_you.as_str(), THANKS)

@@ -970,7 +970,10 @@ fn letter_bundle() -> SiteBundle {
     };
     let mut bundle = test_bundle();
     bundle.pages.components = read("themes/default/templates/components.html");
-    bundle.pages.strings = toml::from_str(&read("themes/default/i18n/en.toml")).expect("en.toml");
+    bundle.pages.strings = std::collections::BTreeMap::from([(
+        "en".to_owned(),
+        toml::from_str(&read("themes/default/i18n/en.toml")).expect("en.toml"),
+    )]);
     bundle.states = toml::from_str::<States>(&read("content/data/states.toml"))
         .expect("states.toml")
         .state;

@@ -141,6 +141,7 @@ pub(crate) fn bundle(
         senators: facts.senators.clone(),
         senators_as_of: facts.senators_as_of.clone(),
         limits: config.limits,
+        translations: std::collections::BTreeMap::new(),
         pages: AppPages {
             shell,
             components: theme
@@ -148,11 +149,7 @@ pub(crate) fn bundle(
                 .get("components.html")
                 .cloned()
                 .unwrap_or_default(),
-            strings: theme
-                .strings
-                .get(&config.default_language)
-                .cloned()
-                .unwrap_or_default(),
+            strings: theme.strings.clone(),
         },
     }
 }
