@@ -306,6 +306,7 @@ fn render_markdown(
                 url: &url,
                 title: e.title(),
                 base_url: &config.base_url,
+                lang: &e.lang,
             };
             let cx = components(prepared, facts, opts, page);
             (
@@ -365,6 +366,7 @@ fn embed_counters(
             url: &url,
             title: &p.title,
             base_url,
+            lang: &sources.config.default_language,
         };
         let cx = components(prepared, facts, opts, page);
         let call = markdown::Call {

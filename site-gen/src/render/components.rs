@@ -82,6 +82,8 @@ pub(crate) struct PageRef<'a> {
     pub(crate) title: &'a str,
     /// The site's address, for the absolute URLs of other pages.
     pub(crate) base_url: &'a str,
+    /// Its language code: the components' words (`t`) and the forms' `lang` field.
+    pub(crate) lang: &'a str,
 }
 
 impl markdown::Context for Components<'_> {
@@ -137,8 +139,10 @@ impl markdown::Context for Components<'_> {
         for (k, v) in &args {
             ctx.insert(k.clone(), v);
         }
+        let mut implicits = Context::new();
+        implicits.insert("lang", self.page.lang);
         self.tera
-            .render_component(&call.name, &ctx, body, true)
+            .render_component_with_implicits(&call.name, &ctx, &implicits, body, true)
             .map_err(|e| {
                 let d = crate::render::templates::diagnose(std::path::Path::new("themes"), &e, "");
                 (
