@@ -186,12 +186,43 @@ impl TryFrom<String> for Origin {
 
 // ---------------------------------------------------------------------------------------------
 
-/// A language the site is written in.
+/// A language the site is written in: `[languages.<code>]`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Language {
-    /// Its name in that language (`Français`).
+    /// Its name in that language (`Français`), as the language switcher shows it.
     pub name: String,
+    /// The direction of its script.
+    #[serde(default)]
+    pub dir: Direction,
+    /// The site's title in this language (the site's `title` when empty).
+    #[serde(default)]
+    pub title: String,
+    /// The site's description in this language (the site's `description` when empty).
+    #[serde(default)]
+    pub description: String,
+    /// The Open Graph locale (`fr_FR`); the code with `_` for `-` when empty.
+    #[serde(default)]
+    pub locale: String,
+    /// The main menu's link texts in this language, by the item's `url` (`"@/_index.md" =
+    /// "Accueil"`); an item without one shows its default-language `name`.
+    #[serde(default)]
+    pub menu: BTreeMap<String, String>,
+    /// A page not translated into this language is published at this language's address
+    /// with the default language's text and a notice (instead of not at all).
+    #[serde(default)]
+    pub fallback: bool,
+}
+
+/// The direction of a script: `dir` on `<html>`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Left to right (Latin, Chinese, …).
+    #[default]
+    Ltr,
+    /// Right to left (Arabic, Hebrew, …).
+    Rtl,
 }
 
 /// An entry of the main menu.
@@ -293,6 +324,63 @@ impl SiteConfig {
     /// Whether `code` is a language of the site.
     pub fn has_language(&self, code: &str) -> bool {
         code == self.default_language || self.languages.contains_key(code)
+    }
+
+    /// Every language code, the default one first.
+    pub fn language_codes(&self) -> Vec<&str> {
+        std::iter::once(self.default_language.as_str())
+            .chain(
+                self.languages
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|c| *c != self.default_language),
+            )
+            .collect()
+    }
+
+    /// The settings of language `code` (a site without `[languages]` has its default one).
+    pub(crate) fn language(&self, code: &str) -> Language {
+        self.languages
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| Language {
+                name: code.to_owned(),
+                dir: Direction::Ltr,
+                title: String::new(),
+                description: String::new(),
+                locale: String::new(),
+                menu: BTreeMap::new(),
+                fallback: false,
+            })
+    }
+
+    /// The site's title in `lang`.
+    pub(crate) fn title_in(&self, lang: &str) -> String {
+        let own = self.language(lang).title;
+        if own.is_empty() {
+            self.title.clone()
+        } else {
+            own
+        }
+    }
+
+    /// The site's description in `lang`.
+    pub(crate) fn description_in(&self, lang: &str) -> String {
+        let own = self.language(lang).description;
+        if own.is_empty() {
+            self.description.clone()
+        } else {
+            own
+        }
+    }
+
+    /// The URL path of `lang`'s home: `/` for the default language, `/<code>/` for another.
+    pub(crate) fn home_of(&self, lang: &str) -> String {
+        if lang == self.default_language {
+            "/".to_owned()
+        } else {
+            format!("/{lang}/")
+        }
     }
 
     /// The absolute URL of a site path (`/petition/`).

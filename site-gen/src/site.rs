@@ -180,13 +180,23 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
         stages.done(&format!("cards ({} drawn)", made.drawn));
     }
     let machine = outputs::machine(&sources.config, &facts.petitions, pages.machine);
-    let letter_page = campaign::letter_page(&sources.content, &rendered);
+    let default_language = &sources.config.default_language;
+    let letter_page = campaign::letter_page(&sources.content, &rendered, default_language);
+    let translations = campaign::translations(
+        &sources.config,
+        &facts,
+        &sources.content,
+        &rendered,
+        &pages.shells,
+    );
+    let shell = pages.shells.remove(default_language).unwrap_or_default();
     let bundle = campaign::bundle(
         &sources.config,
         &sources.theme,
         &facts,
         letter_page,
-        pages.shell,
+        shell,
+        translations,
     );
     let files = assemble(pages.files, machine, prepared.assets.files, &bundle)?;
     stages.done("feeds+bundle");
@@ -302,11 +312,13 @@ fn render_markdown(
         .par_iter()
         .map(|(rel, e)| {
             let url = config.absolute(&e.path);
+            let home = config.home_of(&e.lang);
             let page = PageRef {
                 url: &url,
                 title: e.title(),
                 base_url: &config.base_url,
                 lang: &e.lang,
+                home: &home,
             };
             let cx = components(prepared, facts, opts, page);
             (
@@ -367,6 +379,7 @@ fn embed_counters(
             title: &p.title,
             base_url,
             lang: &sources.config.default_language,
+            home: "/",
         };
         let cx = components(prepared, facts, opts, page);
         let call = markdown::Call {

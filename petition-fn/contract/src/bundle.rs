@@ -167,6 +167,19 @@ fn confirm_by_default() -> bool {
 }
 
 impl Petition {
+    /// The petition with its words and pages in another language.
+    pub fn localized(&self, text: &PetitionText) -> Self {
+        let mut p = self.clone();
+        p.title.clone_from(&text.title);
+        p.addressee.clone_from(&text.addressee);
+        p.page.clone_from(&text.page);
+        p.thank_you.clone_from(&text.thank_you);
+        if text.check_inbox.is_some() {
+            p.check_inbox.clone_from(&text.check_inbox);
+        }
+        p
+    }
+
     /// Whether the petition accepts signatures on `today` (`YYYY-MM-DD`).
     pub fn is_open_on(&self, today: &str) -> bool {
         // ISO dates compare correctly as strings.
@@ -427,13 +440,7 @@ impl SiteBundle {
         }
         for p in &mut out.petitions {
             if let Some(text) = t.petitions.get(&p.id) {
-                p.title.clone_from(&text.title);
-                p.addressee.clone_from(&text.addressee);
-                p.page.clone_from(&text.page);
-                p.thank_you.clone_from(&text.thank_you);
-                if text.check_inbox.is_some() {
-                    p.check_inbox.clone_from(&text.check_inbox);
-                }
+                *p = p.localized(text);
             }
         }
         if let (Some(letter), Some(page)) = (&mut out.letter, &t.letter_page) {

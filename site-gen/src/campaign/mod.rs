@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use contract::bundle::{
-    self, AppPages, Bill, Country, LetterCampaign, Petition, Senator, SiteBundle, UsState,
+    self, AppPages, Bill, Country, LetterCampaign, Petition, PetitionText, Senator, SiteBundle,
+    Translation, UsState,
 };
 
 use crate::config::SiteConfig;
@@ -27,6 +28,8 @@ const LETTER_FORM: &str = "letter_form";
 pub(crate) struct SiteFacts {
     /// Declared petitions.
     pub(crate) petitions: Vec<Petition>,
+    /// What differs in each language but the default one, by code.
+    pub(crate) languages: BTreeMap<String, LanguageFacts>,
     /// Countries a signer may choose.
     pub(crate) countries: Vec<Country>,
     /// The world map's country shapes.
@@ -51,6 +54,119 @@ pub(crate) struct SiteFacts {
     pub(crate) today: String,
 }
 
+/// The campaign's facts in a language other than the default one.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct LanguageFacts {
+    /// The petitions' words and pages in this language, by id.
+    pub(crate) petitions: BTreeMap<String, PetitionText>,
+    /// The countries with their names in this language, sorted for it; empty when the data
+    /// has none for it (the default language's names are used).
+    pub(crate) countries: Vec<Country>,
+}
+
+impl SiteFacts {
+    /// The petitions as a page in `lang` shows them: their words and pages in `lang` where
+    /// they are translated.
+    pub(crate) fn petitions_in(&self, lang: &str) -> Vec<Petition> {
+        let texts = self.languages.get(lang).map(|l| &l.petitions);
+        self.petitions
+            .iter()
+            .map(|p| match texts.and_then(|t| t.get(&p.id)) {
+                Some(text) => p.localized(text),
+                None => p.clone(),
+            })
+            .collect()
+    }
+
+    /// The countries, named and sorted for `lang`.
+    pub(crate) fn countries_in(&self, lang: &str) -> &[Country] {
+        match self.languages.get(lang) {
+            Some(l) if !l.countries.is_empty() => &l.countries,
+            _ => &self.countries,
+        }
+    }
+}
+
+/// Each non-default language's petitions and country names. A translation's `[petition]`
+/// holds its words only (`id`, `title`, `addressee`); its pages are the translations of the
+/// default language's thank-you and check-your-inbox pages, where they exist.
+fn languages(
+    config: &SiteConfig,
+    content: &Content,
+    petitions: &[Petition],
+    problems: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, LanguageFacts> {
+    let names = content.data.get("country_names");
+    let mut out = BTreeMap::new();
+    for lang in config.language_codes().into_iter().skip(1) {
+        let mut facts = LanguageFacts::default();
+        if let Some(list) = names
+            .and_then(|n| n.get("languages"))
+            .and_then(|l| l.get(lang))
+        {
+            match serde_json::from_value::<Vec<Country>>(list.clone()) {
+                Ok(countries) => facts.countries = countries,
+                Err(e) => problems.push(Diagnostic::file(
+                    data_file("country_names.json"),
+                    format!("the country names in `{lang}` are not in the expected shape: {e}"),
+                    "make the file again with scripts/country-names (see content/data/README.md)",
+                )),
+            }
+        }
+        for e in content.entries.values().filter(|e| e.lang == lang) {
+            let Some(meta) = &e.meta.petition else {
+                continue;
+            };
+            if e.fallback {
+                continue;
+            }
+            let Some(petition) = petitions.iter().find(|p| p.id == meta.id) else {
+                problems.push(Diagnostic::file(
+                    &e.file,
+                    format!("no default-language page declares the petition `{}`", meta.id),
+                    format!("use the id of the petition this page translates (the [petition] table of content/{})", e.base),
+                ));
+                continue;
+            };
+            let set = meta.settings_set();
+            if !set.is_empty() {
+                problems.push(Diagnostic::file(
+                    &e.file,
+                    format!(
+                        "a translation's [petition] gives only its words, but this one sets {}",
+                        set.join(", ")
+                    ),
+                    format!(
+                        "keep id, title and addressee here; set the rest in content/{}",
+                        e.base
+                    ),
+                ));
+                continue;
+            }
+            let page_in = |path: &str| {
+                content
+                    .entries
+                    .values()
+                    .find(|o| o.path == path)
+                    .and_then(|o| content.in_language(&o.base, lang))
+                    .map_or_else(|| path.to_owned(), |t| t.path.clone())
+            };
+            facts.petitions.insert(
+                meta.id.clone(),
+                PetitionText {
+                    title: meta.title.clone(),
+                    addressee: meta.addressee.clone(),
+                    page: e.path.clone(),
+                    thank_you: page_in(&petition.thank_you),
+                    check_inbox: petition.check_inbox.as_deref().map(page_in),
+                },
+            );
+        }
+        out.insert(lang.to_owned(), facts);
+    }
+    out
+}
+
 /// Gathers the campaign's facts from the settings and the content; every problem is reported.
 pub(crate) fn facts(
     config: &SiteConfig,
@@ -58,7 +174,8 @@ pub(crate) fn facts(
     today: &str,
 ) -> Result<SiteFacts, BuildError> {
     let mut problems = Vec::new();
-    let petitions = petitions(content, &mut problems);
+    let petitions = petitions(config, content, &mut problems);
+    let languages = languages(config, content, &petitions, &mut problems);
     let countries = data_list(
         content,
         "countries",
@@ -82,6 +199,7 @@ pub(crate) fn facts(
     }
     Ok(SiteFacts {
         petitions,
+        languages,
         countries,
         world_map,
         states,
@@ -96,20 +214,47 @@ pub(crate) fn facts(
     })
 }
 
-/// The URL path of the first page (in content order) calling the letter form.
+/// The URL path of the first page (in content order) of `lang` calling the letter form.
 pub(crate) fn letter_page(
     content: &Content,
     rendered: &BTreeMap<String, Rendered>,
+    lang: &str,
 ) -> Option<String> {
     content
         .entries
         .values()
+        .filter(|e| e.lang == lang)
         .find(|e| {
             rendered
                 .get(&e.rel)
                 .is_some_and(|r| r.components.contains(LETTER_FORM))
         })
         .map(|e| e.path.clone())
+}
+
+/// The bundle's parts in each language but the default one: the site's title, the shell, the
+/// country names, the petitions' words and pages, the letter page.
+pub(crate) fn translations(
+    config: &SiteConfig,
+    facts: &SiteFacts,
+    content: &Content,
+    rendered: &BTreeMap<String, Rendered>,
+    shells: &BTreeMap<String, String>,
+) -> BTreeMap<String, Translation> {
+    facts
+        .languages
+        .iter()
+        .map(|(lang, l)| {
+            let t = Translation {
+                site_title: config.title_in(lang),
+                shell: shells.get(lang).cloned().unwrap_or_default(),
+                countries: l.countries.clone(),
+                petitions: l.petitions.clone(),
+                letter_page: letter_page(content, rendered, lang),
+            };
+            (lang.clone(), t)
+        })
+        .collect()
 }
 
 /// The bundle petition-fn runs on. `letter_page` is where the letter form is; `shell` is the
@@ -120,6 +265,7 @@ pub(crate) fn bundle(
     facts: &SiteFacts,
     letter_page: Option<String>,
     shell: String,
+    translations: BTreeMap<String, Translation>,
 ) -> SiteBundle {
     SiteBundle {
         site_title: config.title.clone(),
@@ -141,7 +287,7 @@ pub(crate) fn bundle(
         senators: facts.senators.clone(),
         senators_as_of: facts.senators_as_of.clone(),
         limits: config.limits,
-        translations: std::collections::BTreeMap::new(),
+        translations,
         pages: AppPages {
             shell,
             components: theme
@@ -186,12 +332,20 @@ fn data_file(name: &str) -> PathBuf {
 }
 
 /// The petitions pages declare, in content order; each id once.
-fn petitions(content: &Content, problems: &mut Vec<Diagnostic>) -> Vec<Petition> {
+fn petitions(
+    config: &SiteConfig,
+    content: &Content,
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<Petition> {
     let mut petitions: Vec<Petition> = Vec::new();
     for e in content.entries.values() {
         let Some(meta) = &e.meta.petition else {
             continue;
         };
+        // Translations give the petition's words in their language (`petition_texts`).
+        if e.lang != config.default_language {
+            continue;
+        }
         match petition_of(e, meta, content) {
             Ok(p) => {
                 if let Some(other) = petitions.iter().find(|o| o.id == p.id) {
@@ -226,17 +380,34 @@ fn petition_of(e: &Entry, meta: &PetitionMeta, content: &Content) -> Result<Peti
             "use 1 to 64 lower-case letters, digits and dashes, like \"un-high-commissioner\"",
         ));
     }
-    let thank_you = page_of(content, &meta.thank_you).ok_or_else(|| {
+    let required = |key: &str, example: &str| {
         Diagnostic::file(
             &e.file,
-            format!(
-                "the petition's thank_you page `{}` does not exist",
-                meta.thank_you
-            ),
+            format!("the petition `{}` has no `{key}`", meta.id),
+            format!("add it to its [petition] table, like {example}"),
+        )
+    };
+    let Some(goal) = meta.goal else {
+        return Err(required("goal", "goal = 100000"));
+    };
+    let Some(thank_you_rel) = &meta.thank_you else {
+        return Err(required(
+            "thank_you",
+            "thank_you = \"@/petition/thank-you.md\"",
+        ));
+    };
+    let Some(opens) = &meta.opens else {
+        return Err(required("opens", "opens = 2026-11-28"));
+    };
+    let confirm = meta.confirm.unwrap_or(true);
+    let thank_you = page_of(content, thank_you_rel).ok_or_else(|| {
+        Diagnostic::file(
+            &e.file,
+            format!("the petition's thank_you page `{thank_you_rel}` does not exist"),
             "write the @/ path of a page in content/, like thank_you = \"@/petition/thank-you.md\"",
         )
     })?;
-    let check_inbox = match (&meta.check_inbox, meta.confirm) {
+    let check_inbox = match (&meta.check_inbox, confirm) {
         (Some(rel), _) => Some(page_of(content, rel).ok_or_else(|| {
             Diagnostic::file(
                 &e.file,
@@ -253,7 +424,7 @@ fn petition_of(e: &Entry, meta: &PetitionMeta, content: &Content) -> Result<Peti
         }
         (None, false) => None,
     };
-    let opens = meta.opens.date.map(|d| d.to_string()).unwrap_or_default();
+    let opens = opens.date.map(|d| d.to_string()).unwrap_or_default();
     let closes = meta
         .closes
         .as_ref()
@@ -277,12 +448,12 @@ fn petition_of(e: &Entry, meta: &PetitionMeta, content: &Content) -> Result<Peti
         id: meta.id.clone(),
         title: meta.title.clone(),
         addressee: meta.addressee.clone(),
-        goal: meta.goal,
+        goal,
         opens,
         closes,
         page: e.path.clone(),
         thank_you,
-        confirm: meta.confirm,
+        confirm,
         check_inbox,
         milestones: meta.milestones.0.clone(),
     })

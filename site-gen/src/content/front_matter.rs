@@ -19,7 +19,9 @@ pub(crate) enum SortBy {
     Title,
 }
 
-/// A petition declared by a page: the single source of truth the function loads.
+/// A petition declared by a page: the single source of truth the function loads. On a
+/// translation of that page, only `id`, `title` and `addressee` (its words in the language);
+/// the rest is the default-language page's.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PetitionMeta {
@@ -29,18 +31,22 @@ pub(crate) struct PetitionMeta {
     pub title: String,
     /// To whom it is addressed.
     pub addressee: String,
-    /// How many signatures it aims for.
-    pub goal: u64,
-    /// First day it accepts signatures.
-    pub opens: toml::value::Datetime,
+    /// How many signatures it aims for (required on the default-language page).
+    #[serde(default)]
+    pub goal: Option<u64>,
+    /// First day it accepts signatures (required on the default-language page).
+    #[serde(default)]
+    pub opens: Option<toml::value::Datetime>,
     /// Last day it accepts signatures; open-ended when absent.
     #[serde(default)]
     pub closes: Option<toml::value::Datetime>,
-    /// The `@/` path of the thank-you page.
-    pub thank_you: String,
-    /// Whether a signature counts only once its mailbox confirms it (double opt-in).
-    #[serde(default = "confirm_by_default")]
-    pub confirm: bool,
+    /// The `@/` path of the thank-you page (required on the default-language page).
+    #[serde(default)]
+    pub thank_you: Option<String>,
+    /// Whether a signature counts only once its mailbox confirms it (double opt-in; yes
+    /// unless set).
+    #[serde(default)]
+    pub confirm: Option<bool>,
     /// The `@/` path of the "check your inbox" page a confirming petition's form leads to.
     #[serde(default)]
     pub check_inbox: Option<String>,
@@ -83,8 +89,22 @@ impl From<Milestones> for Vec<u64> {
     }
 }
 
-fn confirm_by_default() -> bool {
-    true
+impl PetitionMeta {
+    /// The keys set that only the default-language page may set, for a translation's error.
+    pub(crate) fn settings_set(&self) -> Vec<&'static str> {
+        [
+            ("goal", self.goal.is_some()),
+            ("opens", self.opens.is_some()),
+            ("closes", self.closes.is_some()),
+            ("thank_you", self.thank_you.is_some()),
+            ("confirm", self.confirm.is_some()),
+            ("check_inbox", self.check_inbox.is_some()),
+            ("milestones", !self.milestones.0.is_empty()),
+        ]
+        .into_iter()
+        .filter_map(|(k, set)| set.then_some(k))
+        .collect()
+    }
 }
 
 /// The keys a page or section may set.
@@ -126,6 +146,11 @@ pub(crate) struct FrontMatter {
     pub paginate_by: Option<usize>,
     /// Sections only: publish an Atom feed of the section.
     pub feed: Option<bool>,
+    /// Translations only: whether a fluent speaker has reviewed this translation.
+    pub reviewed: Option<bool>,
+    /// Sections only: pages of this section not translated into a language are published
+    /// there with this language's text and a notice (instead of not at all).
+    pub fallback: Option<bool>,
 }
 
 /// A file split into its front matter and body.
@@ -185,7 +210,8 @@ pub(crate) fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnos
         ));
     }
     if let Some(p) = &meta.petition
-        && let Some(m) = p.milestones.0.iter().find(|&&m| m >= p.goal)
+        && let Some(goal) = p.goal
+        && let Some(m) = p.milestones.0.iter().find(|&&m| m >= goal)
     {
         // The line of the `milestones` key, after the opening `+++`.
         let line = toml_text
@@ -196,10 +222,7 @@ pub(crate) fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnos
             file,
             line,
             1,
-            format!(
-                "the petition's milestone {m} is not below its goal {}",
-                p.goal
-            ),
+            format!("the petition's milestone {m} is not below its goal {goal}"),
             "list only milestones below the goal: the counter shows the goal after the last one",
         ));
     }

@@ -42,6 +42,11 @@ pub(crate) struct Entry {
     pub path: String,
     /// The `rel` of the section this entry belongs to (none for the root section).
     pub parent: Option<String>,
+    /// The `rel` of the default-language file it translates (its own `rel` in the default
+    /// language): what ties translations together.
+    pub base: String,
+    /// Not translated: the default language's entry shown at this language's address.
+    pub fallback: bool,
 }
 
 impl Entry {
@@ -82,6 +87,23 @@ impl Content {
 }
 
 impl Content {
+    /// The entry of `base` (a default-language `rel`) in `lang`, a fallback included.
+    pub(crate) fn in_language(&self, base: &str, lang: &str) -> Option<&Entry> {
+        self.entries
+            .get(&translated_rel(base, lang))
+            .or_else(|| self.entries.get(base).filter(|e| e.lang == lang))
+    }
+
+    /// Where a link to `rel` from a page in `lang` goes: the same page in `lang` when it is
+    /// published there, else `rel` itself.
+    pub(crate) fn link_in(&self, rel: &str, lang: &str) -> Option<&Entry> {
+        let target = self.entries.get(rel)?;
+        if target.lang == lang {
+            return Some(target);
+        }
+        Some(self.in_language(&target.base, lang).unwrap_or(target))
+    }
+
     /// The pages of a section, in the order its `sort_by` asks for.
     pub(crate) fn sorted_pages<'a>(&'a self, section: &'a Entry) -> Vec<&'a Entry> {
         let mut pages: Vec<&Entry> = self
@@ -182,6 +204,7 @@ pub(crate) fn load(
             Err(d) => problems.push(d),
         }
     }
+    add_fallbacks(&mut content, config);
     link_parents(&mut content, &config.default_language, &mut problems);
     check_unique_paths(&content, &mut problems);
     if problems.is_empty() {
@@ -225,6 +248,7 @@ fn read_markdown(
             ("sort_by", split.meta.sort_by.is_some()),
             ("paginate_by", split.meta.paginate_by.is_some()),
             ("feed", split.meta.feed.is_some()),
+            ("fallback", split.meta.fallback.is_some()),
         ];
         if let Some((key, _)) = section_only.iter().find(|(_, set)| *set) {
             return Ok(Err(Diagnostic::file(
@@ -255,6 +279,8 @@ fn read_markdown(
         meta: split.meta,
         path: url_path,
         parent: None,
+        base: path_for_url,
+        fallback: false,
     }))))
 }
 
@@ -323,6 +349,67 @@ pub(crate) fn slugify(text: &str) -> String {
         }
     }
     out
+}
+
+/// Whether the default-language entry `e` falls back into `lang` where it has no translation:
+/// the language says so for the whole site, or `e` or a section above it does.
+fn falls_back(content: &Content, config: &SiteConfig, e: &Entry, lang: &str) -> bool {
+    if config.language(lang).fallback {
+        return true;
+    }
+    // A section's own `_index.md` counts: its folder is where the walk up starts.
+    let mut dir = parent_dir(&e.rel);
+    loop {
+        let index = if dir.is_empty() {
+            "_index.md".to_owned()
+        } else {
+            format!("{dir}/_index.md")
+        };
+        if content
+            .entries
+            .get(&index)
+            .is_some_and(|s| s.meta.fallback == Some(true))
+        {
+            return true;
+        }
+        if dir.is_empty() {
+            return false;
+        }
+        dir = parent_dir(&dir);
+    }
+}
+
+/// The `rel` a translation of the default-language file `base` has in `lang` (`a/b.fr.md`).
+pub(crate) fn translated_rel(base: &str, lang: &str) -> String {
+    format!("{}.{lang}.md", base.strip_suffix(".md").unwrap_or(base))
+}
+
+/// Adds, for each language that falls back, the default-language entries it lacks, at that
+/// language's address.
+fn add_fallbacks(content: &mut Content, config: &SiteConfig) {
+    let mut added = Vec::new();
+    for lang in config.language_codes().into_iter().skip(1) {
+        for e in content.entries.values() {
+            if e.lang != config.default_language {
+                continue;
+            }
+            let rel = translated_rel(&e.base, lang);
+            if content.entries.contains_key(&rel) || !falls_back(content, config, e, lang) {
+                continue;
+            }
+            let mut copy = e.clone();
+            copy.path = url_path(&e.base, e.kind, e.meta.slug.as_deref(), lang, config);
+            copy.rel = rel;
+            copy.lang = lang.to_owned();
+            copy.fallback = true;
+            // The old addresses redirect once, to the original.
+            copy.meta.aliases.clear();
+            added.push(copy);
+        }
+    }
+    for e in added {
+        content.entries.insert(e.rel.clone(), e);
+    }
 }
 
 /// Links each entry to the section of its folder in its own language (`_index.fr.md` for a

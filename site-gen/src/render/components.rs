@@ -84,11 +84,13 @@ pub(crate) struct PageRef<'a> {
     pub(crate) base_url: &'a str,
     /// Its language code: the components' words (`t`) and the forms' `lang` field.
     pub(crate) lang: &'a str,
+    /// The URL path of its language's home (`/`, `/fr/`), which the forms' links start from.
+    pub(crate) home: &'a str,
 }
 
 impl markdown::Context for Components<'_> {
     fn link(&self, rel: &str) -> Option<String> {
-        self.urls.get(rel).cloned()
+        crate::render::templates::url_in(self.urls, rel, self.page.lang)
     }
 
     fn component(&self, call: &Call, body: Option<&str>) -> Result<String, (String, String)> {
@@ -141,6 +143,7 @@ impl markdown::Context for Components<'_> {
         }
         let mut implicits = Context::new();
         implicits.insert("lang", self.page.lang);
+        implicits.insert("home", self.page.home);
         self.tera
             .render_component_with_implicits(&call.name, &ctx, &implicits, body, true)
             .map_err(|e| {
@@ -168,15 +171,17 @@ impl Components<'_> {
     ) -> Result<Vec<String>, (String, String)> {
         let f = self.facts;
         let site_args = match call.name.as_str() {
-            "petition_form" => {
-                views::petition_form(self.petition_arg(call)?, &f.today, &f.countries)
-            }
+            "petition_form" => views::petition_form(
+                &self.petition_arg(call)?,
+                &f.today,
+                f.countries_in(self.page.lang),
+            ),
             "signature_counter" => {
                 let petition = self.petition_arg(call)?;
                 // Unknown in a plain build (no counts): the page's script shows the live count.
                 let counted = self.counted(&petition.id);
                 views::signature_counter(
-                    petition,
+                    &petition,
                     &f.today,
                     counted.as_ref().map(|c| c.total),
                     self.as_of(),
@@ -192,10 +197,10 @@ impl Components<'_> {
                 }
                 let counted = self.counted(&petition.id);
                 views::signatures_by_country(
-                    petition,
+                    &petition,
                     counted.as_ref().map(|c| &c.by_country),
                     self.as_of(),
-                    &f.countries,
+                    f.countries_in(self.page.lang),
                     &f.world_map,
                 )
             }
@@ -203,7 +208,7 @@ impl Components<'_> {
                 let petition = self.petition_arg(call)?;
                 // Unknown in a plain build (no store): the page's script fills the table.
                 let days = self.counts.as_ref().and_then(|c| c.history(&petition.id));
-                views::count_history(petition, &f.today, days)
+                views::count_history(&petition, &f.today, days)
             }
             "letter_form" => {
                 let (Some(bill), Some(letter)) = (&f.bill, &f.letter) else {
@@ -288,7 +293,8 @@ impl Components<'_> {
         Ok(format!("{}{path}", self.page.base_url))
     }
 
-    fn petition_arg(&self, call: &Call) -> Result<&Petition, (String, String)> {
+    /// The petition a call names, with its words and pages in the page's language.
+    fn petition_arg(&self, call: &Call) -> Result<Petition, (String, String)> {
         let Some(id) = call.args.get("petition").and_then(Json::as_str) else {
             return Err((
                 format!("`{}` needs the petition's id", call.name),
@@ -299,8 +305,8 @@ impl Components<'_> {
             ));
         };
         self.facts
-            .petitions
-            .iter()
+            .petitions_in(self.page.lang)
+            .into_iter()
             .find(|p| p.id == id)
             .ok_or_else(|| {
                 let known: Vec<&str> = self.facts.petitions.iter().map(|p| p.id.as_str()).collect();

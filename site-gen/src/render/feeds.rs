@@ -27,15 +27,36 @@ fn rfc3339(date: &str) -> String {
     }
 }
 
-/// A sitemap of absolute URLs with optional last-modified dates.
-pub(crate) fn sitemap(urls: &[(String, Option<String>)]) -> String {
+/// A page of the sitemap.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct SitemapUrl {
+    /// Absolute URL.
+    pub url: String,
+    /// `YYYY-MM-DD` of the last change.
+    pub lastmod: Option<String>,
+    /// The page in every language it is translated into, itself included, and `x-default`:
+    /// (hreflang, absolute URL). Empty for a page in one language only.
+    pub alternates: Vec<(String, String)>,
+}
+
+/// A sitemap of absolute URLs with optional last-modified dates and, for translated pages,
+/// their `xhtml:link` alternates (Google's format for hreflang in sitemaps).
+pub(crate) fn sitemap(urls: &[SitemapUrl]) -> String {
     let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
     );
-    for (url, lastmod) in urls {
-        let _ = write!(out, "  <url><loc>{}</loc>", escape(url));
-        if let Some(d) = lastmod {
+    for u in urls {
+        let _ = write!(out, "  <url><loc>{}</loc>", escape(&u.url));
+        if let Some(d) = &u.lastmod {
             let _ = write!(out, "<lastmod>{}</lastmod>", escape(d));
+        }
+        for (lang, href) in &u.alternates {
+            let _ = write!(
+                out,
+                "<xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>",
+                escape(lang),
+                escape(href)
+            );
         }
         out.push_str("</url>\n");
     }
@@ -49,16 +70,23 @@ pub(crate) fn robots(base_url: &str) -> String {
     format!("User-agent: *\nDisallow: {api}/\nAllow: /\n\nSitemap: {base_url}/sitemap.xml\n")
 }
 
-/// An Atom feed.
-pub(crate) fn atom(title: &str, feed_url: &str, site_url: &str, entries: &[FeedEntry]) -> String {
+/// An Atom feed in language `lang`.
+pub(crate) fn atom(
+    title: &str,
+    lang: &str,
+    feed_url: &str,
+    site_url: &str,
+    entries: &[FeedEntry],
+) -> String {
     let updated = entries
         .iter()
         .map(|e| e.updated.clone().unwrap_or_else(|| e.date.clone()))
         .max()
         .unwrap_or_else(|| "1970-01-01".into());
     let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
-    );
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n",
+    )
+    .replace("{}", &escape(lang));
     let _ = write!(
         out,
         "  <title>{}</title>\n  <link rel=\"self\" href=\"{}\"/>\n  <link href=\"{}\"/>\n  <id>{}</id>\n  <updated>{}</updated>\n",
@@ -100,6 +128,7 @@ mod tests {
     fn atom_is_escaped_and_dated() {
         let feed = atom(
             "News & views",
+            "en",
             "https://e.org/updates/atom.xml",
             "https://e.org/updates/",
             &[FeedEntry {
@@ -116,8 +145,17 @@ mod tests {
     #[test]
     fn robots_and_sitemap() {
         assert!(robots("https://e.org").contains("Disallow: /api/\n"));
-        let s = sitemap(&[("https://e.org/".into(), Some("2026-11-28".into()))]);
-        assert!(s.contains("<loc>https://e.org/</loc><lastmod>2026-11-28</lastmod>"));
+        let s = sitemap(&[SitemapUrl {
+            url: "https://e.org/".into(),
+            lastmod: Some("2026-11-28".into()),
+            alternates: vec![
+                ("en".into(), "https://e.org/".into()),
+                ("fr".into(), "https://e.org/fr/".into()),
+                ("x-default".into(), "https://e.org/".into()),
+            ],
+        }]);
+        assert!(s.contains("<loc>https://e.org/</loc><lastmod>2026-11-28</lastmod><xhtml:link rel=\"alternate\" hreflang=\"en\" href=\"https://e.org/\"/><xhtml:link rel=\"alternate\" hreflang=\"fr\" href=\"https://e.org/fr/\"/><xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"https://e.org/\"/></url>"), "{s}");
+        assert!(s.contains("xmlns:xhtml=\"http://www.w3.org/1999/xhtml\""));
         assert_eq!(
             redirects(&[("/old/".into(), "/new/".into())]),
             "/old/ /new/ 301\n"

@@ -34,6 +34,36 @@ pub(crate) struct TagRef {
     pub(crate) permalink: String,
 }
 
+/// The same page in one of the site's languages, for the language switcher and `hreflang`.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TranslationRef {
+    /// Language code.
+    pub(crate) lang: String,
+    /// The language's own name.
+    pub(crate) name: String,
+    /// URL path.
+    pub(crate) permalink: String,
+    /// Absolute URL.
+    pub(crate) url: String,
+    /// The page is not translated into this language: its address there shows the default
+    /// language's text (no `hreflang` for it).
+    pub(crate) fallback: bool,
+    /// It is the page being rendered.
+    pub(crate) current: bool,
+    /// The language's Open Graph locale (`fr_FR`).
+    pub(crate) locale: String,
+}
+
+/// An alternate address of a page for search engines: `<link rel="alternate" hreflang>` and
+/// the sitemap's `xhtml:link`.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Alternate {
+    /// A language code or `x-default`.
+    pub(crate) hreflang: String,
+    /// Absolute URL.
+    pub(crate) url: String,
+}
+
 /// A page or section as templates see it.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct PageView {
@@ -69,6 +99,18 @@ pub(crate) struct PageView {
     pub(crate) reading_minutes: usize,
     /// Language.
     pub(crate) lang: String,
+    /// The direction of its language's script (`ltr`, `rtl`).
+    pub(crate) dir: &'static str,
+    /// The page in each language it is published in (translations and fallbacks), itself
+    /// included, in the site's language order.
+    pub(crate) translations: Vec<TranslationRef>,
+    /// On a page that falls back (not translated into its language): the original, whose
+    /// text it shows. Its `lang` is the text's language.
+    pub(crate) original: Option<TranslationRef>,
+    /// Its `hreflang` alternates: each translation (fallbacks are not: their text is the
+    /// original's) and `x-default`, the default language's; none for a page in one language;
+    /// on a fallback, the original.
+    pub(crate) alternates: Vec<Alternate>,
     /// The petition the page declares, with `open`.
     pub(crate) petition: Option<serde_json::Value>,
     /// Weight, for templates that sort.
@@ -124,8 +166,27 @@ impl From<&PageView> for ListItem {
 
 /// Values every template receives, converted once per build.
 struct Shared {
-    config: Value,
+    /// `config` by language.
+    configs: BTreeMap<String, Value>,
     data: Value,
+}
+
+/// `dir` of language `lang`.
+fn direction(config: &SiteConfig, lang: &str) -> &'static str {
+    match config.language(lang).dir {
+        crate::config::Direction::Ltr => "ltr",
+        crate::config::Direction::Rtl => "rtl",
+    }
+}
+
+/// The Open Graph locale of `lang` (`fr_FR`): the setting, else the code with `_` for `-`.
+fn locale(config: &SiteConfig, lang: &str) -> String {
+    let own = config.language(lang).locale;
+    if own.is_empty() {
+        lang.replace('-', "_")
+    } else {
+        own
+    }
 }
 
 /// One HTML file to render.
@@ -167,8 +228,8 @@ pub(crate) struct PageStage<'a> {
 pub(crate) struct Pages {
     /// Output path → HTML.
     pub(crate) files: Files,
-    /// The function's page shell.
-    pub(crate) shell: String,
+    /// The function's page shell in each language.
+    pub(crate) shells: BTreeMap<String, String>,
     /// What the machine outputs are made from.
     pub(crate) machine: MachineInputs,
     /// The share cards the pages refer to: output path → what to draw.
@@ -190,7 +251,7 @@ impl PageStage<'_> {
         let r = self.rendered.get(&e.rel).cloned().unwrap_or_default();
         let petition = e.meta.petition.as_ref().and_then(|pm| {
             self.facts
-                .petitions
+                .petitions_in(&e.lang)
                 .iter()
                 .find(|p| p.id == pm.id)
                 .and_then(|p| {
@@ -230,6 +291,10 @@ impl PageStage<'_> {
             word_count: r.word_count,
             reading_minutes: r.word_count.div_ceil(200).max(1),
             lang: e.lang.clone(),
+            dir: direction(self.config, &e.lang),
+            translations: self.translations(e),
+            original: e.fallback.then(|| self.original(e)).flatten(),
+            alternates: self.alternates(e),
             petition,
             weight: e.meta.weight,
             card: self.cards.map(|c| c.card(self.config, &self.card_job(e))),
@@ -265,8 +330,96 @@ impl PageStage<'_> {
         });
         cards::CardJob {
             title: e.title().to_string(),
-            lang: e.lang.clone(),
+            // A fallback's title is in the default language: drawn with that language's faces.
+            lang: if e.fallback {
+                self.config.default_language.clone()
+            } else {
+                e.lang.clone()
+            },
             note,
+        }
+    }
+
+    /// `e` in every language it is published in.
+    fn translations(&self, e: &Entry) -> Vec<TranslationRef> {
+        self.config
+            .language_codes()
+            .into_iter()
+            .filter_map(|code| {
+                let t = self.content.in_language(&e.base, code)?;
+                Some(TranslationRef {
+                    lang: code.to_owned(),
+                    name: self.config.language(code).name,
+                    permalink: t.path.clone(),
+                    url: self.config.absolute(&t.path),
+                    fallback: t.fallback,
+                    current: code == e.lang,
+                    locale: locale(self.config, code),
+                })
+            })
+            .collect()
+    }
+
+    /// The default-language entry a fallback shows.
+    fn original(&self, e: &Entry) -> Option<TranslationRef> {
+        let o = self.content.entries.get(&e.base)?;
+        Some(TranslationRef {
+            lang: o.lang.clone(),
+            name: self.config.language(&o.lang).name,
+            permalink: o.path.clone(),
+            url: self.config.absolute(&o.path),
+            fallback: false,
+            current: false,
+            locale: locale(self.config, &o.lang),
+        })
+    }
+
+    /// See [`PageView::alternates`].
+    fn alternates(&self, e: &Entry) -> Vec<Alternate> {
+        if e.fallback {
+            return self
+                .original(e)
+                .map(|o| Alternate {
+                    hreflang: o.lang,
+                    url: o.url,
+                })
+                .into_iter()
+                .collect();
+        }
+        let own: Vec<TranslationRef> = self
+            .translations(e)
+            .into_iter()
+            .filter(|t| !t.fallback)
+            .collect();
+        if own.len() < 2 {
+            return Vec::new();
+        }
+        let default = own
+            .iter()
+            .find(|t| t.lang == self.config.default_language)
+            .map(|d| Alternate {
+                hreflang: "x-default".into(),
+                url: d.url.clone(),
+            });
+        own.into_iter()
+            .map(|t| Alternate {
+                hreflang: t.lang,
+                url: t.url,
+            })
+            .chain(default)
+            .collect()
+    }
+
+    /// The sitemap's record of a page, with the same alternates as its `hreflang` links.
+    fn sitemap_url(view: &PageView) -> feeds::SitemapUrl {
+        feeds::SitemapUrl {
+            url: view.url.clone(),
+            lastmod: view.updated.clone().or_else(|| view.date.clone()),
+            alternates: view
+                .alternates
+                .iter()
+                .map(|a| (a.hreflang.clone(), a.url.clone()))
+                .collect(),
         }
     }
 
@@ -289,16 +442,28 @@ impl PageStage<'_> {
 
     fn base_context(&self, shared: &Shared, lang: &str, path: &str) -> Context {
         let mut ctx = Context::new();
-        ctx.insert_value("config", shared.config.clone());
+        let config = shared
+            .configs
+            .get(lang)
+            .or_else(|| shared.configs.get(&self.config.default_language))
+            .cloned()
+            .unwrap_or_else(Value::none);
+        ctx.insert_value("config", config);
         ctx.insert_value("data", shared.data.clone());
         ctx.insert("lang", lang);
+        ctx.insert("dir", direction(self.config, lang));
+        ctx.insert("locale", &locale(self.config, lang));
+        ctx.insert("home", &self.config.home_of(lang));
         ctx.insert("current_path", path);
         ctx.insert("current_url", &self.config.absolute(path));
         ctx
     }
 
-    fn config_value(&self) -> Value {
+    /// The `config` templates see in language `lang`: its title, description and menu (each
+    /// link to the page in `lang` where there is one).
+    fn config_value(&self, lang: &str) -> Value {
         let c = self.config;
+        let language = c.language(lang);
         let menu: Vec<serde_json::Value> = c
             .menu
             .iter()
@@ -308,12 +473,17 @@ impl PageStage<'_> {
                     .strip_prefix("@/")
                     .and_then(|rel| {
                         self.content
-                            .entries
-                            .get(rel.split('#').next().unwrap_or(rel))
+                            .link_in(rel.split('#').next().unwrap_or(rel), lang)
                     })
                     .map_or_else(|| m.url.clone(), |e| e.path.clone());
-                serde_json::json!({"name": m.name, "url": url})
+                let name = language.menu.get(&m.url).unwrap_or(&m.name);
+                serde_json::json!({"name": name, "url": url})
             })
+            .collect();
+        let locales: Vec<String> = c
+            .language_codes()
+            .into_iter()
+            .map(|code| locale(c, code))
             .collect();
         let documentary = serde_json::json!({
             "title": c.documentary.title,
@@ -321,11 +491,13 @@ impl PageStage<'_> {
             "year": c.documentary.year,
         });
         Value::from_serializable(&serde_json::json!({
-            "title": c.title,
-            "description": c.description,
+            "title": c.title_in(lang),
+            "description": c.description_in(lang),
             "base_url": c.base_url,
             "language": c.default_language,
             "languages": c.languages,
+            "locales": locales,
+            "feed": self.content.link_in("updates/_index.md", lang).filter(|s| s.meta.feed == Some(true)).map(|s| format!("{}atom.xml", s.path)),
             "api_base": contract::api::BASE,
             "menu": menu,
             "letter": c.letter,
@@ -337,7 +509,12 @@ impl PageStage<'_> {
     /// Renders every page; all template errors are collected.
     pub(crate) fn run(&self) -> Result<Pages, Vec<Diagnostic>> {
         let shared = &Shared {
-            config: self.config_value(),
+            configs: self
+                .config
+                .language_codes()
+                .into_iter()
+                .map(|code| (code.to_owned(), self.config_value(code)))
+                .collect(),
             data: Value::from_serializable(&self.content.data),
         };
         let views: BTreeMap<&str, PageView> = self
@@ -361,8 +538,10 @@ impl PageStage<'_> {
             if let Some(card) = &view.card {
                 out.cards.insert(card.file.clone(), self.card_job(e));
             }
-            let lastmod = view.updated.clone().or_else(|| view.date.clone());
-            out.machine.sitemap.push((view.url.clone(), lastmod));
+            // A fallback's canonical address is its original's.
+            if !e.fallback {
+                out.machine.sitemap.push(Self::sitemap_url(view));
+            }
             for alias in &e.meta.aliases {
                 let from = normalise_alias(alias);
                 out.machine.redirects.push((from.clone(), e.path.clone()));
@@ -492,19 +671,19 @@ impl PageStage<'_> {
                     .push_str(&format!(" (and {} other pages fail the same way)", n - 1));
             }
         }
-        match self
-            .tera
+        for code in self.config.language_codes() {
             // The shell belongs to no page of the menu: its path is the API's.
-            .render(
-                "app.html",
-                &self.base_context(shared, &lang, &format!("{}/", contract::api::BASE)),
-            ) {
-            Ok(shell) => out.shell = shell,
-            Err(e) => problems.push(templates::diagnose(
-                self.theme_dir,
-                &e,
-                "fix the template petition-fn renders its pages in",
-            )),
+            let ctx = self.base_context(shared, code, &format!("{}/", contract::api::BASE));
+            match self.tera.render("app.html", &ctx) {
+                Ok(shell) => {
+                    out.shells.insert(code.to_owned(), shell);
+                }
+                Err(e) => problems.push(templates::diagnose(
+                    self.theme_dir,
+                    &e,
+                    "fix the template petition-fn renders its pages in",
+                )),
+            }
         }
         if problems.is_empty() {
             Ok(out)
@@ -593,6 +772,7 @@ impl PageStage<'_> {
             out.machine.feeds.push(Feed {
                 path: format!("{}atom.xml", e.path),
                 title: view.title.clone(),
+                lang: e.lang.clone(),
                 url: view.url.clone(),
                 entries,
             });
@@ -674,9 +854,11 @@ impl PageStage<'_> {
             );
             ctx.insert_value("term", with_fields(term, [("pages", list_value(&views))]));
             ctx.insert_value("paginator", Value::none());
-            out.machine
-                .sitemap
-                .push((self.config.absolute(&tag.permalink), None));
+            out.machine.sitemap.push(feeds::SitemapUrl {
+                url: self.config.absolute(&tag.permalink),
+                lastmod: None,
+                alternates: Vec::new(),
+            });
             jobs.push(Job {
                 page: None,
                 out: output_file(&tag.permalink),
@@ -689,9 +871,11 @@ impl PageStage<'_> {
             let path = format!("{}/tags/", self.lang_prefix(lang));
             let mut ctx = self.base_context(shared, lang, &path);
             ctx.insert("terms", &terms);
-            out.machine
-                .sitemap
-                .push((self.config.absolute(&path), None));
+            out.machine.sitemap.push(feeds::SitemapUrl {
+                url: self.config.absolute(&path),
+                lastmod: None,
+                alternates: Vec::new(),
+            });
             jobs.push(Job {
                 page: None,
                 out: output_file(&path),

@@ -6,13 +6,13 @@ use contract::bundle::Petition;
 
 use crate::config::SiteConfig;
 use crate::output::Files;
-use crate::render::feeds::{self, FeedEntry};
+use crate::render::feeds::{self, FeedEntry, SitemapUrl};
 
 /// What the page stage records for the machine outputs.
 #[derive(Debug, Default)]
 pub(crate) struct MachineInputs {
-    /// Absolute URLs and last-modified dates for the sitemap, in page order.
-    pub(crate) sitemap: Vec<(String, Option<String>)>,
+    /// The sitemap's pages.
+    pub(crate) sitemap: Vec<SitemapUrl>,
     /// (from, to) of every alias, for the redirects file.
     pub(crate) redirects: Vec<(String, String)>,
     /// The feeds of sections with `feed = true`.
@@ -26,6 +26,8 @@ pub(crate) struct Feed {
     pub(crate) path: String,
     /// The section's title.
     pub(crate) title: String,
+    /// Its language.
+    pub(crate) lang: String,
     /// The section's absolute URL.
     pub(crate) url: String,
     /// Its latest dated pages, newest first.
@@ -77,7 +79,8 @@ pub(crate) fn machine(
         .iter()
         .map(|f| {
             let xml = feeds::atom(
-                &format!("{} — {}", f.title, config.title),
+                &format!("{} — {}", f.title, config.title_in(&f.lang)),
+                &f.lang,
                 &config.absolute(&f.path),
                 &f.url,
                 &f.entries,

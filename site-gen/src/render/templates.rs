@@ -123,9 +123,10 @@ pub(crate) fn compile(theme: &Theme, lookups: Arc<Lookups>) -> Result<Tera, Buil
             )))
     });
     let l = lookups.clone();
-    tera.register_function("url", move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+    tera.register_function("url", move |kwargs: Kwargs, state: &State| -> tera::TeraResult<String> {
         let path: &str = kwargs.must_get("path")?;
-        resolve_url(&l, path).ok_or_else(|| tera::Error::message(format!(
+        let lang: Option<String> = state.get("lang")?;
+        resolve_url(&l, path, lang.as_deref()).ok_or_else(|| tera::Error::message(format!(
             "url(path=\"{path}\"): no such page; use an @/ path of a file in content/, like @/privacy.md"
         )))
     });
@@ -157,14 +158,23 @@ pub(crate) fn compile(theme: &Theme, lookups: Arc<Lookups>) -> Result<Tera, Buil
     Ok(tera)
 }
 
-/// Resolves `@/a.md` or a site path (`/tags/`) to a URL path.
-pub(crate) fn resolve_url(l: &Lookups, path: &str) -> Option<String> {
+/// The URL path of content file `rel` for a page in `lang`: its translation into `lang` when
+/// there is one (or a fallback), else `rel`'s own.
+pub(crate) fn url_in(urls: &BTreeMap<String, String>, rel: &str, lang: &str) -> Option<String> {
+    urls.get(&crate::content::translated_rel(rel, lang))
+        .or_else(|| urls.get(rel))
+        .cloned()
+}
+
+/// Resolves `@/a.md` (in the page's language, when given) or a site path (`/tags/`) to a URL
+/// path.
+pub(crate) fn resolve_url(l: &Lookups, path: &str, lang: Option<&str>) -> Option<String> {
     if let Some(rel) = path.strip_prefix("@/") {
         let (rel, anchor) = match rel.split_once('#') {
             Some((r, a)) => (r, Some(a)),
             None => (rel, None),
         };
-        let base = l.urls.get(rel)?;
+        let base = url_in(&l.urls, rel, lang.unwrap_or(&l.default_language))?;
         return Some(match anchor {
             Some(a) => format!("{base}#{a}"),
             None => base.clone(),
