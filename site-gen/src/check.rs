@@ -197,7 +197,12 @@ pub fn check(files: &Files, bundle: &SiteBundle) -> Vec<Problem> {
             });
         };
         let mut form: Option<(String, Vec<String>)> = None;
+        let mut page_lang: Option<String> = None;
+        let mut form_lang: Option<String> = None;
         for tag in tags {
+            if tag.name == "html" {
+                page_lang = tag.attr("lang").map(str::to_owned);
+            }
             for (name, value) in &tag.attrs {
                 if name == "style" {
                     say(format!(
@@ -270,10 +275,21 @@ pub fn check(files: &Files, bundle: &SiteBundle) -> Vec<Problem> {
                 "input" | "select" | "textarea" | "button" => {
                     if let (Some((_, fields)), Some(name)) = (form.as_mut(), tag.attr("name")) {
                         fields.push(name.to_string());
+                        if name == contract::api::LANG_FIELD {
+                            form_lang = tag.attr("value").map(str::to_owned);
+                        }
                     }
                 }
                 "/form" => {
                     if let Some((action, fields)) = form.take() {
+                        let sent = form_lang.take();
+                        if Form::of_action(&action).is_some() && sent != page_lang {
+                            say(format!(
+                                "a form posting to {action} sends lang={} on a page in {}: the function would answer in another language than the page's; the theme's forms include {{{{ <lang_field/> }}}}",
+                                sent.as_deref().unwrap_or("(nothing)"),
+                                page_lang.as_deref().unwrap_or("(no <html lang>)")
+                            ));
+                        }
                         match accepted_fields(&action, bundle) {
                             None => say(format!(
                                 "a form posts to {action}, which is not a route of the petition API (or names an undeclared petition)"
@@ -294,6 +310,23 @@ pub fn check(files: &Files, bundle: &SiteBundle) -> Vec<Problem> {
         }
     }
     problems.into_iter().collect()
+}
+
+/// The pages each language lacks: a default-language page with neither a translation nor a
+/// fallback in a language is a gap in the site (its switcher and `hreflang` leave it out).
+pub fn languages(report: &crate::languages::LanguageReport) -> Vec<Problem> {
+    report
+        .iter()
+        .flat_map(|(lang, gaps)| {
+            gaps.missing_pages.iter().map(move |rel| Problem {
+                page: format!("content/{rel}"),
+                message: format!(
+                    "not translated into `{lang}`: write content/{} (with `reviewed = false` until a fluent speaker has read it), or let the section or the language fall back (`fallback = true`, see content/README.md)",
+                    crate::content::translated_rel(rel, lang)
+                ),
+            })
+        })
+        .collect()
 }
 
 fn is_external(url: &str, site_origin: &str) -> bool {

@@ -12,6 +12,7 @@ pub mod check;
 pub mod config;
 pub(crate) mod content;
 pub mod error;
+pub mod languages;
 pub(crate) mod markdown;
 pub mod output;
 #[cfg(test)]

@@ -143,6 +143,7 @@ pub async fn run(
         root: opts.root.clone(),
         base_url: Some(base_url.clone()),
         drafts: opts.drafts,
+        preview: true,
         ..BuildOptions::default()
     };
     // The API starts with an empty bundle when the first build fails, and gets the real one on

@@ -37,6 +37,9 @@ pub struct BuildOptions {
     pub counts: Option<Arc<dyn CountSource>>,
     /// Today's date (`YYYY-MM-DD`); the current UTC date when `None`.
     pub today: Option<String>,
+    /// A preview build (`site-gen serve`): an interface string a language lacks is shown in
+    /// the default language, with a warning, instead of failing the build.
+    pub preview: bool,
 }
 
 /// A finished build, in memory.
@@ -54,6 +57,8 @@ pub struct Built {
     pub millis: u128,
     /// The settings it was built with.
     pub config: SiteConfig,
+    /// What each language but the default one lacks.
+    pub languages: crate::languages::LanguageReport,
 }
 
 /// What [`build_to`] did.
@@ -97,6 +102,7 @@ fn fingerprint(opts: &BuildOptions) -> Result<String, BuildError> {
     env!("CARGO_PKG_VERSION").hash(&mut h);
     opts.base_url.hash(&mut h);
     opts.drafts.hash(&mut h);
+    opts.preview.hash(&mut h);
     today(opts).hash(&mut h);
     if let Some(c) = &opts.counts {
         c.as_of().hash(&mut h);
@@ -155,6 +161,12 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
     let mut stages = Stages::new();
 
     let sources = load(opts)?;
+    let languages =
+        crate::languages::report(&sources.config, &sources.content, &sources.theme.strings);
+    let missing = crate::languages::missing_strings(&languages, &sources.theme.dir);
+    if !opts.preview && !missing.is_empty() {
+        return Err(BuildError::Content(missing));
+    }
     stages.done("load");
     let prepared = prepare_theme(&opts.root, &sources)?;
     stages.done("assets+theme");
@@ -208,9 +220,11 @@ pub fn build(opts: &BuildOptions) -> Result<Built, BuildError> {
         warnings: warnings(&sources.config, &facts, opts)
             .into_iter()
             .chain(card_warning)
+            .chain(missing.iter().map(ToString::to_string))
             .collect(),
         millis: started.elapsed().as_millis(),
         config: sources.config,
+        languages,
     })
 }
 

@@ -17,9 +17,25 @@ pub(crate) fn run(root: &Path, counts: Option<&Path>) -> anyhow::Result<ExitCode
         Ok(b) => b,
         Err(e) => return super::report(e),
     };
-    let problems = site_gen::check::check(&built.files, &built.bundle);
+    let mut problems = site_gen::check::check(&built.files, &built.bundle);
+    problems.extend(site_gen::check::languages(&built.languages));
     for w in &built.warnings {
         eprintln!("warning: {w}");
+    }
+    for (lang, gaps) in &built.languages {
+        println!(
+            "{lang}: {} pages ({} fallback), {} interface strings; {} unreviewed translation(s)",
+            gaps.pages,
+            gaps.fallbacks.len(),
+            gaps.keys,
+            gaps.unreviewed.len()
+        );
+        for file in &gaps.unreviewed {
+            println!(
+                "notice: {}: not reviewed by a fluent speaker yet (set `reviewed = true` once it is)",
+                file.display()
+            );
+        }
     }
     for p in &problems {
         eprintln!("error: {p}");
