@@ -480,6 +480,14 @@ impl PageStage<'_> {
                 serde_json::json!({"name": name, "url": url})
             })
             .collect();
+        // The language's first section with a feed (in content order): the footer's and the
+        // head's feed link.
+        let feed = self
+            .content
+            .entries
+            .values()
+            .find(|e| e.lang == lang && e.kind == Kind::Section && e.meta.feed == Some(true))
+            .map(|s| format!("{}atom.xml", s.path));
         let locales: Vec<String> = c
             .language_codes()
             .into_iter()
@@ -497,7 +505,7 @@ impl PageStage<'_> {
             "language": c.default_language,
             "languages": c.languages,
             "locales": locales,
-            "feed": self.content.link_in("updates/_index.md", lang).filter(|s| s.meta.feed == Some(true)).map(|s| format!("{}atom.xml", s.path)),
+            "feed": feed,
             "api_base": contract::api::BASE,
             "menu": menu,
             "letter": c.letter,
