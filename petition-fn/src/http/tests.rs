@@ -30,6 +30,100 @@ pub(crate) fn test_bundle() -> SiteBundle {
     bundle
 }
 
+/// The router tests' bundle with a French translation: a petition's pages and a few of
+/// the function's strings in French (the others fall back to English).
+pub(crate) fn french_bundle() -> SiteBundle {
+    let mut bundle = test_bundle();
+    let fr = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    bundle.pages.strings.insert(
+        "fr".into(),
+        fr(&[
+            ("month_01", "janvier"),
+            ("month_12", "décembre"),
+            ("thousands_separator", "\u{202f}"),
+            ("title_correct_signature", "Corrigez votre signature"),
+            (
+                "error_name_missing",
+                "Indiquez votre nom, tel qu’il doit figurer sur la pétition.",
+            ),
+            (
+                "error_email_domain",
+                "La partie après le @ doit être un nom de domaine comme example.org.",
+            ),
+            (
+                "error_consent_missing",
+                "Cochez la case pour confirmer que vous signez cette pétition.",
+            ),
+            ("refusal_closed_title", "Cette pétition est close"),
+            (
+                "refusal_closed_text",
+                "Cette pétition a fermé le {date} : elle n’accepte plus de signatures.",
+            ),
+            ("refusal_paused_title", "Les signatures sont suspendues"),
+            (
+                "refusal_paused_why_text",
+                "La campagne a suspendu les signatures : {why} Rien n’a été enregistré.",
+            ),
+            ("link_petition", "Retour à la pétition"),
+            (
+                "mail_confirm_subject",
+                "Confirmez votre signature : {petition}",
+            ),
+            (
+                "mail_confirm_intro",
+                "Merci d’avoir signé « {petition} ». Ouvrez le lien ci-dessous.",
+            ),
+            ("confirm_button", "Confirmer ma signature"),
+            ("confirm_title", "Confirmez votre signature"),
+            (
+                "petition_check_inbox",
+                "Merci. Il reste une étape : suivez le lien du mail que nous vous avons envoyé.",
+            ),
+        ]),
+    );
+    let petitions = ["free-them", "confirm-me", "old"]
+        .into_iter()
+        .filter_map(|id| bundle.petition(id))
+        .map(|p| {
+            let text = contract::bundle::PetitionText {
+                title: format!("{} (fr)", p.title),
+                addressee: p.addressee.clone(),
+                page: format!("/fr{}", p.page),
+                thank_you: format!("/fr{}", p.thank_you),
+                check_inbox: p.check_inbox.as_ref().map(|c| format!("/fr{c}")),
+            };
+            (p.id.clone(), text)
+        })
+        .collect();
+    bundle.translations.insert(
+        "fr".into(),
+        contract::bundle::Translation {
+            site_title: "Libérez-les".into(),
+            shell: bundle.pages.shell.replace("lang=\"en\"", "lang=\"fr\""),
+            countries: [
+                ("DE", "Allemagne"),
+                ("CN", "Chine"),
+                ("US", "États-Unis"),
+                ("FR", "France"),
+            ]
+            .into_iter()
+            .map(|(code, name)| contract::bundle::Country {
+                code: code.into(),
+                name: name.into(),
+            })
+            .collect(),
+            petitions,
+            letter_page: None,
+        },
+    );
+    bundle
+}
+
 struct Harness {
     _dir: tempfile::TempDir,
     state: AppState,
@@ -364,7 +458,7 @@ async fn closed_or_not_yet_open_petition_is_409() {
     assert!(
         r.json()["message"]
             .as_str()
-            .is_some_and(|m| m.contains("closed on 2020-12-31"))
+            .is_some_and(|m| m.contains("closed on 31 December 2020"))
     );
     let r = send(&h.app, form("/api/petitions/old/signatures", GOOD_FORM)).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
@@ -382,7 +476,7 @@ async fn closed_or_not_yet_open_petition_is_409() {
     assert!(
         r.json()["message"]
             .as_str()
-            .is_some_and(|m| m.contains("opens on 2099-01-01"))
+            .is_some_and(|m| m.contains("opens on 1 January 2099"))
     );
     assert_eq!(count(&h, "old").await.total, 0);
 }
