@@ -369,7 +369,7 @@ impl Refusal {
     }
 
     /// The notice a person sees, in `local`'s language.
-    fn notice(&self, local: &Local) -> Notice {
+    pub(super) fn notice(&self, local: &Local) -> Notice {
         let text = |key| local.text(key).to_owned();
         let link = |url: String, key| Some((url, text(key)));
         let home = || link(local.home(), "link_home");

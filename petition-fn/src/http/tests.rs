@@ -2610,3 +2610,316 @@ async fn the_history_has_confirmed_counts_only_in_json_and_csv_alike_and_nothing
         assert_eq!(send(&h.app, get(uri)).await.status, StatusCode::NOT_FOUND);
     }
 }
+
+/// The signature form in French, with what it lacks in French reading in English.
+#[tokio::test]
+async fn a_form_in_french_is_answered_in_french_with_the_values_kept() {
+    let h = harness_with(french_bundle()).await;
+    let r = send(
+        &h.app,
+        form(
+            SIGN,
+            "lang=fr&name=&email=ada%40example&country=us&updates=maybe",
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = &r.body;
+    assert!(page.contains("<html lang=\"fr\">"), "{page}");
+    assert!(
+        page.contains("<title>Corrigez votre signature – Libérez-les</title>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<h1>Free the prisoners (fr)</h1>"),
+        "the petition's French title: {page}"
+    );
+    for message in [
+        "Indiquez votre nom, tel qu’il doit figurer sur la pétition.",
+        "La partie après le @ doit être un nom de domaine comme example.org.",
+        "Cochez la case pour confirmer que vous signez cette pétition.",
+        // French has no wording of its own for this one.
+        "Tick the updates box to receive news by email, or leave it empty.",
+    ] {
+        assert!(page.contains(message), "{message}: {page}");
+    }
+    assert!(page.contains("value=\"ada@example\""), "email kept");
+    assert!(
+        page.contains("<option value=\"US\" selected>États-Unis</option>"),
+        "country kept, named in French: {page}"
+    );
+    // An unknown language is the default one.
+    let r = send(&h.app, form(SIGN, "lang=de&name=&email=x")).await;
+    assert!(
+        r.body
+            .contains("<title>Correct your signature – Free Them</title>")
+    );
+    assert!(r.body.contains("Enter your name, as you would like it"));
+}
+
+#[tokio::test]
+async fn json_errors_carry_a_code_and_the_message_in_the_language() {
+    let h = harness_with(french_bundle()).await;
+    let r = send(
+        &h.app,
+        json_req(
+            SIGN,
+            &json!({"lang": "fr", "name": "", "email": "ada@example.org", "country": "FR", "consent": true}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.json(),
+        json!({"errors": [{
+            "field": "name",
+            "code": "name_missing",
+            "message": "Indiquez votre nom, tel qu’il doit figurer sur la pétition.",
+        }]})
+    );
+    let r = send(
+        &h.app,
+        json_req(
+            SIGN,
+            &json!({"name": "", "email": "ada@example.org", "country": "FR", "consent": true}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        r.json()["errors"][0]["message"],
+        "Enter your name, as you would like it to appear on the petition."
+    );
+    let r = send(
+        &h.app,
+        json_req(CONFIRMING, &json!({"lang": "fr", "name": "Ada", "email": "ada@example.org", "country": "FR", "consent": true})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    assert_eq!(
+        r.json()["message"],
+        "Merci. Il reste une étape : suivez le lien du mail que nous vous avons envoyé."
+    );
+}
+
+/// Signing in French: the mail, its link, the page it opens, its button and the thank-you
+/// page are all French.
+#[tokio::test]
+async fn a_signature_in_french_is_confirmed_in_french() {
+    let h = harness_with(french_bundle()).await;
+    let r = send(&h.app, form(CONFIRMING, &format!("{GOOD_FORM}&lang=fr"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.header(header::LOCATION), "/fr/confirm-me/inbox/");
+    let outbox = outbox(&h);
+    let entries = outbox.list().expect("lists");
+    assert_eq!(
+        entries[0].subject,
+        "Confirmez votre signature : Confirm the prisoners' freedom (fr)"
+    );
+    let mail = outbox.read(&entries[0].name).expect("reads");
+    let text = mail.text.expect("a text part");
+    let token = mailed_tokens(&h).remove(0);
+    let link = format!("https://example.org/api/confirm?token={token}&lang=fr");
+    assert!(text.contains(&link), "{text}");
+    let page = send(&h.app, get(&format!("/api/confirm?token={token}&lang=fr"))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("<title>Confirmez votre signature – Libérez-les</title>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("<input type=\"hidden\" name=\"lang\" value=\"fr\">"),
+        "the button sends the language: {}",
+        page.body
+    );
+    let r = send(
+        &h.app,
+        form("/api/confirm", &format!("token={token}&lang=fr")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.header(header::LOCATION), "/fr/confirm-me/thanks/");
+    // A link's unknown token is refused in the link's language (English where French has no
+    // words of its own), with the link home in it.
+    let r = send(
+        &h.app,
+        with_header(
+            get(&format!("/api/confirm?token={}&lang=fr", "A".repeat(42))),
+            "accept",
+            "text/html",
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("<html lang=\"fr\">"), "{}", r.body);
+    assert!(r.body.contains("href=\"/fr/\""), "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_refusal_before_the_fields_are_read_is_in_the_language_too() {
+    let h = harness_with(french_bundle()).await;
+    let r = send(
+        &h.app,
+        form(
+            "/api/petitions/old/signatures",
+            &format!("{GOOD_FORM}&lang=fr"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.body.contains("<h1>Cette pétition est close</h1>"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains(
+            "Cette pétition a fermé le 31 décembre 2020 : elle n’accepte plus de signatures."
+        ),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains("<a href=\"/fr/old/\">Retour à la pétition</a>"),
+        "{}",
+        r.body
+    );
+    // French lacks the words of a petition not open yet: English, with a French date.
+    let r = send(
+        &h.app,
+        json_req(
+            "/api/petitions/future/signatures",
+            &json!({"lang": "fr", "name": "Ada", "email": "a@example.org", "country": "FR", "consent": true}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        r.json()["message"],
+        "This petition opens on 1 janvier 2099: it does not accept signatures before then."
+    );
+    let store = h.state.store();
+    crate::fair::operator::pause(
+        store.as_ref(),
+        "free-them",
+        Some("Nous vérifions un afflux.".into()),
+        "2026-03-01T10:00:00Z".into(),
+    )
+    .await
+    .expect("pauses");
+    let app = standalone_app(h.state.clone().with_clock(fixed_clock()));
+    let r = send(&app, form(SIGN, &format!("lang=fr&{GOOD_FORM}"))).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        r.body.contains("<h1>Les signatures sont suspendues</h1>"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains(
+            "La campagne a suspendu les signatures : Nous vérifions un afflux. Rien n’a été enregistré."
+        ),
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn the_wait_page_sends_the_language_again() {
+    let mut bundle = french_bundle();
+    bundle.limits.signatures_per_hour = 1;
+    let h = harness_with(bundle).await;
+    let typed = format!("{GOOD_FORM}&lang=fr");
+    send(&h.app, from("198.51.100.3", form(SIGN, &typed))).await;
+    let r = send(&h.app, from("198.51.100.3", form(SIGN, &typed))).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.body.contains("<html lang=\"fr\">"), "{}", r.body);
+    assert!(
+        r.body
+            .contains(r#"<input type="hidden" name="lang" value="fr">"#),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("href=\"/fr/petition/\""), "{}", r.body);
+}
+
+#[tokio::test]
+async fn every_refusal_has_its_words_in_every_language() {
+    // Every kind and subject, in English and in a language with few words of its own: none
+    // misses a string (the words panic on a key the default strings lack, in tests).
+    let bundle = french_bundle();
+    let site = Site::new(bundle);
+    let subjects = || {
+        [
+            refusal::Subject::Signature { page: "/p/".into() },
+            refusal::Subject::Letter { page: "/l/".into() },
+            refusal::Subject::Action { page: "/l/".into() },
+            refusal::Subject::Count,
+            refusal::Subject::Confirmation,
+            refusal::Subject::Unsubscribe,
+        ]
+    };
+    let petition = || Box::new(site.bundle.petitions[2].clone());
+    let over = || {
+        Box::new(crate::fair::Over {
+            retry_after: 61,
+            challenge: crate::fair::Challenge {
+                algorithm: "SHA-256",
+                challenge: String::new(),
+                salt: String::new(),
+                signature: String::new(),
+                maxnumber: 1,
+            },
+        })
+    };
+    for lang in [None, Some("fr")] {
+        let local = site.local(lang);
+        let mut all = vec![
+            refusal::Refusal::NoPetition,
+            refusal::Refusal::NoLetters,
+            refusal::Refusal::BadUnsubscribe,
+            refusal::Refusal::CrossSite,
+            refusal::Refusal::UnknownToken,
+            refusal::Refusal::ExpiredToken { page: None },
+            refusal::Refusal::ExpiredToken {
+                page: Some("/p/".into()),
+            },
+            refusal::Refusal::Closed {
+                petition: petition(),
+                today: "2026-03-01".into(),
+            },
+            refusal::Refusal::Closed {
+                petition: petition(),
+                today: "2019-03-01".into(),
+            },
+            refusal::Refusal::Paused {
+                page: "/p/".into(),
+                message: None,
+            },
+            refusal::Refusal::Invalid {
+                refill: None,
+                errors: Vec::new(),
+            },
+        ];
+        for subject in subjects() {
+            all.extend([
+                refusal::Refusal::TooLarge(subject.clone()),
+                refusal::Refusal::Unavailable(subject.clone()),
+                refusal::Refusal::Internal(subject.clone()),
+                refusal::Refusal::MailFailed(subject.clone()),
+                refusal::Refusal::Limited {
+                    subject,
+                    over: over(),
+                    refill: None,
+                },
+            ]);
+        }
+        for refusal in all {
+            let notice = refusal.notice(local);
+            assert!(!notice.title.is_empty() && !notice.message.is_empty());
+            assert!(!notice.message.contains('{'), "{}", notice.message);
+        }
+    }
+}
