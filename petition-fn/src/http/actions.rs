@@ -47,7 +47,7 @@ pub(crate) async fn report(
     let outcome = match raw.validate(&site.bundle) {
         ActionVerdict::Valid(outcome) => outcome,
         ActionVerdict::Bot => {
-            return Ok(answer(submission.style, &site, local, None, &campaign.page));
+            return Ok(answer(submission.style, local, None, &campaign.page));
         }
         ActionVerdict::Invalid(errors) => {
             return Err(Refusal::Invalid {
@@ -72,7 +72,6 @@ pub(crate) async fn report(
     }
     Ok(answer(
         submission.style,
-        &site,
         local,
         Some(&outcome),
         &campaign.page,
@@ -81,13 +80,7 @@ pub(crate) async fn report(
 
 /// The thanks in the visitor's language, the same whether this was counted now or earlier
 /// today.
-fn answer(
-    style: Style,
-    site: &super::Site,
-    local: &Local,
-    outcome: Option<&Outcome>,
-    page: &str,
-) -> Response {
+fn answer(style: Style, local: &Local, outcome: Option<&Outcome>, page: &str) -> Response {
     let message = match outcome {
         Some(o) => {
             let key = if o.kind == "called" {
@@ -110,7 +103,7 @@ fn answer(
                 message,
                 link: Some((page.to_owned(), local.text("link_letter_page").to_owned())),
             };
-            (StatusCode::OK, Html(site.pages.notice_page(local, &notice))).into_response()
+            (StatusCode::OK, Html(local.notice_page(&notice))).into_response()
         }
     }
 }

@@ -43,9 +43,7 @@ pub(crate) async fn page(
     // The wording only: the token decides what is confirmed.
     let updates = query.get(CONFIRM_FOR).is_some_and(|v| v == "updates");
     let local = site.local(lang.as_deref());
-    Ok(reply::private_page(
-        site.pages.confirm_page(local, token, updates),
-    ))
+    Ok(reply::private_page(local.confirm_page(token, updates)))
 }
 
 /// `POST`: extract, confirm, answer.
@@ -84,7 +82,7 @@ pub(crate) async fn confirm(
         ConfirmOutcome::Unknown => return Err(Refusal::UnknownToken),
     };
     if petition == UPDATES_LIST {
-        return Ok(updates_confirmed(submission.style, &site, local));
+        return Ok(updates_confirmed(submission.style, local));
     }
     let Some(petition) = local.petition(&petition) else {
         // Confirmed, but the site no longer lists the petition: there is no page to go to.
@@ -113,7 +111,7 @@ pub(crate) async fn confirm(
 }
 
 /// The answer to a confirmed (or already confirmed) address for the campaign's updates.
-fn updates_confirmed(style: Style, site: &super::Site, local: &Local) -> Response {
+fn updates_confirmed(style: Style, local: &Local) -> Response {
     let message = local.text("confirm_updates_done").to_owned();
     match style {
         Style::Json => reply::json(
@@ -126,7 +124,7 @@ fn updates_confirmed(style: Style, site: &super::Site, local: &Local) -> Respons
                 message,
                 link: Some((local.home(), local.text("link_home").to_owned())),
             };
-            reply::private_page(site.pages.notice_page(local, &notice))
+            reply::private_page(local.notice_page(&notice))
         }
     }
 }

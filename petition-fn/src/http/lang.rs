@@ -2,7 +2,7 @@
 //! of a mail's link), noted where the refusal layer reads it, and the site as a visitor of that
 //! language sees it ([`Local`]). An unknown or missing language is the site's default one.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequestParts, Path};
@@ -11,18 +11,29 @@ use contract::api::LANG_FIELD;
 use contract::bundle::{Petition, SiteBundle};
 use serde::Serialize;
 
+use super::pages::Pages;
 use super::refusal::Refusal;
 use crate::domain::FieldError;
 use crate::words::Words;
 
 /// The site in one language: the bundle as its visitor sees it (`SiteBundle::localized`:
-/// titles, pages, countries, strings completed from the default language) and its words.
-#[derive(Debug)]
+/// titles, pages, countries, strings completed from the default language), its words, and the
+/// theme's components compiled for it (`http/pages.rs` builds the pages).
 pub(crate) struct Local {
     /// The localized bundle; its `language` is this language.
     pub(crate) bundle: SiteBundle,
     /// Whether this is the site's default language.
     default: bool,
+    /// The components, compiled on first use: a language nobody reads costs nothing.
+    pages: OnceLock<Pages>,
+}
+
+impl std::fmt::Debug for Local {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Local")
+            .field("lang", &self.bundle.language)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A field error as an answer gives it: the field, the code and the message in the reader's
@@ -43,7 +54,13 @@ impl Local {
         Self {
             bundle: bundle.localized(lang),
             default: lang == bundle.language,
+            pages: OnceLock::new(),
         }
+    }
+
+    /// The theme's components compiled for this language.
+    pub(crate) fn pages(&self) -> &Pages {
+        self.pages.get_or_init(|| Pages::compile(&self.bundle))
     }
 
     /// The language's code.

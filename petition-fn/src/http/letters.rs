@@ -282,9 +282,7 @@ fn answer(
         .collect();
     Ok(match style {
         Style::Form => {
-            let html = site
-                .pages
-                .letter_sent_page(local, us_state, &per_senator, &text);
+            let html = local.letter_sent_page(us_state, &per_senator, &text);
             (StatusCode::OK, Html(html)).into_response()
         }
         Style::Json => reply::json(

@@ -85,11 +85,10 @@ struct Shared {
 /// this, plus a request's time.
 const PAUSE_CACHE: Duration = Duration::from_secs(5);
 
-/// A bundle with its compiled pages and its languages, swapped as one.
+/// A bundle with its languages and their compiled pages, swapped as one.
 pub(crate) struct Site {
     pub(crate) bundle: Arc<SiteBundle>,
-    pub(crate) pages: pages::Pages,
-    /// The bundle as each of its languages' visitors see it, made once per bundle.
+    /// The bundle as each of its other languages' visitors see it, made once per bundle.
     locals: BTreeMap<String, Local>,
     /// The default language's.
     default: Local,
@@ -111,8 +110,9 @@ impl Site {
     }
 
     fn new(bundle: SiteBundle) -> Self {
-        let pages = pages::Pages::compile(&bundle);
         let default = Local::new(&bundle, &bundle.language);
+        // Compiled now, so that a theme that does not compile is logged when it is loaded.
+        default.pages();
         let locals = bundle
             .translations
             .keys()
@@ -120,7 +120,6 @@ impl Site {
             .collect();
         Self {
             bundle: Arc::new(bundle),
-            pages,
             locals,
             default,
         }

@@ -1,13 +1,15 @@
 //! The HTML pages the function answers plain form posts with: the site's own page shell with a
 //! theme component inside (a form again with its errors, the letter's answer, a notice).
 //!
-//! The theme's components are compiled once per bundle ([`Pages::compile`]), with `t(key=…)`
-//! over the strings of every language; each page is rendered in the visitor's language (the
-//! components' implicit `lang`, the localized bundle of [`Local`]). A component the theme
-//! lacks, or one that does not compile or render, comes from the built-in components
-//! (`templates/builtin.html`, compiled into the binary) and the problem is logged: a theme
-//! mistake must never turn bad input into a 500.
+//! The theme's components are compiled once per bundle and language ([`Pages::compile`], held
+//! by the language's [`Local`], which builds the pages), with `t(key=…)` over that language's
+//! strings: a component's `t` reads the language it was compiled for (only the components that
+//! declare the implicit `@lang` see the page's language, so the language cannot come from the
+//! render alone). A component the theme lacks, or one that does not compile or render, comes
+//! from the built-in components (`templates/builtin.html`, compiled into the binary) and the
+//! problem is logged: a theme mistake must never turn bad input into a 500.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
 use contract::bundle::{
@@ -37,7 +39,7 @@ static BUILTIN: LazyLock<Option<Tera>> = LazyLock::new(|| {
     }
 });
 
-/// The compiled components of one bundle.
+/// The compiled components of one bundle in one language.
 pub(crate) struct Pages {
     theme: Option<Tera>,
 }
@@ -114,14 +116,20 @@ pub(crate) struct LetterValues {
 }
 
 impl Pages {
-    /// Compiles the bundle's components with `t(key=…)` over the bundle's interface strings,
-    /// every language's (a component renders in its implicit `lang`).
+    /// Compiles a localized bundle's components with `t(key=…)` over its language's strings
+    /// (which `SiteBundle::localized` completed from the default language's).
     pub(crate) fn compile(bundle: &SiteBundle) -> Self {
         if bundle.pages.components.trim().is_empty() {
             return Self { theme: None };
         }
+        let lang = &bundle.language;
+        let strings = bundle.pages.strings.get(lang).cloned().unwrap_or_default();
         let mut tera = Tera::new();
-        Arc::new(Strings::new(&bundle.language, bundle.pages.strings.clone())).register(&mut tera);
+        Arc::new(Strings::new(
+            lang,
+            BTreeMap::from([(lang.clone(), strings)]),
+        ))
+        .register(&mut tera);
         match tera.add_raw_template(COMPONENTS, &bundle.pages.components) {
             Ok(()) => Self { theme: Some(tera) },
             Err(e) => {
@@ -174,42 +182,52 @@ impl Pages {
             )
         }
     }
+}
+
+/// The pages in this language.
+impl Local {
+    /// Component `name` in this language ([`Pages::component`]).
+    fn component(&self, name: &str, args: &Args, body: Option<&str>) -> Option<String> {
+        self.pages().component(&self.bundle, name, args, body)
+    }
+
+    /// A whole page in this language's shell.
+    fn page(&self, title: &str, content: &str) -> String {
+        Pages::page(&self.bundle, title, content)
+    }
 
     /// A form under its heading, in the `app_page` frame.
-    fn framed(&self, bundle: &SiteBundle, title: &str, name: &str, args: &Args) -> String {
-        let form = self.component(bundle, name, args, None).unwrap_or_default();
+    fn framed(&self, title: &str, name: &str, args: &Args) -> String {
+        let form = self.component(name, args, None).unwrap_or_default();
         let mut frame = Args::new();
         frame.insert("title".into(), json!(title));
-        self.component(bundle, "app_page", &frame, Some(&form))
+        self.component("app_page", &frame, Some(&form))
             .unwrap_or(form)
     }
 
     /// The signature form again, with the values kept and the errors tied to their fields.
     pub(crate) fn form_page(
         &self,
-        local: &Local,
         petition: &Petition,
         today: &str,
         values: &FormValues,
         errors: &[FieldError],
     ) -> String {
-        let bundle = &local.bundle;
-        let mut args = views::petition_form(petition, today, &bundle.countries);
+        let mut args = views::petition_form(petition, today, &self.bundle.countries);
         args.insert("values".into(), json!(values));
-        args.insert("errors".into(), json!(local.errors(errors)));
-        let content = self.framed(bundle, &petition.title, "petition_form", &args);
-        Self::page(bundle, local.text("title_correct_signature"), &content)
+        args.insert("errors".into(), json!(self.errors(errors)));
+        let content = self.framed(&petition.title, "petition_form", &args);
+        self.page(self.text("title_correct_signature"), &content)
     }
 
     /// The letter form again, with the values kept and the errors tied to their fields.
     pub(crate) fn letter_form_page(
         &self,
-        local: &Local,
         campaign: &LetterCampaign,
         values: &LetterValues,
         errors: &[FieldError],
     ) -> String {
-        let bundle = &local.bundle;
+        let bundle = &self.bundle;
         let mut args = views::letter_form(LetterFacts {
             bill: &campaign.bill,
             letter: &campaign.default_letter,
@@ -218,21 +236,18 @@ impl Pages {
             as_of: &bundle.senators_as_of,
         });
         args.insert("values".into(), json!(values));
-        args.insert("errors".into(), json!(local.errors(errors)));
-        let heading = local.text("letter_form_heading");
-        let content = self.framed(bundle, heading, "letter_form", &args);
-        Self::page(bundle, local.text("title_correct_letter"), &content)
+        args.insert("errors".into(), json!(self.errors(errors)));
+        let content = self.framed(self.text("letter_form_heading"), "letter_form", &args);
+        self.page(self.text("title_correct_letter"), &content)
     }
 
     /// The answer to a letter: the state's senators, how to reach them, and the letter.
     pub(crate) fn letter_sent_page(
         &self,
-        local: &Local,
         state: &UsState,
         senators: &[serde_json::Value],
         letter: &str,
     ) -> String {
-        let bundle = &local.bundle;
         let mut args = Args::new();
         args.insert(
             "state".into(),
@@ -242,27 +257,26 @@ impl Pages {
         args.insert("letter".into(), json!(letter));
         args.insert("actions".into(), json!(contract::api::ACTIONS_PATH));
         let content = self
-            .component(bundle, "letter_sent", &args, None)
+            .component("letter_sent", &args, None)
             .unwrap_or_else(|| format!("<pre>{}</pre>", escape(letter)));
-        let title = local.format("letter_sent_title", &[("state", &state.name)]);
-        Self::page(bundle, &title, &content)
+        let title = self.format("letter_sent_title", &[("state", &state.name)]);
+        self.page(&title, &content)
     }
 
     /// The page a confirmation link opens: one button that posts the token back (with the
     /// page's language, which its form sends).
-    pub(crate) fn confirm_page(&self, local: &Local, token: &str, updates: bool) -> String {
+    pub(crate) fn confirm_page(&self, token: &str, updates: bool) -> String {
         let (component, title) = if updates {
             ("confirm_updates_form", "confirm_updates_title")
         } else {
             ("confirm_form", "confirm_title")
         };
-        self.button_page(local, component, contract::api::CONFIRM_PATH, token, title)
+        self.button_page(component, contract::api::CONFIRM_PATH, token, title)
     }
 
     /// The page an unsubscribe link opens: one button that posts the token back.
-    pub(crate) fn unsubscribe_page(&self, local: &Local, token: &str) -> String {
+    pub(crate) fn unsubscribe_page(&self, token: &str) -> String {
         self.button_page(
-            local,
             "unsubscribe_form",
             contract::api::UNSUBSCRIBE_PATH,
             token,
@@ -274,7 +288,6 @@ impl Pages {
     /// that following the link (as mail scanners do) changes nothing.
     fn button_page(
         &self,
-        local: &Local,
         component: &str,
         action: &str,
         token: &str,
@@ -283,10 +296,8 @@ impl Pages {
         let mut args = Args::new();
         args.insert("action".into(), json!(action));
         args.insert("token".into(), json!(token));
-        let content = self
-            .component(&local.bundle, component, &args, None)
-            .unwrap_or_default();
-        Self::page(&local.bundle, local.text(title), &content)
+        let content = self.component(component, &args, None).unwrap_or_default();
+        self.page(self.text(title), &content)
     }
 
     /// A notice with a form that sends `fields` to `action` again (a limit's wait page: what
@@ -294,7 +305,6 @@ impl Pages {
     /// by the site's script with `challenge` solved).
     pub(crate) fn resend_page(
         &self,
-        local: &Local,
         notice: &Notice,
         action: &str,
         fields: &[(&'static str, String)],
@@ -302,7 +312,7 @@ impl Pages {
     ) -> String {
         let mut args = notice.args();
         args.insert("action".into(), json!(action));
-        args.insert("button".into(), json!(local.text("resend_button")));
+        args.insert("button".into(), json!(self.text("resend_button")));
         // For the site's script, which solves it and sends the form again by itself.
         args.insert("challenge".into(), json!(json!(challenge).to_string()));
         let fields: Vec<_> = fields
@@ -310,26 +320,20 @@ impl Pages {
             .map(|(name, value)| json!({ "name": name, "value": value }))
             .collect();
         args.insert("fields".into(), json!(fields));
-        self.notice_in(&local.bundle, notice, "resend_form", &args)
+        self.notice_in(notice, "resend_form", &args)
     }
 
     /// A notice page (refusals: not found, closed, busy; thanks).
-    pub(crate) fn notice_page(&self, local: &Local, notice: &Notice) -> String {
-        self.notice_in(&local.bundle, notice, "notice", &notice.args())
+    pub(crate) fn notice_page(&self, notice: &Notice) -> String {
+        self.notice_in(notice, "notice", &notice.args())
     }
 
     /// `notice` rendered by `component` with `args`, as a whole page.
-    fn notice_in(
-        &self,
-        bundle: &SiteBundle,
-        notice: &Notice,
-        component: &str,
-        args: &Args,
-    ) -> String {
+    fn notice_in(&self, notice: &Notice, component: &str, args: &Args) -> String {
         let content = self
-            .component(bundle, component, args, None)
+            .component(component, args, None)
             .unwrap_or_else(|| format!("<p>{}</p>", escape(&notice.message)));
-        Self::page(bundle, &notice.title, &content)
+        self.page(&notice.title, &content)
     }
 }
 
@@ -399,8 +403,6 @@ fn log_problem(what: &str, name: &str, err: &tera::Error) {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
     use crate::domain::Code;
 
@@ -452,7 +454,6 @@ mod tests {
         let mut bundle = bundle_with(&[]);
         bundle.pages.strings.insert("en".into(), strings);
         bundle.pages.components = components;
-        let pages = Pages::compile(&bundle);
         let local = Local::new(&bundle, "en");
         let petition = bundle.petitions[0].clone();
         let values = FormValues {
@@ -466,8 +467,8 @@ mod tests {
         let mut args = views::petition_form(&petition, "2026-03-01", &bundle.countries);
         args.insert("values".into(), json!(values));
         args.insert("errors".into(), json!(local.errors(&errors)));
-        let html = pages
-            .component(&bundle, "petition_form", &args, None)
+        let html = local
+            .component("petition_form", &args, None)
             .expect("the theme's petition_form renders");
         assert!(html.contains("value=\"Ada &lt;b&gt;\""), "{html}");
         assert!(html.contains("aria-invalid=\"true\""));
@@ -480,7 +481,7 @@ mod tests {
         .ok()
         .and_then(|v| v.as_object().cloned())
         .expect("map");
-        let notice = pages.component(&bundle, "notice", &notice, None);
+        let notice = local.component("notice", &notice, None);
         assert!(notice.is_some_and(|h| h.contains("<h1>T</h1>")));
     }
 
@@ -488,15 +489,11 @@ mod tests {
     fn broken_theme_falls_back_to_the_builtin_components() {
         let mut bundle = SiteBundle::default();
         bundle.pages.components = "{% component notice(title %}".into();
-        let pages = Pages::compile(&bundle);
-        let html = pages.notice_page(
-            &Local::new(&bundle, ""),
-            &Notice {
-                title: "Closed".into(),
-                message: "It <closed>.".into(),
-                link: Some(("/p/".into(), "Back".into())),
-            },
-        );
+        let html = Local::new(&bundle, "").notice_page(&Notice {
+            title: "Closed".into(),
+            message: "It <closed>.".into(),
+            link: Some(("/p/".into(), "Back".into())),
+        });
         assert!(html.contains("<h1>Closed</h1>"), "{html}");
         assert!(html.contains("It &lt;closed&gt;."));
         assert!(html.contains("<a href=\"/p/\">Back</a>"));
@@ -505,15 +502,13 @@ mod tests {
     #[test]
     fn builtin_form_ties_errors_to_fields_and_keeps_values() {
         let bundle = bundle_with(&[("error_email_empty", "Enter your <email>.")]);
-        let pages = Pages { theme: None };
         let values = FormValues {
             name: "Ada <b>".into(),
             country: "US".into(),
             ..FormValues::default()
         };
         let errors = [FieldError::new("email", Code::EmailEmpty)];
-        let html = pages.form_page(
-            &Local::new(&bundle, "en"),
+        let html = Local::new(&bundle, "en").form_page(
             &bundle.petitions[0],
             "2026-03-01",
             &values,

@@ -14,10 +14,10 @@ use axum::response::{Html, IntoResponse, Response};
 use contract::bundle::Petition;
 use serde_json::json;
 
+use super::AppState;
 use super::lang::{Asked, ErrorView, Local};
 use super::pages::{FormValues, LetterValues, Notice};
 use super::reply::{self, Style};
-use super::{AppState, Site};
 use crate::domain::FieldError;
 use crate::fair::Over;
 
@@ -181,7 +181,7 @@ pub(crate) async fn render(
     };
     let (mut parts, _) = response.into_parts();
     let site = state.site();
-    let answer = refusal.answer(style, &site, site.local(asked.get().as_deref()));
+    let answer = refusal.answer(style, site.local(asked.get().as_deref()));
     let (answer_parts, body) = answer.into_parts();
     parts.status = answer_parts.status;
     // Keep what the router set (`Allow` on a 405); take the body's own headers.
@@ -213,7 +213,7 @@ impl Refusal {
 
     /// The whole answer in `local`'s language: a themed page for a form post (where a person
     /// can act on it), JSON otherwise.
-    fn answer(self, style: Option<Style>, site: &Site, local: &Local) -> Response {
+    fn answer(self, style: Option<Style>, local: &Local) -> Response {
         let status = self.status();
         let retry = match &self {
             Self::Unavailable(_) => Some("5".to_owned()),
@@ -239,10 +239,9 @@ impl Refusal {
                 .notice(local);
                 let html = match refill.as_ref().and_then(|r| resend(r, local)) {
                     Some((action, fields)) => {
-                        site.pages
-                            .resend_page(local, &notice, &action, &fields, &over.challenge)
+                        local.resend_page(&notice, &action, &fields, &over.challenge)
                     }
-                    None => site.pages.notice_page(local, &notice),
+                    None => local.notice_page(&notice),
                 };
                 (status, Html(html)).into_response()
             }
@@ -282,21 +281,17 @@ impl Refusal {
                         petition,
                         today,
                         values,
-                    } => site
-                        .pages
-                        .form_page(local, &petition, &today, &values, &errors),
+                    } => local.form_page(&petition, &today, &values, &errors),
                     Refill::Letter { values } => match &local.bundle.letter {
-                        Some(campaign) => site
-                            .pages
-                            .letter_form_page(local, campaign, &values, &errors),
-                        None => return Self::NoLetters.answer(style, site, local),
+                        Some(campaign) => local.letter_form_page(campaign, &values, &errors),
+                        None => return Self::NoLetters.answer(style, local),
                     },
                 };
                 (status, Html(html)).into_response()
             }
             (refusal, Some(Style::Form)) if refusal.has_page() => {
                 let notice = refusal.notice(local);
-                (status, Html(site.pages.notice_page(local, &notice))).into_response()
+                (status, Html(local.notice_page(&notice))).into_response()
             }
             (refusal, _) => match refusal.field_error() {
                 Some((field, code)) => {

@@ -2430,6 +2430,12 @@ async fn the_letter_form_can_ask_for_updates_confirmed_by_mail() {
     .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Confirm my address"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("<input type=\"hidden\" name=\"lang\" value=\"en\">"),
+        "the theme's button sends the page's language: {}",
+        page.body
+    );
     let done = send(&h.app, confirm_form(&tokens[0])).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     assert!(
@@ -2922,4 +2928,89 @@ async fn every_refusal_has_its_words_in_every_language() {
             assert!(!notice.message.contains('{'), "{}", notice.message);
         }
     }
+}
+
+/// The real theme in a language with only a few words of its own: its components render
+/// (their other strings in English), and the letter's answers are in that language.
+#[tokio::test]
+async fn the_letter_campaign_answers_in_the_writers_language() {
+    let mut bundle = letter_bundle();
+    let fr = [
+        ("field_name", "Nom complet"),
+        ("title_correct_letter", "Corrigez votre lettre"),
+        ("outcome_thanks_called", "Merci d’avoir appelé {name}."),
+        (
+            "error_zip_not_in_state",
+            "Le code ZIP {zip} n’est pas en {state}.",
+        ),
+    ];
+    bundle.pages.strings.insert(
+        "fr".into(),
+        fr.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    );
+    bundle.translations.insert(
+        "fr".into(),
+        contract::bundle::Translation {
+            site_title: "Libérez-les".into(),
+            shell: bundle.pages.shell.replace("lang=\"en\"", "lang=\"fr\""),
+            countries: Vec::new(),
+            petitions: std::collections::BTreeMap::new(),
+            letter_page: Some("/fr/contact-your-senator/".into()),
+        },
+    );
+    let senator = bundle.senators_of("CA")[0].clone();
+    let h = harness_with(bundle).await;
+    let body = format!(
+        "{}&lang=fr",
+        letter_form_body("ada@example.org", "CA", "10001", "My letter")
+    );
+    let r = send(&h.app, form("/api/letters", &body)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("<title>Corrigez votre lettre – Libérez-les</title>"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("Nom complet"),
+        "the theme's t() in French: {}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains("Le code ZIP 10001 n’est pas en California.")
+    );
+    assert!(
+        r.body
+            .contains("<input type=\"hidden\" name=\"lang\" value=\"fr\">")
+    );
+    let r = send(
+        &h.app,
+        json_req(
+            "/api/actions",
+            &json!({"kind": "called", "state": "CA", "senator": senator.bioguide, "lang": "fr"}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(
+        r.json()["message"],
+        format!("Merci d’avoir appelé {}.", senator.name)
+    );
+    let r = send(
+        &h.app,
+        form(
+            "/api/actions",
+            &format!("kind=called&state=CA&senator={}&lang=fr", senator.bioguide),
+        ),
+    )
+    .await;
+    assert!(
+        r.body.contains("href=\"/fr/contact-your-senator/\""),
+        "back to the French letter page: {}",
+        r.body
+    );
 }

@@ -35,8 +35,7 @@ pub(crate) async fn page(
         .ok_or(Refusal::BadUnsubscribe)?;
     let site = state.site();
     Ok(reply::private_page(
-        site.pages
-            .unsubscribe_page(site.local(lang.as_deref()), token),
+        site.local(lang.as_deref()).unsubscribe_page(token),
     ))
 }
 
@@ -74,7 +73,7 @@ pub(crate) async fn unsubscribe(
                 message: local.text("unsubscribed_text").to_owned(),
                 link: Some((local.home(), local.text("link_home").to_owned())),
             };
-            (StatusCode::OK, Html(site.pages.notice_page(local, &notice))).into_response()
+            (StatusCode::OK, Html(local.notice_page(&notice))).into_response()
         }
     })
 }
