@@ -20,5 +20,6 @@ pub mod secret;
 pub mod server;
 pub mod store;
 pub mod updates;
+mod words;
 
 pub use http::{AppState, Clock, StateError, app, local_state, standalone_app};

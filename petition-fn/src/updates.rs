@@ -10,21 +10,27 @@ use contract::api::{TOKEN_FIELD, UNSUBSCRIBE_PATH};
 use contract::html::escape;
 use sha2::{Digest as _, Sha256};
 
-use crate::mail::Mail;
+use contract::bundle::SiteBundle;
 
-/// The updates mail to one signer: the body as text and as HTML paragraphs, then the
-/// unsubscribe link, which the headers also carry for one-click unsubscribe (RFC 8058).
+use crate::mail::Mail;
+use crate::words::Words;
+
+/// The updates mail to one signer of `bundle`'s site: the body as text and as HTML
+/// paragraphs, then the unsubscribe link, which the headers also carry for one-click
+/// unsubscribe (RFC 8058). Its foot is in the site's default language, the operator's body's.
 pub fn updates_mail(
-    base_url: &str,
+    bundle: &SiteBundle,
     to: &str,
     unsubscribe_token: &str,
     subject: &str,
     body: &str,
 ) -> Mail {
-    let link = format!("{base_url}{UNSUBSCRIBE_PATH}?{TOKEN_FIELD}={unsubscribe_token}");
-    let footer = format!(
-        "You get this mail because you asked this campaign for its updates. To get no more, open this link: {link}"
+    let words = Words::new(bundle.pages.strings.get(&bundle.language));
+    let link = format!(
+        "{}{UNSUBSCRIBE_PATH}?{TOKEN_FIELD}={unsubscribe_token}",
+        bundle.base_url
     );
+    let footer = words.format("mail_updates_footer", &[("link", &link)]);
     let paragraphs: String = body
         .replace("\r\n", "\n")
         .split("\n\n")
@@ -33,9 +39,12 @@ pub fn updates_mail(
         .map(|p| format!("<p>{}</p>\n", escape(p).replace('\n', "<br>")))
         .collect();
     let html = format!(
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title></head><body>\n{paragraphs}<hr>\n<p>You get this mail because you asked this campaign for its updates. <a href=\"{href}\">Unsubscribe</a>.</p>\n</body></html>\n",
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body>\n{paragraphs}<hr>\n<p>{why} <a href=\"{href}\">{unsubscribe}</a>.</p>\n</body></html>\n",
+        lang = escape(&bundle.language),
         title = escape(subject),
+        why = escape(words.text("mail_updates_footer_html")),
         href = escape(&link),
+        unsubscribe = escape(words.text("unsubscribe_button")),
     );
     Mail {
         to: to.to_owned(),
@@ -151,8 +160,13 @@ mod tests {
 
     #[test]
     fn the_mail_carries_the_unsubscribe_link_and_the_one_click_headers() {
+        let bundle = SiteBundle {
+            base_url: "https://example.org".into(),
+            language: "en".into(),
+            ..SiteBundle::default()
+        };
         let mail = updates_mail(
-            "https://example.org",
+            &bundle,
             "ada@example.org",
             "h.mac",
             "News <1>",
@@ -167,7 +181,13 @@ mod tests {
         assert!(mail.html.contains("<p>First paragraph.<br>Same one.</p>"));
         assert!(mail.html.contains("<p>Second &amp; last.</p>"));
         assert!(mail.html.contains("<title>News &lt;1&gt;</title>"));
-        assert!(mail.html.contains(&format!("href=\"{link}\"")));
+        assert!(
+            mail.html
+                .contains(&format!("href=\"{link}\">Unsubscribe</a>"))
+        );
+        assert!(mail.text.contains(&format!(
+            "You get this mail because you asked this campaign for its updates. To get no more, open this link: {link}"
+        )));
         assert_eq!(
             mail.headers,
             vec![

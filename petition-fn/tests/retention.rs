@@ -1,6 +1,7 @@
 //! One retention rule: the periods live in the code (`store::RETENTION_SECS`,
-//! `store::PENDING_SECS`, `fair::NOTE_SECS`), and the privacy notice and the check-your-inbox
-//! page say the same. A change on one side without the other fails here.
+//! `store::PENDING_SECS`, `fair::NOTE_SECS`), and the privacy notice, the check-your-inbox
+//! page and the function's own words (its strings) say the same. A change on one side without
+//! the other fails here.
 
 use petition_fn::store::{PENDING_SECS, RETENTION_SECS};
 
@@ -44,6 +45,18 @@ fn the_privacy_notice_states_the_periods_the_code_applies() {
         assert!(
             notice.contains(&phrase),
             "content/privacy.md should say {phrase:?}"
+        );
+    }
+    // The function's own words about it, in the default theme's strings.
+    let strings = read("themes/default/i18n/en.toml");
+    let days = PENDING_SECS / DAY;
+    for phrase in [
+        format!("mail_confirm_expiry = \"The link works for {days} days.\""),
+        format!("Confirmation links work for {days} days"),
+    ] {
+        assert!(
+            strings.contains(&phrase),
+            "themes/default/i18n/en.toml should say {phrase:?}"
         );
     }
     let inbox = read("content/petition/check-your-inbox.md");

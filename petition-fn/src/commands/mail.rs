@@ -36,7 +36,8 @@ pub(crate) struct MailArgs {
     /// petition, the subject and the body).
     #[arg(long)]
     progress: Option<PathBuf>,
-    /// The site's build output, whose bundle gives the base URL of the unsubscribe links.
+    /// The site's build output, whose bundle gives the base URL of the unsubscribe links and
+    /// the words of the mail's foot.
     #[arg(long, default_value = "public")]
     site: PathBuf,
     /// The local data folder, used when TABLE_NAME is unset.
@@ -110,13 +111,7 @@ pub(crate) async fn run(args: MailArgs) -> anyhow::Result<()> {
             .context(
                 "cannot open a stored address: is this the operator key the function seals to?",
             )?;
-        let mail = updates_mail(
-            &bundle.base_url,
-            &address,
-            &unsubscribe,
-            &args.subject,
-            &body,
-        );
+        let mail = updates_mail(&bundle, &address, &unsubscribe, &args.subject, &body);
         match mailer.send(&mail).await {
             Ok(()) => {
                 progress.record(&recipient.hash)?;

@@ -5,7 +5,7 @@
 use contract::api::ACTION_KINDS;
 use contract::bundle::SiteBundle;
 
-use super::FieldError;
+use super::problem::{Code, FieldError, Param};
 
 /// The fields as they arrived (any may be missing).
 #[derive(Debug, Clone, Default)]
@@ -58,13 +58,10 @@ impl RawAction {
         let kind = self.kind.as_deref().map(str::trim).unwrap_or_default();
         let kind = ACTION_KINDS.iter().copied().find(|k| *k == kind);
         if kind.is_none() {
-            errors.push(FieldError::new(
-                "kind",
-                format!(
-                    "Say what you did: kind must be one of {}.",
-                    ACTION_KINDS.join(", ")
-                ),
-            ));
+            errors.push(
+                FieldError::new("kind", Code::KindUnknown)
+                    .with("kinds", Param::Text(ACTION_KINDS.join(", "))),
+            );
         }
         let state = self
             .state
@@ -74,27 +71,22 @@ impl RawAction {
             .to_ascii_uppercase();
         let senators = bundle.senators_of(&state);
         if senators.is_empty() {
-            errors.push(FieldError::new(
-                "state",
-                "Give the USPS code of one of the 50 states (for example CA).",
-            ));
+            errors.push(FieldError::new("state", Code::ActionStateUnknown));
         }
         let wanted = self.senator.as_deref().unwrap_or_default().trim();
         let senator = senators
             .iter()
             .find(|s| s.bioguide.eq_ignore_ascii_case(wanted));
         if senator.is_none() && !senators.is_empty() {
-            errors.push(FieldError::new(
-                "senator",
-                format!(
-                    "Give the bioguide id of one of {state}'s senators: {}.",
-                    senators
-                        .iter()
-                        .map(|s| format!("{} ({})", s.bioguide, s.name))
-                        .collect::<Vec<_>>()
-                        .join(" or ")
-                ),
-            ));
+            let ids = senators
+                .iter()
+                .map(|s| format!("{} ({})", s.bioguide, s.name))
+                .collect();
+            errors.push(
+                FieldError::new("senator", Code::SenatorUnknown)
+                    .with("state", Param::Text(state.clone()))
+                    .with("senators", Param::OneOf(ids)),
+            );
         }
         match (kind, senator) {
             (Some(kind), Some(s)) if errors.is_empty() => ActionVerdict::Valid(Outcome {
@@ -154,7 +146,10 @@ mod tests {
             panic!("another state's senator");
         };
         assert_eq!(errors[0].field, "senator");
-        assert!(errors[0].message.contains("A000001 (Ann Able)"));
+        assert_eq!(
+            errors[0].message(&crate::words::Words::ENGLISH),
+            "Give the bioguide id of one of CA's senators: A000001 (Ann Able)."
+        );
         let ActionVerdict::Invalid(errors) = raw("tweeted", "ZZ", "").validate(&bundle()) else {
             panic!("invalid");
         };

@@ -8,6 +8,8 @@
 
 use unicode_normalization::UnicodeNormalization as _;
 
+use super::problem::{Code, Param, Problem};
+
 /// Longest address accepted, in characters of its ASCII (IDNA) form (RFC 5321 path limit).
 pub(crate) const MAX_EMAIL_LEN: usize = 254;
 /// Longest local part (RFC 5321).
@@ -17,33 +19,44 @@ const MAX_DOMAIN_LEN: usize = 253;
 /// Longest domain label.
 const MAX_LABEL_LEN: usize = 63;
 
-/// Why an address was refused. Each variant's message says what is wrong and how to fix it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+/// Why an address was refused. Each kind's message (`error_email_*` in the theme's strings)
+/// says what is wrong and how to fix it; shown to the operator in the default theme's English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmailError {
     /// Nothing was entered.
-    #[error("Enter your email address in the form name@example.org.")]
     Empty,
     /// Longer than `MAX_EMAIL_LEN`.
-    #[error(
-        "Your email address is longer than 254 characters: check it and enter it again, in the form name@example.org."
-    )]
     TooLong,
     /// No `@`, or more than one.
-    #[error(
-        "Your email address needs exactly one @ between your name and the domain, in the form name@example.org."
-    )]
     At,
     /// The part before `@` is empty, too long or has characters addresses cannot have.
-    #[error(
-        "The part before the @ is not valid: use letters, digits and . _ - + only, with no space and no dot at the start, the end or twice in a row (for example name@example.org)."
-    )]
     Local,
     /// The part after `@` is not a domain name.
-    #[error(
-        "The part after the @ must be a domain name such as example.org: check it for typing mistakes."
-    )]
     Domain,
 }
+
+impl EmailError {
+    /// What is wrong, as a code and the values its message names.
+    pub(crate) fn problem(self) -> Problem {
+        match self {
+            Self::Empty => Problem::new(Code::EmailEmpty),
+            Self::TooLong => {
+                Problem::new(Code::EmailTooLong).with("max", Param::Number(MAX_EMAIL_LEN as u64))
+            }
+            Self::At => Problem::new(Code::EmailAt),
+            Self::Local => Problem::new(Code::EmailLocal),
+            Self::Domain => Problem::new(Code::EmailDomain),
+        }
+    }
+}
+
+impl std::fmt::Display for EmailError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.problem().message(&crate::words::Words::ENGLISH))
+    }
+}
+
+impl std::error::Error for EmailError {}
 
 /// An address that passed the syntax check.
 #[derive(Debug, Clone, PartialEq, Eq)]

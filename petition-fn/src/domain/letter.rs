@@ -7,8 +7,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::email::{CheckedEmail, check_email};
+use super::problem::{Code, FieldError, Param, Problem};
 use super::text;
-use super::validate::{FieldError, check_name, parse_bool};
+use super::validate::{check_name, parse_bool, quoted, too_long};
 use contract::bundle::UsState;
 
 /// Longest street address accepted, in characters after trimming.
@@ -114,39 +115,31 @@ impl RawLetter {
         let text = |v: &Option<String>| v.as_deref().unwrap_or("").to_owned();
         let name = match text(&self.name) {
             n if n.trim().is_empty() => {
-                errors.push(FieldError::new(
-                    "name",
-                    "Enter your name, as you will sign your letter.",
-                ));
+                errors.push(FieldError::new("name", Code::LetterNameMissing));
                 None
             }
-            n => check_name(&n)
-                .map_err(|m| errors.push(FieldError::new("name", m)))
-                .ok(),
+            n => check_name(&n).map_err(|p| errors.push(p.on("name"))).ok(),
         };
         let email = check_email(&text(&self.email))
-            .map_err(|e| errors.push(FieldError::new("email", e.to_string())))
+            .map_err(|e| errors.push(e.problem().on("email")))
             .ok();
         let street = check_street(&text(&self.street))
-            .map_err(|m| errors.push(FieldError::new("street", m)))
+            .map_err(|p| errors.push(p.on("street")))
             .ok();
         let city = check_city(&text(&self.city))
-            .map_err(|m| errors.push(FieldError::new("city", m)))
+            .map_err(|p| errors.push(p.on("city")))
             .ok();
         let state = check_state(&text(&self.state), states)
-            .map_err(|m| errors.push(FieldError::new("state", m)))
+            .map_err(|p| errors.push(p.on("state")))
             .ok();
         let zip = check_zip(&text(&self.zip), state)
-            .map_err(|m| errors.push(FieldError::new("zip", m)))
+            .map_err(|p| errors.push(p.on("zip")))
             .ok();
         let message = check_message(&text(&self.message))
-            .map_err(|m| errors.push(FieldError::new("message", m)))
+            .map_err(|p| errors.push(p.on("message")))
             .ok();
         if parse_bool(self.consent.as_deref()) != Some(true) {
-            errors.push(FieldError::new(
-                "consent",
-                "Tick the box to agree that your name and address are used to find your senators and prepare your letter.",
-            ));
+            errors.push(FieldError::new("consent", Code::LetterConsentMissing));
         }
         match (name, email, street, city, state, zip, message) {
             (
@@ -184,78 +177,60 @@ impl RawLetter {
 fn check_line(
     input: &str,
     max: usize,
-    what: &'static str,
-    empty: &'static str,
-) -> Result<String, String> {
+    field: &'static str,
+    empty: Code,
+) -> Result<String, Problem> {
     let value = input.trim();
     if value.is_empty() {
-        return Err(empty.to_owned());
+        return Err(Problem::new(empty));
     }
     if value.chars().count() > max {
-        return Err(format!(
-            "Your {what} is longer than {max} characters: shorten it to {max} characters or fewer."
-        ));
+        return Err(too_long(field, max));
     }
     if let Some(kind) = text::unwanted(value, false) {
-        return Err(kind.message(what));
+        return Err(kind.on(field));
     }
     Ok(text::clean_line(value))
 }
 
-/// Checks a street address; returns it trimmed, or a message saying how to fix it.
-pub(crate) fn check_street(input: &str) -> Result<String, String> {
-    check_line(
-        input,
-        MAX_STREET_CHARS,
-        "street address",
-        "Enter your street address, with the house number (for example 123 Main Street): senators answer only the people who live in their state.",
-    )
+/// Checks a street address; returns it trimmed, or what is wrong.
+pub(crate) fn check_street(input: &str) -> Result<String, Problem> {
+    check_line(input, MAX_STREET_CHARS, "street", Code::StreetMissing)
 }
 
-/// Checks a city; returns it trimmed, or a message saying how to fix it.
-pub(crate) fn check_city(input: &str) -> Result<String, String> {
-    check_line(
-        input,
-        MAX_CITY_CHARS,
-        "city",
-        "Enter the city or town where you live.",
-    )
+/// Checks a city; returns it trimmed, or what is wrong.
+pub(crate) fn check_city(input: &str) -> Result<String, Problem> {
+    check_line(input, MAX_CITY_CHARS, "city", Code::CityMissing)
 }
 
-/// Checks a state code against the list; returns the state, which elects senators, or a
-/// message saying how to fix it (DC and the territories are named plainly).
-pub(crate) fn check_state<'a>(input: &str, states: &'a [UsState]) -> Result<&'a UsState, String> {
+/// Checks a state code against the list; returns the state, which elects senators, or what
+/// is wrong (DC and the territories are named plainly).
+pub(crate) fn check_state<'a>(input: &str, states: &'a [UsState]) -> Result<&'a UsState, Problem> {
     let code = input.trim().to_ascii_uppercase();
     if code.is_empty() {
-        return Err("Choose your state from the list.".into());
+        return Err(Problem::new(Code::StateMissing));
     }
     let Some(state) = states.iter().find(|s| s.code.eq_ignore_ascii_case(&code)) else {
-        return Err(format!(
-            "Choose your state from the list: “{}” is not one of the 50 states.",
-            input.trim().chars().take(10).collect::<String>()
-        ));
+        return Err(Problem::new(Code::StateUnknown).with("value", quoted(input)));
     };
     if state.senators {
         return Ok(state);
     }
+    let name = || Param::Text(state.name.clone());
     Err(match state.code.as_str() {
-        "DC" => "Washington, D.C. has no senators in the U.S. Senate; its delegate in the House of Representatives speaks for it in Congress. Write to the delegate instead, or choose your state if you live in one of the 50 states.".into(),
-        "AA" | "AE" | "AP" => format!(
-            "{} ({}) is a military mail address, not a state, and has no senators: choose the state where you are registered to vote and give your address there.",
-            state.name, state.code
-        ),
-        _ => format!(
-            "{} has no senators in the U.S. Senate; its delegate in the House of Representatives speaks for it in Congress. Write to the delegate instead, or choose your state if you live in one of the 50 states.",
-            state.name
-        ),
+        "DC" => Problem::new(Code::StateDc),
+        "AA" | "AE" | "AP" => Problem::new(Code::StateMilitary)
+            .with("state", name())
+            .with("code", Param::Text(state.code.clone())),
+        _ => Problem::new(Code::StateTerritory).with("state", name()),
     })
 }
 
 /// Checks a ZIP code (5 digits or ZIP+4) and, when the state is known, that it belongs to it.
-pub(crate) fn check_zip(input: &str, state: Option<&UsState>) -> Result<String, String> {
+pub(crate) fn check_zip(input: &str, state: Option<&UsState>) -> Result<String, Problem> {
     let zip = input.trim();
     if zip.is_empty() {
-        return Err("Enter your ZIP code: 5 digits, for example 94103.".into());
+        return Err(Problem::new(Code::ZipMissing));
     }
     let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
     let well_formed = match zip.split_once('-') {
@@ -263,19 +238,14 @@ pub(crate) fn check_zip(input: &str, state: Option<&UsState>) -> Result<String, 
         Some((five, four)) => digits(five, 5) && digits(four, 4),
     };
     if !well_formed {
-        return Err(
-            "Enter your ZIP code as 5 digits (for example 94103) or as ZIP+4 (for example 94103-1234)."
-                .into(),
-        );
+        return Err(Problem::new(Code::ZipFormat));
     }
     if let Some(state) = state
         && !state.has_zip(&zip[..5])
     {
-        return Err(format!(
-            "The ZIP code {} is not in {}: check your ZIP code and the state you chose.",
-            &zip[..5],
-            state.name
-        ));
+        return Err(Problem::new(Code::ZipNotInState)
+            .with("zip", Param::Text(zip[..5].to_owned()))
+            .with("state", Param::Text(state.name.clone())));
     }
     Ok(zip.to_owned())
 }
@@ -291,25 +261,28 @@ pub(crate) fn normalise_message(input: &str) -> String {
 }
 
 /// Checks the letter's text; returns it normalised ([`normalise_message`]).
-pub(crate) fn check_message(input: &str) -> Result<String, String> {
+pub(crate) fn check_message(input: &str) -> Result<String, Problem> {
     let message = normalise_message(input);
     if message.is_empty() {
-        return Err(
-            "Write your letter, or keep the suggested one: the letter cannot be empty.".into(),
-        );
+        return Err(Problem::new(Code::MessageMissing));
     }
     let count = message.chars().count();
     if count > MAX_MESSAGE_CHARS {
-        return Err(format!(
-            "Your letter has {count} characters, more than the 5,000 this form accepts: shorten it by {}.",
-            match count - MAX_MESSAGE_CHARS {
-                1 => "1 character".to_owned(),
-                n => format!("{n} characters"),
-            }
-        ));
+        let number = |n: usize| Param::Number(n as u64);
+        return Err(Problem::new(Code::MessageTooLong)
+            .with("count", number(count))
+            .with("max", number(MAX_MESSAGE_CHARS))
+            .with(
+                "over",
+                Param::Count {
+                    n: (count - MAX_MESSAGE_CHARS) as u64,
+                    one: "error_characters_one",
+                    other: "error_characters_other",
+                },
+            ));
     }
     if let Some(kind) = text::unwanted(&message, true) {
-        return Err(kind.message("letter"));
+        return Err(kind.on("message"));
     }
     Ok(message)
 }
@@ -367,12 +340,16 @@ mod tests {
         }
     }
 
+    fn english(problem: Problem) -> String {
+        problem.message(&crate::words::Words::ENGLISH)
+    }
+
     fn message_of(raw: &RawLetter, field: &str) -> String {
         match raw.validate(&states()) {
             LetterVerdict::Invalid(errs) => errs
                 .into_iter()
                 .find(|e| e.field == field)
-                .map(|e| e.message)
+                .map(|e| e.message(&crate::words::Words::ENGLISH))
                 .unwrap_or_else(|| panic!("no error for {field}")),
             other => panic!("expected errors, got {other:?}"),
         }
@@ -437,16 +414,16 @@ mod tests {
 
     #[test]
     fn places_without_senators_are_named_plainly() {
-        let dc = check_state("dc", &states()).expect_err("DC has no senators");
+        let dc = english(check_state("dc", &states()).expect_err("DC has no senators"));
         assert!(
             dc.starts_with("Washington, D.C. has no senators in the U.S. Senate"),
             "{dc}"
         );
-        let pr = check_state("PR", &states()).expect_err("no senators");
+        let pr = english(check_state("PR", &states()).expect_err("no senators"));
         assert!(pr.starts_with("Puerto Rico has no senators"), "{pr}");
-        let ae = check_state("AE", &states()).expect_err("no senators");
+        let ae = english(check_state("AE", &states()).expect_err("no senators"));
         assert!(ae.contains("military mail"), "{ae}");
-        let xx = check_state("XX", &states()).expect_err("unknown");
+        let xx = english(check_state("XX", &states()).expect_err("unknown"));
         assert!(xx.contains("XX"), "{xx}");
         assert!(check_state("", &states()).is_err());
         assert_eq!(
@@ -477,10 +454,10 @@ mod tests {
             "-1234",
             "９４１０３",
         ] {
-            let err = check_zip(bad, Some(ca)).expect_err(bad);
+            let err = english(check_zip(bad, Some(ca)).expect_err(bad));
             assert!(err.contains("5 digits"), "{bad}: {err}");
         }
-        let err = check_zip("10001", Some(ca)).expect_err("New York ZIP");
+        let err = english(check_zip("10001", Some(ca)).expect_err("New York ZIP"));
         assert_eq!(
             err,
             "The ZIP code 10001 is not in California: check your ZIP code and the state you chose."
@@ -500,8 +477,13 @@ mod tests {
     #[test]
     fn letter_length_and_characters() {
         assert!(check_message(&"a".repeat(5_000)).is_ok());
-        let long = check_message(&"a".repeat(5_003)).expect_err("too long");
-        assert!(long.contains("shorten it by 3 characters"), "{long}");
+        let long = english(check_message(&"a".repeat(5_003)).expect_err("too long"));
+        assert_eq!(
+            long,
+            "Your letter has 5,003 characters, more than the 5,000 this form accepts: shorten it by 3 characters."
+        );
+        let one = english(check_message(&"a".repeat(5_001)).expect_err("too long"));
+        assert!(one.ends_with("shorten it by 1 character."), "{one}");
         assert!(check_message(" \r\n ").is_err());
         assert!(check_message("Dear Senator,\n\tThank you.").is_ok());
         assert!(check_message("Dear\u{7}Senator").is_err());

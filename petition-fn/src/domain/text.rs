@@ -11,6 +11,8 @@
 use unicode_normalization::UnicodeNormalization;
 use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
 
+use super::problem::{Param, Problem};
+
 /// Most combining marks accepted on one base character (Vietnamese needs two, some Indic
 /// clusters three or four; more is "Zalgo" text).
 const MAX_MARKS: usize = 4;
@@ -37,33 +39,12 @@ pub(crate) enum Unwanted {
 }
 
 impl Unwanted {
-    /// What is wrong with the `what` field and how to fix it.
-    pub(crate) fn message(self, what: &str) -> String {
+    /// What is wrong with the field `field` (named in the message) and how to fix it.
+    pub(crate) fn on(self, field: &'static str) -> Problem {
+        let problem = Problem::new(self.into()).with("what", Param::Field(field));
         match self {
-            Self::Control => format!(
-                "Your {what} contains a control character or a line break: type it again on one line."
-            ),
-            Self::Bidi => format!(
-                "Your {what} contains an invisible character that reverses the direction of the text: type it again, without copying and pasting."
-            ),
-            Self::Tag => format!(
-                "Your {what} contains invisible tag characters: type it again, without copying and pasting."
-            ),
-            Self::Separator => format!(
-                "Your {what} contains a line or paragraph separator: type it again on one line."
-            ),
-            Self::Invisible => format!(
-                "Your {what} contains an invisible character (such as a zero-width space): type it again, without copying and pasting."
-            ),
-            Self::NoCharacter => format!(
-                "Your {what} contains a code point that is not a character of any script (private-use or unassigned): type it again with the letters of your script."
-            ),
-            Self::Replacement => format!(
-                "Your {what} contains a character that could not be read (\u{FFFD}): type it again."
-            ),
-            Self::Marks => format!(
-                "Your {what} stacks more than {MAX_MARKS} accents or marks on one letter: remove the extra marks."
-            ),
+            Self::Marks => problem.with("max", Param::Number(MAX_MARKS as u64)),
+            _ => problem,
         }
     }
 }
@@ -228,6 +209,7 @@ mod tests {
 
     #[test]
     fn every_message_names_the_field() {
+        let words = crate::words::Words::ENGLISH;
         for kind in [
             Unwanted::Control,
             Unwanted::Bidi,
@@ -238,8 +220,15 @@ mod tests {
             Unwanted::Replacement,
             Unwanted::Marks,
         ] {
-            assert!(kind.message("city").contains("Your city"), "{kind:?}");
+            let message = kind.on("city").message(&words);
+            assert!(message.starts_with("Your city "), "{kind:?}: {message}");
         }
+        assert!(
+            Unwanted::Marks
+                .on("name")
+                .message(&words)
+                .contains("more than 4 accents")
+        );
     }
 
     proptest! {

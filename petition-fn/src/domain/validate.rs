@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::email::{CheckedEmail, check_email};
+use super::problem::{Code, FieldError, Param, Problem};
 use super::text;
 use contract::bundle::Country;
 
@@ -41,24 +42,6 @@ pub struct Signature {
     pub updates: bool,
 }
 
-/// One problem with one field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    /// The field's name as in the API (`name`, `email`, …).
-    pub field: &'static str,
-    /// What is wrong and how to fix it, for the person filling in the form.
-    pub message: String,
-}
-
-impl FieldError {
-    pub(crate) fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field,
-            message: message.into(),
-        }
-    }
-}
-
 /// What to do with a submission.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -85,28 +68,22 @@ impl RawSubmission {
         }
         let mut errors = Vec::new();
         let name = check_name(self.name.as_deref().unwrap_or(""))
-            .map_err(|m| errors.push(FieldError::new("name", m)))
+            .map_err(|p| errors.push(p.on("name")))
             .ok();
         let email = check_email(self.email.as_deref().unwrap_or(""))
-            .map_err(|e| errors.push(FieldError::new("email", e.to_string())))
+            .map_err(|e| errors.push(e.problem().on("email")))
             .ok();
         let country = check_country(self.country.as_deref().unwrap_or(""), countries)
-            .map_err(|m| errors.push(FieldError::new("country", m)))
+            .map_err(|p| errors.push(p.on("country")))
             .ok();
         match parse_bool(self.consent.as_deref()) {
             Some(true) => {}
-            _ => errors.push(FieldError::new(
-                "consent",
-                "Tick the box to confirm that you agree to sign this petition.",
-            )),
+            _ => errors.push(FieldError::new("consent", Code::ConsentMissing)),
         }
         let updates = match parse_bool(self.updates.as_deref()) {
             Some(b) => b,
             None => {
-                errors.push(FieldError::new(
-                    "updates",
-                    "Tick the updates box to receive news by email, or leave it empty.",
-                ));
+                errors.push(FieldError::new("updates", Code::UpdatesInvalid));
                 false
             }
         };
@@ -136,32 +113,37 @@ pub(crate) fn parse_bool(value: Option<&str>) -> Option<bool> {
     }
 }
 
-/// Checks a name; returns it in its stored form ([`text::clean_line`]), or a message saying
-/// how to fix it.
-pub(crate) fn check_name(input: &str) -> Result<String, String> {
+/// Checks a name; returns it in its stored form ([`text::clean_line`]), or what is wrong.
+pub(crate) fn check_name(input: &str) -> Result<String, Problem> {
     let name = input.trim();
     if name.is_empty() {
-        return Err("Enter your name, as you would like it to appear on the petition.".into());
+        return Err(Problem::new(Code::NameMissing));
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(
-            "Your name is longer than 100 characters: shorten it to 100 characters or fewer."
-                .into(),
-        );
+        return Err(too_long("name", MAX_NAME_CHARS));
     }
     if let Some(kind) = text::unwanted(name, false) {
-        return Err(kind.message("name"));
+        return Err(kind.on("name"));
     }
     if !text::has_letter(name) {
-        return Err(
-            "Enter your name in letters: a name cannot be only digits, spaces or punctuation."
-                .into(),
-        );
+        return Err(Problem::new(Code::NameNoLetter));
     }
     if looks_like_url(name) {
-        return Err("Enter your name only, without a web address or link.".into());
+        return Err(Problem::new(Code::NameLink));
     }
     Ok(text::clean_line(name))
+}
+
+/// The field `field` is longer than `max` characters.
+pub(crate) fn too_long(field: &'static str, max: usize) -> Problem {
+    Problem::new(Code::TooLong)
+        .with("what", Param::Field(field))
+        .with("max", Param::Number(max as u64))
+}
+
+/// What the visitor typed, shortened, to quote in a message.
+pub(crate) fn quoted(input: &str) -> Param {
+    Param::Text(input.trim().chars().take(10).collect())
 }
 
 /// Whether the text contains a web address: a scheme, `www.`, or a `domain.tld/` path.
@@ -183,18 +165,15 @@ fn looks_like_url(text: &str) -> bool {
 }
 
 /// Checks a country code against the list; returns it upper case.
-pub(crate) fn check_country(input: &str, countries: &[Country]) -> Result<String, String> {
+pub(crate) fn check_country(input: &str, countries: &[Country]) -> Result<String, Problem> {
     let code = input.trim().to_ascii_uppercase();
     if code.is_empty() {
-        return Err("Choose your country from the list.".into());
+        return Err(Problem::new(Code::CountryMissing));
     }
     if countries.iter().any(|c| c.code.eq_ignore_ascii_case(&code)) {
         Ok(code)
     } else {
-        Err(format!(
-            "Choose your country from the list: “{}” is not one of its codes.",
-            input.trim().chars().take(10).collect::<String>()
-        ))
+        Err(Problem::new(Code::CountryUnknown).with("value", quoted(input)))
     }
 }
 
@@ -318,13 +297,29 @@ mod tests {
         let Verdict::Invalid(errs) = RawSubmission::default().validate(&countries()) else {
             panic!("invalid");
         };
-        let email = errs.iter().find(|e| e.field == "email").map(|e| &e.message);
+        let words = crate::words::Words::ENGLISH;
+        let email = errs.iter().find(|e| e.field == "email");
         assert_eq!(
-            email.map(String::as_str),
-            Some("Enter your email address in the form name@example.org.")
+            email.map(|e| (e.code.as_str(), e.message(&words))),
+            Some((
+                "email_empty",
+                "Enter your email address in the form name@example.org.".to_owned()
+            ))
         );
-        let country = check_country("zz", &countries()).expect_err("unknown");
-        assert!(country.contains("ZZ") || country.contains("zz"));
+        let country = check_country("zz", &countries())
+            .expect_err("unknown")
+            .message(&words);
+        assert_eq!(
+            country,
+            "Choose your country from the list: “zz” is not one of its codes."
+        );
+        assert_eq!(
+            check_name(&"a".repeat(101)).map_err(|p| p.message(&words)),
+            Err(
+                "Your name is longer than 100 characters: shorten it to 100 characters or fewer."
+                    .to_owned()
+            )
+        );
     }
 
     #[test]

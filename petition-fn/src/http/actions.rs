@@ -16,6 +16,7 @@ use serde_json::json;
 
 use super::AppState;
 use super::extract::Submission;
+use super::lang::Local;
 use super::pages::Notice;
 use super::refusal::{Refusal, Subject, store_failure};
 use super::reply::{self, Style};
@@ -30,7 +31,8 @@ pub(crate) async fn report(
     submission: Submission,
 ) -> Result<Response, Refusal> {
     let site = state.site();
-    let campaign = site.bundle.letter.clone().ok_or(Refusal::NoLetters)?;
+    let local = site.local(submission.lang());
+    let campaign = local.bundle.letter.clone().ok_or(Refusal::NoLetters)?;
     let subject = Subject::Action {
         page: campaign.page.clone(),
     };
@@ -44,7 +46,9 @@ pub(crate) async fn report(
     };
     let outcome = match raw.validate(&site.bundle) {
         ActionVerdict::Valid(outcome) => outcome,
-        ActionVerdict::Bot => return Ok(answer(submission.style, &site, None, &campaign.page)),
+        ActionVerdict::Bot => {
+            return Ok(answer(submission.style, local, None, &campaign.page));
+        }
         ActionVerdict::Invalid(errors) => {
             return Err(Refusal::Invalid {
                 refill: None,
@@ -68,24 +72,25 @@ pub(crate) async fn report(
     }
     Ok(answer(
         submission.style,
-        &site,
+        local,
         Some(&outcome),
         &campaign.page,
     ))
 }
 
-/// The thanks, the same whether this was counted now or earlier today.
-fn answer(style: Style, site: &super::Site, outcome: Option<&Outcome>, page: &str) -> Response {
+/// The thanks in the visitor's language, the same whether this was counted now or earlier
+/// today.
+fn answer(style: Style, local: &Local, outcome: Option<&Outcome>, page: &str) -> Response {
     let message = match outcome {
-        Some(o) if o.kind == "called" => format!(
-            "Thank you for calling {}. We have counted it: the campaign reports to each office how many constituents have been in touch.",
-            o.senator_name
-        ),
-        Some(o) => format!(
-            "Thank you for sending your letter to {}. We have counted it: the campaign reports to each office how many constituents have been in touch.",
-            o.senator_name
-        ),
-        None => "Thank you. We have counted it.".to_owned(),
+        Some(o) => {
+            let key = if o.kind == "called" {
+                "outcome_thanks_called"
+            } else {
+                "outcome_thanks_letter_sent"
+            };
+            local.format(key, &[("name", &o.senator_name)])
+        }
+        None => local.text("outcome_thanks").to_owned(),
     };
     match style {
         Style::Json => reply::json(
@@ -94,15 +99,11 @@ fn answer(style: Style, site: &super::Site, outcome: Option<&Outcome>, page: &st
         ),
         Style::Form => {
             let notice = Notice {
-                title: "Thank you",
+                title: local.text("thanks_title").to_owned(),
                 message,
-                link: Some((page.to_owned(), "Back to the letter page")),
+                link: Some((page.to_owned(), local.text("link_letter_page").to_owned())),
             };
-            (
-                StatusCode::OK,
-                Html(site.pages.notice_page(&site.bundle, &notice)),
-            )
-                .into_response()
+            (StatusCode::OK, Html(local.notice_page(&notice))).into_response()
         }
     }
 }

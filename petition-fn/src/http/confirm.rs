@@ -5,6 +5,9 @@
 //!
 //! Confirming twice lands on the thank-you page again; an expired token (410) or an unknown one
 //! (404) gets a page that leads back to the petition.
+//!
+//! The mail is in the signer's language; its link carries that language (`&lang=`, but for the
+//! default one), so the page it opens is in it too, and that page's button posts it back.
 
 use std::collections::HashMap;
 
@@ -12,13 +15,14 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use contract::api::{CONFIRM_FOR, CONFIRM_PATH, Form, TOKEN_FIELD, UPDATES_LIST};
-use contract::bundle::{Petition, SiteBundle};
+use contract::bundle::Petition;
 use contract::date::unix_seconds;
 use contract::html::escape;
 use serde_json::json;
 
 use super::AppState;
 use super::extract::Submission;
+use super::lang::{LinkLang, Local};
 use super::refusal::{Refusal, Subject, store_failure};
 use super::reply::{self, Style};
 use crate::mail::Mail;
@@ -28,6 +32,7 @@ use crate::store::{ConfirmOutcome, RETENTION_SECS};
 /// `GET`: the page with the button. Nothing is read or written.
 pub(crate) async fn page(
     State(state): State<AppState>,
+    LinkLang(lang): LinkLang,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, Refusal> {
     let token = query
@@ -37,11 +42,8 @@ pub(crate) async fn page(
     let site = state.site();
     // The wording only: the token decides what is confirmed.
     let updates = query.get(CONFIRM_FOR).is_some_and(|v| v == "updates");
-    Ok(reply::private_page(site.pages.confirm_page(
-        &site.bundle,
-        token,
-        updates,
-    )))
+    let local = site.local(lang.as_deref());
+    Ok(reply::private_page(local.confirm_page(token, updates)))
 }
 
 /// `POST`: extract, confirm, answer.
@@ -67,21 +69,22 @@ pub(crate) async fn confirm(
         .await
         .map_err(|e| store_failure(subject, &e))?;
     let site = state.site();
+    let local = site.local(submission.lang());
     let petition = match outcome {
         ConfirmOutcome::Confirmed { petition } | ConfirmOutcome::AlreadyConfirmed { petition } => {
             petition
         }
         ConfirmOutcome::Expired { petition } => {
             return Err(Refusal::ExpiredToken {
-                page: site.bundle.petition(&petition).map(|p| p.page.clone()),
+                page: local.petition(&petition).map(|p| p.page.clone()),
             });
         }
         ConfirmOutcome::Unknown => return Err(Refusal::UnknownToken),
     };
     if petition == UPDATES_LIST {
-        return Ok(updates_confirmed(submission.style, &site));
+        return Ok(updates_confirmed(submission.style, local));
     }
-    let Some(petition) = site.bundle.petition(&petition) else {
+    let Some(petition) = local.petition(&petition) else {
         // Confirmed, but the site no longer lists the petition: there is no page to go to.
         return Err(Refusal::NoPetition);
     };
@@ -108,8 +111,8 @@ pub(crate) async fn confirm(
 }
 
 /// The answer to a confirmed (or already confirmed) address for the campaign's updates.
-fn updates_confirmed(style: Style, site: &super::Site) -> Response {
-    let message = site.bundle.text("confirm_updates_done").unwrap_or("Your address is confirmed: the campaign will send you its updates. Every mail has a link that stops them.").to_owned();
+fn updates_confirmed(style: Style, local: &Local) -> Response {
+    let message = local.text("confirm_updates_done").to_owned();
     match style {
         Style::Json => reply::json(
             StatusCode::OK,
@@ -117,41 +120,33 @@ fn updates_confirmed(style: Style, site: &super::Site) -> Response {
         ),
         Style::Form => {
             let notice = super::pages::Notice {
-                title: "Thank you",
+                title: local.text("thanks_title").to_owned(),
                 message,
-                link: Some(("/".to_owned(), "Go to the home page")),
+                link: Some((local.home(), local.text("link_home").to_owned())),
             };
-            reply::private_page(site.pages.notice_page(&site.bundle, &notice))
+            reply::private_page(local.notice_page(&notice))
         }
     }
 }
 
-/// The confirmation mail of the campaign's updates list, from the theme's strings (English
-/// when the theme has none).
-pub(crate) fn updates_confirmation_mail(bundle: &SiteBundle, to: &str, token: &str) -> Mail {
-    let text = |key: &str, default: &str| bundle.text(key).unwrap_or(default).to_owned();
+/// The confirmation mail of the campaign's updates list, in `local`'s language.
+pub(crate) fn updates_confirmation_mail(local: &Local, to: &str, token: &str) -> Mail {
     let link = format!(
-        "{}{CONFIRM_PATH}?{TOKEN_FIELD}={token}&{CONFIRM_FOR}=updates",
-        bundle.base_url
+        "{}{CONFIRM_PATH}?{TOKEN_FIELD}={token}&{CONFIRM_FOR}=updates{}",
+        local.bundle.base_url,
+        local.link_param()
     );
     message_with_link(
-        bundle,
+        local,
         to,
-        &text(
-            "mail_updates_subject",
-            "Confirm your address for the campaign's updates",
-        ),
-        &text(
-            "mail_updates_intro",
-            "Thank you for writing to your senators. You asked for the campaign's updates by email: open the link below and press “Confirm my address” on the page it opens.",
-        ),
-        &link,
-        &text("confirm_updates_button", "Confirm my address"),
-        &text("mail_confirm_expiry", "The link works for 7 days."),
-        &text(
-            "mail_updates_not_you",
-            "If you did not ask for this, ignore this mail: nothing is sent to you, and nothing about it is kept after 7 days.",
-        ),
+        MailWords {
+            subject: local.text("mail_updates_subject").to_owned(),
+            intro: local.text("mail_updates_intro").to_owned(),
+            link,
+            button: local.text("confirm_updates_button").to_owned(),
+            expiry: local.text("mail_confirm_expiry").to_owned(),
+            not_you: local.text("mail_updates_not_you").to_owned(),
+        },
     )
 }
 
@@ -164,65 +159,67 @@ fn plausible(token: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// The confirmation mail for `petition`, in plain text and HTML, from the theme's interface
-/// strings (with English when the theme has none).
-pub(crate) fn confirmation_mail(
-    bundle: &SiteBundle,
-    petition: &Petition,
-    to: &str,
-    token: &str,
-) -> Mail {
-    let text = |key: &str, default: &str| {
-        bundle
-            .text(key)
-            .unwrap_or(default)
-            .replace("{petition}", &petition.title)
-    };
-    let link = format!("{}{CONFIRM_PATH}?{TOKEN_FIELD}={token}", bundle.base_url);
-    let subject = text("mail_confirm_subject", "Confirm your signature: {petition}");
-    let intro = text(
-        "mail_confirm_intro",
-        "Thank you for signing “{petition}”. One step is left before your signature counts: open the link below and press “Confirm my signature” on the page it opens.",
-    );
-    let button = text("confirm_button", "Confirm my signature");
-    let expiry = text("mail_confirm_expiry", "The link works for 7 days.");
-    let not_you = text(
-        "mail_confirm_not_you",
-        "If you did not sign this petition, ignore this mail: nothing is counted, and nothing about it is kept after 7 days.",
+/// The confirmation mail for `petition` (as `local` names it), in plain text and HTML, in
+/// `local`'s language.
+pub(crate) fn confirmation_mail(local: &Local, petition: &Petition, to: &str, token: &str) -> Mail {
+    let text = |key| local.format(key, &[("petition", &petition.title)]);
+    let link = format!(
+        "{}{CONFIRM_PATH}?{TOKEN_FIELD}={token}{}",
+        local.bundle.base_url,
+        local.link_param()
     );
     message_with_link(
-        bundle, to, &subject, &intro, &link, &button, &expiry, &not_you,
+        local,
+        to,
+        MailWords {
+            subject: text("mail_confirm_subject"),
+            intro: text("mail_confirm_intro"),
+            link,
+            button: text("confirm_button"),
+            expiry: text("mail_confirm_expiry"),
+            not_you: text("mail_confirm_not_you"),
+        },
     )
+}
+
+/// The lines of a confirmation mail.
+struct MailWords {
+    subject: String,
+    intro: String,
+    link: String,
+    /// The link's text in HTML.
+    button: String,
+    expiry: String,
+    /// For whoever did not ask for it.
+    not_you: String,
 }
 
 /// A confirmation mail: the intro, the link (a button in HTML), the expiry and the words for
 /// whoever did not ask for it, as plain text and HTML.
-#[allow(clippy::too_many_arguments, reason = "each is one line of the mail")]
-fn message_with_link(
-    bundle: &SiteBundle,
-    to: &str,
-    subject: &str,
-    intro: &str,
-    link: &str,
-    button: &str,
-    expiry: &str,
-    not_you: &str,
-) -> Mail {
+fn message_with_link(local: &Local, to: &str, words: MailWords) -> Mail {
+    let MailWords {
+        subject,
+        intro,
+        link,
+        button,
+        expiry,
+        not_you,
+    } = words;
     let plain = format!("{intro}\n\n{link}\n\n{expiry}\n\n{not_you}\n");
     let html = format!(
         "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{subject_h}</title></head><body>\
          <p>{intro_h}</p><p><a href=\"{link_h}\">{button_h}</a></p><p>{expiry_h}</p><p>{not_you_h}</p></body></html>\n",
-        lang = escape(&bundle.language),
-        subject_h = escape(subject),
-        intro_h = escape(intro),
-        link_h = escape(link),
-        button_h = escape(button),
-        expiry_h = escape(expiry),
-        not_you_h = escape(not_you),
+        lang = escape(local.lang()),
+        subject_h = escape(&subject),
+        intro_h = escape(&intro),
+        link_h = escape(&link),
+        button_h = escape(&button),
+        expiry_h = escape(&expiry),
+        not_you_h = escape(&not_you),
     );
     Mail {
         to: to.to_owned(),
-        subject: subject.to_owned(),
+        subject,
         text: plain,
         html,
         headers: Vec::new(),
@@ -242,14 +239,8 @@ mod tests {
         assert!(!plausible(""));
     }
 
-    #[test]
-    fn the_mail_links_to_the_confirm_page_and_speaks_to_whoever_did_not_sign() {
-        let bundle = SiteBundle {
-            base_url: "https://example.org".into(),
-            language: "en".into(),
-            ..SiteBundle::default()
-        };
-        let petition = Petition {
+    fn petition() -> Petition {
+        Petition {
             id: "p".into(),
             title: "Free <them>".into(),
             addressee: "A".into(),
@@ -261,13 +252,23 @@ mod tests {
             confirm: true,
             check_inbox: Some("/p/inbox/".into()),
             milestones: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_mail_links_to_the_confirm_page_and_speaks_to_whoever_did_not_sign() {
+        let bundle = contract::bundle::SiteBundle {
+            base_url: "https://example.org".into(),
+            language: "en".into(),
+            ..contract::bundle::SiteBundle::default()
         };
-        let mail = confirmation_mail(&bundle, &petition, "ada@example.org", "tok");
+        let local = Local::new(&bundle, "en");
+        let mail = confirmation_mail(&local, &petition(), "ada@example.org", "tok");
         assert_eq!(mail.to, "ada@example.org");
         assert_eq!(mail.subject, "Confirm your signature: Free <them>");
         assert!(
             mail.text
-                .contains("https://example.org/api/confirm?token=tok")
+                .contains("https://example.org/api/confirm?token=tok\n")
         );
         assert!(mail.text.contains("ignore this mail"));
         assert!(mail.text.contains("7 days"));
@@ -276,5 +277,41 @@ mod tests {
                 .contains("href=\"https://example.org/api/confirm?token=tok\"")
         );
         assert!(mail.html.contains("Free &lt;them&gt;"));
+        assert!(mail.html.contains(">Confirm my signature</a>"));
+    }
+
+    #[test]
+    fn a_mail_in_french_links_to_the_page_in_french() {
+        let bundle = crate::http::tests::french_bundle();
+        let local = Local::new(&bundle, "fr");
+        let petition = local.petition("confirm-me").cloned().expect("a petition");
+        let mail = confirmation_mail(&local, &petition, "ada@example.org", "tok");
+        assert_eq!(
+            mail.subject,
+            "Confirmez votre signature : Confirm the prisoners' freedom (fr)"
+        );
+        assert!(
+            mail.text
+                .starts_with("Merci d’avoir signé « Confirm the prisoners' freedom (fr) ».")
+        );
+        assert!(
+            mail.text
+                .contains("https://example.org/api/confirm?token=tok&lang=fr\n"),
+            "{}",
+            mail.text
+        );
+        assert!(mail.html.starts_with("<!doctype html>\n<html lang=\"fr\">"));
+        assert!(
+            mail.html
+                .contains("token=tok&amp;lang=fr\">Confirmer ma signature</a>")
+        );
+        // What French lacks reads in English.
+        assert!(mail.text.contains("The link works for 7 days."));
+        let updates = updates_confirmation_mail(&local, "ada@example.org", "tok");
+        assert!(
+            updates
+                .text
+                .contains("/api/confirm?token=tok&for=updates&lang=fr\n")
+        );
     }
 }

@@ -1,17 +1,20 @@
 //! The one extractor for submissions: a form post or a JSON object, under the body limit, read
-//! into the fields its form accepts (`contract::api::Form`), and nothing else.
+//! into the fields its form accepts (`contract::api::Form`), and nothing else. Its language (the
+//! `lang` field every form sends) is read at once, so that even a refusal made before the
+//! fields are read (a closed petition) answers in it.
 
 use std::collections::BTreeMap;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
-use contract::api::Form;
+use contract::api::{Form, LANG_FIELD};
 use serde_json::Value;
 
+use super::lang::Asked;
 use super::refusal::{Refusal, Subject};
 use super::reply::Style;
-use crate::domain::FieldError;
+use crate::domain::{Code, FieldError, Param};
 
 /// A submission's body, its style known and the body limit applied, not yet read: the handler
 /// first says what it is about ([`Submission::fields`]), so that a refusal can lead back to the
@@ -19,6 +22,8 @@ use crate::domain::FieldError;
 pub(crate) struct Submission {
     pub(crate) style: Style,
     body: Result<Bytes, StatusCode>,
+    /// The `lang` field, when the body has one.
+    lang: Option<String>,
 }
 
 impl<S: Send + Sync> FromRequest<S> for Submission {
@@ -26,10 +31,37 @@ impl<S: Send + Sync> FromRequest<S> for Submission {
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Refusal> {
         let style = Style::of(request.headers()).ok_or(Refusal::UnsupportedType)?;
+        let asked = request.extensions().get::<Asked>().cloned();
         let body = Bytes::from_request(request, state)
             .await
             .map_err(|rejection| rejection.status());
-        Ok(Self { style, body })
+        let lang = body.as_ref().ok().and_then(|b| lang_of(style, b));
+        if let Some(asked) = asked {
+            asked.note(lang.as_deref());
+        }
+        Ok(Self { style, body, lang })
+    }
+}
+
+/// The `lang` field of a body, read as [`Submission::fields`] reads it (a form's last one; a
+/// JSON object's string), without reading the rest.
+fn lang_of(style: Style, body: &[u8]) -> Option<String> {
+    match style {
+        // The last one, as `fields` keeps a repeated field's last value.
+        Style::Form => body.rsplit(|&b| b == b'&').find_map(|pair| {
+            let (key, value) = pair.split_at(pair.iter().position(|&b| b == b'=')?);
+            (decode(key)? == LANG_FIELD).then(|| decode(&value[1..]))?
+        }),
+        Style::Json => {
+            #[derive(serde::Deserialize)]
+            struct Lang {
+                lang: Option<Value>,
+            }
+            match serde_json::from_slice::<Lang>(body).ok()?.lang? {
+                Value::String(lang) => Some(lang),
+                _ => None,
+            }
+        }
     }
 }
 
@@ -50,6 +82,11 @@ fn decode(raw: &[u8]) -> Option<String> {
 pub(crate) type Fields = BTreeMap<&'static str, String>;
 
 impl Submission {
+    /// The language the submission asks its answer in (its `lang` field), if it names one.
+    pub(crate) fn lang(&self) -> Option<&str> {
+        self.lang.as_deref()
+    }
+
     /// The body, or the refusal of one that is too large or unreadable.
     pub(crate) fn body(&self, subject: &Subject) -> Result<&[u8], Refusal> {
         match &self.body {
@@ -88,12 +125,9 @@ impl Submission {
                         Some(text) => {
                             out.insert(*field, text);
                         }
-                        None => errors.push(FieldError {
-                            field,
-                            message: format!(
-                                "Your {field} could not be read: it did not arrive as UTF-8 text. Type it again; a program sending this form must encode it in UTF-8."
-                            ),
-                        }),
+                        None => errors.push(
+                            FieldError::new(field, Code::NotUtf8).with("what", Param::Field(field)),
+                        ),
                     }
                 }
                 if !errors.is_empty() {
@@ -104,6 +138,7 @@ impl Submission {
                 }
             }
             Style::Json => {
+                // Malformed JSON is a developer's mistake: the detail is serde's, in English.
                 let unreadable = |detail: String| Refusal::Unreadable {
                     subject: subject.clone(),
                     detail: Some(detail),
@@ -126,12 +161,10 @@ impl Submission {
                         Some(Value::Number(n)) => {
                             out.insert(field, n.to_string());
                         }
-                        Some(_) => errors.push(FieldError {
-                            field,
-                            message: format!(
-                                "Send {field} as text (or true/false), not as a list or an object."
-                            ),
-                        }),
+                        Some(_) => errors.push(
+                            FieldError::new(field, Code::NotText)
+                                .with("field", Param::Text(field.to_owned())),
+                        ),
                     }
                 }
                 if !errors.is_empty() {
@@ -154,6 +187,7 @@ mod tests {
         let submission = Submission {
             style,
             body: Ok(Bytes::from_static(body)),
+            lang: None,
         };
         submission.fields(Form::Letter, &Subject::Letter { page: "/l/".into() })
     }
@@ -210,7 +244,12 @@ mod tests {
         };
         let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["name", "city"]);
-        assert!(errors[0].message.contains("UTF-8"));
+        assert_eq!(errors[0].code, Code::NotUtf8);
+        assert!(
+            errors[0]
+                .message(&crate::words::Words::ENGLISH)
+                .starts_with("Your name could not be read: it did not arrive as UTF-8 text.")
+        );
         let Ok(f) = read(Style::Form, b"name=Ad%C3%A9+L&city=100%&zip=%ZZ") else {
             panic!("UTF-8 and stray percent signs are read");
         };
@@ -242,10 +281,33 @@ mod tests {
     }
 
     #[test]
+    fn the_language_is_read_from_the_field_before_the_rest() {
+        let lang = |style, body: &[u8]| lang_of(style, body);
+        assert_eq!(
+            lang(Style::Form, b"name=Ada&lang=fr&lang=zh-Hant").as_deref(),
+            Some("zh-Hant")
+        );
+        assert_eq!(lang(Style::Form, b"name=Ada&language=fr&lang"), None);
+        assert_eq!(
+            lang(Style::Json, br#"{"lang":"es","name":["x"]}"#).as_deref(),
+            Some("es")
+        );
+        assert_eq!(lang(Style::Json, br#"{"lang":1}"#), None);
+        assert_eq!(lang(Style::Json, b"{"), None);
+        assert_eq!(lang(Style::Json, b"[]"), None);
+        // The field is one of every form's, so the handlers read it back too.
+        let Ok(f) = read(Style::Form, b"lang=fr&name=Ada") else {
+            panic!("parses");
+        };
+        assert_eq!(f.get(LANG_FIELD).map(String::as_str), Some("fr"));
+    }
+
+    #[test]
     fn an_oversized_body_is_refused_as_too_large() {
         let submission = Submission {
             style: Style::Form,
             body: Err(StatusCode::PAYLOAD_TOO_LARGE),
+            lang: None,
         };
         let subject = Subject::Signature { page: "/p/".into() };
         assert!(matches!(
@@ -268,6 +330,7 @@ mod tests {
             let submission = Submission {
                 style: if json { Style::Json } else { Style::Form },
                 body: Ok(Bytes::from(body)),
+                lang: None,
             };
             if let Ok(fields) = submission.fields(Form::Letter, &Subject::Letter { page: "/l/".into() }) {
                 proptest::prop_assert!(fields.keys().all(|k| Form::Letter.fields().contains(k)));
@@ -284,7 +347,7 @@ mod tests {
             let form = form.finish();
             let json = serde_json::to_vec(&fields).expect("json");
             for (style, body) in [(Style::Form, form.into_bytes()), (Style::Json, json)] {
-                let submission = Submission { style, body: Ok(Bytes::from(body)) };
+                let submission = Submission { style, body: Ok(Bytes::from(body)), lang: None };
                 let read = submission
                     .fields(Form::Letter, &Subject::Letter { page: "/l/".into() })
                     .map_err(|_| proptest::test_runner::TestCaseError::fail("refused"))?;

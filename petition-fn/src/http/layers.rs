@@ -9,6 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use serde_json::json;
 
+use super::lang::Asked;
 use super::refusal::{Refusal, Subject};
 use super::{AppState, BODY_LIMIT};
 
@@ -31,13 +32,17 @@ pub(crate) async fn bounds(
     // Only a refusal needs to know what the request was about: keep the lookup off the
     // path of the requests that pass.
     let route = request.extensions().get::<MatchedPath>().cloned();
+    // The language the handler noted before the deadline, if it got that far.
+    let asked = request.extensions().get::<Asked>().cloned();
     let subject = || {
         let route = route.as_ref().map_or("", MatchedPath::as_str);
         let petition = params
             .as_ref()
             .ok()
             .and_then(|p| p.iter().find(|(k, _)| *k == "id").map(|(_, v)| v));
-        Subject::of_route(&state.site(), route, petition)
+        let site = state.site();
+        let lang = asked.as_ref().and_then(Asked::get);
+        Subject::of_route(site.local(lang.as_deref()), route, petition)
     };
     let announced = request
         .headers()

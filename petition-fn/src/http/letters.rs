@@ -26,6 +26,7 @@ use serde_json::json;
 
 use super::confirm::updates_confirmation_mail;
 use super::extract::{Fields, Submission};
+use super::lang::Local;
 use super::pages::LetterValues;
 use super::refusal::{Refill, Refusal, Subject, fault, store_failure};
 use super::reply::{self, Style};
@@ -38,6 +39,7 @@ use crate::domain::{Letter, LetterPrivate, LetterVerdict, RawLetter};
 use crate::fair::{self, Action, Client};
 use crate::protect::SignerKeys;
 use crate::store::{LetterRecord, RETENTION_SECS};
+use crate::words::Words;
 
 /// Extract, validate, store, answer.
 pub(crate) async fn send(
@@ -46,7 +48,8 @@ pub(crate) async fn send(
     submission: Submission,
 ) -> Result<Response, Refusal> {
     let site = state.site();
-    let campaign = site.bundle.letter.clone().ok_or(Refusal::NoLetters)?;
+    let local = site.local(submission.lang());
+    let campaign = local.bundle.letter.clone().ok_or(Refusal::NoLetters)?;
     let subject = Subject::Letter {
         page: campaign.page.clone(),
     };
@@ -96,17 +99,18 @@ pub(crate) async fn send(
             .await
             .map_err(|e| store_failure(subject.clone(), &e))?;
         if letter.updates {
-            subscribe(&state, &site.bundle, &letter).await;
+            subscribe(&state, local, &letter).await;
         }
     }
-    answer(submission.style, &site, &letter, &senators, subject)
+    answer(submission.style, &site, local, &letter, &senators, subject)
 }
 
 /// Puts the writer on the campaign's updates list, waiting for their mailbox to confirm it
 /// (the petition's double opt-in, `crate::http::confirm`): only the encrypted address is
 /// kept, under the list `UPDATES_LIST`. The letter is answered whatever happens here; a
-/// failure is logged, and writing again sends a new mail.
-async fn subscribe(state: &AppState, bundle: &contract::bundle::SiteBundle, letter: &Letter) {
+/// failure is logged, and writing again sends a new mail. The mail is in the writer's
+/// language (`local`'s).
+async fn subscribe(state: &AppState, local: &Local, letter: &Letter) {
     use crate::store::{PENDING_SECS, PendingOutcome, PendingRecord, SignatureRecord};
     let keys = &state.inner.keys;
     let now = state.now();
@@ -139,7 +143,7 @@ async fn subscribe(state: &AppState, bundle: &contract::bundle::SiteBundle, lett
     let store = &state.inner.store;
     match store.sign_pending(pending).await {
         Ok(PendingOutcome::Mail) => {
-            let mail = updates_confirmation_mail(bundle, &letter.email.display, &token);
+            let mail = updates_confirmation_mail(local, &letter.email.display, &token);
             if let Err(why) = super::signatures::send(state, &mail).await {
                 reply::log_failure("mail_failed", &why);
                 if let Err(e) = store.mail_failed(UPDATES_LIST, &hash, at).await {
@@ -236,6 +240,7 @@ fn record(
 fn answer(
     style: Style,
     site: &Site,
+    local: &Local,
     letter: &Letter,
     senators: &[&Senator],
     subject: Subject,
@@ -247,6 +252,8 @@ fn answer(
         .ok_or(Refusal::Internal(subject.clone()))?;
     let text = letter_to_send(letter);
     let campaign = site.bundle.letter.as_ref();
+    // The letter is written to a U.S. senator in the site's own language, whatever the page's.
+    let greeting = site.local(None).words();
     let per_senator: Vec<serde_json::Value> = senators
         .iter()
         .map(|s| {
@@ -267,7 +274,7 @@ fn answer(
                         .ok()
                 });
             let mut value = json!(s);
-            value["letter"] = json!(addressed(&text, s));
+            value["letter"] = json!(addressed(&greeting, &text, s));
             value["call_script"] = json!(script);
             value["offices"] = json!(s.offices_near(&letter.city, &letter.zip));
             value
@@ -275,9 +282,7 @@ fn answer(
         .collect();
     Ok(match style {
         Style::Form => {
-            let html = site
-                .pages
-                .letter_sent_page(&site.bundle, us_state, &per_senator, &text);
+            let html = local.letter_sent_page(us_state, &per_senator, &text);
             (StatusCode::OK, Html(html)).into_response()
         }
         Style::Json => reply::json(
@@ -291,14 +296,18 @@ fn answer(
     })
 }
 
-/// The letter to one senator: greeted by name and title ("Dear Senator Padilla,"), in place
-/// of a first line that greets senators in general, or above the text.
-pub(crate) fn addressed(letter: &str, senator: &Senator) -> String {
-    let greeting = format!("Dear Senator {},", senator.last_name());
+/// The letter to one senator: greeted by name and title (`letter_greeting`, "Dear Senator
+/// Padilla,"), in place of a first line that greets senators in general
+/// (`letter_generic_greetings`), or above the text.
+pub(crate) fn addressed(words: &Words<'_>, letter: &str, senator: &Senator) -> String {
+    let greeting = words.format("letter_greeting", &[("name", senator.last_name())]);
     let (first, rest) = letter.split_once('\n').unwrap_or((letter, ""));
     let generic = first.trim().trim_end_matches([',', ':']).trim();
-    if generic.eq_ignore_ascii_case("Dear Senator") || generic.eq_ignore_ascii_case("Dear Senators")
-    {
+    let greets_all = words
+        .text("letter_generic_greetings")
+        .split('|')
+        .any(|g| generic.to_lowercase() == g.trim().to_lowercase());
+    if greets_all {
         format!("{greeting}\n{rest}")
     } else {
         format!("{greeting}\n\n{letter}")
@@ -321,16 +330,17 @@ mod tests {
     #[test]
     fn each_letter_greets_its_senator_by_name() {
         let s = senator("Alex Padilla");
+        let en = Words::ENGLISH;
         assert_eq!(
-            addressed("Dear Senator,\n\nPlease act.", &s),
+            addressed(&en, "Dear Senator,\n\nPlease act.", &s),
             "Dear Senator Padilla,\n\nPlease act."
         );
         assert_eq!(
-            addressed("dear senators:\nPlease act.", &s),
+            addressed(&en, "dear senators:\nPlease act.", &s),
             "Dear Senator Padilla,\nPlease act."
         );
         assert_eq!(
-            addressed("Please act.", &s),
+            addressed(&en, "Please act.", &s),
             "Dear Senator Padilla,\n\nPlease act."
         );
         assert_eq!(senator("Robert P. Casey, Jr.").last_name(), "Casey");

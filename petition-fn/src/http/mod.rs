@@ -21,7 +21,7 @@
 //! Mount it in another server with [`app`] and `Router::merge` (it sets no fallback, so the
 //! host keeps its own); run it alone with [`standalone_app`], which adds a JSON 404.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
@@ -35,12 +35,14 @@ use crate::protect::{KeyError, SignerKeys};
 use crate::store::local::LocalStore;
 use crate::store::{Pause, Store, StoreError};
 use contract::bundle::{Petition, SiteBundle};
+use lang::Local;
 
 mod actions;
 mod challenge;
 mod confirm;
 mod extract;
 mod history;
+mod lang;
 mod layers;
 mod letters;
 mod openapi;
@@ -83,28 +85,43 @@ struct Shared {
 /// this, plus a request's time.
 const PAUSE_CACHE: Duration = Duration::from_secs(5);
 
-/// A bundle with its compiled pages, swapped as one.
+/// A bundle with its languages and their compiled pages, swapped as one.
 pub(crate) struct Site {
     pub(crate) bundle: Arc<SiteBundle>,
-    pub(crate) pages: pages::Pages,
+    /// The bundle as each of its other languages' visitors see it, made once per bundle.
+    locals: BTreeMap<String, Local>,
+    /// The default language's.
+    default: Local,
 }
 
 impl Site {
+    /// The site in the language a request asked for (`lang`), or in its default language.
+    pub(crate) fn local(&self, requested: Option<&str>) -> &Local {
+        let lang = self.bundle.language_for(requested);
+        self.locals.get(lang).unwrap_or(&self.default)
+    }
+
     /// The petition a request's path names, or the 404 refusal.
     pub(crate) fn petition(
         &self,
         id: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
     ) -> Result<Petition, refusal::Refusal> {
-        id.ok()
-            .and_then(|axum::extract::Path(id)| self.bundle.petition(&id).cloned())
-            .ok_or(refusal::Refusal::NoPetition)
+        self.default.path_petition(id)
     }
 
     fn new(bundle: SiteBundle) -> Self {
-        let pages = pages::Pages::compile(&bundle);
+        let default = Local::new(&bundle, &bundle.language);
+        // Compiled now, so that a theme that does not compile is logged when it is loaded.
+        default.pages();
+        let locals = bundle
+            .translations
+            .keys()
+            .map(|lang| (lang.clone(), Local::new(&bundle, lang)))
+            .collect();
         Self {
             bundle: Arc::new(bundle),
-            pages,
+            locals,
+            default,
         }
     }
 }

@@ -1,10 +1,13 @@
 //! The HTML pages the function answers plain form posts with: the site's own page shell with a
 //! theme component inside (a form again with its errors, the letter's answer, a notice).
 //!
-//! The theme's components are compiled once per bundle ([`Pages::compile`]). A component the
-//! theme lacks, or one that does not compile or render, comes from the built-in components
-//! (`templates/builtin.html`, compiled into the binary) and the problem is logged: a theme
-//! mistake must never turn bad input into a 500.
+//! The theme's components are compiled once per bundle and language ([`Pages::compile`], held
+//! by the language's [`Local`], which builds the pages), with `t(key=…)` over that language's
+//! strings: a component's `t` reads the language it was compiled for (only the components that
+//! declare the implicit `@lang` see the page's language, so the language cannot come from the
+//! render alone). A component the theme lacks, or one that does not compile or render, comes
+//! from the built-in components (`templates/builtin.html`, compiled into the binary) and the
+//! problem is logged: a theme mistake must never turn bad input into a 500.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
@@ -18,6 +21,7 @@ use contract::views::{self, Args, LetterFacts};
 use serde_json::json;
 use tera::{Context, Tera};
 
+use super::lang::Local;
 use crate::domain::FieldError;
 
 /// The template name the theme's components are registered under.
@@ -35,10 +39,7 @@ static BUILTIN: LazyLock<Option<Tera>> = LazyLock::new(|| {
     }
 });
 
-/// The heading of the letter form's page when the function shows it again.
-const LETTER_HEADING: &str = "Write to your senators";
-
-/// The compiled components of one bundle.
+/// The compiled components of one bundle in one language.
 pub(crate) struct Pages {
     theme: Option<Tera>,
 }
@@ -46,10 +47,10 @@ pub(crate) struct Pages {
 /// A refusal shown to a person: a title, what happened and what to do, and where to go next.
 #[derive(Debug, Clone)]
 pub(crate) struct Notice {
-    pub(crate) title: &'static str,
+    pub(crate) title: String,
     pub(crate) message: String,
     /// `(url, text)`.
-    pub(crate) link: Option<(String, &'static str)>,
+    pub(crate) link: Option<(String, String)>,
 }
 
 /// The values the signature form is filled in again with.
@@ -115,31 +116,18 @@ pub(crate) struct LetterValues {
 }
 
 impl Pages {
-    /// Compiles the bundle's components with `t(key=…)` over the bundle's interface strings.
+    /// Compiles a localized bundle's components with `t(key=…)` over its language's strings
+    /// (which `SiteBundle::localized` completed from the default language's).
     pub(crate) fn compile(bundle: &SiteBundle) -> Self {
-        Self::compile_with_strings(
-            bundle,
-            bundle
-                .pages
-                .strings
-                .get(&bundle.language)
-                .cloned()
-                .unwrap_or_default(),
-        )
-    }
-
-    /// Compiles the components with `t(key=…)` over `strings` (in the default language).
-    pub(crate) fn compile_with_strings(
-        bundle: &SiteBundle,
-        strings: BTreeMap<String, String>,
-    ) -> Self {
         if bundle.pages.components.trim().is_empty() {
             return Self { theme: None };
         }
+        let lang = &bundle.language;
+        let strings = bundle.pages.strings.get(lang).cloned().unwrap_or_default();
         let mut tera = Tera::new();
         Arc::new(Strings::new(
-            &bundle.language,
-            BTreeMap::from([(bundle.language.clone(), strings)]),
+            lang,
+            BTreeMap::from([(lang.clone(), strings)]),
         ))
         .register(&mut tera);
         match tera.add_raw_template(COMPONENTS, &bundle.pages.components) {
@@ -194,40 +182,52 @@ impl Pages {
             )
         }
     }
+}
+
+/// The pages in this language.
+impl Local {
+    /// Component `name` in this language ([`Pages::component`]).
+    fn component(&self, name: &str, args: &Args, body: Option<&str>) -> Option<String> {
+        self.pages().component(&self.bundle, name, args, body)
+    }
+
+    /// A whole page in this language's shell.
+    fn page(&self, title: &str, content: &str) -> String {
+        Pages::page(&self.bundle, title, content)
+    }
 
     /// A form under its heading, in the `app_page` frame.
-    fn framed(&self, bundle: &SiteBundle, title: &str, name: &str, args: &Args) -> String {
-        let form = self.component(bundle, name, args, None).unwrap_or_default();
+    fn framed(&self, title: &str, name: &str, args: &Args) -> String {
+        let form = self.component(name, args, None).unwrap_or_default();
         let mut frame = Args::new();
         frame.insert("title".into(), json!(title));
-        self.component(bundle, "app_page", &frame, Some(&form))
+        self.component("app_page", &frame, Some(&form))
             .unwrap_or(form)
     }
 
     /// The signature form again, with the values kept and the errors tied to their fields.
     pub(crate) fn form_page(
         &self,
-        bundle: &SiteBundle,
         petition: &Petition,
         today: &str,
         values: &FormValues,
         errors: &[FieldError],
     ) -> String {
-        let mut args = views::petition_form(petition, today, &bundle.countries);
+        let mut args = views::petition_form(petition, today, &self.bundle.countries);
         args.insert("values".into(), json!(values));
-        args.insert("errors".into(), json!(errors));
-        let content = self.framed(bundle, &petition.title, "petition_form", &args);
-        Self::page(bundle, "Correct your signature", &content)
+        args.insert("errors".into(), json!(self.errors(errors)));
+        let content = self.framed(&petition.title, "petition_form", &args);
+        self.page(self.text("title_correct_signature"), &content)
     }
 
     /// The letter form again, with the values kept and the errors tied to their fields.
     pub(crate) fn letter_form_page(
         &self,
-        bundle: &SiteBundle,
         campaign: &LetterCampaign,
         values: &LetterValues,
         errors: &[FieldError],
     ) -> String {
+        let bundle = &self.bundle;
         let mut args = views::letter_form(LetterFacts {
             bill: &campaign.bill,
             letter: &campaign.default_letter,
@@ -236,15 +236,14 @@ impl Pages {
             as_of: &bundle.senators_as_of,
         });
         args.insert("values".into(), json!(values));
-        args.insert("errors".into(), json!(errors));
-        let content = self.framed(bundle, LETTER_HEADING, "letter_form", &args);
-        Self::page(bundle, "Correct your letter", &content)
+        args.insert("errors".into(), json!(self.errors(errors)));
+        let content = self.framed(self.text("letter_form_heading"), "letter_form", &args);
+        self.page(self.text("title_correct_letter"), &content)
     }
 
     /// The answer to a letter: the state's senators, how to reach them, and the letter.
     pub(crate) fn letter_sent_page(
         &self,
-        bundle: &SiteBundle,
         state: &UsState,
         senators: &[serde_json::Value],
         letter: &str,
@@ -258,34 +257,30 @@ impl Pages {
         args.insert("letter".into(), json!(letter));
         args.insert("actions".into(), json!(contract::api::ACTIONS_PATH));
         let content = self
-            .component(bundle, "letter_sent", &args, None)
+            .component("letter_sent", &args, None)
             .unwrap_or_else(|| format!("<pre>{}</pre>", escape(letter)));
-        let title = format!("Your letter to the senators of {}", state.name);
-        Self::page(bundle, &title, &content)
+        let title = self.format("letter_sent_title", &[("state", &state.name)]);
+        self.page(&title, &content)
     }
 
-    /// The page a confirmation link opens: one button that posts the token back.
-    pub(crate) fn confirm_page(&self, bundle: &SiteBundle, token: &str, updates: bool) -> String {
+    /// The page a confirmation link opens: one button that posts the token back (with the
+    /// page's language, which its form sends).
+    pub(crate) fn confirm_page(&self, token: &str, updates: bool) -> String {
         let (component, title) = if updates {
-            (
-                "confirm_updates_form",
-                ("confirm_updates_title", "Confirm your address"),
-            )
+            ("confirm_updates_form", "confirm_updates_title")
         } else {
-            ("confirm_form", ("confirm_title", "Confirm your signature"))
+            ("confirm_form", "confirm_title")
         };
-        self.button_page(bundle, component, contract::api::CONFIRM_PATH, token, title)
+        self.button_page(component, contract::api::CONFIRM_PATH, token, title)
     }
 
     /// The page an unsubscribe link opens: one button that posts the token back.
-    pub(crate) fn unsubscribe_page(&self, bundle: &SiteBundle, token: &str) -> String {
-        let title = ("unsubscribe_title", "Stop the campaign's mail");
+    pub(crate) fn unsubscribe_page(&self, token: &str) -> String {
         self.button_page(
-            bundle,
             "unsubscribe_form",
             contract::api::UNSUBSCRIBE_PATH,
             token,
-            title,
+            "unsubscribe_title",
         )
     }
 
@@ -293,20 +288,16 @@ impl Pages {
     /// that following the link (as mail scanners do) changes nothing.
     fn button_page(
         &self,
-        bundle: &SiteBundle,
         component: &str,
         action: &str,
         token: &str,
-        (title_key, title_default): (&str, &str),
+        title: &'static str,
     ) -> String {
         let mut args = Args::new();
         args.insert("action".into(), json!(action));
         args.insert("token".into(), json!(token));
-        let content = self
-            .component(bundle, component, &args, None)
-            .unwrap_or_default();
-        let title = bundle.text(title_key).unwrap_or(title_default);
-        Self::page(bundle, title, &content)
+        let content = self.component(component, &args, None).unwrap_or_default();
+        self.page(self.text(title), &content)
     }
 
     /// A notice with a form that sends `fields` to `action` again (a limit's wait page: what
@@ -314,7 +305,6 @@ impl Pages {
     /// by the site's script with `challenge` solved).
     pub(crate) fn resend_page(
         &self,
-        bundle: &SiteBundle,
         notice: &Notice,
         action: &str,
         fields: &[(&'static str, String)],
@@ -322,6 +312,7 @@ impl Pages {
     ) -> String {
         let mut args = notice.args();
         args.insert("action".into(), json!(action));
+        args.insert("button".into(), json!(self.text("resend_button")));
         // For the site's script, which solves it and sends the form again by itself.
         args.insert("challenge".into(), json!(json!(challenge).to_string()));
         let fields: Vec<_> = fields
@@ -329,26 +320,20 @@ impl Pages {
             .map(|(name, value)| json!({ "name": name, "value": value }))
             .collect();
         args.insert("fields".into(), json!(fields));
-        self.notice_in(bundle, notice, "resend_form", &args)
+        self.notice_in(notice, "resend_form", &args)
     }
 
-    /// A notice page (refusals: not found, closed, busy).
-    pub(crate) fn notice_page(&self, bundle: &SiteBundle, notice: &Notice) -> String {
-        self.notice_in(bundle, notice, "notice", &notice.args())
+    /// A notice page (refusals: not found, closed, busy; thanks).
+    pub(crate) fn notice_page(&self, notice: &Notice) -> String {
+        self.notice_in(notice, "notice", &notice.args())
     }
 
     /// `notice` rendered by `component` with `args`, as a whole page.
-    fn notice_in(
-        &self,
-        bundle: &SiteBundle,
-        notice: &Notice,
-        component: &str,
-        args: &Args,
-    ) -> String {
+    fn notice_in(&self, notice: &Notice, component: &str, args: &Args) -> String {
         let content = self
-            .component(bundle, component, args, None)
+            .component(component, args, None)
             .unwrap_or_else(|| format!("<p>{}</p>", escape(&notice.message)));
-        Self::page(bundle, notice.title, &content)
+        self.page(&notice.title, &content)
     }
 }
 
@@ -361,7 +346,7 @@ impl Notice {
         args.insert("link".into(), json!(self.link.as_ref().map(|(url, _)| url)));
         args.insert(
             "link_text".into(),
-            json!(self.link.as_ref().map_or("", |(_, text)| text)),
+            json!(self.link.as_ref().map_or("", |(_, text)| text.as_str())),
         );
         args
     }
@@ -416,23 +401,22 @@ fn log_problem(what: &str, name: &str, err: &tera::Error) {
     );
 }
 
-/// A petition as the components receive it, for tests that render the theme directly.
-#[cfg(test)]
-fn petition_args(
-    bundle: &SiteBundle,
-    p: &Petition,
-    values: &FormValues,
-    errors: &[FieldError],
-) -> Args {
-    let mut args = views::petition_form(p, "2026-03-01", &bundle.countries);
-    args.insert("values".into(), json!(values));
-    args.insert("errors".into(), json!(errors));
-    args
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Code;
+
+    /// The fixture bundle with `strings` as its English strings.
+    fn bundle_with(strings: &[(&str, &str)]) -> SiteBundle {
+        let mut bundle = SiteBundle::from_json(include_bytes!("../../tests/fixtures/bundle.json"))
+            .expect("bundle");
+        let en = strings
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        bundle.pages.strings = BTreeMap::from([("en".to_owned(), en)]);
+        bundle
+    }
 
     #[test]
     fn the_builtin_components_compile() {
@@ -465,11 +449,12 @@ mod tests {
         ) else {
             panic!("the default theme is not beside the crate");
         };
-        let strings: BTreeMap<String, String> = toml::from_str(&en).expect("en.toml is flat");
-        let mut bundle = SiteBundle::from_json(include_bytes!("../../tests/fixtures/bundle.json"))
-            .expect("bundle");
+        let mut strings: BTreeMap<String, String> = toml::from_str(&en).expect("en.toml is flat");
+        strings.insert("error_email_domain".into(), "Fix the <email>.".into());
+        let mut bundle = bundle_with(&[]);
+        bundle.pages.strings.insert("en".into(), strings);
         bundle.pages.components = components;
-        let pages = Pages::compile_with_strings(&bundle, strings);
+        let local = Local::new(&bundle, "en");
         let petition = bundle.petitions[0].clone();
         let values = FormValues {
             name: "Ada <b>".into(),
@@ -478,29 +463,25 @@ mod tests {
             consent: false,
             updates: true,
         };
-        let errors = [FieldError {
-            field: "email",
-            message: "Fix the <email>.".into(),
-        }];
-        let html = pages
-            .component(
-                &bundle,
-                "petition_form",
-                &petition_args(&bundle, &petition, &values, &errors),
-                None,
-            )
+        let errors = [FieldError::new("email", Code::EmailDomain)];
+        let mut args = views::petition_form(&petition, "2026-03-01", &bundle.countries);
+        args.insert("values".into(), json!(values));
+        args.insert("errors".into(), json!(local.errors(&errors)));
+        let html = local
+            .component("petition_form", &args, None)
             .expect("the theme's petition_form renders");
         assert!(html.contains("value=\"Ada &lt;b&gt;\""), "{html}");
         assert!(html.contains("aria-invalid=\"true\""));
         assert!(html.contains("Fix the &lt;email&gt;."));
         assert!(html.contains("<option value=\"US\" selected>"));
+        assert!(html.contains("<input type=\"hidden\" name=\"lang\" value=\"en\">"));
         let notice: Args = serde_json::from_value::<serde_json::Value>(
             json!({"title": "T", "message": "M", "link": null, "link_text": ""}),
         )
         .ok()
         .and_then(|v| v.as_object().cloned())
         .expect("map");
-        let notice = pages.component(&bundle, "notice", &notice, None);
+        let notice = local.component("notice", &notice, None);
         assert!(notice.is_some_and(|h| h.contains("<h1>T</h1>")));
     }
 
@@ -508,15 +489,11 @@ mod tests {
     fn broken_theme_falls_back_to_the_builtin_components() {
         let mut bundle = SiteBundle::default();
         bundle.pages.components = "{% component notice(title %}".into();
-        let pages = Pages::compile(&bundle);
-        let html = pages.notice_page(
-            &bundle,
-            &Notice {
-                title: "Closed",
-                message: "It <closed>.".into(),
-                link: Some(("/p/".into(), "Back")),
-            },
-        );
+        let html = Local::new(&bundle, "").notice_page(&Notice {
+            title: "Closed".into(),
+            message: "It <closed>.".into(),
+            link: Some(("/p/".into(), "Back".into())),
+        });
         assert!(html.contains("<h1>Closed</h1>"), "{html}");
         assert!(html.contains("It &lt;closed&gt;."));
         assert!(html.contains("<a href=\"/p/\">Back</a>"));
@@ -524,20 +501,14 @@ mod tests {
 
     #[test]
     fn builtin_form_ties_errors_to_fields_and_keeps_values() {
-        let bundle = SiteBundle::from_json(include_bytes!("../../tests/fixtures/bundle.json"))
-            .expect("bundle");
-        let pages = Pages { theme: None };
+        let bundle = bundle_with(&[("error_email_empty", "Enter your <email>.")]);
         let values = FormValues {
             name: "Ada <b>".into(),
             country: "US".into(),
             ..FormValues::default()
         };
-        let errors = [FieldError {
-            field: "email",
-            message: "Enter your <email>.".into(),
-        }];
-        let html = pages.form_page(
-            &bundle,
+        let errors = [FieldError::new("email", Code::EmailEmpty)];
+        let html = Local::new(&bundle, "en").form_page(
             &bundle.petitions[0],
             "2026-03-01",
             &values,
@@ -548,5 +519,7 @@ mod tests {
         assert!(html.contains("<a href=\"#email\">Enter your &lt;email&gt;.</a>"));
         assert!(html.contains("<option value=\"US\" selected>"));
         assert!(html.contains("action=\"/api/petitions/"));
+        assert!(html.contains("<input type=\"hidden\" name=\"lang\" value=\"en\">"));
+        assert!(html.contains("<title>Correct your signature – Free Them</title>"));
     }
 }

@@ -14,6 +14,7 @@ use super::AppState;
 use super::refusal::{Refusal, Subject, store_failure};
 use super::reply;
 use crate::store::Counts;
+use crate::words::Words;
 
 /// How long the CDN may keep a petition's count: browsers revalidate, CloudFront serves the
 /// same count for 5 seconds, so a burst of visitors costs one store read per 5 seconds.
@@ -64,7 +65,9 @@ pub(crate) async fn badge(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Refusal> {
     let (petition, counts) = counted(&state, id).await?;
-    let svg = badge_svg(&petition.title, counts.total);
+    // In the site's default language: the CDN keeps one badge per petition, whatever the query.
+    let site = state.site();
+    let svg = badge_svg(&site.local(None).words(), &petition.title, counts.total);
     let mut response = (StatusCode::OK, svg).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -78,14 +81,14 @@ pub(crate) async fn badge(
     Ok(response)
 }
 
-/// The badge of `count` signatures of the petition `title`.
-fn badge_svg(title: &str, count: u64) -> String {
-    const LABEL: &str = "signatures";
-    let number = contract::strings::grouped(count, ",");
+/// The badge of `count` signatures of the petition `title`, labelled in `words`' language.
+fn badge_svg(words: &Words<'_>, title: &str, count: u64) -> String {
+    let signatures = words.text("badge_signatures");
+    let number = words.number(count);
     // About 7 px a character at 11 px in the usual sans-serif fonts, 10 px of margin a side.
     let width = |text: &str| 20 + 7 * text.chars().count();
-    let (left, right) = (width(LABEL), width(&number));
-    let label = contract::html::escape(&format!("{title}: {number} {LABEL}"));
+    let (left, right) = (width(signatures), width(&number));
+    let label = contract::html::escape(&format!("{title}: {number} {signatures}"));
     format!(
         concat!(
             r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="20" viewBox="0 0 {w} 20" role="img" aria-label="{label}">"#,
@@ -100,8 +103,8 @@ fn badge_svg(title: &str, count: u64) -> String {
         lx = left / 2,
         rx = left + right / 2,
         label = label,
-        LABEL = LABEL,
-        number = number,
+        LABEL = contract::html::escape(signatures),
+        number = contract::html::escape(&number),
     )
 }
 
@@ -129,7 +132,11 @@ mod tests {
 
     #[test]
     fn a_badge_says_what_it_shows_and_escapes_the_title() {
-        let svg = badge_svg("Stop \"harvesting\" <now> & here", 1_493_202);
+        let svg = badge_svg(
+            &Words::ENGLISH,
+            "Stop \"harvesting\" <now> & here",
+            1_493_202,
+        );
         assert!(
             svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
             "{svg}"

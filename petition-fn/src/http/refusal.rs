@@ -3,8 +3,9 @@
 //! plain form posts.
 //!
 //! Handlers return `Err(Refusal)`; the response carries it to [`render`], a layer that knows
-//! the request's style and the current site, and turns it into the final answer. Wording lives
-//! here, once per kind and subject.
+//! the request's style, its language and the current site, and turns it into the final answer.
+//! Which words each kind and subject gets is chosen here, once; the words themselves are the
+//! theme's strings, in the request's language (`crate::words`).
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -13,9 +14,10 @@ use axum::response::{Html, IntoResponse, Response};
 use contract::bundle::Petition;
 use serde_json::json;
 
+use super::AppState;
+use super::lang::{Asked, ErrorView, Local};
 use super::pages::{FormValues, LetterValues, Notice};
 use super::reply::{self, Style};
-use super::{AppState, Site};
 use crate::domain::FieldError;
 use crate::fair::Over;
 
@@ -39,19 +41,20 @@ pub(crate) enum Subject {
 impl Subject {
     /// What a request to `route` (a template of `contract::api::route`) is about, for a
     /// refusal made before its handler runs (a deadline, an announced body over the limit).
-    pub(crate) fn of_route(site: &Site, route: &str, petition: Option<&str>) -> Self {
+    pub(crate) fn of_route(local: &Local, route: &str, petition: Option<&str>) -> Self {
         use contract::api::route;
         let letter_page = || {
-            site.bundle
+            local
+                .bundle
                 .letter
                 .as_ref()
-                .map_or_else(|| "/".to_owned(), |l| l.page.clone())
+                .map_or_else(|| local.home(), |l| l.page.clone())
         };
         match route {
             route::SIGNATURES => Self::Signature {
                 page: petition
-                    .and_then(|id| site.bundle.petition(id))
-                    .map_or_else(|| "/".to_owned(), |p| p.page.clone()),
+                    .and_then(|id| local.petition(id))
+                    .map_or_else(|| local.home(), |p| p.page.clone()),
             },
             route::LETTERS => Self::Letter {
                 page: letter_page(),
@@ -151,10 +154,13 @@ impl IntoResponse for Refusal {
     }
 }
 
-/// The layer that renders refusals in the request's style with the current site.
+/// The layer that renders refusals in the request's style and language with the current
+/// site. The language is known only once the request is read (its body's `lang` field, a
+/// link's `lang` parameter): whatever reads it notes it in the [`Asked`] this layer puts in the
+/// request's extensions.
 pub(crate) async fn render(
     State(state): State<AppState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     // A body's type decides; without one (a link followed), a browser asking for HTML gets
@@ -167,12 +173,15 @@ pub(crate) async fn render(
             .filter(|accept| accept.contains("text/html"))
             .map(|_| Style::Form)
     });
+    let asked = Asked::default();
+    request.extensions_mut().insert(asked.clone());
     let mut response = next.run(request).await;
     let Some(refusal) = response.extensions_mut().remove::<Refusal>() else {
         return response;
     };
     let (mut parts, _) = response.into_parts();
-    let answer = refusal.answer(style, &state.site());
+    let site = state.site();
+    let answer = refusal.answer(style, site.local(asked.get().as_deref()));
     let (answer_parts, body) = answer.into_parts();
     parts.status = answer_parts.status;
     // Keep what the router set (`Allow` on a 405); take the body's own headers.
@@ -202,9 +211,9 @@ impl Refusal {
         }
     }
 
-    /// The whole answer: a themed page for a form post (where a person can act on it), JSON
-    /// otherwise.
-    fn answer(self, style: Option<Style>, site: &Site) -> Response {
+    /// The whole answer in `local`'s language: a themed page for a form post (where a person
+    /// can act on it), JSON otherwise.
+    fn answer(self, style: Option<Style>, local: &Local) -> Response {
         let status = self.status();
         let retry = match &self {
             Self::Unavailable(_) => Some("5".to_owned()),
@@ -227,16 +236,12 @@ impl Refusal {
                     over: over.clone(),
                     refill: None,
                 }
-                .notice();
-                let html = match refill.as_ref().and_then(|r| resend(r, site)) {
-                    Some((action, fields)) => site.pages.resend_page(
-                        &site.bundle,
-                        &notice,
-                        &action,
-                        &fields,
-                        &over.challenge,
-                    ),
-                    None => site.pages.notice_page(&site.bundle, &notice),
+                .notice(local);
+                let html = match refill.as_ref().and_then(|r| resend(r, local)) {
+                    Some((action, fields)) => {
+                        local.resend_page(&notice, &action, &fields, &over.challenge)
+                    }
+                    None => local.notice_page(&notice),
                 };
                 (status, Html(html)).into_response()
             }
@@ -246,7 +251,7 @@ impl Refusal {
                     over: over.clone(),
                     refill: None,
                 }
-                .message();
+                .message(local);
                 reply::json(
                     status,
                     &json!({
@@ -263,7 +268,7 @@ impl Refusal {
                     errors,
                 },
                 _,
-            ) => reply::json(status, &json!({ "errors": errors })),
+            ) => reply::json(status, &json!({ "errors": local.errors(&errors) })),
             (
                 Self::Invalid {
                     refill: Some(refill),
@@ -276,39 +281,46 @@ impl Refusal {
                         petition,
                         today,
                         values,
-                    } => site
-                        .pages
-                        .form_page(&site.bundle, &petition, &today, &values, &errors),
-                    Refill::Letter { values } => match &site.bundle.letter {
-                        Some(campaign) => {
-                            site.pages
-                                .letter_form_page(&site.bundle, campaign, &values, &errors)
-                        }
-                        None => return Self::NoLetters.answer(style, site),
+                    } => local.form_page(&petition, &today, &values, &errors),
+                    Refill::Letter { values } => match &local.bundle.letter {
+                        Some(campaign) => local.letter_form_page(campaign, &values, &errors),
+                        None => return Self::NoLetters.answer(style, local),
                     },
                 };
                 (status, Html(html)).into_response()
             }
             (refusal, Some(Style::Form)) if refusal.has_page() => {
-                let notice = refusal.notice();
-                (status, Html(site.pages.notice_page(&site.bundle, &notice))).into_response()
+                let notice = refusal.notice(local);
+                (status, Html(local.notice_page(&notice))).into_response()
             }
-            (Self::CrossSite, Some(Style::Json) | None) => reply::json(
-                status,
-                &json!({ "errors": [{ "field": "origin", "message": Self::CrossSite.message() }] }),
-            ),
-            (
-                refusal @ (Self::UnknownToken | Self::ExpiredToken { .. } | Self::BadUnsubscribe),
-                _,
-            ) => reply::json(
-                status,
-                &json!({ "errors": [{ "field": contract::api::TOKEN_FIELD, "message": refusal.message() }] }),
-            ),
-            (refusal, _) => reply::message(status, &refusal.message()),
+            (refusal, _) => match refusal.field_error() {
+                Some((field, code)) => {
+                    let error = ErrorView {
+                        field,
+                        code,
+                        message: refusal.message(local),
+                    };
+                    reply::json(status, &json!({ "errors": [error] }))
+                }
+                None => reply::message(status, &refusal.message(local)),
+            },
         };
         match retry {
             Some(seconds) => reply::retry_after(response, &seconds),
             None => response,
+        }
+    }
+
+    /// The field and code of a refusal a script is answered as a field error (`{"errors"}`,
+    /// its message the notice's): a form from another site, a link's token.
+    pub(super) fn field_error(&self) -> Option<(&'static str, &'static str)> {
+        use contract::api::TOKEN_FIELD;
+        match self {
+            Self::CrossSite => Some(("origin", "cross_site")),
+            Self::UnknownToken => Some((TOKEN_FIELD, "token_unknown")),
+            Self::ExpiredToken { .. } => Some((TOKEN_FIELD, "token_expired")),
+            Self::BadUnsubscribe => Some((TOKEN_FIELD, "unsubscribe_invalid")),
+            _ => None,
         }
     }
 
@@ -325,8 +337,10 @@ impl Refusal {
         )
     }
 
-    /// The JSON message: what happened and what to do.
-    fn message(&self) -> String {
+    /// The JSON message: what happened and what to do. The answers to requests no form makes
+    /// (a wrong content type, method or path, malformed JSON, a call around the CDN) are for
+    /// the developers of scripts and stay in English here; every other is the notice's words.
+    fn message(&self, local: &Local) -> String {
         match self {
             Self::UnsupportedType => "Send the form as application/x-www-form-urlencoded (a plain HTML form) or as application/json, encoded in UTF-8 (no other charset).".into(),
             Self::NoRoute => format!(
@@ -345,176 +359,175 @@ impl Refusal {
                     None => "The request body could not be read. Send the form again.".into(),
                 }
             }
-            other => other.notice().message,
+            other => other.notice(local).message,
         }
     }
 
-    /// The notice a person sees.
-    fn notice(&self) -> Notice {
-        let home = || Some(("/".to_owned(), "Go to the home page"));
+    /// The notice a person sees, in `local`'s language.
+    pub(super) fn notice(&self, local: &Local) -> Notice {
+        let text = |key| local.text(key).to_owned();
+        let link = |url: String, key| Some((url, text(key)));
+        let home = || link(local.home(), "link_home");
         let back = |subject: &Subject| match subject {
-            Subject::Signature { page } => Some((page.clone(), "Back to the petition")),
+            Subject::Signature { page } => link(page.clone(), "link_petition"),
             Subject::Letter { page } | Subject::Action { page } => {
-                Some((page.clone(), "Back to the letter"))
+                link(page.clone(), "link_letter")
             }
             Subject::Count | Subject::Confirmation | Subject::Unsubscribe => None,
         };
+        let notice = |title, message: String, link| Notice {
+            title: text(title),
+            message,
+            link,
+        };
         match self {
-            Self::NoPetition => Notice {
-                title: "Petition not found",
-                message: "There is no petition at this address. Check the link, or find the campaign's petitions from the home page.".into(),
-                link: home(),
-            },
-            Self::NoLetters => Notice {
-                title: "Letters to senators are closed",
-                message: "This site is not collecting letters to senators at the moment: the letter campaign has ended or is not set up. Nothing was sent or kept. You can still support the campaign from the home page.".into(),
-                link: home(),
-            },
-            Self::TooLarge(subject) => Notice {
-                title: match subject {
-                    Subject::Letter { .. } => "Your letter could not be sent",
-                    _ => "Your signature could not be sent",
-                },
-                message: match subject {
-                    Subject::Letter { .. } => "The form sent is larger than 8 KiB. Go back, shorten your letter, and send it again.",
-                    _ => "The form sent is larger than 8 KiB, far more than a signature needs. Go back, shorten what you typed, and send it again.",
-                }
-                .into(),
-                link: back(subject),
-            },
+            Self::NoPetition => notice(
+                "refusal_no_petition_title",
+                text("refusal_no_petition_text"),
+                home(),
+            ),
+            Self::NoLetters => notice(
+                "refusal_no_letters_title",
+                text("refusal_no_letters_text"),
+                home(),
+            ),
+            Self::TooLarge(subject) => {
+                let (title, message) = match subject {
+                    Subject::Letter { .. } => (
+                        "refusal_too_large_letter_title",
+                        "refusal_too_large_letter_text",
+                    ),
+                    _ => (
+                        "refusal_too_large_signature_title",
+                        "refusal_too_large_signature_text",
+                    ),
+                };
+                notice(title, text(message), back(subject))
+            }
             Self::Closed { petition, today } => {
                 let (title, message) = if today.as_str() < petition.opens.as_str() {
                     (
-                        "This petition is not open yet",
-                        format!("This petition opens on {}: it does not accept signatures before then.", petition.opens),
-                    )
-                } else {
-                    (
-                        "This petition is closed",
-                        format!(
-                            "This petition closed on {}: it no longer accepts signatures. Thank you for your support.",
-                            petition.closes.as_deref().unwrap_or("an earlier date")
+                        "refusal_not_open_title",
+                        local.format(
+                            "refusal_not_open_text",
+                            &[("date", &local.date(&petition.opens))],
                         ),
                     )
-                };
-                Notice {
-                    title,
-                    message,
-                    link: Some((petition.page.clone(), "Back to the petition")),
-                }
-            }
-            Self::Unavailable(subject) => Notice {
-                title: "Please try again in a moment",
-                message: match subject {
-                    Subject::Signature { .. } => "We could not record your signature just now because our signature store is busy. Go back and send the form again in a few seconds: a signature sent twice is counted once.",
-                    Subject::Letter { .. } => "We could not prepare your letter just now because our store is busy. Go back and send the form again in a few seconds.",
-                    Subject::Action { .. } => "We could not count what you did just now because our store is busy. Go back and press the button again in a few seconds.",
-                    Subject::Count => "The signature count is unavailable for a moment. Try again in a few seconds.",
-                    Subject::Confirmation => "We could not confirm your signature just now because our signature store is busy. Nothing changed: go back and press the button again in a few seconds.",
-                    Subject::Unsubscribe => "We could not delete your address just now because our store is busy. Go back and press the button again in a few seconds.",
-                }
-                .into(),
-                link: back(subject),
-            },
-            Self::Internal(subject) => Notice {
-                title: "Something went wrong",
-                message: match subject {
-                    Subject::Signature { .. } => "Something went wrong on our side and your signature was not recorded. Please try again later.",
-                    Subject::Letter { .. } => "Something went wrong on our side and your letter was not prepared. Please try again later.",
-                    Subject::Action { .. } => "Something went wrong on our side and what you did was not counted. Please try again later.",
-                    Subject::Count => "The signature count could not be read because of a problem on our side.",
-                    Subject::Confirmation => "Something went wrong on our side and your signature was not confirmed. Please follow the link in the mail again later.",
-                    Subject::Unsubscribe => "Something went wrong on our side and your address was not deleted. Please follow the link in the mail again later.",
-                }
-                .into(),
-                link: back(subject),
-            },
-            Self::MailFailed(subject) => Notice {
-                title: "We could not send your confirmation mail",
-                message: "Your signature is not counted yet: it needs the confirmation mail, and we could not send it just now. Please sign again in a few minutes; we will then send the mail.".into(),
-                link: back(subject),
-            },
-            Self::BadUnsubscribe => Notice {
-                title: "This unsubscribe link is not valid",
-                message: "We cannot tell whose address this link is for: it may have been copied incompletely. Nothing was changed. Follow the link from one of our mails again, or write to the address in the privacy notice.".into(),
-                link: home(),
-            },
-            Self::CrossSite => Notice {
-                title: "This form was sent from another website",
-                message: "Only this site's own pages may send its forms, so that no other website can sign or write in your name. Nothing was recorded. If you want to take part, open the form on this site and send it from there.".into(),
-                link: home(),
-            },
-            Self::UnknownToken => Notice {
-                title: "This confirmation link is not valid",
-                message: "We do not know this link: it may have been copied incompletely, or it expired more than a few days ago. Nothing was changed. To sign, fill in the petition form again and follow the link in the new mail.".into(),
-                link: home(),
-            },
-            Self::ExpiredToken { page } => Notice {
-                title: "This confirmation link has expired",
-                message: "Confirmation links work for 7 days, and this one is older: the unconfirmed signature has been deleted. Sign again and follow the link in the new mail within 7 days.".into(),
-                link: page.as_ref().map_or_else(home, |p| Some((p.clone(), "Sign the petition again"))),
-            },
-            Self::Limited { subject, over, .. } => {
-                let minutes = (over.retry_after.max(1) + 59) / 60;
-                let wait = if minutes == 1 {
-                    "a minute".to_owned()
                 } else {
-                    format!("{minutes} minutes")
+                    let date = petition
+                        .closes
+                        .as_deref()
+                        .map_or_else(|| text("refusal_closed_earlier"), |d| local.date(d));
+                    (
+                        "refusal_closed_title",
+                        local.format("refusal_closed_text", &[("date", &date)]),
+                    )
                 };
-                let what = match subject {
-                    Subject::Letter { .. } => "letters",
-                    Subject::Action { .. } => "reports of letters and calls",
-                    _ => "signatures",
-                };
-                Notice {
-                    title: "Please wait a little",
-                    message: format!(
-                        "Many {what} have come from your connection in the last hour (a shared network, or someone misusing it), so we are holding this one back for now. Nothing is lost: wait {wait}, then press \"Send again\" below. With JavaScript on, this page's form would have sent it again for you at once."
-                    ),
-                    link: back(subject),
-                }
+                notice(title, message, link(petition.page.clone(), "link_petition"))
             }
-            Self::Paused { page, message } => Notice {
-                title: "Signing is paused",
-                message: match message {
-                    Some(why) => format!("The campaign has paused signing for a while: {why} Nothing was recorded. The petition and its count are still here; please come back later and sign then."),
-                    None => "The campaign has paused signing for a while. Nothing was recorded. The petition and its count are still here; please come back later and sign then.".to_owned(),
+            Self::Unavailable(subject) => notice(
+                "refusal_busy_title",
+                text(match subject {
+                    Subject::Signature { .. } => "refusal_busy_signature",
+                    Subject::Letter { .. } => "refusal_busy_letter",
+                    Subject::Action { .. } => "refusal_busy_action",
+                    Subject::Count => "refusal_busy_count",
+                    Subject::Confirmation => "refusal_busy_confirmation",
+                    Subject::Unsubscribe => "refusal_busy_unsubscribe",
+                }),
+                back(subject),
+            ),
+            Self::Internal(subject) => notice(
+                "refusal_fault_title",
+                text(match subject {
+                    Subject::Signature { .. } => "refusal_fault_signature",
+                    Subject::Letter { .. } => "refusal_fault_letter",
+                    Subject::Action { .. } => "refusal_fault_action",
+                    Subject::Count => "refusal_fault_count",
+                    Subject::Confirmation => "refusal_fault_confirmation",
+                    Subject::Unsubscribe => "refusal_fault_unsubscribe",
+                }),
+                back(subject),
+            ),
+            Self::MailFailed(subject) => notice(
+                "refusal_mail_failed_title",
+                text("refusal_mail_failed_text"),
+                back(subject),
+            ),
+            Self::BadUnsubscribe => notice(
+                "refusal_bad_unsubscribe_title",
+                text("refusal_bad_unsubscribe_text"),
+                home(),
+            ),
+            Self::CrossSite => notice(
+                "refusal_cross_site_title",
+                text("refusal_cross_site_text"),
+                home(),
+            ),
+            Self::UnknownToken => notice(
+                "refusal_unknown_token_title",
+                text("refusal_unknown_token_text"),
+                home(),
+            ),
+            Self::ExpiredToken { page } => notice(
+                "refusal_expired_token_title",
+                text("refusal_expired_token_text"),
+                page.as_ref()
+                    .map_or_else(home, |p| link(p.clone(), "link_sign_again")),
+            ),
+            Self::Limited { subject, over, .. } => {
+                let minutes = over.retry_after.max(1).unsigned_abs().div_ceil(60);
+                let wait = local
+                    .words()
+                    .count(minutes, "wait_minutes_one", "wait_minutes_other");
+                let key = match subject {
+                    Subject::Letter { .. } => "refusal_limited_letter",
+                    Subject::Action { .. } => "refusal_limited_action",
+                    _ => "refusal_limited_signature",
+                };
+                let message = local.format(
+                    key,
+                    &[("wait", &wait), ("button", local.text("resend_button"))],
+                );
+                notice("refusal_limited_title", message, back(subject))
+            }
+            Self::Paused { page, message } => notice(
+                "refusal_paused_title",
+                match message {
+                    // The operator's own words, as they wrote them.
+                    Some(why) => local.format("refusal_paused_why_text", &[("why", why)]),
+                    None => text("refusal_paused_text"),
                 },
-                link: Some((page.clone(), "Back to the petition")),
-            },
-            Self::Invalid { .. } => Notice {
-                title: "Please correct the form",
-                message: "Some fields need correcting.".into(),
-                link: None,
-            },
+                link(page.clone(), "link_petition"),
+            ),
+            Self::Invalid { .. } => {
+                notice("refusal_invalid_title", text("refusal_invalid_text"), None)
+            }
             Self::UnsupportedType
             | Self::NoRoute
             | Self::WrongMethod
             | Self::Unreadable { .. }
-            | Self::Bypass => Notice {
-                title: "This request cannot be answered",
-                message: self.message(),
-                link: home(),
-            },
+            | Self::Bypass => notice("refusal_other_title", self.message(local), home()),
         }
     }
 }
 
-/// Where the wait page's form sends again, and what.
-fn resend(refill: &Refill, site: &Site) -> Option<(String, Vec<(&'static str, String)>)> {
-    match refill {
+/// Where the wait page's form sends again, and what (in the language it was sent in).
+fn resend(refill: &Refill, local: &Local) -> Option<(String, Vec<(&'static str, String)>)> {
+    let (action, mut fields) = match refill {
         Refill::Signature {
             petition, values, ..
-        } => Some((
+        } => (
             contract::api::signatures_path(&petition.id),
             values.fields(),
-        )),
-        Refill::Letter { values } => site
-            .bundle
-            .letter
-            .as_ref()
-            .map(|_| (contract::api::LETTERS_PATH.to_owned(), values.fields())),
-    }
+        ),
+        Refill::Letter { values } => {
+            local.bundle.letter.as_ref()?;
+            (contract::api::LETTERS_PATH.to_owned(), values.fields())
+        }
+    };
+    fields.push((contract::api::LANG_FIELD, local.lang().to_owned()));
+    Some((action, fields))
 }
 
 /// Logs a store failure for the operator and refuses with the right kind: 503 when it may pass.

@@ -22,13 +22,14 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use contract::api::{ALTCHA_FIELD, Form};
-use contract::bundle::{Petition, SiteBundle};
+use contract::bundle::Petition;
 use contract::date::{rfc3339, unix_seconds, utc_date};
 use serde_json::json;
 
 use super::AppState;
 use super::confirm::confirmation_mail;
 use super::extract::{Fields, Submission};
+use super::lang::Local;
 use super::pages::FormValues;
 use super::refusal::{Refill, Refusal, Subject, fault, store_failure};
 use super::reply::{self, Style};
@@ -42,12 +43,6 @@ use crate::store::{
     ClientNote, PENDING_SECS, PendingOutcome, PendingRecord, RETENTION_SECS, SignatureRecord,
 };
 
-/// The answer to every accepted (or repeated) signature of a petition without confirmation.
-const THANKS: &str = "Thank you for signing. Your signature has been recorded.";
-
-/// The answer to every signature of a confirming petition, when the theme has no wording.
-const CHECK_INBOX: &str = "Thank you. One step is left: we have sent you a mail. Follow its link and confirm your signature: only then does it count.";
-
 /// Extract, validate, store, answer.
 pub(crate) async fn sign(
     State(state): State<AppState>,
@@ -56,7 +51,8 @@ pub(crate) async fn sign(
     submission: Submission,
 ) -> Result<Response, Refusal> {
     let site = state.site();
-    let petition = site.petition(id)?;
+    let local = site.local(submission.lang());
+    let petition = local.path_petition(id)?;
     let subject = Subject::Signature {
         page: petition.page.clone(),
     };
@@ -84,7 +80,7 @@ pub(crate) async fn sign(
     let raw = raw_submission(fields);
     let signature = match raw.validate(&site.bundle.countries) {
         Verdict::Valid(signature) => signature,
-        Verdict::Bot => return Ok(accepted(submission.style, &site.bundle, &petition)),
+        Verdict::Bot => return Ok(accepted(submission.style, local, &petition)),
         Verdict::Invalid(errors) => {
             return Err(Refusal::Invalid {
                 refill: Some(Refill::Signature {
@@ -131,7 +127,7 @@ pub(crate) async fn sign(
         if outcome.new {
             remember(&state, note).await;
         }
-        return Ok(accepted(submission.style, &site.bundle, &petition));
+        return Ok(accepted(submission.style, local, &petition));
     }
     let (token, token_hash) = SignerKeys::new_token().map_err(|e| fault(&subject, "token", &e))?;
     let at = unix_seconds(now);
@@ -148,7 +144,7 @@ pub(crate) async fn sign(
         .map_err(|e| store_failure(subject.clone(), &e))?;
     if outcome == PendingOutcome::Mail {
         remember(&state, note).await;
-        let mail = confirmation_mail(&site.bundle, &petition, &signature.email.display, &token);
+        let mail = confirmation_mail(local, &petition, &signature.email.display, &token);
         if let Err(why) = send(&state, &mail).await {
             reply::log_failure("mail_failed", &why);
             // Without its mail the token is useless: let the next try mail again.
@@ -158,7 +154,7 @@ pub(crate) async fn sign(
             return Err(Refusal::MailFailed(subject));
         }
     }
-    Ok(accepted(submission.style, &site.bundle, &petition))
+    Ok(accepted(submission.style, local, &petition))
 }
 
 /// Keeps the note of which client sent a signature; a failure loses only the means to undo a
@@ -249,16 +245,21 @@ fn record(
 
 /// The answer to a signature, whatever happened: recorded, repeated, waiting for its mailbox,
 /// mailed within the hour, already confirmed, or a honeypot. Identical in every case, and
-/// without the count, which would tell whether an address had signed.
-fn accepted(style: Style, bundle: &SiteBundle, petition: &Petition) -> Response {
+/// without the count, which would tell whether an address had signed. In the signer's
+/// language: the pages of `local`'s petition, the theme's words.
+fn accepted(style: Style, local: &Local, petition: &Petition) -> Response {
     let (status, location, message) = if petition.confirm {
         (
             StatusCode::ACCEPTED,
             petition.check_inbox.as_deref().unwrap_or(&petition.page),
-            bundle.text("petition_check_inbox").unwrap_or(CHECK_INBOX),
+            local.text("petition_check_inbox"),
         )
     } else {
-        (StatusCode::CREATED, petition.thank_you.as_str(), THANKS)
+        (
+            StatusCode::CREATED,
+            petition.thank_you.as_str(),
+            local.text("petition_thanks"),
+        )
     };
     match style {
         Style::Form => {

@@ -30,6 +30,100 @@ pub(crate) fn test_bundle() -> SiteBundle {
     bundle
 }
 
+/// The router tests' bundle with a French translation: a petition's pages and a few of
+/// the function's strings in French (the others fall back to English).
+pub(crate) fn french_bundle() -> SiteBundle {
+    let mut bundle = test_bundle();
+    let fr = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    bundle.pages.strings.insert(
+        "fr".into(),
+        fr(&[
+            ("month_01", "janvier"),
+            ("month_12", "décembre"),
+            ("thousands_separator", "\u{202f}"),
+            ("title_correct_signature", "Corrigez votre signature"),
+            (
+                "error_name_missing",
+                "Indiquez votre nom, tel qu’il doit figurer sur la pétition.",
+            ),
+            (
+                "error_email_domain",
+                "La partie après le @ doit être un nom de domaine comme example.org.",
+            ),
+            (
+                "error_consent_missing",
+                "Cochez la case pour confirmer que vous signez cette pétition.",
+            ),
+            ("refusal_closed_title", "Cette pétition est close"),
+            (
+                "refusal_closed_text",
+                "Cette pétition a fermé le {date} : elle n’accepte plus de signatures.",
+            ),
+            ("refusal_paused_title", "Les signatures sont suspendues"),
+            (
+                "refusal_paused_why_text",
+                "La campagne a suspendu les signatures : {why} Rien n’a été enregistré.",
+            ),
+            ("link_petition", "Retour à la pétition"),
+            (
+                "mail_confirm_subject",
+                "Confirmez votre signature : {petition}",
+            ),
+            (
+                "mail_confirm_intro",
+                "Merci d’avoir signé « {petition} ». Ouvrez le lien ci-dessous.",
+            ),
+            ("confirm_button", "Confirmer ma signature"),
+            ("confirm_title", "Confirmez votre signature"),
+            (
+                "petition_check_inbox",
+                "Merci. Il reste une étape : suivez le lien du mail que nous vous avons envoyé.",
+            ),
+        ]),
+    );
+    let petitions = ["free-them", "confirm-me", "old"]
+        .into_iter()
+        .filter_map(|id| bundle.petition(id))
+        .map(|p| {
+            let text = contract::bundle::PetitionText {
+                title: format!("{} (fr)", p.title),
+                addressee: p.addressee.clone(),
+                page: format!("/fr{}", p.page),
+                thank_you: format!("/fr{}", p.thank_you),
+                check_inbox: p.check_inbox.as_ref().map(|c| format!("/fr{c}")),
+            };
+            (p.id.clone(), text)
+        })
+        .collect();
+    bundle.translations.insert(
+        "fr".into(),
+        contract::bundle::Translation {
+            site_title: "Libérez-les".into(),
+            shell: bundle.pages.shell.replace("lang=\"en\"", "lang=\"fr\""),
+            countries: [
+                ("DE", "Allemagne"),
+                ("CN", "Chine"),
+                ("US", "États-Unis"),
+                ("FR", "France"),
+            ]
+            .into_iter()
+            .map(|(code, name)| contract::bundle::Country {
+                code: code.into(),
+                name: name.into(),
+            })
+            .collect(),
+            petitions,
+            letter_page: None,
+        },
+    );
+    bundle
+}
+
 struct Harness {
     _dir: tempfile::TempDir,
     state: AppState,
@@ -364,7 +458,7 @@ async fn closed_or_not_yet_open_petition_is_409() {
     assert!(
         r.json()["message"]
             .as_str()
-            .is_some_and(|m| m.contains("closed on 2020-12-31"))
+            .is_some_and(|m| m.contains("closed on 31 December 2020"))
     );
     let r = send(&h.app, form("/api/petitions/old/signatures", GOOD_FORM)).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
@@ -382,7 +476,7 @@ async fn closed_or_not_yet_open_petition_is_409() {
     assert!(
         r.json()["message"]
             .as_str()
-            .is_some_and(|m| m.contains("opens on 2099-01-01"))
+            .is_some_and(|m| m.contains("opens on 1 January 2099"))
     );
     assert_eq!(count(&h, "old").await.total, 0);
 }
@@ -2336,6 +2430,12 @@ async fn the_letter_form_can_ask_for_updates_confirmed_by_mail() {
     .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Confirm my address"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("<input type=\"hidden\" name=\"lang\" value=\"en\">"),
+        "the theme's button sends the page's language: {}",
+        page.body
+    );
     let done = send(&h.app, confirm_form(&tokens[0])).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     assert!(
@@ -2515,4 +2615,402 @@ async fn the_history_has_confirmed_counts_only_in_json_and_csv_alike_and_nothing
     ] {
         assert_eq!(send(&h.app, get(uri)).await.status, StatusCode::NOT_FOUND);
     }
+}
+
+/// The signature form in French, with what it lacks in French reading in English.
+#[tokio::test]
+async fn a_form_in_french_is_answered_in_french_with_the_values_kept() {
+    let h = harness_with(french_bundle()).await;
+    let r = send(
+        &h.app,
+        form(
+            SIGN,
+            "lang=fr&name=&email=ada%40example&country=us&updates=maybe",
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = &r.body;
+    assert!(page.contains("<html lang=\"fr\">"), "{page}");
+    assert!(
+        page.contains("<title>Corrigez votre signature – Libérez-les</title>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<h1>Free the prisoners (fr)</h1>"),
+        "the petition's French title: {page}"
+    );
+    for message in [
+        "Indiquez votre nom, tel qu’il doit figurer sur la pétition.",
+        "La partie après le @ doit être un nom de domaine comme example.org.",
+        "Cochez la case pour confirmer que vous signez cette pétition.",
+        // French has no wording of its own for this one.
+        "Tick the updates box to receive news by email, or leave it empty.",
+    ] {
+        assert!(page.contains(message), "{message}: {page}");
+    }
+    assert!(page.contains("value=\"ada@example\""), "email kept");
+    assert!(
+        page.contains("<option value=\"US\" selected>États-Unis</option>"),
+        "country kept, named in French: {page}"
+    );
+    // An unknown language is the default one.
+    let r = send(&h.app, form(SIGN, "lang=de&name=&email=x")).await;
+    assert!(
+        r.body
+            .contains("<title>Correct your signature – Free Them</title>")
+    );
+    assert!(r.body.contains("Enter your name, as you would like it"));
+}
+
+#[tokio::test]
+async fn json_errors_carry_a_code_and_the_message_in_the_language() {
+    let h = harness_with(french_bundle()).await;
+    let r = send(
+        &h.app,
+        json_req(
+            SIGN,
+            &json!({"lang": "fr", "name": "", "email": "ada@example.org", "country": "FR", "consent": true}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.json(),
+        json!({"errors": [{
+            "field": "name",
+            "code": "name_missing",
+            "message": "Indiquez votre nom, tel qu’il doit figurer sur la pétition.",
+        }]})
+    );
+    let r = send(
+        &h.app,
+        json_req(
+            SIGN,
+            &json!({"name": "", "email": "ada@example.org", "country": "FR", "consent": true}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        r.json()["errors"][0]["message"],
+        "Enter your name, as you would like it to appear on the petition."
+    );
+    let r = send(
+        &h.app,
+        json_req(CONFIRMING, &json!({"lang": "fr", "name": "Ada", "email": "ada@example.org", "country": "FR", "consent": true})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    assert_eq!(
+        r.json()["message"],
+        "Merci. Il reste une étape : suivez le lien du mail que nous vous avons envoyé."
+    );
+}
+
+/// Signing in French: the mail, its link, the page it opens, its button and the thank-you
+/// page are all French.
+#[tokio::test]
+async fn a_signature_in_french_is_confirmed_in_french() {
+    let h = harness_with(french_bundle()).await;
+    let r = send(&h.app, form(CONFIRMING, &format!("{GOOD_FORM}&lang=fr"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.header(header::LOCATION), "/fr/confirm-me/inbox/");
+    let outbox = outbox(&h);
+    let entries = outbox.list().expect("lists");
+    assert_eq!(
+        entries[0].subject,
+        "Confirmez votre signature : Confirm the prisoners' freedom (fr)"
+    );
+    let mail = outbox.read(&entries[0].name).expect("reads");
+    let text = mail.text.expect("a text part");
+    let token = mailed_tokens(&h).remove(0);
+    let link = format!("https://example.org/api/confirm?token={token}&lang=fr");
+    assert!(text.contains(&link), "{text}");
+    let page = send(&h.app, get(&format!("/api/confirm?token={token}&lang=fr"))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("<title>Confirmez votre signature – Libérez-les</title>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("<input type=\"hidden\" name=\"lang\" value=\"fr\">"),
+        "the button sends the language: {}",
+        page.body
+    );
+    let r = send(
+        &h.app,
+        form("/api/confirm", &format!("token={token}&lang=fr")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.header(header::LOCATION), "/fr/confirm-me/thanks/");
+    // A link's unknown token is refused in the link's language (English where French has no
+    // words of its own), with the link home in it.
+    let r = send(
+        &h.app,
+        with_header(
+            get(&format!("/api/confirm?token={}&lang=fr", "A".repeat(42))),
+            "accept",
+            "text/html",
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("<html lang=\"fr\">"), "{}", r.body);
+    assert!(r.body.contains("href=\"/fr/\""), "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_refusal_before_the_fields_are_read_is_in_the_language_too() {
+    let h = harness_with(french_bundle()).await;
+    let r = send(
+        &h.app,
+        form(
+            "/api/petitions/old/signatures",
+            &format!("{GOOD_FORM}&lang=fr"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.body.contains("<h1>Cette pétition est close</h1>"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains(
+            "Cette pétition a fermé le 31 décembre 2020 : elle n’accepte plus de signatures."
+        ),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains("<a href=\"/fr/old/\">Retour à la pétition</a>"),
+        "{}",
+        r.body
+    );
+    // French lacks the words of a petition not open yet: English, with a French date.
+    let r = send(
+        &h.app,
+        json_req(
+            "/api/petitions/future/signatures",
+            &json!({"lang": "fr", "name": "Ada", "email": "a@example.org", "country": "FR", "consent": true}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        r.json()["message"],
+        "This petition opens on 1 janvier 2099: it does not accept signatures before then."
+    );
+    let store = h.state.store();
+    crate::fair::operator::pause(
+        store.as_ref(),
+        "free-them",
+        Some("Nous vérifions un afflux.".into()),
+        "2026-03-01T10:00:00Z".into(),
+    )
+    .await
+    .expect("pauses");
+    let app = standalone_app(h.state.clone().with_clock(fixed_clock()));
+    let r = send(&app, form(SIGN, &format!("lang=fr&{GOOD_FORM}"))).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        r.body.contains("<h1>Les signatures sont suspendues</h1>"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains(
+            "La campagne a suspendu les signatures : Nous vérifions un afflux. Rien n’a été enregistré."
+        ),
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn the_wait_page_sends_the_language_again() {
+    let mut bundle = french_bundle();
+    bundle.limits.signatures_per_hour = 1;
+    let h = harness_with(bundle).await;
+    let typed = format!("{GOOD_FORM}&lang=fr");
+    send(&h.app, from("198.51.100.3", form(SIGN, &typed))).await;
+    let r = send(&h.app, from("198.51.100.3", form(SIGN, &typed))).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.body.contains("<html lang=\"fr\">"), "{}", r.body);
+    assert!(
+        r.body
+            .contains(r#"<input type="hidden" name="lang" value="fr">"#),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("href=\"/fr/petition/\""), "{}", r.body);
+}
+
+#[tokio::test]
+async fn every_refusal_has_its_words_in_every_language() {
+    // Every kind and subject, in English and in a language with few words of its own: none
+    // misses a string (the words panic on a key the default strings lack, in tests).
+    let bundle = french_bundle();
+    let site = Site::new(bundle);
+    let subjects = || {
+        [
+            refusal::Subject::Signature { page: "/p/".into() },
+            refusal::Subject::Letter { page: "/l/".into() },
+            refusal::Subject::Action { page: "/l/".into() },
+            refusal::Subject::Count,
+            refusal::Subject::Confirmation,
+            refusal::Subject::Unsubscribe,
+        ]
+    };
+    let petition = || Box::new(site.bundle.petitions[2].clone());
+    let over = || {
+        Box::new(crate::fair::Over {
+            retry_after: 61,
+            challenge: crate::fair::Challenge {
+                algorithm: "SHA-256",
+                challenge: String::new(),
+                salt: String::new(),
+                signature: String::new(),
+                maxnumber: 1,
+            },
+        })
+    };
+    for lang in [None, Some("fr")] {
+        let local = site.local(lang);
+        let mut all = vec![
+            refusal::Refusal::NoPetition,
+            refusal::Refusal::NoLetters,
+            refusal::Refusal::BadUnsubscribe,
+            refusal::Refusal::CrossSite,
+            refusal::Refusal::UnknownToken,
+            refusal::Refusal::ExpiredToken { page: None },
+            refusal::Refusal::ExpiredToken {
+                page: Some("/p/".into()),
+            },
+            refusal::Refusal::Closed {
+                petition: petition(),
+                today: "2026-03-01".into(),
+            },
+            refusal::Refusal::Closed {
+                petition: petition(),
+                today: "2019-03-01".into(),
+            },
+            refusal::Refusal::Paused {
+                page: "/p/".into(),
+                message: None,
+            },
+            refusal::Refusal::Invalid {
+                refill: None,
+                errors: Vec::new(),
+            },
+        ];
+        for subject in subjects() {
+            all.extend([
+                refusal::Refusal::TooLarge(subject.clone()),
+                refusal::Refusal::Unavailable(subject.clone()),
+                refusal::Refusal::Internal(subject.clone()),
+                refusal::Refusal::MailFailed(subject.clone()),
+                refusal::Refusal::Limited {
+                    subject,
+                    over: over(),
+                    refill: None,
+                },
+            ]);
+        }
+        for refusal in all {
+            let notice = refusal.notice(local);
+            assert!(!notice.title.is_empty() && !notice.message.is_empty());
+            assert!(!notice.message.contains('{'), "{}", notice.message);
+        }
+    }
+}
+
+/// The real theme in a language with only a few words of its own: its components render
+/// (their other strings in English), and the letter's answers are in that language.
+#[tokio::test]
+async fn the_letter_campaign_answers_in_the_writers_language() {
+    let mut bundle = letter_bundle();
+    let fr = [
+        ("field_name", "Nom complet"),
+        ("title_correct_letter", "Corrigez votre lettre"),
+        ("outcome_thanks_called", "Merci d’avoir appelé {name}."),
+        (
+            "error_zip_not_in_state",
+            "Le code ZIP {zip} n’est pas en {state}.",
+        ),
+    ];
+    bundle.pages.strings.insert(
+        "fr".into(),
+        fr.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    );
+    bundle.translations.insert(
+        "fr".into(),
+        contract::bundle::Translation {
+            site_title: "Libérez-les".into(),
+            shell: bundle.pages.shell.replace("lang=\"en\"", "lang=\"fr\""),
+            countries: Vec::new(),
+            petitions: std::collections::BTreeMap::new(),
+            letter_page: Some("/fr/contact-your-senator/".into()),
+        },
+    );
+    let senator = bundle.senators_of("CA")[0].clone();
+    let h = harness_with(bundle).await;
+    let body = format!(
+        "{}&lang=fr",
+        letter_form_body("ada@example.org", "CA", "10001", "My letter")
+    );
+    let r = send(&h.app, form("/api/letters", &body)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("<title>Corrigez votre lettre – Libérez-les</title>"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("Nom complet"),
+        "the theme's t() in French: {}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains("Le code ZIP 10001 n’est pas en California.")
+    );
+    assert!(
+        r.body
+            .contains("<input type=\"hidden\" name=\"lang\" value=\"fr\">")
+    );
+    let r = send(
+        &h.app,
+        json_req(
+            "/api/actions",
+            &json!({"kind": "called", "state": "CA", "senator": senator.bioguide, "lang": "fr"}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(
+        r.json()["message"],
+        format!("Merci d’avoir appelé {}.", senator.name)
+    );
+    let r = send(
+        &h.app,
+        form(
+            "/api/actions",
+            &format!("kind=called&state=CA&senator={}&lang=fr", senator.bioguide),
+        ),
+    )
+    .await;
+    assert!(
+        r.body.contains("href=\"/fr/contact-your-senator/\""),
+        "back to the French letter page: {}",
+        r.body
+    );
 }

@@ -17,6 +17,7 @@ use serde_json::json;
 
 use super::AppState;
 use super::extract::Submission;
+use super::lang::LinkLang;
 use super::pages::Notice;
 use super::refusal::{Refusal, Subject, store_failure};
 use super::reply::{self, Style};
@@ -24,6 +25,7 @@ use super::reply::{self, Style};
 /// `GET`: the page with the button. Nothing is written.
 pub(crate) async fn page(
     State(state): State<AppState>,
+    LinkLang(lang): LinkLang,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, Refusal> {
     let token = query.get(TOKEN_FIELD).ok_or(Refusal::BadUnsubscribe)?;
@@ -33,13 +35,14 @@ pub(crate) async fn page(
         .ok_or(Refusal::BadUnsubscribe)?;
     let site = state.site();
     Ok(reply::private_page(
-        site.pages.unsubscribe_page(&site.bundle, token),
+        site.local(lang.as_deref()).unsubscribe_page(token),
     ))
 }
 
 /// `POST`: extract, check, unsubscribe, answer.
 pub(crate) async fn unsubscribe(
     State(state): State<AppState>,
+    LinkLang(link_lang): LinkLang,
     Query(query): Query<HashMap<String, String>>,
     submission: Submission,
 ) -> Result<Response, Refusal> {
@@ -63,16 +66,14 @@ pub(crate) async fn unsubscribe(
         Style::Json => reply::json(StatusCode::OK, &json!({ "status": "unsubscribed" })),
         Style::Form => {
             let site = state.site();
+            // The button's form sends its page's language; a one-click POST, its link's.
+            let local = site.local(submission.lang().or(link_lang.as_deref()));
             let notice = Notice {
-                title: "You will get no more mail from the campaign",
-                message: "Your address has been deleted. Your signature still counts: only the address we kept to write to you is gone.".into(),
-                link: Some(("/".into(), "Go to the home page")),
+                title: local.text("unsubscribed_title").to_owned(),
+                message: local.text("unsubscribed_text").to_owned(),
+                link: Some((local.home(), local.text("link_home").to_owned())),
             };
-            (
-                StatusCode::OK,
-                Html(site.pages.notice_page(&site.bundle, &notice)),
-            )
-                .into_response()
+            (StatusCode::OK, Html(local.notice_page(&notice))).into_response()
         }
     })
 }

@@ -483,6 +483,36 @@ async fn the_documents_request_bodies_are_the_forms() {
 }
 
 #[tokio::test]
+async fn the_documents_error_codes_are_the_codes() {
+    let spec = Spec::load();
+    let (_, code) = spec
+        .resolve("/components/schemas/FieldError/properties/code")
+        .expect("a field error's code");
+    let documented: BTreeSet<&str> = code["enum"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let mut codes: BTreeSet<&str> = crate::domain::Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    let refusals = [
+        refusal::Refusal::CrossSite,
+        refusal::Refusal::UnknownToken,
+        refusal::Refusal::ExpiredToken { page: None },
+        refusal::Refusal::BadUnsubscribe,
+    ];
+    codes.extend(
+        refusals
+            .iter()
+            .filter_map(|r| r.field_error().map(|(_, code)| code)),
+    );
+    assert_eq!(documented, codes);
+}
+
+#[tokio::test]
 async fn every_reference_resolves_and_every_schema_compiles() {
     fn walk<'a>(value: &'a Value, refs: &mut Vec<&'a str>) {
         match value {
