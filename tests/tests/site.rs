@@ -426,7 +426,10 @@ fn home_page_weighs_under_50_kb_gzipped_in_every_language() {
             resources.iter().any(|r| r.ends_with(".css")),
             "found no style sheet on {file}; resources: {resources:?}"
         );
-        println!("home page weight ({lang}): {total} B gzipped\n{}", lines.join("\n"));
+        println!(
+            "home page weight ({lang}): {total} B gzipped\n{}",
+            lines.join("\n")
+        );
         assert!(
             total < HOME_BUDGET_BYTES,
             "the {lang} home page weighs {total} B gzipped, over the {HOME_BUDGET_BYTES} B budget:\n{}",

@@ -49,6 +49,10 @@ pub struct SiteBundle {
     /// The site in its other languages, by code: what differs from the default language.
     #[serde(default)]
     pub translations: BTreeMap<String, Translation>,
+    /// URL path of the home page in the bundle's language when it is not `/` (`/fr/` in a
+    /// [`Self::localized`] bundle): see [`Self::home`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home: Option<String>,
 }
 
 /// The site in a language other than the default one: the parts of the bundle that are
@@ -56,6 +60,8 @@ pub struct SiteBundle {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Translation {
+    /// URL path of the home page in this language (`/fr/`).
+    pub home: String,
     /// The site's title in this language.
     pub site_title: String,
     /// The page shell in this language (`<html lang dir>`, menu, footer).
@@ -433,6 +439,7 @@ impl SiteBundle {
         strings.extend(self.pages.strings.get(lang).cloned().unwrap_or_default());
         out.pages.strings.insert(lang.to_owned(), strings);
         out.language = lang.to_owned();
+        out.home = Some(t.home.clone());
         out.site_title.clone_from(&t.site_title);
         out.pages.shell.clone_from(&t.shell);
         if !t.countries.is_empty() {
@@ -447,6 +454,11 @@ impl SiteBundle {
             letter.page.clone_from(page);
         }
         out
+    }
+
+    /// URL path of the home page in the bundle's language: where "home page" links go.
+    pub fn home(&self) -> &str {
+        self.home.as_deref().unwrap_or("/")
     }
 
     /// The interface string `key` in the bundle's language (a [`Self::localized`] bundle has

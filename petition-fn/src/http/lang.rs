@@ -103,13 +103,9 @@ impl Local {
             .ok_or(Refusal::NoPetition)
     }
 
-    /// The home page in this language: site-gen puts a language's pages under `/<code>/`.
+    /// The home page in this language.
     pub(crate) fn home(&self) -> String {
-        if self.default {
-            "/".to_owned()
-        } else {
-            format!("/{}/", self.lang())
-        }
+        self.bundle.home().to_owned()
     }
 
     /// What a link the function writes (a mail's) appends so that the page it opens is in

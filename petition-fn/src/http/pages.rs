@@ -369,6 +369,7 @@ fn render(
     }
     let mut implicits = Context::new();
     implicits.insert("lang", &bundle.language);
+    implicits.insert("home", bundle.home());
     implicits.insert(
         "config",
         &json!({

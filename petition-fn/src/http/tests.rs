@@ -103,6 +103,7 @@ pub(crate) fn french_bundle() -> SiteBundle {
     bundle.translations.insert(
         "fr".into(),
         contract::bundle::Translation {
+            home: "/fr/".into(),
             site_title: "Libérez-les".into(),
             shell: bundle.pages.shell.replace("lang=\"en\"", "lang=\"fr\""),
             countries: [
@@ -2953,6 +2954,7 @@ async fn the_letter_campaign_answers_in_the_writers_language() {
     bundle.translations.insert(
         "fr".into(),
         contract::bundle::Translation {
+            home: "/fr/".into(),
             site_title: "Libérez-les".into(),
             shell: bundle.pages.shell.replace("lang=\"en\"", "lang=\"fr\""),
             countries: Vec::new(),

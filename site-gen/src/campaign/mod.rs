@@ -246,6 +246,7 @@ pub(crate) fn translations(
         .iter()
         .map(|(lang, l)| {
             let t = Translation {
+                home: config.home_of(lang),
                 site_title: config.title_in(lang),
                 shell: shells.get(lang).cloned().unwrap_or_default(),
                 countries: l.countries.clone(),
@@ -288,6 +289,7 @@ pub(crate) fn bundle(
         senators_as_of: facts.senators_as_of.clone(),
         limits: config.limits,
         translations,
+        home: None,
         pages: AppPages {
             shell,
             components: theme
