@@ -56,7 +56,10 @@ fn bundle() -> SiteBundle {
     let mut bundle = SiteBundle::from_json(include_bytes!("fixtures/bundle.json")).expect("bundle");
     bundle.pages.shell = include_str!("fixtures/shell.html").into();
     bundle.pages.components = read("themes/default/templates/components.html");
-    bundle.pages.strings = toml::from_str(&read("themes/default/i18n/en.toml")).expect("en.toml");
+    bundle.pages.strings = std::collections::BTreeMap::from([(
+        "en".to_owned(),
+        toml::from_str(&read("themes/default/i18n/en.toml")).expect("en.toml"),
+    )]);
     bundle.countries = toml::from_str::<Countries>(&read("content/data/countries.toml"))
         .expect("countries.toml")
         .country;

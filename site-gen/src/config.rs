@@ -338,40 +338,33 @@ impl SiteConfig {
             .collect()
     }
 
-    /// The settings of language `code` (a site without `[languages]` has its default one).
-    pub(crate) fn language(&self, code: &str) -> Language {
-        self.languages
-            .get(code)
-            .cloned()
-            .unwrap_or_else(|| Language {
-                name: code.to_owned(),
-                dir: Direction::Ltr,
-                title: String::new(),
-                description: String::new(),
-                locale: String::new(),
-                menu: BTreeMap::new(),
-                fallback: false,
-            })
+    /// The settings of language `code`, when `[languages]` lists it.
+    pub(crate) fn language(&self, code: &str) -> Option<&Language> {
+        self.languages.get(code)
+    }
+
+    /// The own name of language `code` (its code when `[languages]` does not list it).
+    pub(crate) fn language_name(&self, code: &str) -> String {
+        self.language(code)
+            .map_or_else(|| code.to_owned(), |l| l.name.clone())
     }
 
     /// The site's title in `lang`.
     pub(crate) fn title_in(&self, lang: &str) -> String {
-        let own = self.language(lang).title;
-        if own.is_empty() {
-            self.title.clone()
-        } else {
-            own
-        }
+        self.language(lang)
+            .map(|l| l.title.as_str())
+            .filter(|t| !t.is_empty())
+            .unwrap_or(&self.title)
+            .to_owned()
     }
 
     /// The site's description in `lang`.
     pub(crate) fn description_in(&self, lang: &str) -> String {
-        let own = self.language(lang).description;
-        if own.is_empty() {
-            self.description.clone()
-        } else {
-            own
-        }
+        self.language(lang)
+            .map(|l| l.description.as_str())
+            .filter(|d| !d.is_empty())
+            .unwrap_or(&self.description)
+            .to_owned()
     }
 
     /// The URL path of `lang`'s home: `/` for the default language, `/<code>/` for another.

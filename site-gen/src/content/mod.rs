@@ -354,7 +354,7 @@ pub(crate) fn slugify(text: &str) -> String {
 /// Whether the default-language entry `e` falls back into `lang` where it has no translation:
 /// the language says so for the whole site, or `e` or a section above it does.
 fn falls_back(content: &Content, config: &SiteConfig, e: &Entry, lang: &str) -> bool {
-    if config.language(lang).fallback {
+    if config.language(lang).is_some_and(|l| l.fallback) {
         return true;
     }
     // A section's own `_index.md` counts: its folder is where the walk up starts.

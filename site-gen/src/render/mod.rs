@@ -173,20 +173,19 @@ struct Shared {
 
 /// `dir` of language `lang`.
 fn direction(config: &SiteConfig, lang: &str) -> &'static str {
-    match config.language(lang).dir {
-        crate::config::Direction::Ltr => "ltr",
-        crate::config::Direction::Rtl => "rtl",
+    match config.language(lang).map(|l| l.dir) {
+        Some(crate::config::Direction::Rtl) => "rtl",
+        Some(crate::config::Direction::Ltr) | None => "ltr",
     }
 }
 
 /// The Open Graph locale of `lang` (`fr_FR`): the setting, else the code with `_` for `-`.
 fn locale(config: &SiteConfig, lang: &str) -> String {
-    let own = config.language(lang).locale;
-    if own.is_empty() {
-        lang.replace('-', "_")
-    } else {
-        own
-    }
+    config
+        .language(lang)
+        .map(|l| l.locale.as_str())
+        .filter(|l| !l.is_empty())
+        .map_or_else(|| lang.replace('-', "_"), str::to_owned)
 }
 
 /// One HTML file to render.
@@ -349,7 +348,7 @@ impl PageStage<'_> {
                 let t = self.content.in_language(&e.base, code)?;
                 Some(TranslationRef {
                     lang: code.to_owned(),
-                    name: self.config.language(code).name,
+                    name: self.config.language_name(code),
                     permalink: t.path.clone(),
                     url: self.config.absolute(&t.path),
                     fallback: t.fallback,
@@ -365,7 +364,7 @@ impl PageStage<'_> {
         let o = self.content.entries.get(&e.base)?;
         Some(TranslationRef {
             lang: o.lang.clone(),
-            name: self.config.language(&o.lang).name,
+            name: self.config.language_name(&o.lang),
             permalink: o.path.clone(),
             url: self.config.absolute(&o.path),
             fallback: false,
@@ -463,7 +462,7 @@ impl PageStage<'_> {
     /// link to the page in `lang` where there is one).
     fn config_value(&self, lang: &str) -> Value {
         let c = self.config;
-        let language = c.language(lang);
+        let names = c.language(lang).map(|l| &l.menu);
         let menu: Vec<serde_json::Value> = c
             .menu
             .iter()
@@ -476,7 +475,7 @@ impl PageStage<'_> {
                             .link_in(rel.split('#').next().unwrap_or(rel), lang)
                     })
                     .map_or_else(|| m.url.clone(), |e| e.path.clone());
-                let name = language.menu.get(&m.url).unwrap_or(&m.name);
+                let name = names.and_then(|n| n.get(&m.url)).unwrap_or(&m.name);
                 serde_json::json!({"name": name, "url": url})
             })
             .collect();
