@@ -33,6 +33,28 @@ fn nonce() -> String {
     format!("{nanos:x}{}", std::process::id())
 }
 
+/// Fills the petition form on the current page (consent ticked) and sends it.
+async fn sign_with(browser: &Browser, name: &str, email: &str, country: &str) {
+    browser.fill("#sig-name", name).await;
+    browser.fill("#sig-email", email).await;
+    browser
+        .find("#sig-country")
+        .await
+        .select_by_value(country)
+        .await
+        .unwrap_or_else(|e| panic!("cannot choose {country}: {e}"));
+    let consent = browser.find("#sig-consent").await;
+    if !consent.is_selected().await.expect("reads the consent box") {
+        consent.click().await.expect("ticks consent");
+    }
+    browser
+        .find("form[data-enhance=\"petition\"] [type=\"submit\"]")
+        .await
+        .click()
+        .await
+        .expect("sends the form");
+}
+
 async fn wait_for_path(browser: &Browser, server: &Server, path: &str) {
     let target = server.url(path);
     let started = std::time::Instant::now();
@@ -71,26 +93,7 @@ async fn signing_in_simplified_chinese_from_the_page_to_the_mail() {
 
     // A mistake the browser cannot see (no dot in the domain): the function's 422 page, in
     // Simplified Chinese, with what was typed kept.
-    browser.fill("#sig-name", "李华").await;
-    browser.fill("#sig-email", "lihua@example").await;
-    browser
-        .find("#sig-country")
-        .await
-        .select_by_value("CN")
-        .await
-        .expect("chooses China");
-    browser
-        .find("#sig-consent")
-        .await
-        .click()
-        .await
-        .expect("ticks consent");
-    browser
-        .find("form[data-enhance=\"petition\"] [type=\"submit\"]")
-        .await
-        .click()
-        .await
-        .expect("sends the form");
+    sign_with(&browser, "李华", "lihua@example", "CN").await;
     browser
         .wait_for(
             "the error page",
@@ -216,26 +219,7 @@ async fn a_right_to_left_page_is_laid_out_from_the_right() {
     }
 
     // A mistake the browser cannot see: the errors are marked on the right.
-    browser.fill("#sig-name", "سارة").await;
-    browser.fill("#sig-email", "sara@example").await;
-    browser
-        .find("#sig-country")
-        .await
-        .select_by_value("EG")
-        .await
-        .expect("chooses Egypt");
-    browser
-        .find("#sig-consent")
-        .await
-        .click()
-        .await
-        .expect("ticks consent");
-    browser
-        .find("form[data-enhance=\"petition\"] [type=\"submit\"]")
-        .await
-        .click()
-        .await
-        .expect("sends the form");
+    sign_with(&browser, "سارة", "sara@example", "EG").await;
     browser
         .wait_for(
             "the field's error",
