@@ -619,6 +619,25 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script failed: {e}\nscript: {script}"))
     }
 
+    /// Polls the browser's URL until it is `target` (no page script involved: JavaScript may
+    /// be off); fails after 30 s with the page.
+    pub async fn wait_for_url(&self, target: &str) {
+        let started = Instant::now();
+        loop {
+            let url = self.url().await;
+            if url == target {
+                return;
+            }
+            if started.elapsed() > Duration::from_secs(30) {
+                panic!(
+                    "expected to land on {target}, still on {url}\npage: {}",
+                    snippet(&self.source().await, 6000)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Polls `predicate` (a script returning a boolean) until true; fails after `within` with
     /// `what` and the page.
     pub async fn wait_for(&self, what: &str, predicate: &str, within: Duration) {
@@ -1044,6 +1063,14 @@ pub fn site_copy(edit: impl FnOnce(&str) -> String) -> TempDir {
     let toml = std::fs::read_to_string(root.join("site.toml")).expect("reads site.toml");
     std::fs::write(dir.path().join("site.toml"), edit(&toml)).expect("writes the copy's site.toml");
     dir
+}
+
+/// A unique suffix, so addresses never repeat across runs on a shared table.
+pub fn nonce() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{nanos:x}{}", std::process::id())
 }
 
 /// Builds the repository's site in memory (the petition manifest included).

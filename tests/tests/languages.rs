@@ -5,10 +5,10 @@
 //! errors shown from the right.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use e2e_tests::{
-    Browser, Js, Server, describe_violations, node_tools, post_form, repo_root, site_copy,
+    Browser, Js, Server, describe_violations, node_tools, nonce, post_form, repo_root, site_copy,
     skip_or_fail, snippet,
 };
 use petition_fn::mail::Outbox;
@@ -24,13 +24,6 @@ fn strings(lang: &str) -> BTreeMap<String, String> {
 /// The text of a string up to its first placeholder: what a filled-in message starts with.
 fn lead(text: &str) -> &str {
     text.split('{').next().unwrap_or(text).trim()
-}
-
-fn nonce() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("{nanos:x}{}", std::process::id())
 }
 
 /// Fills the petition form on the current page (consent ticked) and sends it.
@@ -55,20 +48,6 @@ async fn sign_with(browser: &Browser, name: &str, email: &str, country: &str) {
         .expect("sends the form");
 }
 
-async fn wait_for_path(browser: &Browser, server: &Server, path: &str) {
-    let target = server.url(path);
-    let started = std::time::Instant::now();
-    while browser.url().await != target {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "expected to land on {target}, still on {}\npage: {}",
-            browser.url().await,
-            snippet(&browser.source().await, 6000)
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_in_simplified_chinese_from_the_page_to_the_mail() {
     const TEST: &str = "signing_in_simplified_chinese_from_the_page_to_the_mail";
@@ -87,7 +66,9 @@ async fn signing_in_simplified_chinese_from_the_page_to_the_mail() {
         .click()
         .await
         .expect("follows the switcher's 简体中文 link");
-    wait_for_path(&browser, &server, "/zh-Hans/petition/").await;
+    browser
+        .wait_for_url(&server.url("/zh-Hans/petition/"))
+        .await;
     let lang = browser.js("return document.documentElement.lang;").await;
     assert_eq!(lang, json!("zh-Hans"));
 
@@ -140,7 +121,9 @@ async fn signing_in_simplified_chinese_from_the_page_to_the_mail() {
         .click()
         .await
         .expect("sends the form again");
-    wait_for_path(&browser, &server, "/zh-Hans/petition/check-your-inbox/").await;
+    browser
+        .wait_for_url(&server.url("/zh-Hans/petition/check-your-inbox/"))
+        .await;
     let outbox = Outbox::new(server.data_dir.path());
     let entry = outbox
         .list()

@@ -7,13 +7,13 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::http::StatusCode;
 use e2e_tests::{
     Browser, Js, Reply, Server, Status, build_site, console_errors, csp_violations,
     describe_violations, dynamo_state, http_client_from, http_get, json_request, loopback_client,
-    node_tools, petition_id, post_form, post_json, post_json_many, send_from, skip_or_fail,
+    node_tools, nonce, petition_id, post_form, post_json, post_json_many, send_from, skip_or_fail,
     snippet,
 };
 use petition_fn::mail::Outbox;
@@ -133,14 +133,6 @@ fn token_in(text: &str) -> Option<String> {
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect();
     (!token.is_empty()).then_some(token)
-}
-
-/// A unique suffix, so addresses never repeat across runs on a shared table.
-fn nonce() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("{nanos:x}{}", std::process::id())
 }
 
 fn digits(text: &str) -> Option<u64> {
@@ -306,7 +298,7 @@ async fn open_confirmation_from_the_outbox(browser: &Browser, ctx: &Ctx) -> Stri
         .expect("reads the link")
         .expect("the link has a target");
     link.click().await.expect("follows the confirmation link");
-    wait_for_url(browser, &href).await;
+    browser.wait_for_url(&href).await;
     href
 }
 
@@ -334,7 +326,7 @@ async fn confirm_in_the_browser(browser: &Browser, ctx: &Ctx, page_url: &str, js
         .click()
         .await
         .expect("presses Confirm my signature");
-    wait_for_url(browser, &ctx.url(&ctx.thank_you)).await;
+    browser.wait_for_url(&ctx.url(&ctx.thank_you)).await;
 }
 
 /// (a) With JavaScript: signing says "check your inbox" in place and counts nothing; the mail
@@ -432,7 +424,7 @@ async fn signing_and_confirming_without_javascript(ctx: Ctx) {
     let email = format!("grace.{}@example.org", nonce());
     fill_form(&browser, "Grace Hopper", &email, "US", true).await;
     submit(&browser).await;
-    wait_for_url(&browser, &ctx.url(&ctx.check_inbox)).await;
+    browser.wait_for_url(&ctx.url(&ctx.check_inbox)).await;
     let title = browser.client.title().await.unwrap_or_default();
     assert!(
         title.to_lowercase().contains("inbox"),
@@ -528,24 +520,6 @@ async fn a_mail_scanner_confirms_nothing(ctx: Ctx) {
     let again = ctx.confirm(&token).await;
     assert_eq!(again.status, StatusCode::SEE_OTHER);
     assert_eq!(ctx.count().await, before + 1);
-}
-
-/// Polls the browser's URL (no page script involved: JavaScript may be off).
-async fn wait_for_url(browser: &Browser, target: &str) {
-    let started = std::time::Instant::now();
-    loop {
-        let url = browser.url().await;
-        if url == target {
-            return;
-        }
-        if started.elapsed() > Duration::from_secs(30) {
-            panic!(
-                "expected to land on {target}, still on {url}\npage: {}",
-                snippet(&browser.source().await, 6000)
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// The ids of the signature form's fields, by field name, on the current page.
@@ -720,7 +694,7 @@ async fn invalid_input_is_explained_and_not_stored(ctx: Ctx) {
             .await;
         fill_form(&browser, "", "not-an-email", "FR", false).await;
         submit(&browser).await;
-        wait_for_url(&browser, &ctx.sign_url()).await;
+        browser.wait_for_url(&ctx.sign_url()).await;
         let source = browser.source().await;
         let page = snippet(&source, 8000);
 
