@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-use contract::strings::{fill, grouped};
+use contract::strings::{date_in_words, fill, grouped};
 
 use crate::domain::Param;
 
@@ -66,21 +66,7 @@ impl<'a> Words<'a> {
     /// {year}` when the strings have none, with the month's name `month_MM`); any other text as
     /// it is.
     pub(crate) fn date(&self, iso: &str) -> String {
-        let mut parts = iso.split('-');
-        let (Some(year), Some(month), Some(day), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return iso.to_owned();
-        };
-        let (Some(month), Ok(day)) = (self.get(&format!("month_{month}")), day.parse::<u8>())
-        else {
-            return iso.to_owned();
-        };
-        let format = self.get("date_format").unwrap_or("{day} {month} {year}");
-        fill(
-            format,
-            &[("day", &day.to_string()), ("month", month), ("year", year)],
-        )
+        date_in_words(iso, |key| self.get(key)).unwrap_or_else(|| iso.to_owned())
     }
 
     /// `n` of something: the string `one` when `n` is 1, else `other`, with `{n}` filled in.

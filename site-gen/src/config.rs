@@ -351,19 +351,25 @@ impl SiteConfig {
 
     /// The site's title in `lang`.
     pub(crate) fn title_in(&self, lang: &str) -> String {
-        self.language(lang)
-            .map(|l| l.title.as_str())
-            .filter(|t| !t.is_empty())
-            .unwrap_or(&self.title)
-            .to_owned()
+        self.own_or(lang, |l| &l.title, &self.title)
     }
 
     /// The site's description in `lang`.
     pub(crate) fn description_in(&self, lang: &str) -> String {
+        self.own_or(lang, |l| &l.description, &self.description)
+    }
+
+    /// A setting of language `lang` where it sets one (not empty), else `default`.
+    fn own_or<'a>(
+        &'a self,
+        lang: &str,
+        setting: impl Fn(&'a Language) -> &'a String,
+        default: &'a str,
+    ) -> String {
         self.language(lang)
-            .map(|l| l.description.as_str())
-            .filter(|d| !d.is_empty())
-            .unwrap_or(&self.description)
+            .map(setting)
+            .filter(|v| !v.is_empty())
+            .map_or(default, String::as_str)
             .to_owned()
     }
 

@@ -406,13 +406,6 @@ impl SiteBundle {
         serde_json::from_slice(bytes)
     }
 
-    /// The site's languages: the default one first, then the others by code.
-    pub fn languages(&self) -> Vec<&str> {
-        std::iter::once(self.language.as_str())
-            .chain(self.translations.keys().map(String::as_str))
-            .collect()
-    }
-
     /// The language to answer in: `requested` when the site has it, else the default one
     /// (an unknown or missing `lang` is no error: the visitor gets the site's own language).
     pub fn language_for<'a>(&'a self, requested: Option<&str>) -> &'a str {
@@ -459,16 +452,6 @@ impl SiteBundle {
     /// URL path of the home page in the bundle's language: where "home page" links go.
     pub fn home(&self) -> &str {
         self.home.as_deref().unwrap_or("/")
-    }
-
-    /// The interface string `key` in the bundle's language (a [`Self::localized`] bundle has
-    /// the default language's strings where its own lack one).
-    pub fn text(&self, key: &str) -> Option<&str> {
-        self.pages
-            .strings
-            .get(&self.language)
-            .and_then(|m| m.get(key))
-            .map(String::as_str)
     }
 
     /// The petition with this id.

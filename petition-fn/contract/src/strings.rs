@@ -33,30 +33,6 @@ impl Strings {
             .map(String::as_str)
     }
 
-    /// The string `key` in `lang` (else in the default language) with each `{name}` of
-    /// `params` filled in.
-    pub fn format(&self, lang: &str, key: &str, params: &[(&str, &str)]) -> Option<String> {
-        self.get(lang, key).map(|text| fill(text, params))
-    }
-
-    /// The default language's code.
-    pub fn default_language(&self) -> &str {
-        &self.default_language
-    }
-
-    /// The keys the default language has and `lang` lacks: what a translator still has to
-    /// write (empty for the default language itself).
-    pub fn missing(&self, lang: &str) -> Vec<&str> {
-        let Some(all) = self.by_language.get(&self.default_language) else {
-            return Vec::new();
-        };
-        let own = self.by_language.get(lang);
-        all.keys()
-            .filter(|k| own.is_none_or(|m| !m.contains_key(*k)))
-            .map(String::as_str)
-            .collect()
-    }
-
     /// Registers `t(key=…)` on `tera`: the string in the template's `lang` (or the default
     /// language), and an error naming the file to fix when there is none; and `ordinal(n=…)`:
     /// `n` with the suffix `ordinal_<category>` of the template's language ([`ordinal_category`]),
@@ -120,6 +96,25 @@ pub fn fill(text: &str, params: &[(&str, &str)]) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A `YYYY-MM-DD` date as people of a language write it: the string `date_format` (`{day}
+/// {month} {year}` when there is none) with the month's name `month_MM`, both looked up with
+/// `get`; `None` for any other text or a month without a name.
+pub fn date_in_words<'a>(iso: &str, get: impl Fn(&str) -> Option<&'a str>) -> Option<String> {
+    let mut parts = iso.split('-');
+    let (Some(year), Some(month), Some(day), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let month = get(&format!("month_{month}"))?;
+    let day = day.parse::<u8>().ok()?.to_string();
+    let format = get("date_format").unwrap_or("{day} {month} {year}");
+    Some(fill(
+        format,
+        &[("day", &day), ("month", month), ("year", year)],
+    ))
 }
 
 /// `n` with `separator` between groups of three digits: `1493202` as `1,493,202`.
@@ -249,9 +244,6 @@ mod tests {
             fill("{a} and {b}, {missing} {", &[("a", "{b}"), ("b", "B")]),
             "{b} and B, {missing} {"
         );
-        let s = strings();
-        assert_eq!(s.missing("fr"), ["only_en"]);
-        assert!(s.missing("en").is_empty());
     }
 
     #[test]

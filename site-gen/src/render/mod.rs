@@ -314,12 +314,7 @@ impl PageStage<'_> {
                     .find_map(|lang| self.strings.get(*lang)?.get(key))
                     .map(String::as_str)
             };
-            let mut date = as_of.splitn(3, '-');
-            let (year, month, day) = (date.next()?, date.next()?, date.next()?);
-            let date = get("card_date")?
-                .replace("{day}", day.trim_start_matches('0'))
-                .replace("{month}", get(&format!("month_{month}"))?)
-                .replace("{year}", year);
+            let date = contract::strings::date_in_words(as_of, get)?;
             let n = contract::strings::grouped(total, get("thousands_separator").unwrap_or(","));
             Some(
                 get("card_count")?
