@@ -258,6 +258,8 @@ impl PageStage<'_> {
                         .ok()
                 })
         });
+        let translations = self.translations(e);
+        let original = e.fallback.then(|| self.original(e)).flatten();
         PageView {
             title: e.title().to_string(),
             description: e
@@ -291,9 +293,9 @@ impl PageStage<'_> {
             reading_minutes: r.word_count.div_ceil(200).max(1),
             lang: e.lang.clone(),
             dir: direction(self.config, &e.lang),
-            translations: self.translations(e),
-            original: e.fallback.then(|| self.original(e)).flatten(),
-            alternates: self.alternates(e),
+            alternates: self.alternates(&translations, original.as_ref()),
+            translations,
+            original,
             petition,
             weight: e.meta.weight,
             card: self.cards.map(|c| c.card(self.config, &self.card_job(e))),
@@ -368,23 +370,20 @@ impl PageStage<'_> {
         })
     }
 
-    /// See [`PageView::alternates`].
-    fn alternates(&self, e: &Entry) -> Vec<Alternate> {
-        if e.fallback {
-            return self
-                .original(e)
-                .map(|o| Alternate {
-                    hreflang: o.lang,
-                    url: o.url,
-                })
-                .into_iter()
-                .collect();
+    /// See [`PageView::alternates`]: from the page's `translations` and, on a fallback, its
+    /// `original`.
+    fn alternates(
+        &self,
+        translations: &[TranslationRef],
+        original: Option<&TranslationRef>,
+    ) -> Vec<Alternate> {
+        if let Some(o) = original {
+            return vec![Alternate {
+                hreflang: o.lang.clone(),
+                url: o.url.clone(),
+            }];
         }
-        let own: Vec<TranslationRef> = self
-            .translations(e)
-            .into_iter()
-            .filter(|t| !t.fallback)
-            .collect();
+        let own: Vec<&TranslationRef> = translations.iter().filter(|t| !t.fallback).collect();
         if own.len() < 2 {
             return Vec::new();
         }
@@ -397,8 +396,8 @@ impl PageStage<'_> {
             });
         own.into_iter()
             .map(|t| Alternate {
-                hreflang: t.lang,
-                url: t.url,
+                hreflang: t.lang.clone(),
+                url: t.url.clone(),
             })
             .chain(default)
             .collect()
